@@ -1,0 +1,205 @@
+"""The tables of the store.
+
+Every ledger row has a UUID key, creation and change times, the user and installation that
+changed it last and a version counter (SQLAlchemy's optimistic ``version_id_col``). Nothing
+is deleted: mistaken rows are voided with a reason. ``audit_log`` is the append-only history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LedgerMixin:
+    """Columns every ledger row carries."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    node_id: Mapped[str] = mapped_column(String(36), default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class Installation(Base):
+    """This installation: a school or the district office (one row)."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "school" | "district"
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(20))
+    township_centre: Mapped[str] = mapped_column(String(100), default="")
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    node_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Student(LedgerMixin, Base):
+    """A child: the 基本信息 part of the registration form."""
+
+    __tablename__ = "students"
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+
+    name: Mapped[str] = mapped_column(String(50))
+    name_initials: Mapped[str] = mapped_column(String(50), default="")
+    name_pinyin: Mapped[str] = mapped_column(String(200), default="")
+    id_number: Mapped[str] = mapped_column(String(18), default="")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(2), default="")
+    ethnic_group: Mapped[str] = mapped_column(String(20), default="")
+    health: Mapped[str] = mapped_column(String(50), default="")
+    student_number: Mapped[str] = mapped_column(String(30), default="")
+    guardian1_name: Mapped[str] = mapped_column(String(50), default="")
+    guardian1_relation: Mapped[str] = mapped_column(String(20), default="")
+    guardian1_phone: Mapped[str] = mapped_column(String(30), default="")
+    guardian2_name: Mapped[str] = mapped_column(String(50), default="")
+    guardian2_relation: Mapped[str] = mapped_column(String(20), default="")
+    guardian2_phone: Mapped[str] = mapped_column(String(30), default="")
+    hukou_province: Mapped[str] = mapped_column(String(50), default="")
+    hukou_city: Mapped[str] = mapped_column(String(50), default="")
+    hukou_county: Mapped[str] = mapped_column(String(50), default="")
+    hukou_township: Mapped[str] = mapped_column(String(50), default="")
+    hukou_detail: Mapped[str] = mapped_column(String(200), default="")
+    registry_province: Mapped[str] = mapped_column(String(50), default="")
+    registry_city: Mapped[str] = mapped_column(String(50), default="")
+    registry_county: Mapped[str] = mapped_column(String(50), default="")
+    registry_township: Mapped[str] = mapped_column(String(50), default="")
+    registry_detail: Mapped[str] = mapped_column(String(200), default="")
+    residence_province: Mapped[str] = mapped_column(String(50), default="")
+    residence_city: Mapped[str] = mapped_column(String(50), default="")
+    residence_county: Mapped[str] = mapped_column(String(50), default="")
+    residence_township: Mapped[str] = mapped_column(String(50), default="")
+    residence_detail: Mapped[str] = mapped_column(String(200), default="")
+    village: Mapped[str] = mapped_column(String(100), default="")
+    family_situation: Mapped[str] = mapped_column(Text, default="")
+
+    cases: Mapped[list[Case]] = relationship(back_populates="student")
+
+    __table_args__ = (
+        Index("ix_students_id_number", "id_number"),
+        Index("ix_students_name", "name"),
+        Index("ix_students_hukou_township", "hukou_township", "village"),
+    )
+
+
+class Case(LedgerMixin, Base):
+    """A suspected-dropout case: the 核查劝返情况 part of the form and the ledger row."""
+
+    __tablename__ = "cases"
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[str] = mapped_column(String(20), default="")
+    fill_date: Mapped[dt.date] = mapped_column(Date)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    dropout_reason: Mapped[str] = mapped_column(String(30), default="")
+    reason_detail: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(String(30), default="")
+    not_returned_reason: Mapped[str] = mapped_column(Text, default="")
+    persuading_unit: Mapped[str] = mapped_column(String(100), default="")
+    responsible_person: Mapped[str] = mapped_column(String(50), default="")
+    responsible_phone: Mapped[str] = mapped_column(String(30), default="")
+    deferral_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    deferral_approval_date: Mapped[dt.date | None] = mapped_column(Date)
+    deferral_document: Mapped[str] = mapped_column(String(100), default="")
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    student: Mapped[Student] = relationship(back_populates="cases")
+    attempts: Mapped[list[PersuasionAttempt]] = relationship(
+        back_populates="case", order_by="PersuasionAttempt.attempt_date"
+    )
+
+    __table_args__ = (
+        Index("ix_cases_student_id", "student_id"),
+        Index("ix_cases_status", "status"),
+        Index("ix_cases_opened_on", "opened_on"),
+    )
+
+
+class PersuasionAttempt(LedgerMixin, Base):
+    """One persuasion visit or call (劝返过程详细记录, one entry per attempt)."""
+
+    __tablename__ = "persuasion_attempts"
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    attempt_date: Mapped[dt.date] = mapped_column(Date)
+    people: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    method: Mapped[str] = mapped_column(String(30), default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    is_joint: Mapped[bool] = mapped_column(Boolean, default=False)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="attempts")
+
+    __table_args__ = (Index("ix_persuasion_attempts_case_id", "case_id"),)
+
+
+class AuditEntry(Base):
+    """Append-only history; each row carries the SHA-256 of the row before it."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user: Mapped[str] = mapped_column(String(64))
+    node_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(16))  # insert | update | event
+    table_name: Mapped[str] = mapped_column(String(50))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_record_id", "record_id"),)
+
+
+LEDGER_MODELS: tuple[type[LedgerMixin], ...] = (Student, Case, PersuasionAttempt)

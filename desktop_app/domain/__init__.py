@@ -1,0 +1,1 @@
+"""Pure domain rules: value types, enumerations and validation. No Qt, no database."""

@@ -1,0 +1,49 @@
+"""Exceptions whose messages are the Chinese sentences users read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BaoxueError(Exception):
+    """Base of every expected error; ``str(err)`` is the message shown to the user."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of a form.
+
+    Attributes:
+        field: the field's name in code (``id_number``, ``guardian1_phone`` …).
+        message: the Chinese sentence naming the field and the fault.
+    """
+
+    field: str
+    message: str
+
+
+class ValidationError(BaoxueError):
+    """One or more fields are wrong; nothing was saved."""
+
+    def __init__(self, errors: list[FieldError] | FieldError | str) -> None:
+        if isinstance(errors, str):
+            errors = [FieldError("", errors)]
+        elif isinstance(errors, FieldError):
+            errors = [errors]
+        self.errors: list[FieldError] = list(errors)
+        super().__init__("；".join(e.message for e in self.errors))
+
+    def for_field(self, field: str) -> list[str]:
+        return [e.message for e in self.errors if e.field == field]
+
+
+class NotFoundError(BaoxueError):
+    """A record the user asked for does not exist."""
+
+
+class ConflictError(BaoxueError):
+    """Someone else changed the record since it was opened."""
+
+
+class StoreError(BaoxueError):
+    """The data store cannot be opened, migrated or verified."""

@@ -1,0 +1,205 @@
+"""Demonstration data: realistic invented cases with valid check characters.
+
+Names, villages and phone numbers are invented; identity numbers use Tongnan's region code
+with generated sequence numbers. Used by ``baoxue-cli demo``, the GUI's 演示数据 option, the
+tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import insert
+
+from database.models import AuditEntry, Case, PersuasionAttempt, Student, new_id, utcnow
+from desktop_app.domain import codes
+from desktop_app.domain.codes import CaseStatus
+from desktop_app.domain.identity import make_id_number
+from desktop_app.domain.names import name_initials, name_pinyin
+from desktop_app.services import audit
+from desktop_app.services.store import Store
+
+TONGNAN_REGION = "500223"  # 潼南 (county code used on identity numbers issued there)
+TOWNSHIPS: dict[str, tuple[str, ...]] = {
+    "梓潼街道": ("凉风垭社区", "东升村", "三星村", "新华村"),
+    "桂林街道": ("明月村", "红光村", "双坝村"),
+    "上和镇": ("金星村", "平安村", "新生村"),
+    "龙形镇": ("龙兴村", "大石村", "白马村"),
+    "古溪镇": ("古溪村", "合兴村", "双桥村"),
+    "宝龙镇": ("宝华村", "太平村", "长沟村"),
+    "玉溪镇": ("玉皇村", "和平村"),
+    "米心镇": ("米心村", "青龙村", "万家村"),
+    "双江镇": ("双江社区", "金龙村", "田坝村"),
+    "柏梓镇": ("柏梓村", "中渡村", "石门村"),
+    "崇龛镇": ("崇龛村", "薄刀村", "临江村"),
+    "塘坝镇": ("塘坝村", "丰收村"),
+    "太安镇": ("太安村", "罐坝村"),
+    "五桂镇": ("五桂村", "桃花村"),
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢唐许冯宋邓韩曹彭曾萧田董潘袁蒋蔡余杜叶程魏苏吕丁任沈姚卢傅钟"
+GIVEN = "子梓浩宇轩欣怡雨涵思博文俊杰佳琪明晨阳洋雪婷诗涛鑫磊静丽娟强伟芳敏霞平刚勇毅然嘉豪一诺若曦"
+TEACHERS = ("李老师", "王老师", "张老师", "陈老师", "刘老师", "周老师", "黄老师", "何老师")
+FAMILY = (
+    "父母长期在外务工，由祖父母照看，家庭经济一般。",
+    "单亲家庭，母亲在县城打零工，收入不稳定。",
+    "建档立卡脱贫户，父亲患慢性病，家中劳动力不足。",
+    "父母离异，随祖母生活，祖母年事已高。",
+    "家中兄弟姐妹三人，父亲务农，母亲在外务工。",
+)
+REASON_DETAIL = {
+    "厌学": "成绩下滑后不愿到校，沉迷手机游戏。",
+    "学习困难": "基础薄弱，跟不上教学进度，自信心不足。",
+    "外出务工": "随亲戚到广东打工。",
+    "家庭经济困难": "家庭收入低，需在家照顾弟妹。",
+    "疾病/残疾": "长期患病，在家休养。",
+    "早婚早育": "已与他人同居，不愿返校。",
+    "宗教影响": "受家庭影响不愿到校。",
+    "家长不重视": "家长认为读书无用，不送孩子上学。",
+    "其他": "与同学发生矛盾后不愿到校。",
+}
+
+
+def _phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3578") + "".join(str(rng.randint(0, 9)) for _ in range(9))
+
+
+def _name(rng: random.Random, surname: str | None = None) -> str:
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return (surname or rng.choice(SURNAMES)) + given
+
+
+def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Invented cases as rows: ``{"student": {...}, "case": {...}, "attempts": [{...}]}``."""
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    sequences: set[str] = set()
+    out = []
+    townships = list(TOWNSHIPS)
+    for _ in range(count):
+        age = rng.randint(7, 15)
+        birth = today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
+        sex = rng.choice("男女")
+        while True:
+            seq = rng.randint(1, 499) * 2 + (1 if sex == "男" else 0)
+            seq = seq if seq < 1000 else seq - 2
+            id_number = make_id_number(TONGNAN_REGION, birth, seq)
+            if id_number not in sequences:
+                sequences.add(id_number)
+                break
+        surname = rng.choice(SURNAMES)
+        name = _name(rng, surname)
+        township = rng.choice(townships)
+        village = rng.choice(TOWNSHIPS[township])
+        detail = f"{village}{rng.randint(1, 12)}组{rng.randint(1, 90)}号"
+        grade = codes.GRADES[min(max(age - 6, 0), 8)]
+        reason = rng.choice(codes.DROPOUT_REASONS)
+        father = _name(rng, surname)
+        opened = today - dt.timedelta(days=rng.randint(0, 400))
+        status = rng.choices(
+            [CaseStatus.SUSPECTED, CaseStatus.PERSUADING, CaseStatus.JOINT, CaseStatus.CLOSED],
+            weights=[2, 4, 2, 3],
+        )[0].value
+        attempts = []
+        if status != CaseStatus.SUSPECTED.value:
+            n = rng.randint(1, 5)
+            day = opened
+            for i in range(n):
+                day = min(day + dt.timedelta(days=rng.randint(1, 20)), today)
+                joint = status == CaseStatus.JOINT.value and i >= n - rng.randint(1, n)
+                people = "、".join(rng.sample(TEACHERS, 2)) + ("、镇政府干部、村委会主任" if joint else "")
+                attempts.append({
+                    "attempt_date": day, "people": people, "place": f"{township}{village}学生家中",
+                    "method": "联合劝返" if joint else rng.choice(("上门家访", "电话联系", "到校面谈")),
+                    "result": "家长同意近期送返" if i == n - 1 and status == CaseStatus.CLOSED.value
+                    else rng.choice(("学生仍不愿返校", "家长表示配合，学生态度犹豫", "未见到学生本人")),
+                    "is_joint": joint,
+                })
+            if status == CaseStatus.JOINT.value and not any(a["is_joint"] for a in attempts):
+                attempts[-1]["is_joint"] = True
+        teacher = rng.choice(TEACHERS)
+        student = {
+            "name": name, "name_initials": name_initials(name), "name_pinyin": name_pinyin(name),
+            "id_number": id_number, "birth_date": birth, "sex": sex,
+            "ethnic_group": rng.choices(("汉族", "土家族", "苗族"), weights=(40, 1, 1))[0],
+            "health": rng.choices(codes.HEALTH_OPTIONS, weights=(30, 5, 2, 2, 2))[0],
+            "student_number": "G" + id_number,
+            "guardian1_name": father, "guardian1_relation": "父亲", "guardian1_phone": _phone(rng),
+            "guardian2_name": _name(rng), "guardian2_relation": rng.choice(("母亲", "祖母", "祖父")),
+            "guardian2_phone": _phone(rng),
+            "hukou_province": "重庆市", "hukou_city": "重庆市", "hukou_county": "潼南区",
+            "hukou_township": township, "hukou_detail": detail,
+            "registry_province": "重庆市", "registry_city": "重庆市", "registry_county": "潼南区",
+            "registry_township": township, "registry_detail": f"{township}中心小学" if age < 12 else f"{township}中学",
+            "residence_province": "重庆市", "residence_city": "重庆市", "residence_county": "潼南区",
+            "residence_township": township, "residence_detail": detail,
+            "village": village, "family_situation": rng.choice(FAMILY),
+        }
+        case = {
+            "status": status, "grade": grade, "fill_date": opened, "opened_on": opened,
+            "closed_on": attempts[-1]["attempt_date"] if status == CaseStatus.CLOSED.value else None,
+            "contact_name": teacher, "contact_phone": "023-4455" + f"{rng.randint(0, 9999):04d}",
+            "dropout_reason": reason, "reason_detail": REASON_DETAIL[reason],
+            "result": "已复学" if status == CaseStatus.CLOSED.value else ("未复学" if attempts else ""),
+            "not_returned_reason": "" if status == CaseStatus.CLOSED.value or not attempts
+            else "学生本人不愿返校，继续做工作",
+            "persuading_unit": f"{township}中心学校", "responsible_person": teacher,
+            "responsible_phone": _phone(rng), "deferral_approved": False,
+            "deferral_approval_date": None, "deferral_document": "",
+            "attempt_count": len(attempts), "voided": False, "void_reason": "",
+        }
+        out.append({"student": student, "case": case, "attempts": attempts})
+    return out
+
+
+def load(store: Store, count: int = 80, seed: int = 2026,
+         progress: Callable[[int, int], bool] | None = None, batch: int = 2000) -> int:
+    """Insert ``count`` invented cases with their history, in one transaction.
+
+    ``progress(done, total)`` may return False to cancel (nothing is then saved).
+    Returns the number of cases added.
+    """
+    inst = store.installation()
+    if inst is None:
+        raise RuntimeError("store is not set up")
+    items = generate(count, seed)
+    now = utcnow()
+    meta = {"created_at": now, "updated_at": now, "updated_by": store.user, "node_id": inst.node_id, "version": 1}
+    with store.write() as session:
+        prev = audit.last_hash(session)
+        for start in range(0, count, batch):
+            chunk = items[start:start + batch]
+            students, cases, attempts, changes = [], [], [], []
+            for item in chunk:
+                sid, cid = new_id(), new_id()
+                students.append({**item["student"], "id": sid, **meta})
+                cases.append({**item["case"], "id": cid, "student_id": sid, **meta})
+                changes.append(_insert_change("students", sid, item["student"]))
+                changes.append(_insert_change("cases", cid, {**item["case"], "student_id": sid}))
+                for a in item["attempts"]:
+                    aid = new_id()
+                    row = {**a, "id": aid, "case_id": cid, "voided": False, "void_reason": "", **meta}
+                    attempts.append(row)
+                    changes.append(_insert_change("persuasion_attempts", aid, {**a, "case_id": cid}))
+            session.execute(insert(Student), students)
+            session.execute(insert(Case), cases)
+            if attempts:
+                session.execute(insert(PersuasionAttempt), attempts)
+            rows = list(audit.chained_rows(changes, prev, store.user, inst.node_id, now))
+            prev = rows[-1]["row_hash"]
+            session.execute(insert(AuditEntry), rows)
+            if progress and progress(min(start + batch, count), count) is False:
+                raise DemoCancelled
+    return count
+
+
+class DemoCancelled(Exception):
+    """The user cancelled loading demonstration data; nothing was saved."""
+
+
+def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
+    snap = {k: audit.to_text(v) for k, v in values.items()}
+    return audit.Change("insert", table, record_id, "*", None, json.dumps(snap, ensure_ascii=False, sort_keys=True))

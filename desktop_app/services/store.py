@@ -1,0 +1,141 @@
+"""The local store: opening (with backup and migration), sessions and transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from database import engine as db
+from database.models import LEDGER_MODELS, AuditEntry, Installation
+from desktop_app.domain.errors import StoreError
+from desktop_app.services import audit
+from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some systems
+        return "本机用户"
+
+
+class Store:
+    """One installation's SQLite file and everything needed to read and write it."""
+
+    def __init__(self, data_dir: Path, engine: Engine, user: str) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / STORE_FILE
+        self.engine = engine
+        self.user = user
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._installation: Installation | None = None
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None, user: str | None = None) -> Store:
+        """Open (creating or migrating) the store in ``data_dir``.
+
+        An existing file at an older revision is first copied to ``backups/``.
+        """
+        folder = resolve_data_dir(data_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
+        path = folder / STORE_FILE
+        existed = path.exists() and path.stat().st_size > 0
+        engine = db.make_engine(path)
+        try:
+            current = db.current_revision(engine)
+            head = db.head_revision()
+            if current != head:
+                known = _known_revisions()
+                if current is not None and current not in known:
+                    raise StoreError(
+                        f"数据文件 {path} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开"
+                    )
+                if existed:
+                    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+                    db.backup_file(path, folder / "backups" / f"升级前-{current or '空'}-{stamp}.sqlite3")
+                db.upgrade(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise StoreError(f"无法打开数据文件 {path}：{exc.orig}") from exc
+        except StoreError:
+            engine.dispose()
+            raise
+        return cls(folder, engine, user or default_user())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Every ledger change made in it is written to the history.
+        """
+        inst = self.installation()
+        with self._sessions() as session:
+            session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
+            with session.begin():
+                yield session
+
+    def installation(self) -> Installation | None:
+        if self._installation is None:
+            with self.read() as session:
+                self._installation = session.execute(select(Installation)).scalar_one_or_none()
+        return self._installation
+
+    def forget_installation(self) -> None:
+        self._installation = None
+
+    def revision(self) -> str | None:
+        return db.current_revision(self.engine)
+
+    def verify(self) -> audit.VerifyResult:
+        """Check the file's integrity, the history chain, and that every record has its history."""
+        with self.engine.connect() as conn:
+            status = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+        if status != "ok":
+            return audit.VerifyResult(False, 0, f"数据文件已损坏（integrity_check：{status}）")
+        with self.read() as session:
+            result = audit.verify_chain(session)
+            if not result.ok:
+                return result
+            for model in LEDGER_MODELS:
+                table = model.__tablename__
+                missing = session.execute(
+                    select(func.count()).select_from(model).where(
+                        ~model.id.in_(
+                            select(AuditEntry.record_id).where(
+                                AuditEntry.table_name == table, AuditEntry.action == "insert"
+                            )
+                        )
+                    )
+                ).scalar_one()
+                if missing:
+                    return audit.VerifyResult(
+                        False, result.rows,
+                        f"{table} 表中有{missing}条记录没有对应的建立历史：记录在程序之外被添加，或历史被删除",
+                    )
+        return result
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}

@@ -1,0 +1,506 @@
+"""一生一表: the registration form of one student, grouped as the official form groups it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain import codes
+from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
+from desktop_app.domain.registration import RegistrationForm
+from desktop_app.services import cases
+from desktop_app.services.store import Store
+from desktop_app.ui.form.address_edit import AddressEdit
+from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
+from desktop_app.ui.widgets import (
+    ErrorLabel,
+    Messages,
+    from_qdate,
+    make_combo,
+    make_date_edit,
+    set_combo_text,
+    to_qdate,
+)
+
+
+class _Grid:
+    """A grid of labelled fields, each with its error label underneath."""
+
+    def __init__(self, parent: QWidget, errors: dict[str, ErrorLabel]) -> None:
+        self.layout = QGridLayout(parent)
+        self.layout.setHorizontalSpacing(8)
+        self.layout.setVerticalSpacing(2)
+        self._errors = errors
+        self._parent = parent
+        self.row = 0
+
+    def add(self, col: int, label: str, widget: QWidget, field: str | None = None, span: int = 1) -> None:
+        caption = QLabel(label, self._parent)
+        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        caption.setBuddy(widget)
+        self.layout.addWidget(caption, self.row, col)
+        self.layout.addWidget(widget, self.row, col + 1, 1, span)
+        if field:
+            error = ErrorLabel(self._parent)
+            self._errors[field] = error
+            self.layout.addWidget(error, self.row + 1, col + 1, 1, span)
+
+    def next_row(self) -> None:
+        self.row += 2
+
+
+class RegistrationFormDialog(QDialog):
+    """Create or edit one case. Saving validates every field and saves all or nothing.
+
+    Signals:
+        saved(str): the case id, after a successful save.
+    """
+
+    saved = Signal(str)
+
+    def __init__(self, store: Store, case_id: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.errors: dict[str, ErrorLabel] = {}
+        self._form = RegistrationForm()
+        self._loaded: RegistrationForm | None = None
+        self.setWindowTitle(self.tr("一生一表 — 义务教育阶段辍学学生登记表"))
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self._build()
+        if case_id:
+            self.load(cases.load_form(store, case_id))
+        else:
+            self.load(self._new_form())
+        self.resize(1080, 700)
+
+    # --- building -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        inst = self.store.installation()
+        header = QGroupBox(self.tr("表头"), self)
+        grid = _Grid(header, self.errors)
+        self.unit_label = QLabel(inst.name if inst else "", header)
+        self.contact_name_edit = QLineEdit(header)
+        self.contact_phone_edit = QLineEdit(header)
+        self.fill_date_edit = make_date_edit(header)
+        grid.add(0, self.tr("单位（盖章）"), self.unit_label)
+        grid.add(2, self.tr("学校联系人"), self.contact_name_edit, "contact_name")
+        grid.add(4, self.tr("联系电话"), self.contact_phone_edit, "contact_phone")
+        grid.add(6, self.tr("填表日期"), self.fill_date_edit, "fill_date")
+        outer.addWidget(header)
+
+        self.banner = ErrorLabel(self)
+        outer.addWidget(self.banner)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._scroll(self._build_basic()), self.tr("基本信息"))
+        self.tabs.addTab(self._scroll(self._build_persuasion()), self.tr("核查劝返情况"))
+        outer.addWidget(self.tabs, 1)
+
+        buttons = QHBoxLayout()
+        self.status_label = QLabel(self)
+        buttons.addWidget(self.status_label)
+        buttons.addStretch(1)
+        self.save_button = QPushButton(self.tr("保存(&S)"), self)
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip(self.tr("保存整张表（Ctrl+S）"))
+        self.close_button = QPushButton(self.tr("关闭"), self)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+        outer.addLayout(buttons)
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+    def _scroll(self, inner: QWidget) -> QScrollArea:
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        area.setWidget(inner)
+        return area
+
+    def _build_basic(self) -> QWidget:
+        page = QWidget(self)
+        g = _Grid(page, self.errors)
+        self.name_edit = QLineEdit(page)
+        self.name_edit.setMaxLength(30)
+        self.id_edit = QLineEdit(page)
+        self.id_edit.setMaxLength(22)
+        self.id_edit.setPlaceholderText(self.tr("18位，末位可为X"))
+        g.add(0, self.tr("姓名"), self.name_edit, "name")
+        g.add(2, self.tr("居民身份证号码"), self.id_edit, "id_number", span=5)
+        g.next_row()
+        self.birth_edit = make_date_edit(page)
+        self.birth_edit.setMinimumDate(to_qdate(dt.date(1990, 1, 1)))
+        self.sex_combo = make_combo(("男", "女"), page)
+        self.age_label = QLabel(page)
+        self.ethnic_combo = make_combo(codes.ETHNIC_GROUPS, page, blank=False)
+        g.add(0, self.tr("出生日期"), self.birth_edit, "birth_date")
+        g.add(2, self.tr("性别"), self.sex_combo, "sex")
+        g.add(4, self.tr("年龄"), self.age_label)
+        g.add(6, self.tr("民族"), self.ethnic_combo, "ethnic_group")
+        g.next_row()
+        self.health_combo = make_combo(codes.HEALTH_OPTIONS, page, blank=False, editable=True)
+        self.student_number_edit = QLineEdit(page)
+        self.student_number_edit.setPlaceholderText(self.tr("G+身份证号码，或L+临时编号"))
+        self.grade_combo = make_combo(codes.GRADES, page)
+        g.add(0, self.tr("健康情况"), self.health_combo, "health")
+        g.add(2, self.tr("全国学籍号"), self.student_number_edit, "student_number", span=3)
+        g.add(6, self.tr("年级"), self.grade_combo, "grade")
+        g.next_row()
+        for n in (1, 2):
+            name = QLineEdit(page)
+            relation = make_combo(codes.RELATIONSHIPS, page, editable=True)
+            phone = QLineEdit(page)
+            phone.setPlaceholderText(self.tr("手机或带区号的座机"))
+            setattr(self, f"guardian{n}_name_edit", name)
+            setattr(self, f"guardian{n}_relation_combo", relation)
+            setattr(self, f"guardian{n}_phone_edit", phone)
+            g.add(0, self.tr("监护人%1").replace("%1", str(n)), name, f"guardian{n}_name")
+            g.add(2, self.tr("与被核查人关系"), relation, f"guardian{n}_relation")
+            g.add(4, self.tr("联系电话"), phone, f"guardian{n}_phone", span=3)
+            g.next_row()
+        self.address_edits: dict[str, AddressEdit] = {}
+        for kind, label in (("hukou", "户籍所在地"), ("registry", "学籍所在地"), ("residence", "现居住地")):
+            edit = AddressEdit(page)
+            self.address_edits[kind] = edit
+            g.add(0, self.tr(label), edit, kind, span=7)
+            g.next_row()
+        self.copy_address_button = QPushButton(self.tr("现居住地同户籍所在地"), page)
+        self.copy_address_button.clicked.connect(
+            lambda: self.address_edits["residence"].set_value(self.address_edits["hukou"].value())
+        )
+        g.layout.addWidget(self.copy_address_button, g.row, 1, 1, 2)
+        g.next_row()
+        self.reason_combo = make_combo(codes.DROPOUT_REASONS, page)
+        self.reason_detail_edit = QLineEdit(page)
+        self.reason_detail_edit.setPlaceholderText(self.tr("具体说明"))
+        g.add(0, self.tr("辍学原因"), self.reason_combo, "dropout_reason")
+        g.add(2, self.tr("具体说明"), self.reason_detail_edit, "reason_detail", span=5)
+        g.next_row()
+        self.family_edit = QPlainTextEdit(page)
+        self.family_edit.setTabChangesFocus(True)
+        self.family_edit.setFixedHeight(70)
+        g.add(0, self.tr("家庭情况简述"), self.family_edit, "family_situation", span=7)
+        g.layout.setColumnStretch(1, 2)
+        g.layout.setColumnStretch(3, 2)
+        g.layout.setColumnStretch(5, 1)
+        g.layout.setColumnStretch(7, 1)
+        g.layout.setRowStretch(g.row + 2, 1)
+        self.id_edit.textChanged.connect(self._update_derived)
+        self.birth_edit.dateChanged.connect(self._update_derived)
+        self.fill_date_edit.dateChanged.connect(self._update_derived)
+        return page
+
+    def _build_persuasion(self) -> QWidget:
+        page = QWidget(self)
+        g = _Grid(page, self.errors)
+        self.started_label = QLabel(page)
+        self.count_label = QLabel(page)
+        self.count_label.setToolTip(self.tr("由劝返过程记录自动统计，不需填写"))
+        g.add(0, self.tr("是否已开展劝返工作"), self.started_label)
+        g.add(2, self.tr("劝返次数"), self.count_label)
+        g.next_row()
+        self.result_combo = make_combo(codes.PERSUASION_RESULTS, page)
+        self.not_returned_edit = QLineEdit(page)
+        g.add(0, self.tr("劝返结果"), self.result_combo, "result")
+        g.add(2, self.tr("未复学原因"), self.not_returned_edit, "not_returned_reason", span=3)
+        g.next_row()
+        self.unit_edit = QLineEdit(page)
+        self.responsible_edit = QLineEdit(page)
+        self.responsible_phone_edit = QLineEdit(page)
+        g.add(0, self.tr("劝返单位"), self.unit_edit, "persuading_unit")
+        g.add(2, self.tr("劝返责任人"), self.responsible_edit, "responsible_person")
+        g.add(4, self.tr("联系电话"), self.responsible_phone_edit, "responsible_phone")
+        g.next_row()
+        self.deferral_check = QCheckBox(
+            self.tr("是：经区县扶贫工作领导小组核实同意、准许先办理延缓入学或休学手续"), page
+        )
+        self.deferral_date_edit = make_date_edit(page)
+        self.deferral_doc_edit = QLineEdit(page)
+        self.deferral_doc_edit.setPlaceholderText(self.tr("批准文号"))
+        g.add(0, self.tr("延缓入学/休学"), self.deferral_check, "deferral_approved", span=5)
+        g.next_row()
+        g.add(0, self.tr("同意日期"), self.deferral_date_edit, "deferral_approval_date")
+        g.add(2, self.tr("批准文号"), self.deferral_doc_edit, "deferral_document", span=3)
+        g.next_row()
+        self.deferral_check.toggled.connect(self._update_deferral)
+
+        box = QGroupBox(self.tr("劝返过程详细记录（分次记录、简明扼要）"), page)
+        box_layout = QVBoxLayout(box)
+        self.attempts_model = AttemptsModel(box)
+        self.attempts_view = QTableView(box)
+        self.attempts_view.setModel(self.attempts_model)
+        self.attempts_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.attempts_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.attempts_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.attempts_view.verticalHeader().hide()
+        header = self.attempts_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.attempts_view.setMinimumHeight(200)
+        self.attempts_view.doubleClicked.connect(lambda _i: self.edit_attempt())
+        box_layout.addWidget(self.attempts_view)
+        self.errors["attempts"] = ErrorLabel(box)
+        box_layout.addWidget(self.errors["attempts"])
+        row = QHBoxLayout()
+        self.add_attempt_button = QPushButton(self.tr("添加记录(&A)"), box)
+        self.edit_attempt_button = QPushButton(self.tr("修改"), box)
+        self.void_attempt_button = QPushButton(self.tr("作废…"), box)
+        for b in (self.add_attempt_button, self.edit_attempt_button, self.void_attempt_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        box_layout.addLayout(row)
+        self.add_attempt_button.clicked.connect(self.add_attempt)
+        self.edit_attempt_button.clicked.connect(self.edit_attempt)
+        self.void_attempt_button.clicked.connect(self.void_attempt)
+        g.layout.addWidget(box, g.row, 0, 1, 6)
+        g.layout.setRowStretch(g.row, 1)
+        g.layout.setColumnStretch(1, 1)
+        g.layout.setColumnStretch(3, 1)
+        g.layout.setColumnStretch(5, 1)
+        return page
+
+    # --- values -------------------------------------------------------------------------
+
+    def _new_form(self) -> RegistrationForm:
+        inst = self.store.installation()
+        form = RegistrationForm()
+        if inst:
+            form.contact_name = inst.contact_name
+            form.contact_phone = inst.contact_phone
+            form.persuading_unit = inst.name
+            form.hukou.province = form.residence.province = "重庆市"
+            form.hukou.city = form.residence.city = "重庆市"
+            form.hukou.county = form.residence.county = "潼南区"
+        return form
+
+    def load(self, form: RegistrationForm) -> None:
+        self._form = form
+        self.contact_name_edit.setText(form.contact_name)
+        self.contact_phone_edit.setText(form.contact_phone)
+        self.fill_date_edit.setDate(to_qdate(form.fill_date))
+        self.name_edit.setText(form.name)
+        self.id_edit.setText(form.id_number)
+        if form.birth_date:
+            self.birth_edit.setDate(to_qdate(form.birth_date))
+        set_combo_text(self.sex_combo, form.sex)
+        set_combo_text(self.ethnic_combo, form.ethnic_group)
+        set_combo_text(self.health_combo, form.health)
+        self.student_number_edit.setText(form.student_number)
+        set_combo_text(self.grade_combo, form.grade)
+        for n in (1, 2):
+            getattr(self, f"guardian{n}_name_edit").setText(getattr(form, f"guardian{n}_name"))
+            set_combo_text(getattr(self, f"guardian{n}_relation_combo"), getattr(form, f"guardian{n}_relation"))
+            getattr(self, f"guardian{n}_phone_edit").setText(getattr(form, f"guardian{n}_phone"))
+        for kind, edit in self.address_edits.items():
+            edit.set_value(getattr(form, kind))
+        set_combo_text(self.reason_combo, form.dropout_reason)
+        self.reason_detail_edit.setText(form.reason_detail)
+        self.family_edit.setPlainText(form.family_situation)
+        set_combo_text(self.result_combo, form.result)
+        self.not_returned_edit.setText(form.not_returned_reason)
+        self.unit_edit.setText(form.persuading_unit)
+        self.responsible_edit.setText(form.responsible_person)
+        self.responsible_phone_edit.setText(form.responsible_phone)
+        self.deferral_check.setChecked(form.deferral_approved)
+        if form.deferral_approval_date:
+            self.deferral_date_edit.setDate(to_qdate(form.deferral_approval_date))
+        self.deferral_doc_edit.setText(form.deferral_document)
+        self.attempts_model.set_attempts(form.attempts)
+        self._update_derived()
+        self._update_deferral()
+        self._update_attempt_figures()
+        self._show_errors(None)
+        self._loaded = self.value()
+        title = f"{form.name} — " if form.name else self.tr("新建 — ")
+        self.setWindowTitle(title + self.tr("一生一表"))
+        self.status_label.setText(self.tr("状态：") + form.status if form.case_id else self.tr("新案件（尚未保存）"))
+
+    def value(self) -> RegistrationForm:
+        """The form as currently shown, derived fields included."""
+        f = dataclasses.replace(self._form)
+        f.contact_name = self.contact_name_edit.text()
+        f.contact_phone = self.contact_phone_edit.text()
+        f.fill_date = from_qdate(self.fill_date_edit.date()) or dt.date.today()
+        f.name = self.name_edit.text()
+        f.id_number = self.id_edit.text()
+        if self.birth_edit.isEnabled():
+            f.birth_date = from_qdate(self.birth_edit.date())
+            f.sex = self.sex_combo.currentText()
+        else:
+            f.birth_date, f.sex = None, ""
+        f.ethnic_group = self.ethnic_combo.currentText()
+        f.health = self.health_combo.currentText().strip()
+        f.student_number = self.student_number_edit.text()
+        f.grade = self.grade_combo.currentText()
+        for n in (1, 2):
+            setattr(f, f"guardian{n}_name", getattr(self, f"guardian{n}_name_edit").text())
+            setattr(f, f"guardian{n}_relation", getattr(self, f"guardian{n}_relation_combo").currentText().strip())
+            setattr(f, f"guardian{n}_phone", getattr(self, f"guardian{n}_phone_edit").text())
+        for kind, edit in self.address_edits.items():
+            setattr(f, kind, edit.value())
+        f.dropout_reason = self.reason_combo.currentText()
+        f.reason_detail = self.reason_detail_edit.text().strip()
+        f.family_situation = self.family_edit.toPlainText().strip()
+        f.result = self.result_combo.currentText()
+        f.not_returned_reason = self.not_returned_edit.text().strip()
+        f.persuading_unit = self.unit_edit.text()
+        f.responsible_person = self.responsible_edit.text()
+        f.responsible_phone = self.responsible_phone_edit.text()
+        f.deferral_approved = self.deferral_check.isChecked()
+        f.deferral_approval_date = from_qdate(self.deferral_date_edit.date()) if f.deferral_approved else None
+        f.deferral_document = self.deferral_doc_edit.text() if f.deferral_approved else ""
+        f.attempts = self.attempts_model.attempts()
+        f.normalize()
+        return f
+
+    def is_dirty(self) -> bool:
+        return self._loaded is not None and self.value() != self._loaded
+
+    # --- derived fields -----------------------------------------------------------------
+
+    def _update_derived(self) -> None:
+        text = normalize_id_number(self.id_edit.text())
+        fill = from_qdate(self.fill_date_edit.date()) or dt.date.today()
+        self.errors["id_number"].show_messages([])
+        if not text:
+            self.birth_edit.setEnabled(True)
+            self.sex_combo.setEnabled(True)
+            birth = from_qdate(self.birth_edit.date())
+        elif id_number_error(text) is None:
+            info = parse_id_number(text)
+            self.birth_edit.setEnabled(False)
+            self.sex_combo.setEnabled(False)
+            self.birth_edit.setDate(to_qdate(info.birth_date))
+            set_combo_text(self.sex_combo, info.sex.value)
+            birth = info.birth_date
+        else:
+            self.birth_edit.setEnabled(False)
+            self.sex_combo.setEnabled(False)
+            birth = None
+            if len(text) >= 18:
+                err = id_number_error(text)
+                self.errors["id_number"].show_messages([err.message] if err else [])
+        self.age_label.setText(f"{age_on(birth, fill)}岁" if birth else "—")
+        self.birth_edit.setToolTip(self.tr("由身份证号码自动得出") if not self.birth_edit.isEnabled() else "")
+
+    def _update_deferral(self) -> None:
+        on = self.deferral_check.isChecked()
+        self.deferral_date_edit.setEnabled(on)
+        self.deferral_doc_edit.setEnabled(on)
+
+    def _update_attempt_figures(self) -> None:
+        count = sum(1 for a in self.attempts_model.attempts() if not a.voided)
+        self.count_label.setText(f"{count}次")
+        self.started_label.setText(self.tr("是") if count else self.tr("否"))
+
+    # --- the persuasion log ---------------------------------------------------------------
+
+    def _selected_row(self) -> int | None:
+        rows = self.attempts_view.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def add_attempt(self) -> None:
+        attempt = AttemptDialog.ask(self)
+        if attempt:
+            self.attempts_model.add(attempt)
+            self._update_attempt_figures()
+
+    def edit_attempt(self) -> None:
+        row = self._selected_row()
+        if row is None:
+            return
+        current = self.attempts_model.attempt(row)
+        if current.voided:
+            Messages.info(self, self.tr("劝返记录"), self.tr("已作废的记录不能修改"))
+            return
+        attempt = AttemptDialog.ask(self, current)
+        if attempt:
+            self.attempts_model.replace(row, attempt)
+            self._update_attempt_figures()
+
+    def void_attempt(self) -> None:
+        row = self._selected_row()
+        if row is None:
+            return
+        current = self.attempts_model.attempt(row)
+        if current.voided:
+            return
+        reason, ok = QInputDialog.getText(
+            self, self.tr("作废劝返记录"), self.tr("记录不会被删除，只标记为作废。请填写作废原因：")
+        )
+        if ok and reason.strip():
+            self.attempts_model.replace(row, dataclasses.replace(current, voided=True, void_reason=reason.strip()))
+            self._update_attempt_figures()
+
+    # --- saving -------------------------------------------------------------------------
+
+    def _show_errors(self, error: ValidationError | None) -> None:
+        messages = error.errors if error else []
+        for field, label in self.errors.items():
+            label.show_messages([e.message for e in messages if e.field == field])
+        unplaced = [e.message for e in messages if e.field not in self.errors]
+        if messages:
+            self.banner.show_messages(
+                [self.tr("有%1处需要修改，未保存：").replace("%1", str(len(messages))), *unplaced]
+            )
+        else:
+            self.banner.show_messages([])
+
+    def save(self) -> bool:
+        form = self.value()
+        try:
+            case_id = cases.save_form(self.store, form)
+        except ValidationError as exc:
+            self._show_errors(exc)
+            self._focus_first_error(exc)
+            return False
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("未保存"), str(exc))
+            return False
+        self.load(cases.load_form(self.store, case_id))
+        self.status_label.setText(self.tr("已保存。状态：") + self._form.status)
+        self.saved.emit(case_id)
+        return True
+
+    def _focus_first_error(self, error: ValidationError) -> None:
+        basic_fields = {"name", "id_number", "birth_date", "sex", "ethnic_group", "health", "student_number",
+                        "grade", "guardian1_name", "guardian1_relation", "guardian1_phone", "guardian2_name",
+                        "guardian2_relation", "guardian2_phone", "hukou", "registry", "residence",
+                        "dropout_reason", "reason_detail", "family_situation"}
+        first = error.errors[0].field
+        if first in basic_fields:
+            self.tabs.setCurrentIndex(0)
+        elif first in self.errors and first not in ("contact_name", "contact_phone", "fill_date"):
+            self.tabs.setCurrentIndex(1)
+
+    def done(self, result: int) -> None:
+        """Closing (button, Esc or the window's ×) asks before unsaved changes are dropped."""
+        if result == QDialog.DialogCode.Rejected and self.is_dirty() and not Messages.confirm(
+            self, self.tr("尚未保存"), self.tr("此表有未保存的修改。放弃这些修改并关闭吗？")
+        ):
+            return
+        super().done(result)

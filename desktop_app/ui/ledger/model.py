@@ -1,0 +1,132 @@
+"""CaseLedgerModel: the case ledger as a paged table model over SQL queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from desktop_app.domain.codes import CaseStatus
+from desktop_app.domain.identity import mask_id_number
+from desktop_app.services import cases
+from desktop_app.services.store import Store
+
+Index = QModelIndex | QPersistentModelIndex
+
+STATUS_COLORS = {
+    CaseStatus.SUSPECTED.value: "#b00020",
+    CaseStatus.PERSUADING.value: "#b26a00",
+    CaseStatus.JOINT.value: "#6a1b9a",
+    CaseStatus.CLOSED.value: "#2e7d32",
+}
+
+
+class CaseLedgerModel(QAbstractTableModel):
+    """Rows are fetched a page at a time; filters and order are applied in SQL.
+
+    Signals:
+        total_changed(int): the number of cases matching the current query, after each reload.
+    """
+
+    total_changed = Signal(int)
+    CaseIdRole = Qt.ItemDataRole.UserRole + 1
+    SortKeyRole = Qt.ItemDataRole.UserRole + 2
+    PAGE = 200
+
+    def __init__(self, store: Store, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.query = cases.LedgerQuery()
+        self._rows: list[dict[str, Any]] = []
+        self._total = 0
+        self._keys = [key for key, _label in cases.LEDGER_COLUMNS]
+        self._labels = [label for _key, label in cases.LEDGER_COLUMNS]
+
+    # --- loading ------------------------------------------------------------------------
+
+    def set_query(self, query: cases.LedgerQuery) -> None:
+        self.query = query
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = cases.ledger_page(self.store, self.query, 0, self.PAGE)
+        self._total = (
+            len(self._rows) if len(self._rows) < self.PAGE else cases.ledger_count(self.store, self.query)
+        )
+        self.endResetModel()
+        self.total_changed.emit(self._total)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid():
+            return
+        more = cases.ledger_page(self.store, self.query, len(self._rows), self.PAGE)
+        if not more:
+            self._total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    # --- Qt's model interface -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._keys)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._labels):
+                return self._labels[section]
+            if orientation == Qt.Orientation.Vertical:
+                return section + 1
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        key = self._keys[index.column()]
+        value = row.get(key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "id_number":
+                return mask_id_number(value or "")
+            if isinstance(value, dt.date):
+                return value.strftime("%Y-%m-%d")
+            return "" if value is None else str(value) if not isinstance(value, int) else value
+        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
+            return QColor(STATUS_COLORS.get(value, "#000000"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "attempt_count":
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == self.CaseIdRole:
+            return row["case_id"]
+        if role == self.SortKeyRole:
+            return value
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._keys):
+            return
+        self.query.sort = self._keys[column]
+        self.query.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def case_id(self, row: int) -> str:
+        return self._rows[row]["case_id"]

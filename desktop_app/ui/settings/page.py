@@ -1,0 +1,58 @@
+"""设置: the unit's details, editable after set-up."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.domain.errors import ValidationError
+from desktop_app.services import installation
+from desktop_app.services.store import Store
+from desktop_app.ui.settings.unit_form import UnitForm
+from desktop_app.ui.widgets import ErrorLabel
+
+
+class SettingsPage(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        box = QGroupBox(self.tr("本机单位"), self)
+        box_layout = QVBoxLayout(box)
+        self.unit_form = UnitForm(box, kind_editable=False)
+        box_layout.addWidget(self.unit_form)
+        self.other_errors = ErrorLabel(box)
+        box_layout.addWidget(self.other_errors)
+        row = QHBoxLayout()
+        self.saved_label = QLabel(box)
+        self.save_button = QPushButton(self.tr("保存单位信息"), box)
+        row.addWidget(self.saved_label)
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        box_layout.addLayout(row)
+        layout.addWidget(box)
+        info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
+        info.setWordWrap(True)
+        layout.addWidget(info)
+        layout.addStretch(1)
+        self.save_button.clicked.connect(self.save)
+        self.reload()
+
+    def reload(self) -> None:
+        inst = self.store.installation()
+        if inst:
+            self.unit_form.set_value(installation.InstallationInfo(
+                kind=inst.kind, name=inst.name, code=inst.code, township_centre=inst.township_centre,
+                contact_name=inst.contact_name, contact_phone=inst.contact_phone,
+            ))
+        self.saved_label.clear()
+
+    def save(self) -> None:
+        try:
+            installation.update(self.store, self.unit_form.value())
+        except ValidationError as exc:
+            self.other_errors.show_messages(self.unit_form.show_errors(exc))
+            self.saved_label.clear()
+            return
+        self.unit_form.show_errors(None)
+        self.other_errors.show_messages([])
+        self.saved_label.setText(self.tr("已保存"))

@@ -1,0 +1,89 @@
+"""Small shared widgets: field error labels, message helpers, a date edit that may be empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QMessageBox,
+    QWidget,
+)
+
+ERROR_STYLE = "color: #b00020;"
+
+
+class ErrorLabel(QLabel):
+    """A red message shown under a field; hidden while there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_messages(self, messages: list[str]) -> None:
+        self.setText("\n".join(messages))
+        self.setVisible(bool(messages))
+
+
+def to_qdate(value: dt.date | None) -> QDate:
+    return QDate(value.year, value.month, value.day) if value else QDate()
+
+
+def from_qdate(value: QDate) -> dt.date | None:
+    return dt.date(value.year(), value.month(), value.day()) if value.isValid() else None
+
+
+def make_date_edit(parent: QWidget | None = None, value: dt.date | None = None) -> QDateEdit:
+    edit = QDateEdit(parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setMinimumDate(QDate(1990, 1, 1))
+    edit.setMaximumDate(QDate(2100, 12, 31))
+    edit.setDate(to_qdate(value or dt.date.today()))
+    return edit
+
+
+def make_combo(items: tuple[str, ...] | list[str], parent: QWidget | None = None, *, blank: bool = True,
+               editable: bool = False) -> QComboBox:
+    combo = QComboBox(parent)
+    if blank:
+        combo.addItem("")
+    combo.addItems(list(items))
+    combo.setEditable(editable)
+    combo.setMaxVisibleItems(20)
+    return combo
+
+
+def set_combo_text(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text, Qt.MatchFlag.MatchExactly)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    elif combo.isEditable():
+        combo.setEditText(text)
+    else:
+        combo.setCurrentIndex(0)
+
+
+class Messages:
+    """Message boxes, in one place so tests can replace them."""
+
+    @staticmethod
+    def error(parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.critical(parent, title, text)
+
+    @staticmethod
+    def info(parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.information(parent, title, text)
+
+    @staticmethod
+    def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            parent, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,78 @@
+"""Shared fixtures: a fresh data folder per test, a set-up school store, demo cases."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from desktop_app.services import installation  # noqa: E402
+from desktop_app.services.store import Store  # noqa: E402
+
+SCHOOL = installation.InstallationInfo(
+    kind=installation.SCHOOL, name="潼南区米心镇中心小学", code="2150022302",
+    township_centre="米心教管中心", contact_name="周老师", contact_phone="023-44551234",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing a test does touches the developer's real store or settings."""
+    monkeypatch.setenv("BAOXUE_DATA_DIR", str(tmp_path / "default-data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    s = Store.open(data_dir, user="周老师")
+    installation.setup(s, SCHOOL)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def empty_store(data_dir: Path) -> Iterator[Store]:
+    s = Store.open(data_dir, user="周老师")
+    yield s
+    s.close()
+
+
+class MessageLog:
+    """What the program would have shown in message boxes during a test."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str, str]] = []
+        self.answer = True
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [text for k, _title, text in self.shown if kind in (None, k)]
+
+
+@pytest.fixture(autouse=True)
+def messages(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
+    """No real modal message box opens in a test; each is recorded and confirmations say yes."""
+    from desktop_app.ui.widgets import Messages
+
+    log = MessageLog()
+
+    def record(kind: str):  # noqa: ANN202
+        def show(_parent, title: str, text: str):  # noqa: ANN001, ANN202
+            log.shown.append((kind, title, text))
+            return log.answer if kind == "confirm" else None
+
+        return staticmethod(show)
+
+    for kind in ("error", "info", "confirm"):
+        monkeypatch.setattr(Messages, kind, record(kind))
+    return log
