@@ -202,4 +202,8 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_record_id", "record_id"),)
 
 
-LEDGER_MODELS: tuple[type[LedgerMixin], ...] = (Student, Case, PersuasionAttempt)
+def ledger_models() -> list[type[Base]]:
+    """Every mapped class that carries the ledger columns (all modules of ``database`` loaded)."""
+    import database.all_models  # noqa: F401 - registers every table on Base.metadata
+
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, LedgerMixin)]

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from database import engine as db
+import database.all_models  # noqa: F401
 from database.models import Base
 from desktop_app.domain.errors import StoreError
 from desktop_app.services.paths import STORE_FILE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import database.all_models  # noqa: F401 - every table on Base.metadata
 from database.models import Base
 
 target_metadata = Base.metadata

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from database.models import LEDGER_MODELS, AuditEntry, LedgerMixin, new_id, utcnow
+from database.models import AuditEntry, LedgerMixin, new_id, utcnow
 
 GENESIS = "0" * 64
 _SKIP_FIELDS = {"created_at", "updated_at", "updated_by", "node_id", "version"}
@@ -106,7 +106,7 @@ def _collect(session: Session) -> list[Change]:
     node = session.info.get("node_id", "")
     changes: list[Change] = []
     for obj in session.new:
-        if isinstance(obj, LEDGER_MODELS):
+        if isinstance(obj, LedgerMixin):
             if obj.id is None:
                 obj.id = new_id()
             obj.updated_by, obj.node_id = user, node
@@ -115,7 +115,7 @@ def _collect(session: Session) -> list[Change]:
                 json.dumps(snapshot(obj), ensure_ascii=False, sort_keys=True),
             ))
     for obj in session.dirty:
-        if not isinstance(obj, LEDGER_MODELS) or not session.is_modified(obj):
+        if not isinstance(obj, LedgerMixin) or not session.is_modified(obj):
             continue
         state = inspect(obj)
         row_changes = []

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
-from database.models import LEDGER_MODELS, AuditEntry, Installation
+from database.models import AuditEntry, Installation, ledger_models
 from desktop_app.domain.errors import StoreError
 from desktop_app.services import audit
 from desktop_app.services.paths import STORE_FILE, resolve_data_dir
@@ -115,7 +115,7 @@ class Store:
             result = audit.verify_chain(session)
             if not result.ok:
                 return result
-            for model in LEDGER_MODELS:
+            for model in ledger_models():
                 table = model.__tablename__
                 missing = session.execute(
                     select(func.count()).select_from(model).where(

@@ -1,0 +1,6 @@
+"""Import every module that defines tables, so Base.metadata knows them all.
+
+Areas add their own module (``database/census.py`` …) and one import line here.
+"""
+
+from database import models  # noqa: F401
