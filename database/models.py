@@ -207,3 +207,28 @@ def ledger_models() -> list[type[Base]]:
     import database.all_models  # noqa: F401 - registers every table on Base.metadata
 
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, LedgerMixin)]
+
+
+class AppSetting(Base):
+    """A business setting shared by every user of this installation (reminder thresholds …).
+
+    Changes are written to the history by the settings service.
+    """
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Semester(LedgerMixin, Base):
+    """A semester with its real start and end dates (the term calendar hangs off it)."""
+
+    __tablename__ = "semesters"
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)

@@ -1,0 +1,79 @@
+"""Business settings kept in the store (thresholds, the current semester …), with defaults in one place.
+
+Each area declares its settings with ``declare``; reading an undeclared key is a programming error.
+Changes go to the history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from database.models import AppSetting
+from desktop_app.domain.errors import ValidationError
+from desktop_app.services import audit
+from desktop_app.services.store import Store
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str  # the Chinese name shown in 设置
+    default: Any
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""
+
+
+SPECS: dict[str, SettingSpec] = {}
+
+
+def declare(key: str, label: str, default: Any, *, minimum: int | None = None, maximum: int | None = None,
+            unit: str = "") -> SettingSpec:
+    spec = SettingSpec(key, label, default, minimum, maximum, unit)
+    SPECS[key] = spec
+    return spec
+
+
+CURRENT_SEMESTER = declare("semester.current", "当前学期", "")
+
+
+def get(store: Store, key: str) -> Any:
+    spec = SPECS[key]
+    with store.read() as session:
+        row = session.get(AppSetting, key)
+    return spec.default if row is None else json.loads(row.value)
+
+
+def all_values(store: Store) -> dict[str, Any]:
+    with store.read() as session:
+        stored = {r.key: json.loads(r.value) for r in session.execute(select(AppSetting)).scalars()}
+    return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
+
+
+def put(store: Store, key: str, value: Any) -> None:
+    """Store one setting after checking its range; the change is in the history."""
+    spec = SPECS[key]
+    if isinstance(spec.default, int) and not isinstance(spec.default, bool):
+        try:
+            value = int(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"{spec.label}应为整数") from exc
+        if spec.minimum is not None and value < spec.minimum:
+            raise ValidationError(f"{spec.label}不能小于{spec.minimum}{spec.unit}")
+        if spec.maximum is not None and value > spec.maximum:
+            raise ValidationError(f"{spec.label}不能大于{spec.maximum}{spec.unit}")
+    text = json.dumps(value, ensure_ascii=False)
+    with store.write() as session:
+        row = session.get(AppSetting, key)
+        old = None if row is None else row.value
+        if old == text:
+            return
+        if row is None:
+            session.add(AppSetting(key=key, value=text, updated_by=store.user))
+        else:
+            row.value, row.updated_by = text, store.user
+        audit.append(session, [audit.Change("update", "app_settings", key, "value", old, text)])

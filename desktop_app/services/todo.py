@@ -1,0 +1,41 @@
+"""待办: reminders computed from the ledger. Each area registers a provider.
+
+A provider is ``fn(store, today) -> list[TodoItem]``; ``collect`` runs them all, most urgent first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop_app.services.store import Store
+
+
+@dataclass(frozen=True, order=True)
+class TodoItem:
+    """One reminder. ``target`` says what to open: ("case", id), ("student", id) …"""
+
+    due: dt.date
+    title: str = field(compare=False)
+    detail: str = field(default="", compare=False)
+    kind: str = field(default="", compare=False)
+    target: tuple[str, str] = field(default=("", ""), compare=False)
+
+
+Provider = Callable[[Store, dt.date], list[TodoItem]]
+PROVIDERS: list[Provider] = []
+
+
+def provider(fn: Provider) -> Provider:
+    """Decorator: register a reminder provider."""
+    PROVIDERS.append(fn)
+    return fn
+
+
+def collect(store: Store, today: dt.date | None = None) -> list[TodoItem]:
+    today = today or dt.date.today()
+    items: list[TodoItem] = []
+    for fn in PROVIDERS:
+        items.extend(fn(store, today))
+    return sorted(items)
