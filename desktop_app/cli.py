@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation
+from desktop_app.services import about, demo, installation
 from desktop_app.services.store import Store
 
 def _open(args: argparse.Namespace) -> Store:
@@ -61,6 +61,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_about(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        for label, value in about.info(store).lines():
+            print(f"{label}：{value}")
+    finally:
+        store.close()
+    problems = about.self_check()
+    for problem in problems:
+        print(f"错误：{problem}", file=sys.stderr)
+    if args.licences:
+        for lib in about.libraries():
+            print(f"{lib.name} {lib.version}：{lib.licence}")
+        for name, _text in about.font_licences():
+            print(f"字体许可证：{name}")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -87,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)
+
+    p_about = sub.add_parser("about", help="版本、数据文件夹、数据结构版本、节点编号，并检查程序文件是否完整")
+    p_about.add_argument("--licences", action="store_true", help="同时列出所用开源组件及其许可证")
+    p_about.set_defaults(func=cmd_about)
     return parser
 
 

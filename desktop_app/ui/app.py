@@ -6,13 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation
+from desktop_app.services import demo, installation, paths
 from desktop_app.services.store import Store
+from desktop_app.ui.single_instance import SingleInstance
+from desktop_app.ui.widgets import Messages
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -23,13 +26,83 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_known_args(list(argv))[0]
 
 
-def install_translations(app: QApplication) -> None:
-    """Qt's own Chinese strings for standard buttons and dialogs."""
+def install_translations(app: QApplication) -> bool:
+    """Qt's own Chinese strings for standard buttons and dialogs; False when they were not found."""
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     translator = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load("qtbase_zh_CN", path):
         app.installTranslator(translator)
+        return True
+    return False
+
+
+def app_icon() -> QIcon:
+    path = paths.resources_dir() / "icons" / "baoxue.png"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def claim_data_dir(instance: SingleInstance) -> bool:
+    """Take the data folder for this program; False when another program has it (it was told to come forward)."""
+    if instance.acquire():
+        return True
+    if instance.lock_error() != instance.lock.LockError.LockFailedError:
+        Messages.error(None, APP_NAME, f"无法在数据文件夹 {instance.data_dir} 中建立锁文件，请检查该文件夹能否写入")
+        return False
+    for _attempt in range(3):  # the first program may be between taking the lock and listening
+        if instance.notify_running():
+            return False
+        QThread.msleep(300)
+    if Messages.confirm(None, APP_NAME, (
+        f"数据文件夹 {instance.data_dir} 正被另一个程序使用：{instance.holder()}。\n"
+        "两个程序同时打开同一份台账会互相覆盖。如果确认那个程序已经关闭（例如U盘上次在另一台电脑上未正常退出），"
+        "可以继续打开。\n继续打开吗？"
+    )):
+        return instance.force()
+    return False
+
+
+def bring_forward(app: QApplication) -> None:
+    """Show the program's window (or its open dialog) in front of the others."""
+    widget: QWidget | None = app.activeModalWidget() or next(
+        (w for w in app.topLevelWidgets() if w.isVisible() and w.isWindow()), None
+    )
+    if widget is None:
+        return
+    if hasattr(widget, "bring_to_front"):
+        widget.bring_to_front()
+        return
+    widget.showNormal() if widget.isMinimized() else widget.show()
+    widget.raise_()
+    widget.activateWindow()
+
+
+def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None:
+    """--smoke-test: visit every page, open the About box, check the bundled data files, quit.
+
+    Prints one line on stdout when the main window was shown; problems go to stderr and the exit
+    status is 2 (the frozen smoke test fails on either).
+    """
+    from desktop_app.services import about
+    from desktop_app.ui.about_dialog import AboutDialog
+
+    problems = about.self_check()
+    if not translated:
+        problems.append("Qt 中文翻译 qtbase_zh_CN.qm 未找到")
+    nav = getattr(window, "nav", None)
+    if nav is not None:
+        for row in range(nav.count()):
+            nav.setCurrentRow(row)
+        nav.setCurrentRow(0)
+    dialog = AboutDialog(window.store, window)  # type: ignore[attr-defined]
+    dialog.show()
+    dialog.close()
+    print(f"smoke-test: 主窗口已显示：{window.windowTitle()}", flush=True)
+    for problem in problems:
+        print(f"smoke-test: {problem}", file=sys.stderr, flush=True)
+    QTimer.singleShot(500, window.close)
+    if problems:
+        QTimer.singleShot(600, lambda: app.exit(2))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,11 +112,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
-    install_translations(app)
+    app.setWindowIcon(app_icon())
+    translated = install_translations(app)
+    data_dir = paths.resolve_data_dir(args.data_dir)
     try:
-        store = Store.open(args.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
+        return 1
+    instance = SingleInstance(data_dir)
+    if not claim_data_dir(instance):
+        return 0
+    instance.activated.connect(lambda: bring_forward(app))
+    try:
+        store = Store.open(data_dir)
     except BaoxueError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
+        Messages.error(None, APP_NAME, str(exc))
+        instance.release()
         return 1
     if args.demo and store.installation() is None:
         installation.setup(store, installation.InstallationInfo(
@@ -55,13 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.ui.setup_dialog import SetupDialog
 
         if SetupDialog(store).exec() != QDialog.DialogCode.Accepted:
+            store.close()
+            instance.release()
             return 0
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
     window.show()
     if args.smoke_test:
-        QTimer.singleShot(500, window.close)
+        QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))
     code = app.exec()
     store.close()
+    instance.release()
     return code

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app import APP_NAME, __version__
-from desktop_app.services import demo
+from desktop_app import APP_NAME
+from desktop_app.services import demo, paths
 from desktop_app.services.store import Store
+from desktop_app.ui.about_dialog import AboutDialog
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
@@ -32,6 +33,8 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(str(store.data_dir / "settings.ini"), QSettings.Format.IniFormat)
         inst = store.installation()
         self.setWindowTitle(f"{APP_NAME} — {inst.name}" if inst else APP_NAME)
+        if paths.is_portable(store.data_dir):  # data and settings.ini beside the executable
+            self.setWindowTitle(self.windowTitle() + self.tr("（便携模式）"))
         self.forms: dict[str, RegistrationFormDialog] = {}
         self._worker: Worker | None = None
 
@@ -99,12 +102,23 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于(&A)"), self)
-        about.triggered.connect(lambda: Messages.info(
-            self, self.tr("关于"),
-            f"{APP_NAME} {__version__}\n义务教育控辍保学工作台账\n数据文件：{self.store.path}",
-        ))
-        help_menu.addAction(about)
+        self.about_action = QAction(self.tr("关于(&A)"), self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def bring_to_front(self) -> None:
+        """A second start on the same data folder asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     # --- cases --------------------------------------------------------------------------
 
