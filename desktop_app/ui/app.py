@@ -58,7 +58,9 @@ def claim_data_dir(instance: SingleInstance) -> bool:
         "两个程序同时打开同一份台账会互相覆盖。如果确认那个程序已经关闭（例如U盘上次在另一台电脑上未正常退出），"
         "可以继续打开。\n继续打开吗？"
     )):
-        return instance.force()
+        if instance.force():
+            return True
+        Messages.error(None, APP_NAME, f"另一个程序仍在使用数据文件夹 {instance.data_dir}，请先关闭它。")
     return False
 
 

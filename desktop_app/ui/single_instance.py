@@ -68,8 +68,9 @@ class SingleInstance(QObject):
 
     def holder(self) -> str:
         """Who holds the lock, for the message: 'process 1234 on PC-NAME'."""
-        ok, pid, host, app = self.lock.getLockInfo()
-        return f"{host} 上的进程 {pid}（{app}）" if ok else "未知程序"
+        info = self.lock.getLockInfo()  # PySide6: (pid, host name, application name); pid 0 when unknown
+        pid, host, app = (info[-3:] if len(info) >= 3 else (0, "", ""))
+        return f"{host or '未知电脑'} 上的进程 {pid}（{app or '未知程序'}）" if pid else "未知程序"
 
     def force(self) -> bool:
         """Take over a lock the user has confirmed is left over (e.g. from a USB stick's other PC)."""
@@ -78,15 +79,16 @@ class SingleInstance(QObject):
 
     def notify_running(self, timeout_ms: int = 2000) -> bool:
         """Ask the program holding the folder to come forward; True when it was reached."""
-        socket = QLocalSocket(self)
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(timeout_ms):
-            return False
-        socket.write(ACTIVATE)
-        socket.flush()
-        sent = socket.waitForBytesWritten(timeout_ms) or socket.bytesToWrite() == 0
-        socket.disconnectFromServer()
-        return sent
+        socket = QLocalSocket()
+        try:
+            socket.connectToServer(self.name)
+            if not socket.waitForConnected(timeout_ms):
+                return False
+            socket.write(ACTIVATE)
+            socket.flush()
+            return socket.waitForBytesWritten(timeout_ms) or socket.bytesToWrite() == 0
+        finally:
+            socket.abort()
 
     def release(self) -> None:
         if self.server is not None:
@@ -97,12 +99,10 @@ class SingleInstance(QObject):
     def _accept(self) -> None:
         assert self.server is not None
         while (conn := self.server.nextPendingConnection()) is not None:
-            conn.readyRead.connect(lambda c=conn: self._read(c))
-            conn.disconnected.connect(conn.deleteLater)
-            if conn.bytesAvailable():
-                self._read(conn)
-
-    def _read(self, conn: QLocalSocket) -> None:
-        data = bytes(conn.readAll().data())
-        if ACTIVATE.strip() in data:
-            self.activated.emit()
+            # Read what the second start sent (it is tiny, and it waits until written), then drop it.
+            if conn.bytesAvailable() or conn.waitForReadyRead(1000):
+                data = bytes(conn.readAll().data())
+                if ACTIVATE.strip() in data:
+                    self.activated.emit()
+            conn.abort()
+            conn.deleteLater()
