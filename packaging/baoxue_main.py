@@ -18,8 +18,12 @@ def is_cli(executable: str) -> bool:
 def run() -> int:
     # A windowed executable on Windows has no console: print() and argparse would fail on None.
     for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
+        stream = getattr(sys, name)
+        if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+        elif not stream.isatty():
+            # Redirected to a file or a pipe: UTF-8 whatever the Windows code page (cp1252 cannot hold Chinese).
+            stream.reconfigure(encoding="utf-8")
     if is_cli(sys.executable if getattr(sys, "frozen", False) else sys.argv[0]):
         from desktop_app.cli import main as cli_main
 
