@@ -108,10 +108,11 @@ def info(store: Store) -> AboutInfo:
 
 def licence_of(meta: metadata.PackageMetadata) -> str:
     """A short licence name from a distribution's metadata."""
-    expression = meta.get("License-Expression")
+    # The metadata is an email.message.Message: .get() returns None for a missing field.
+    expression = meta.get("License-Expression")  # type: ignore[attr-defined]
     if expression:
         return str(expression)
-    text = (meta.get("License") or "").strip()
+    text = str(meta.get("License") or "").strip()  # type: ignore[attr-defined]
     if text and len(text) <= 60 and "\n" not in text:
         return text
     classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]

@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,13 +68,13 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def env(tmp_path: Path) -> dict[str, str]:
     runtime = tmp_path / "xdg-runtime"
     runtime.mkdir(mode=0o700)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "BAOXUE_"))}
     environ.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(runtime),
                    XDG_DATA_HOME=str(tmp_path / "xdg-data"), XDG_CONFIG_HOME=str(tmp_path / "xdg-config"))
-    yield environ
+    return environ
 
 
 def run(exe: Path, *args: str, env: dict[str, str], expect: int = 0, timeout: float = 120) -> tuple[str, str]:
