@@ -208,20 +208,30 @@ def _search_clause(text: str) -> Any:
     return Student.name.like(f"%{text}%")
 
 
-def ledger_select(query: LedgerQuery, columns: list[Any]) -> Select[Any]:
-    stmt = select(*columns).select_from(Case).join(Student, Case.student_id == Student.id)
+def ledger_select(query: LedgerQuery, columns: list[Any], *, join_students: bool = True) -> Select[Any]:
+    """The ledger's rows as a statement over cases.
+
+    Conditions on the student go through ``student_id IN (…)`` so SQLite answers them from the
+    narrow search index of ``students``; the join is only there for the displayed columns.
+    """
+    stmt = select(*columns).select_from(Case)
+    if join_students:
+        stmt = stmt.join(Student, Case.student_id == Student.id)
     conditions = [Case.voided.is_(False)]
     if query.statuses:
         conditions.append(Case.status.in_(query.statuses))
     if query.grade:
         conditions.append(Case.grade == query.grade)
+    student_conditions = []
     if query.township:
-        conditions.append(Student.hukou_township == query.township)
+        student_conditions.append(Student.hukou_township == query.township)
     if query.village:
-        conditions.append(Student.village == query.village)
+        student_conditions.append(Student.village == query.village)
     clause = _search_clause(query.search)
     if clause is not None:
-        conditions.append(clause)
+        student_conditions.append(clause)
+    if student_conditions:
+        conditions.append(Case.student_id.in_(select(Student.id).where(and_(*student_conditions))))
     return stmt.where(and_(*conditions))
 
 
@@ -234,9 +244,23 @@ def _row_columns() -> list[Any]:
 
 
 def ledger_page_select(query: LedgerQuery, offset: int, limit: int) -> Select[Any]:
+    """One page of the ledger: the page's case ids are chosen on the narrow cases table first,
+    then only those rows are joined to their students (never the whole filtered set)."""
     order = _SORT_COLUMNS.get(query.sort, Case.opened_on)
     order_by = [order.desc() if query.descending else order.asc(), Case.id]
-    return ledger_select(query, _row_columns()).order_by(*order_by).offset(offset).limit(limit)
+    needs_join = order.class_ is Student
+    page_ids = (
+        ledger_select(query, [Case.id], join_students=needs_join)
+        .order_by(*order_by).offset(offset).limit(limit)
+    )
+    return (
+        select(*_row_columns()).select_from(Case).join(Student, Case.student_id == Student.id)
+        .where(Case.id.in_(page_ids)).order_by(*order_by)
+    )
+
+
+def ledger_count_select(query: LedgerQuery) -> Select[Any]:
+    return ledger_select(query, [func.count()], join_students=False)
 
 
 def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
@@ -246,7 +270,7 @@ def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 
 
 def ledger_count(store: Store, query: LedgerQuery) -> int:
     with store.read() as session:
-        return session.execute(ledger_select(query, [func.count()])).scalar_one()
+        return session.execute(ledger_count_select(query)).scalar_one()
 
 
 @dataclass
@@ -263,7 +287,6 @@ def filter_options(store: Store) -> FilterOptions:
         villages: dict[str, list[str]] = {}
         rows = session.execute(
             select(Student.hukou_township, Student.village).distinct()
-            .where(Student.id.in_(select(Case.student_id)))
             .order_by(Student.hukou_township, Student.village)
         )
         for township, village in rows:
@@ -272,6 +295,15 @@ def filter_options(store: Store) -> FilterOptions:
                 if village:
                     villages[township].append(village)
         return FilterOptions(grades, list(villages), villages)
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    """Cases per status (voided ones left out), in one query."""
+    with store.read() as session:
+        rows = session.execute(
+            select(Case.status, func.count()).where(Case.voided.is_(False)).group_by(Case.status)
+        )
+        return {status: n for status, n in rows}
 
 
 def open_case_count(store: Store) -> int:

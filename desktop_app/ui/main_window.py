@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.services import demo
 from desktop_app.services.store import Store
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
@@ -45,8 +44,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.overview = OverviewPage(store, self)
-        self.ledger = LedgerPage(store, self)
+        # Pages load their data when first shown (_page_changed), not while the window is built.
+        self.overview = OverviewPage(store, self, load=False)
+        self.ledger = LedgerPage(store, self, load=False)
         self.settings_page = SettingsPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         progress = QProgressDialog(self.tr("正在载入演示数据…"), self.tr("取消"), 0, count, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
+
+        from desktop_app.services import demo
 
         def job(report):  # noqa: ANN001, ANN202
             try:

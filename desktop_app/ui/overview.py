@@ -17,7 +17,7 @@ class OverviewPage(QWidget):
 
     show_ledger = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
@@ -43,16 +43,17 @@ class OverviewPage(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.hint)
         layout.addStretch(1)
-        self.refresh()
+        if load:
+            self.refresh()
 
     def refresh(self) -> None:
         inst = self.store.installation()
         self.unit_label.setText(inst.name if inst else "")
-        open_count = cases.open_case_count(self.store)
+        counts = cases.status_counts(self.store)
+        open_count = sum(counts.get(s, 0) for s in CaseStatus.open_values())
         self.open_button.setText(self.tr("未销号案件：%1 件").replace("%1", str(open_count)))
         for status, button in self.status_buttons.items():
-            count = cases.ledger_count(self.store, cases.LedgerQuery(statuses=(status,)))
-            button.setText(f"{status}\n{count}")
+            button.setText(f"{status}\n{counts.get(status, 0)}")
 
     def open_count_text(self) -> str:
         return self.open_button.text()

@@ -38,7 +38,7 @@ class LedgerPage(QWidget):
     open_case = Signal(str)
     new_case = Signal()
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
@@ -66,7 +66,6 @@ class LedgerPage(QWidget):
         self.model = CaseLedgerModel(store, self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
-        self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -74,6 +73,7 @@ class LedgerPage(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSortIndicator(9, Qt.SortOrder.DescendingOrder)
+        self.view.setSortingEnabled(True)  # after the indicator: the first sort is by 立案日期
         self.view.verticalHeader().setDefaultSectionSize(24)
         for col, width in enumerate((80, 40, 150, 70, 90, 100, 80, 100, 70, 90)):
             self.view.setColumnWidth(col, width)
@@ -105,7 +105,8 @@ class LedgerPage(QWidget):
         self.model.total_changed.connect(self._show_total)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_edit.setFocus)
         self._options: cases.FilterOptions | None = None
-        self.refresh()
+        if load:
+            self.refresh()
 
     # --- filters ------------------------------------------------------------------------
 
