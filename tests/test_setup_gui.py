@@ -82,3 +82,12 @@ def test_cancelled_demo_loading_leaves_nothing(qtbot, store: Store) -> None:  # 
         pass
     assert cases.ledger_count(store, cases.LedgerQuery()) == 0
     assert store.verify().ok
+
+
+def test_standard_buttons_speak_chinese(qapp) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop_app.ui.app import install_translations
+
+    install_translations(qapp)
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
