@@ -115,7 +115,7 @@ def test_disability_file_and_individual_plan(store: Store) -> None:
     file = care.disability_of(store, sid)
     assert file is not None and file.grade == "三级"
     assert "身体残疾" in care.tags_text(store, sid)
-    care.save_individual_plan(store, sid, "2026秋", care.PlanText("生活自理、认识100以内的数", "生活语文、数学", "王老师"))
+    care.save_individual_plan(store, sid, "2026秋", care.PlanText("生活自理、认识100以内的数", "生活语文", "王老师"))
     plan = care.individual_plan(store, sid, "2026秋")
     assert plan is not None and plan.teachers == "王老师"
     with store.read() as s:

@@ -61,7 +61,7 @@ def write(path: Path, *, unit: str, semester: str, child: dict[str, Any], disabi
         table([[plan.get("content", "")]], [full], header=False),
         Paragraph(f"送教记录（要求：{minimum}）", head),
     ]
-    rows = [["序号", "日期", "学时", "形式", "送教教师", "送教内容", "监护人确认"]]
+    rows: list[list[Any]] = [["序号", "日期", "学时", "形式", "送教教师", "送教内容", "监护人确认"]]
     for i, s in enumerate(sessions, 1):
         rows.append([i, _date(s["session_date"]), s["class_hours"], s["form"], s["teachers"], s["content"],
                      s["guardian_name"] if s["guardian_confirmed"] else "未确认"])
@@ -80,14 +80,16 @@ def write(path: Path, *, unit: str, semester: str, child: dict[str, Any], disabi
         story.append(table(rows, [16 * mm, 22 * mm, 22 * mm, 30 * mm, 90 * mm]))
     story += [
         Spacer(1, 10 * mm),
-        Paragraph("送教教师（签名）：＿＿＿＿＿＿　　监护人（签名）：＿＿＿＿＿＿　　学校负责人（签名）：＿＿＿＿＿＿", cell),
+        Paragraph("送教教师（签名）：＿＿＿＿＿＿　　监护人（签名）：＿＿＿＿＿＿　　"
+                  "学校负责人（签名）：＿＿＿＿＿＿", cell),
     ]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"送教上门工作档案 {child.get('name', '')}")
 
     def footer(canvas: Any, _doc: Any) -> None:
         canvas.setFont(font, 8)
-        canvas.drawRightString(195 * mm, 8 * mm, f"{child.get('name', '')} 送教上门工作档案　第{canvas.getPageNumber()}页")
+        canvas.drawRightString(195 * mm, 8 * mm,
+                               f"{child.get('name', '')} 送教上门工作档案　第{canvas.getPageNumber()}页")
 
     try:
         doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -245,7 +245,9 @@ def save_disability(store: Store, student_id: str, file: rules.DisabilityFile) -
     file.validate()
     with store.write() as session:
         _student(session, student_id)
-        row = session.execute(select(DisabilityFile).where(DisabilityFile.student_id == student_id)).scalar_one_or_none()
+        row = session.execute(
+            select(DisabilityFile).where(DisabilityFile.student_id == student_id)
+        ).scalar_one_or_none()
         if row is None:
             row = DisabilityFile(student_id=student_id)
             session.add(row)
@@ -261,7 +263,9 @@ def save_disability(store: Store, student_id: str, file: rules.DisabilityFile) -
 
 def disability_of(store: Store, student_id: str) -> rules.DisabilityFile | None:
     with store.read() as session:
-        row = session.execute(select(DisabilityFile).where(DisabilityFile.student_id == student_id)).scalar_one_or_none()
+        row = session.execute(
+            select(DisabilityFile).where(DisabilityFile.student_id == student_id)
+        ).scalar_one_or_none()
         if row is None:
             return None
         return rules.DisabilityFile(row.kind, row.grade, row.certificate_number, row.placement, row.placement_start,
@@ -364,7 +368,8 @@ def placement_rows(store: Store, semester: str) -> list[dict[str, Any]]:
         result = session.execute(
             select(Student, DisabilityFile, IndividualPlan)
             .join(DisabilityFile, DisabilityFile.student_id == Student.id)
-            .outerjoin(IndividualPlan, (IndividualPlan.student_id == Student.id) & (IndividualPlan.semester == semester))
+            .outerjoin(IndividualPlan,
+                       (IndividualPlan.student_id == Student.id) & (IndividualPlan.semester == semester))
             .order_by(Student.name_pinyin)
         ).all()
         return [{

@@ -245,7 +245,8 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, data_dir_photos
         assert sem is not None
         if not sem.start_date <= entry.session_date <= sem.end_date:
             raise ValidationError(FieldError(
-                "session_date", f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中"
+                "session_date",
+                f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中",
             ))
     stored = _copy_photos(store, plan_id, entry.photos) if data_dir_photos else list(entry.photos)
     with store.write() as session:
@@ -429,7 +430,8 @@ def export_log(store: Store, semester: str, path: Path, today: dt.date | None = 
     today = today or dt.date.today()
     rows = plan_rows(store, semester, today)
     inst = store.installation()
-    sub = f"填报单位：{inst.name if inst else ''}　　学期：{semester}　　要求：{minimum(store).text()}　　统计至：{today:%Y年%m月%d日}"
+    sub = (f"填报单位：{inst.name if inst else ''}　　学期：{semester}　　要求：{minimum(store).text()}"
+           f"　　统计至：{today:%Y年%m月%d日}")
     wb = Workbook()
     excel.add_sheet(
         wb, "达标情况", "送教上门达标情况汇总表", sub,
@@ -458,7 +460,8 @@ def export_log(store: Store, semester: str, path: Path, today: dt.date | None = 
                      ("监护人确认", 11), ("确认人", 10), ("照片数", 8)], session_rows)
     excel.save(wb, path)
     with store.write() as session:
-        audit.record_event(session, "home_teaching_plans", "", "导出送教上门记录", f"{path.name}，{semester}，{len(rows)}人")
+        audit.record_event(session, "home_teaching_plans", "", "导出送教上门记录",
+                           f"{path.name}，{semester}，{len(rows)}人")
     return len(rows)
 
 

@@ -28,7 +28,15 @@ from desktop_app.services.store import Store
 from desktop_app.ui.care.common import Ask, make_table, selected_row
 from desktop_app.ui.care.dialogs import CareRecordDialog, RegisterStudentDialog, TagPicker
 from desktop_app.ui.care.rows_model import RowsModel
-from desktop_app.ui.widgets import ErrorLabel, Messages, from_qdate, make_combo, make_date_edit, set_combo_text, to_qdate
+from desktop_app.ui.widgets import (
+    ErrorLabel,
+    Messages,
+    from_qdate,
+    make_combo,
+    make_date_edit,
+    set_combo_text,
+    to_qdate,
+)
 
 ALL_TAGS = "全部类别"
 
@@ -276,7 +284,8 @@ class CarePage(QWidget):
         self.tag_error.show_messages([])
         helper = care.current_helper(self.store, self.student_id)
         self.helper_label.setText(
-            f"{helper.teacher_name}（{helper.phone}，自{helper.start_date:%Y-%m-%d}）" if helper else self.tr("尚未指定")
+            f"{helper.teacher_name}（{helper.phone}，自{helper.start_date:%Y-%m-%d}）" if helper
+            else self.tr("尚未指定")
         )
         self._load_records()
         self._load_file()

@@ -165,7 +165,8 @@ class SessionDialog(QDialog):
 
     def _add_photos(self) -> None:
         self.photos += Ask.open_paths(self, self.tr("选择照片"), self.tr("图片 (*.jpg *.jpeg *.png)"))
-        self.photos_label.setText(self.tr("%1张").replace("%1", str(len(self.photos))) if self.photos else self.tr("无"))
+        count = len(self.photos)
+        self.photos_label.setText(self.tr("%1张").replace("%1", str(count)) if count else self.tr("无"))
 
     def value(self) -> SessionEntry:
         return SessionEntry(
@@ -302,8 +303,9 @@ class CalendarDialog(QDialog):
 
     def add_day(self) -> None:
         try:
-            home_teaching.add_calendar_day(self.store, self.semester, from_qdate(self.day_edit.date()) or dt.date.today(),
-                                           self.kind_combo.currentText(), self.name_edit.text())
+            day = from_qdate(self.day_edit.date()) or dt.date.today()
+            home_teaching.add_calendar_day(self.store, self.semester, day, self.kind_combo.currentText(),
+                                           self.name_edit.text())
         except BaoxueError as exc:
             self.error_label.show_messages([str(exc)])
             return

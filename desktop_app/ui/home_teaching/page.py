@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -21,7 +22,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.home_teaching import WeekStatus
 from desktop_app.domain.school_calendar import WEEKDAYS
 from desktop_app.domain.semester import next_name, previous_name
-from desktop_app.services import home_teaching, semesters
+from desktop_app.services import home_teaching, semesters, settings
 from desktop_app.services.store import Store
 from desktop_app.ui.care.common import Ask, make_table, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
@@ -58,8 +59,19 @@ class HomeTeachingPage(QWidget):
         for b in (self.new_plan_button, self.export_button, self.pdf_button):
             bar.addWidget(b)
         layout.addLayout(bar)
-        self.minimum_label = QLabel(self)
-        layout.addWidget(self.minimum_label)
+        row = QHBoxLayout()
+        self.min_visits_spin = QSpinBox(self)
+        self.min_visits_spin.setRange(home_teaching.MIN_VISITS.minimum or 1, home_teaching.MIN_VISITS.maximum or 7)
+        self.min_hours_spin = QSpinBox(self)
+        self.min_hours_spin.setRange(home_teaching.MIN_HOURS.minimum or 1, home_teaching.MIN_HOURS.maximum or 8)
+        self.save_minimum_button = QPushButton(self.tr("保存要求"), self)
+        self.minimum_label = QLabel(self.tr("（按本省要求；节假日所在周按校历顺延，整周放假免送）"), self)
+        for w in (QLabel(self.tr("送教要求：学期内每周至少"), self), self.min_visits_spin,
+                  QLabel(self.tr("次，每次不少于"), self), self.min_hours_spin, QLabel(self.tr("学时"), self),
+                  self.save_minimum_button, self.minimum_label):
+            row.addWidget(w)
+        row.addStretch(1)
+        layout.addLayout(row)
         self.calendar_warning = ErrorLabel(self)
         layout.addWidget(self.calendar_warning)
 
@@ -143,6 +155,7 @@ class HomeTeachingPage(QWidget):
 
         self.semester_combo.currentTextChanged.connect(lambda _t: self._semester_changed())
         self.calendar_button.clicked.connect(self.edit_calendar)
+        self.save_minimum_button.clicked.connect(self.save_minimum)
         self.new_plan_button.clicked.connect(self.new_plan)
         self.edit_plan_button.clicked.connect(self.edit_plan)
         self.export_button.clicked.connect(self.export_log)
@@ -170,8 +183,9 @@ class HomeTeachingPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.minimum_label.setText(self.tr("要求：学期内") + home_teaching.minimum(self.store).text()
-                                   + self.tr("（可在设置中修改）；节假日所在周按校历顺延或免送"))
+        minimum = home_teaching.minimum(self.store)
+        self.min_visits_spin.setValue(minimum.visits)
+        self.min_hours_spin.setValue(minimum.hours)
         warning = home_teaching.calendar_warning(self.store, self.semester)
         self.calendar_warning.show_messages([warning] if warning else [])
         keep = self.plan_id
@@ -215,6 +229,14 @@ class HomeTeachingPage(QWidget):
         self.contacts_model.set_rows(home_teaching.break_contacts(self.store, entry.student_id))
 
     # --- actions --------------------------------------------------------------------------------
+
+    def save_minimum(self) -> None:
+        try:
+            settings.put(self.store, home_teaching.MIN_VISITS.key, self.min_visits_spin.value())
+            settings.put(self.store, home_teaching.MIN_HOURS.key, self.min_hours_spin.value())
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("未保存"), str(exc))
+        self.refresh()
 
     def edit_calendar(self) -> None:
         if CalendarDialog.edit(self.store, self.semester, self):
