@@ -371,10 +371,10 @@ def plan_schedule(store: Store, plan_id: str) -> list[Any]:
     return schedule(term_calendar(store, entry.semester), entry.weekday, entry.start_date)
 
 
-def plan_rows(store: Store, semester: str, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every active plan of the semester with the child and the compliance figures (the school view)."""
-    today = today or dt.date.today()
-    semesters.ensure(store, semester)
+def _plan_results(store: Store, semester: str, today: dt.date) -> list[tuple[dict[str, Any], Compliance]]:
+    """The semester's plans with their compliance, read in a few queries (one calendar for all)."""
+    calendar = term_calendar(store, semester)
+    need = minimum(store)
     with store.read() as session:
         sem = _semester_row(session, semester)
         rows = session.execute(
@@ -382,19 +382,37 @@ def plan_rows(store: Store, semester: str, today: dt.date | None = None) -> list
             .where(HomeTeachingPlan.semester_id == sem.id, HomeTeachingPlan.voided.is_(False))
             .order_by(Student.name_pinyin)
         ).all()
-        plans = [(p.id, p.mode, p.teachers, s) for p, s in rows]
+        ids = [p.id for p, _s in rows]
+        visits: dict[str, list[Visit]] = {}
+        for pid, day, hours in session.execute(
+            select(HomeTeachingSession.plan_id, HomeTeachingSession.session_date, HomeTeachingSession.class_hours)
+            .where(HomeTeachingSession.plan_id.in_(ids), HomeTeachingSession.voided.is_(False))
+        ):
+            visits.setdefault(pid, []).append(Visit(day, hours))
+        reasons: dict[str, dict[dt.date, str]] = {}
+        for pid, monday, reason in session.execute(
+            select(MissedWeekReason.plan_id, MissedWeekReason.week_monday, MissedWeekReason.reason)
+            .where(MissedWeekReason.plan_id.in_(ids))
+        ):
+            reasons.setdefault(pid, {})[monday] = reason
     out = []
-    for plan_id, mode, teachers, s in plans:
-        c = plan_compliance(store, plan_id, today)
+    for p, s in rows:
+        c = compliance(calendar, p.weekday, visits.get(p.id, []), need, today, start=p.start_date,
+                       reasons=reasons.get(p.id, {}), hours_per_visit=p.hours_per_visit)
         failed = c.failed
-        out.append({
-            "plan_id": plan_id, "student_id": s.id, "name": s.name, "id_number": s.id_number,
-            "masked_id": mask_id_number(s.id_number), "mode": mode, "teachers": teachers,
+        out.append(({
+            "plan_id": p.id, "student_id": s.id, "name": s.name, "id_number": s.id_number,
+            "masked_id": mask_id_number(s.id_number), "mode": p.mode, "teachers": p.teachers,
             "due_weeks": len(c.due()), "met_weeks": c.met, "failed_weeks": len(failed),
             "unexplained": sum(1 for w in failed if not w.reason),
             "planned_hours": c.planned_hours, "delivered_hours": c.delivered_hours, "summary": c.summary(),
-        })
+        }, c))
     return out
+
+
+def plan_rows(store: Store, semester: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every active plan of the semester with the child and the compliance figures (the school view)."""
+    return [row for row, _c in _plan_results(store, semester, today or dt.date.today())]
 
 
 @todo.provider
@@ -404,10 +422,8 @@ def missed_weeks_todo(store: Store, today: dt.date) -> list[todo.TodoItem]:
         return []
     semester = semesters.current(store, today).name
     items = []
-    for row in plan_rows(store, semester, today):
-        if not row["unexplained"]:
-            continue
-        for week in plan_compliance(store, row["plan_id"], today).failed:
+    for row, result in _plan_results(store, semester, today):
+        for week in result.failed:
             if week.reason:
                 continue
             items.append(todo.TodoItem(
@@ -428,7 +444,8 @@ def export_log(store: Store, semester: str, path: Path, today: dt.date | None = 
     from desktop_app.reports import excel
 
     today = today or dt.date.today()
-    rows = plan_rows(store, semester, today)
+    results = _plan_results(store, semester, today)
+    rows = [r for r, _c in results]
     inst = store.installation()
     sub = (f"填报单位：{inst.name if inst else ''}　　学期：{semester}　　要求：{minimum(store).text()}"
            f"　　统计至：{today:%Y年%m月%d日}")
@@ -442,8 +459,8 @@ def export_log(store: Store, semester: str, path: Path, today: dt.date | None = 
         text_columns={2}, first=True,
     )
     week_rows, session_rows = [], []
-    for r in rows:
-        for w in plan_compliance(store, r["plan_id"], today).weeks:
+    for r, result in results:
+        for w in result.weeks:
             week_rows.append([r["name"], w.week.label(), w.planned_day, w.status.value, w.planned_hours,
                               w.delivered_hours, w.visits, w.reason])
         for s in sessions(store, r["plan_id"]):
