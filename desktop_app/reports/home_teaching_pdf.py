@@ -67,12 +67,12 @@ def write(path: Path, *, unit: str, semester: str, child: dict[str, Any], disabi
                      s["guardian_name"] if s["guardian_confirmed"] else "未确认"])
     if len(rows) == 1:
         rows.append(["", "（无记录）", "", "", "", "", ""])
-    story.append(table(rows, [10 * mm, 20 * mm, 10 * mm, 14 * mm, 26 * mm, 76 * mm, 24 * mm]))
+    story.append(table(rows, [12 * mm, 23 * mm, 12 * mm, 15 * mm, 26 * mm, 70 * mm, 22 * mm]))
     story.append(Paragraph(f"逐周达标情况：{summary}", head))
     rows = [["教学周", "计划日", "情况", "实际学时", "未送教原因"]]
     for w in weeks:
         rows.append([w.week.label(), _date(w.planned_day), w.status.value, w.delivered_hours, w.reason])
-    story.append(table(rows, [48 * mm, 22 * mm, 22 * mm, 16 * mm, 72 * mm]))
+    story.append(table(rows, [48 * mm, 23 * mm, 22 * mm, 19 * mm, 68 * mm]))
     if contacts:
         story.append(Paragraph("假期联系记录", head))
         rows = [["假期", "日期", "方式", "联系人员", "情况"]]

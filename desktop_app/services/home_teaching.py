@@ -234,7 +234,7 @@ def candidates(store: Store) -> list[dict[str, Any]]:
 
 # --- sessions, reasons, break contacts -----------------------------------------------------------
 
-def log_session(store: Store, plan_id: str, entry: SessionEntry, data_dir_photos: bool = True) -> str:
+def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bool = True) -> str:
     """Record one visit; photos are copied into the data folder (``photos/<plan>/``)."""
     entry.validate()
     with store.read() as session:
@@ -248,7 +248,7 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, data_dir_photos
                 "session_date",
                 f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中",
             ))
-    stored = _copy_photos(store, plan_id, entry.photos) if data_dir_photos else list(entry.photos)
+    stored = _copy_photos(store, plan_id, entry.photos) if copy_photos else list(entry.photos)
     with store.write() as session:
         row = HomeTeachingSession(
             plan_id=plan_id, student_id=plan.student_id, session_date=entry.session_date,

@@ -25,6 +25,6 @@ def test_plan_rows_for_a_semester(benchmark, store: Store) -> None:  # noqa: ANN
         plan = home_teaching.save_plan(store, home_teaching.PlanEntry(sid, "2026秋", "王老师", "语文", i % 5))
         for w in range(SESSIONS):
             home_teaching.log_session(store, plan, SessionEntry(
-                dt.date(2026, 9, 1) + dt.timedelta(days=7 * w), 2, "送文化", "王老师", "识字"), data_dir_photos=False)
+                dt.date(2026, 9, 1) + dt.timedelta(days=7 * w), 2, "送文化", "王老师", "识字"), copy_photos=False)
     rows = benchmark(home_teaching.plan_rows, store, "2026秋", dt.date(2026, 11, 28))
     assert len(rows) == CHILDREN
