@@ -216,3 +216,30 @@ def test_plan_sessions_and_the_compliance_view(qtbot, window: MainWindow, store:
         assert [(r.session_date, r.class_hours, r.guardian_name) for r in logged] == [
             (dt.date(2026, 9, 1), 2, "陈国强"), (dt.date(2026, 9, 8), 1, "陈国强")]
     assert home_teaching.plan_compliance(store, page.plan_id or "").weeks[1].reason == "学生身体不适，提前结束"
+
+
+def test_exports_run_off_the_gui_thread_and_report(qtbot, window: MainWindow, store: Store,  # noqa: ANN001
+                                                   monkeypatch: pytest.MonkeyPatch, messages, tmp_path) -> None:  # noqa: ANN001
+    sid = care.register_student(store, care.NewStudent("陈小宇", CHILD_ID, "陈国强", "父亲", "13700001234"),
+                                [care.Tag("身体残疾")])
+    care.save_disability(store, sid, DisabilityFile("多重", "一级", "", "送教上门", dt.date(2026, 9, 1), True))
+    plan_id = home_teaching.save_plan(store, home_teaching.PlanEntry(sid, "2026秋", "王老师", "生活语文", weekday=1,
+                                                                    start_date=dt.date(2026, 9, 1)))
+    target = tmp_path / "名册.xlsx"
+    monkeypatch.setattr(Ask, "save_path", staticmethod(lambda *_a: target))
+    window.show_page("特殊学生关爱")
+    worker = window.care_page.export_register()
+    assert worker is not None
+    qtbot.waitUntil(lambda: bool(messages.texts("info")), timeout=10000)
+    assert target.exists() and "已导出1人" in messages.texts("info")[0]
+
+    pdf = tmp_path / "档案.pdf"
+    monkeypatch.setattr(Ask, "save_path", staticmethod(lambda *_a: pdf))
+    window.show_page("送教上门")
+    page = window.home_teaching_page
+    page.semester_combo.setCurrentText("2026秋")
+    assert page.select_plan(plan_id)
+    assert page.school_label.text().startswith("全校：送教学生1人")
+    qtbot.mouseClick(page.pdf_button, OK)
+    qtbot.waitUntil(lambda: len(messages.texts("info")) == 2, timeout=10000)
+    assert pdf.read_bytes().startswith(b"%PDF") and "送教档案已保存" in messages.texts("info")[1]

@@ -25,7 +25,7 @@ from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import care, semesters
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, selected_row
+from desktop_app.ui.care.common import Ask, make_table, run_in_worker, selected_row
 from desktop_app.ui.care.dialogs import CareRecordDialog, RegisterStudentDialog, TagPicker
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.widgets import (
@@ -37,6 +37,7 @@ from desktop_app.ui.widgets import (
     set_combo_text,
     to_qdate,
 )
+from desktop_app.ui.workers import Worker
 
 ALL_TAGS = "全部类别"
 
@@ -48,6 +49,7 @@ class CarePage(QWidget):
         super().__init__(parent)
         self.store = store
         self.student_id: str | None = None
+        self._worker: Worker | None = None
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.search_edit = QLineEdit(self)
@@ -433,27 +435,26 @@ class CarePage(QWidget):
         self.plan_error.show_messages([])
         self.plan_saved_label.setText(self.tr("已保存"))
 
-    def export_register(self) -> None:
+    def export_register(self) -> Worker | None:
         path = Ask.save_path(self, self.tr("导出特殊学生名册"), "特殊学生关爱帮扶名册.xlsx", "Excel (*.xlsx)")
-        if path:
-            try:
-                count = care.export_register(self.store, path)
-            except BaoxueError as exc:
-                Messages.error(self, self.tr("导出失败"), str(exc))
-                return
-            Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2").replace("%1", str(count))
-                          .replace("%2", str(path)))
+        if not path:
+            return None
+        self._worker = run_in_worker(
+            self, self.tr("正在导出特殊学生名册…"), lambda: care.export_register(self.store, path),
+            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                        .replace("%1", str(count)).replace("%2", str(path))),
+        )
+        return self._worker
 
-    def export_placements(self) -> None:
+    def export_placements(self) -> Worker | None:
         semester = self.plan_semester_combo.currentText()
         path = Ask.save_path(self, self.tr("导出残疾儿童安置情况"), f"残疾儿童安置情况-{semester}.xlsx",
                              "Excel (*.xlsx)")
-        if path:
-            try:
-                count = care.export_placements(self.store, semester, path)
-            except BaoxueError as exc:
-                Messages.error(self, self.tr("导出失败"), str(exc))
-                return
-            Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2").replace("%1", str(count))
-                          .replace("%2", str(path)))
-
+        if not path:
+            return None
+        self._worker = run_in_worker(
+            self, self.tr("正在导出残疾儿童安置情况…"), lambda: care.export_placements(self.store, semester, path),
+            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                        .replace("%1", str(count)).replace("%2", str(path))),
+        )
+        return self._worker

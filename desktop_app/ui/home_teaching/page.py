@@ -24,10 +24,11 @@ from desktop_app.domain.school_calendar import WEEKDAYS
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import home_teaching, semesters, settings
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, selected_row
+from desktop_app.ui.care.common import Ask, make_table, run_in_worker, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.home_teaching.dialogs import BreakContactDialog, CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
+from desktop_app.ui.workers import Worker
 
 STATUS_COLORS = {
     WeekStatus.MET.value: "#2e7d32", WeekStatus.SHORT.value: "#b26a00", WeekStatus.MISSED.value: "#b00020",
@@ -40,6 +41,7 @@ class HomeTeachingPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.plan_id: str | None = None
+        self._worker: Worker | None = None
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.semester_combo = QComboBox(self)
@@ -81,10 +83,17 @@ class HomeTeachingPage(QWidget):
             ("met_weeks", "达标周"), ("failed_weeks", "未达标周"), ("unexplained", "未说明原因"),
             ("planned_hours", "计划学时"), ("delivered_hours", "实际学时"),
         ), self, colors=lambda r: "#b00020" if r["unexplained"] else None)
-        self.plans_view = make_table(self.plans_model, split)
+        left = QWidget(split)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        self.plans_view = make_table(self.plans_model, left)
         for col, width in enumerate((70, 70, 110, 55, 55, 65, 70, 65)):
             self.plans_view.setColumnWidth(col, width)
-        split.addWidget(self.plans_view)
+        lv.addWidget(self.plans_view, 1)
+        self.school_label = QLabel(left)
+        self.school_label.setWordWrap(True)
+        lv.addWidget(self.school_label)
+        split.addWidget(left)
 
         detail = QWidget(split)
         dv = QVBoxLayout(detail)
@@ -189,7 +198,17 @@ class HomeTeachingPage(QWidget):
         warning = home_teaching.calendar_warning(self.store, self.semester)
         self.calendar_warning.show_messages([warning] if warning else [])
         keep = self.plan_id
-        self.plans_model.set_rows(home_teaching.plan_rows(self.store, self.semester, self.today()))
+        rows = home_teaching.plan_rows(self.store, self.semester, self.today())
+        self.plans_model.set_rows(rows)
+        self.school_label.setText(
+            self.tr("全校：送教学生%1人，应送教%2人周，达标%3，未达标%4（未说明原因%5）；学时 计划%6 / 实际%7")
+            .replace("%1", str(len(rows))).replace("%2", str(sum(r["due_weeks"] for r in rows)))
+            .replace("%3", str(sum(r["met_weeks"] for r in rows)))
+            .replace("%4", str(sum(r["failed_weeks"] for r in rows)))
+            .replace("%5", str(sum(r["unexplained"] for r in rows)))
+            .replace("%6", str(sum(r["planned_hours"] for r in rows)))
+            .replace("%7", str(sum(r["delivered_hours"] for r in rows)))
+        )
         if keep:
             self.select_plan(keep)
 
@@ -312,27 +331,30 @@ class HomeTeachingPage(QWidget):
             return
         self.refresh()
 
-    def export_log(self) -> None:
-        path = Ask.save_path(self, self.tr("导出送教记录"), f"送教上门记录-{self.semester}.xlsx", "Excel (*.xlsx)")
-        if path:
-            try:
-                count = home_teaching.export_log(self.store, self.semester, path, self.today())
-            except BaoxueError as exc:
-                Messages.error(self, self.tr("导出失败"), str(exc))
-                return
-            Messages.info(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
-                          .replace("%1", str(count)).replace("%2", str(path)))
+    def export_log(self) -> Worker | None:
+        semester, today = self.semester, self.today()
+        path = Ask.save_path(self, self.tr("导出送教记录"), f"送教上门记录-{semester}.xlsx", "Excel (*.xlsx)")
+        if not path:
+            return None
+        self._worker = run_in_worker(
+            self, self.tr("正在导出送教记录…"), lambda: home_teaching.export_log(self.store, semester, path, today),
+            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
+                                        .replace("%1", str(count)).replace("%2", str(path))),
+        )
+        return self._worker
 
-    def print_child(self) -> None:
-        if not self.plan_id:
+    def print_child(self) -> Worker | None:
+        row = selected_row(self.plans_view)
+        if not self.plan_id or row is None:
             Messages.info(self, self.tr("打印送教档案"), self.tr("请先在左侧选择学生"))
-            return
-        name = self.plans_model.row(selected_row(self.plans_view) or 0)["name"]
+            return None
+        plan_id, name, today = self.plan_id, self.plans_model.row(row)["name"], self.today()
         path = Ask.save_path(self, self.tr("保存送教档案"), f"送教档案-{name}-{self.semester}.pdf", "PDF (*.pdf)")
-        if path:
-            try:
-                home_teaching.export_child_pdf(self.store, self.plan_id, path, self.today())
-            except BaoxueError as exc:
-                Messages.error(self, self.tr("打印失败"), str(exc))
-                return
-            Messages.info(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path)))
+        if not path:
+            return None
+        self._worker = run_in_worker(
+            self, self.tr("正在生成送教档案…"),
+            lambda: home_teaching.export_child_pdf(self.store, plan_id, path, today),
+            lambda _r: Messages.info(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path))),
+        )
+        return self._worker
