@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError
@@ -61,6 +62,50 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _semester(store: Store, name: str | None) -> str:
+    from desktop_app.domain.semester import default_span
+    from desktop_app.services import semesters
+
+    if not name:
+        return semesters.current(store).name
+    try:
+        default_span(name)
+    except ValueError as exc:
+        raise BaoxueError(str(exc)) from exc
+    return name
+
+
+def cmd_care_export(args: argparse.Namespace) -> int:
+    from desktop_app.services import care
+
+    store = _open(args)
+    try:
+        count = care.export_register(store, Path(args.out))
+        print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_home_teaching(args: argparse.Namespace) -> int:
+    from desktop_app.services import home_teaching
+
+    store = _open(args)
+    try:
+        semester = _semester(store, args.semester)
+        if args.action == "calendar":
+            print(home_teaching.propose_calendar(store, semester).message)
+            warning = home_teaching.calendar_warning(store, semester)
+            return 1 if warning and args.strict else 0
+        if not args.out:
+            raise BaoxueError("请用 --out 指定导出的Excel文件")
+        count = home_teaching.export_log(store, semester, Path(args.out))
+        print(f"已导出{semester}送教上门记录：{count}名学生，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -87,6 +132,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)
+
+    p_care = sub.add_parser("care-export", help="导出特殊学生关爱帮扶名册（Excel）")
+    p_care.add_argument("--out", required=True, help="Excel文件（.xlsx）")
+    p_care.set_defaults(func=cmd_care_export)
+    p_ht = sub.add_parser("home-teaching", help="送教上门：按法定节假日填入校历（calendar），导出记录（export）")
+    p_ht.add_argument("action", choices=("calendar", "export"))
+    p_ht.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_ht.add_argument("--out", help="导出的Excel文件（export）")
+    p_ht.add_argument("--strict", action="store_true", help="校历有未知年份时以状态1退出（calendar）")
+    p_ht.set_defaults(func=cmd_home_teaching)
     return parser
 
 

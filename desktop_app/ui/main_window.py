@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.services.store import Store
+from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.settings.page import SettingsPage
@@ -48,8 +50,11 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(store, self, load=False)
         self.ledger = LedgerPage(store, self, load=False)
         self.settings_page = SettingsPage(store, self)
+        self.care_page = CarePage(store, self)
+        self.home_teaching_page = HomeTeachingPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+                           (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
                            (self.tr("设置"), self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)

@@ -31,7 +31,7 @@ from desktop_app.domain import codes
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
-from desktop_app.services import cases
+from desktop_app.services import care, cases
 from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
@@ -112,6 +112,9 @@ class RegistrationFormDialog(QDialog):
         grid.add(4, self.tr("联系电话"), self.contact_phone_edit, "contact_phone")
         grid.add(6, self.tr("填表日期"), self.fill_date_edit, "fill_date")
         outer.addWidget(header)
+        self.care_tags_label = QLabel(self)  # 特殊学生类别, read-only (kept in 特殊学生关爱)
+        self.care_tags_label.setWordWrap(True)
+        outer.addWidget(self.care_tags_label)
 
         self.banner = ErrorLabel(self)
         outer.addWidget(self.banner)
@@ -334,6 +337,9 @@ class RegistrationFormDialog(QDialog):
         self._update_deferral()
         self._update_attempt_figures()
         self._show_errors(None)
+        tags = care.tags_text(self.store, form.student_id)
+        self.care_tags_label.setText(self.tr("特殊学生类别：") + tags if tags else "")
+        self.care_tags_label.setVisible(bool(tags))
         self._loaded = self.value()
         title = f"{form.name} — " if form.name else self.tr("新建 — ")
         self.setWindowTitle(title + self.tr("一生一表"))
