@@ -556,3 +556,16 @@ def case_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
     items = rules.reminders(case_facts(store), today, thresholds(store), span.start)
     return [todo.TodoItem(r.due, r.title, r.detail, REMINDER_LABELS.get(r.kind, r.kind), ("case", r.case_id))
             for r in items]
+
+
+def evidence_owners(store: Store, case_id: str) -> list[tuple[str, str, str]]:
+    """What an evidence file can be attached to: the case, each active attempt, each closing."""
+    with store.read() as session:
+        case = _case(session, case_id)
+        out = [("cases", case.id, "案件（一生一表）")]
+        for i, a in enumerate(sorted(_active_attempts(session, case_id), key=lambda a: a.attempt_date), start=1):
+            out.append(("persuasion_attempts", a.id, f"第{i}次劝返（{a.attempt_date}，{a.method}）"))
+        for c in session.execute(select(CaseClosing).where(CaseClosing.case_id == case_id)
+                                 .order_by(CaseClosing.created_at)).scalars():
+            out.append(("case_closings", c.id, f"销号（{c.closed_on}，{c.reason}）"))
+        return out
