@@ -7,8 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -64,6 +66,22 @@ class _FormDialog(QDialog):
     @classmethod
     def _run(cls, dialog: _FormDialog) -> Any:
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None  # type: ignore[attr-defined]
+
+
+EMPTY_DATE = QDate(2000, 1, 1)
+
+
+def _optional_date_edit(parent: QWidget) -> QDateEdit:
+    """A date the user must pick: it starts empty (shown as 未填)."""
+    edit = make_date_edit(parent)
+    edit.setMinimumDate(EMPTY_DATE)
+    edit.setSpecialValueText("未填")
+    edit.setDate(EMPTY_DATE)
+    return edit
+
+
+def _optional_date(edit: QDateEdit) -> dt.date | None:
+    return None if edit.date() == EMPTY_DATE else from_qdate(edit.date())
 
 
 def _text_edit(parent: QWidget, placeholder: str = "") -> QPlainTextEdit:
@@ -229,7 +247,7 @@ class ClosingDialog(_FormDialog):
         self.form.addRow(self.tr("销号原因"), self.reason_combo)
         self.form.addRow(self.tr("销号日期"), self.closed_edit)
         self.form.addRow(self.tr("须提供"), self.hint_label)
-        self.event_edit = make_date_edit(self)
+        self.event_edit = _optional_date_edit(self)
         self.event_label = QLabel(self.tr("日期"), self)
         self.grade_combo = make_combo(codes.GRADES, self)
         self.class_edit = QLineEdit(self)
@@ -308,7 +326,7 @@ class ClosingDialog(_FormDialog):
         return Closing(
             reason=self.reason_combo.currentText(),
             closed_on=from_qdate(self.closed_edit.date()) or dt.date.today(),
-            event_date=take("event_date", from_qdate(self.event_edit.date()), None),
+            event_date=take("event_date", _optional_date(self.event_edit), None),
             grade=take("grade", self.grade_combo.currentText()),
             class_name=take("class_name", self.class_edit.text()),
             placement=take("placement", self.placement_combo.currentText()),
