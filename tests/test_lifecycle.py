@@ -12,7 +12,7 @@ from database.lifecycle import CaseClosing, EvidenceBlob, EvidenceFile
 from database.models import AuditEntry, Case
 from desktop_app.domain import lifecycle as rules
 from desktop_app.domain.errors import ValidationError
-from desktop_app.domain.lifecycle import Closing, ClosingReason
+from desktop_app.domain.lifecycle import Closing
 from desktop_app.domain.registration import Attempt
 from desktop_app.services import cases, lifecycle, settings, todo
 from desktop_app.services.store import Store

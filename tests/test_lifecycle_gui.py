@@ -152,7 +152,7 @@ def test_demo_case_through_the_whole_lifecycle(qtbot, window: MainWindow, store:
     assert db_status(store, case_id) == "联合劝返"
     with store.read() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == history_before
-        assert s.scalar(select(func.count()).select_from(CaseClosing)) == 0
+        assert s.scalar(select(func.count()).select_from(CaseClosing).where(CaseClosing.case_id == case_id)) == 0
     assert "联合劝返" in form.status_label.text()
 
     # Closed as deferred: no longer open, counted separately, still followed up.

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from database.lifecycle import CaseClosing, CourtRuling, DeferralApplication, DeferralDecision, EvidenceFile, JointReport
+from database.lifecycle import (
+    CaseClosing,
+    CourtRuling,
+    DeferralApplication,
+    DeferralDecision,
+    EvidenceFile,
+    JointReport,
+)
 from database.models import AuditEntry, Case, PersuasionAttempt
 from desktop_app.domain.errors import NotFoundError
 from desktop_app.services.store import Store
