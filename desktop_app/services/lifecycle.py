@@ -505,17 +505,16 @@ def case_facts(store: Store) -> list[rules.CaseFacts]:
     """The facts the reminders need, for every case that is open or under deferred follow-up."""
     followed = (*CaseStatus.open_values(), CaseStatus.DEFERRED.value)
     with store.read() as session:
+        completion = ("grade", "contact_name", "contact_phone", "persuading_unit", "responsible_person",
+                      "responsible_phone", "result")
         rows = session.execute(
-            select(Case, Student.name).join(Student, Case.student_id == Student.id)
+            select(Case.id, Case.status, Case.opened_on, Student.name, *[getattr(Case, k) for k in completion])
+            .join(Student, Case.student_id == Student.id)
             .where(~Case.voided, Case.status.in_(followed))
         ).all()
-        facts = {c.id: rules.CaseFacts(
-            case_id=c.id, name=name, status=c.status, opened_on=c.opened_on,
-            missing_fields=[],
-        ) for c, name in rows}
-        values = {c.id: {k: getattr(c, k) for k in ("grade", "contact_name", "contact_phone", "persuading_unit",
-                                                     "responsible_person", "responsible_phone", "result")}
-                  for c, _n in rows}
+        facts = {r.id: rules.CaseFacts(case_id=r.id, name=r.name, status=r.status, opened_on=r.opened_on)
+                 for r in rows}
+        values = {r.id: {k: getattr(r, k) for k in completion} for r in rows}
         for case_id, date, joint in session.execute(
             select(PersuasionAttempt.case_id, PersuasionAttempt.attempt_date, PersuasionAttempt.is_joint)
             .join(Case, PersuasionAttempt.case_id == Case.id)
