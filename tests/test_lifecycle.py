@@ -342,3 +342,18 @@ def test_overview_counts(store: Store) -> None:
     assert ov.open_count == 1 and ov.closed_month == 1 and ov.trend[-1][1:] == (2, 1)
     closed = cases.ledger_count(store, cases.LedgerQuery(closed_from=ov.month_start, closed_to=ov.today))
     assert closed == 1
+
+
+def test_cli_lists_the_reminders_on_a_given_day(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop_app import cli
+
+    case_id = new_case(store)
+    with store.read() as s:
+        opened_on = s.get(Case, case_id).opened_on
+    data_dir = str(store.data_dir)
+    store.close()
+    assert cli.main(["--data-dir", data_dir, "todo", "--date", f"{opened_on + dt.timedelta(days=3)}"]) == 0
+    out = capsys.readouterr()
+    assert "未及时劝返\t张小明：立案3天未开展劝返" in out.out and "共 1 项待办" in out.err
+    assert cli.main(["--data-dir", data_dir, "todo", "--date", "2026-13-01"]) == 1
+    assert capsys.readouterr().err.strip() == "错误：日期“2026-13-01”无效，请写成 2026-10-09 的形式"
