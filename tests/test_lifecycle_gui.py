@@ -7,12 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import func, select
 
 from database.lifecycle import CaseClosing
 from database.models import AuditEntry, Case
+from desktop_app.domain.lifecycle import Closing
 from desktop_app.services import demo, lifecycle
 from desktop_app.services.store import Store
 from desktop_app.ui.form.attempts import AttemptDialog
@@ -67,7 +68,7 @@ def window(qtbot, store: Store) -> MainWindow:  # noqa: ANN001
 
 
 def test_demo_case_through_the_whole_lifecycle(qtbot, window: MainWindow, store: Store, messages,  # noqa: ANN001
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, qtmodeltester) -> None:
     # A suspected demonstration case, opened more than three days ago, without any attempt.
     window.show_ledger("疑似辍学")
     ledger = window.ledger
@@ -174,6 +175,7 @@ def test_demo_case_through_the_whole_lifecycle(qtbot, window: MainWindow, store:
         del EvidencePicker.ask
     assert panel.evidence_model.rowCount() == 1
     assert panel.evidence_model.index(0).data() == "批复.png"
+    qtmodeltester.check(panel.evidence_model)
 
     # Reopened with a reason: back to joint persuasion and counted again.
     def reopen(d: dialogs.ReopenDialog) -> None:
@@ -217,3 +219,46 @@ def test_ledger_saved_views_and_figures(qtbot, window: MainWindow, store: Store)
     assert grade in ledger.filter_label.text()
     click(qtbot, ledger.clear_filter_button)
     assert ledger.model.total == 30
+
+
+def test_figures_and_chart_open_the_ledger_behind_them(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    overview = window.overview
+    overview.refresh()
+    month, new, _closed = overview.data.trend[-3]
+    rect = overview.chart._plot_rect()
+    x = rect.left() + int(rect.width() / 12 * 9.5)
+    assert overview.chart.month_at(x) == month
+    qtbot.mouseClick(overview.chart, Qt.MouseButton.LeftButton, pos=QPoint(x, rect.center().y()))
+    assert window.ledger.model.total == new
+    assert month.replace("-", "年") + "月新增" in window.ledger.filter_label.text()
+    click(qtbot, overview.period_buttons["closed_semester"])
+    assert window.ledger.model.total == overview.data.closed_semester
+
+
+def test_ledger_context_menu_closes_a_case(qtbot, window: MainWindow, store: Store,  # noqa: ANN001
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = window.ledger
+    ledger.show_statuses("劝返中")
+    case_id = ledger.model.case_id(0)
+    total = ledger.model.total
+    menu = ledger.context_actions(0)
+    labels = {a.text(): a.isEnabled() for a in menu.actions() if a.text()}
+    assert labels["销号…"] and not labels["重新立案…"] and not labels["登记区领导小组审批…"]
+    monkeypatch.setattr(dialogs.ClosingDialog, "ask", classmethod(
+        lambda cls, parent, previous=None: Closing("转学", TODAY, school="双江中学", registry_migrated=True)))
+    next(a for a in menu.actions() if a.text() == "销号…").trigger()
+    assert db_status(store, case_id) == "已销号"
+    assert ledger.model.total == total - 1
+    assert window.overview.open_count_text() == f"未销号案件：{window.overview.data.open_count} 件"
+
+
+def test_models_pass_the_model_tester(qtmodeltester, window: MainWindow, store: Store) -> None:  # noqa: ANN001
+    window.overview.refresh()
+    qtmodeltester.check(window.overview.todo_model)
+    qtmodeltester.check(window.overview.group_models["township"])
+    window.show_ledger("联合劝返")
+    case_id = window.ledger.model.case_id(0)
+    from desktop_app.services import case_history
+    from desktop_app.ui.lifecycle.history import HistoryModel
+
+    qtmodeltester.check(HistoryModel(case_history.case_history(store, case_id)))

@@ -38,7 +38,8 @@ ATTEMPT_FIELDS = ("attempt_date", "people", "place", "method", "result", "is_joi
 def _open_case_for_id_number(session: Session, id_number: str, except_case: str | None) -> Case | None:
     stmt = (
         select(Case).join(Student)
-        .where(Student.id_number == id_number, Case.status.in_(CaseStatus.open_values()), ~Case.voided)
+        .where(Student.id_number == id_number, ~Case.voided,
+               Case.status.in_((*CaseStatus.open_values(), CaseStatus.DEFERRED.value)))
     )
     if except_case:
         stmt = stmt.where(Case.id != except_case)
@@ -56,7 +57,7 @@ def save_form(store: Store, form: RegistrationForm) -> str:
     with store.write() as session:
         if form.id_number and (other := _open_case_for_id_number(session, form.id_number, form.case_id)):
             raise ValidationError(FieldError(
-                "id_number", f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案），请打开原案件"
+                "id_number", f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案，{other.status}），请打开原案件"
             ))
         if form.case_id:
             case = session.get(Case, form.case_id)

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -35,11 +35,19 @@ CLOSED_COLOR = QColor("#2e7d32")
 
 
 class TrendChart(QWidget):
-    """New and closed cases per month as paired bars (PySide6-Essentials has no QtCharts)."""
+    """New and closed cases per month as paired bars (PySide6-Essentials has no QtCharts).
+
+    Signals:
+        month_clicked(str): the user clicked a month ("YYYY-MM").
+    """
+
+    month_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.months: list[tuple[str, int, int]] = []
+        self.setToolTip(self.tr("点击某月查看当月新增的案件"))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setMinimumSize(360, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -50,10 +58,25 @@ class TrendChart(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(420, 190)
 
+    def _plot_rect(self) -> QRect:
+        return self.rect().adjusted(28, 22, -8, -22)
+
+    def month_at(self, x: int) -> str | None:
+        rect = self._plot_rect()
+        if not self.months or not rect.left() <= x <= rect.right():
+            return None
+        slot = rect.width() / len(self.months)
+        return self.months[min(int((x - rect.left()) / slot), len(self.months) - 1)][0]
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        month = self.month_at(int(event.position().x()))
+        if month:
+            self.month_clicked.emit(month)
+
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = self.rect().adjusted(28, 22, -8, -22)
+        rect = self._plot_rect()
         metrics = painter.fontMetrics()
         painter.setPen(self.palette().text().color())
         legend_y = 4
@@ -243,6 +266,7 @@ class OverviewPage(QWidget):
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(4, 4, 4, 4)
         self.chart = TrendChart(chart_box)
+        self.chart.month_clicked.connect(self.show_month)
         chart_layout.addWidget(self.chart)
         middle.addWidget(chart_box, 2)
         layout.addLayout(middle, 3)
@@ -319,6 +343,14 @@ class OverviewPage(QWidget):
 
     def show_group(self, key: str, row: int) -> None:
         self.show_query.emit(self.group_query(key, row))
+
+    def month_query(self, month: str) -> cases.LedgerQuery:
+        start = dt.date.fromisoformat(month + "-01")
+        end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1) - dt.timedelta(days=1)
+        return cases.LedgerQuery(opened_from=start, opened_to=end, title=f"{start:%Y年%m月}新增")
+
+    def show_month(self, month: str) -> None:
+        self.show_query.emit(self.month_query(month))
 
     def open_todo(self, row: int) -> None:
         kind, target = self.todo_model.item(row).target
