@@ -89,6 +89,10 @@ class Closing:
             return f"{self.event_date}死亡（{self.proof}）"
         if r == ClosingReason.ABROAD.value:
             return f"{self.event_date}出国至{self.place}（{self.proof}）"
+        if r == ClosingReason.DEFERRED.value:
+            return "经区扶贫工作领导小组批准，继续跟踪劝返" + (f"；{self.detail}" if self.detail else "")
+        if r == ClosingReason.WRONG_INFO.value:
+            return f"{self.detail}（{self.proof}）"
         return self.detail
 
 

@@ -313,7 +313,8 @@ def state(store: Store, case_id: str) -> LifecycleState:
                 st.pending_application = a.id
         for c in session.execute(select(CaseClosing).where(CaseClosing.case_id == case_id)
                                  .order_by(CaseClosing.created_at)).scalars():
-            text = f"{c.closed_on} 以“{c.reason}”销号：{_closing_value(c).summary()}"
+            summary = _closing_value(c).summary()
+            text = f"{c.closed_on} 以“{c.reason}”销号" + (f"：{summary}" if summary else "")
             if c.reopened_on:
                 text += f"；{c.reopened_on} 重新立案：{c.reopen_reason}"
             st.closings.append(text)
