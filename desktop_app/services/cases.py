@@ -208,7 +208,7 @@ def _search_clause(text: str) -> Any:
 
 def ledger_select(query: LedgerQuery, columns: list[Any]) -> Select[Any]:
     stmt = select(*columns).select_from(Case).join(Student, Case.student_id == Student.id)
-    conditions = [Case.voided.is_(False)]
+    conditions: list[Any] = [Case.voided.is_(False)]
     if query.statuses:
         conditions.append(Case.status.in_(query.statuses))
     if query.grade:

@@ -153,10 +153,10 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
             "attempt_count": len(attempts), "voided": False, "void_reason": "",
         }
         item: dict[str, Any] = {"student": student, "case": case, "attempts": attempts}
-        joint = [a for a in attempts if a["is_joint"]]
-        if joint and status in (CaseStatus.JOINT.value, CaseStatus.CLOSED.value):
+        joint_attempts = [a for a in attempts if a["is_joint"]]
+        if joint_attempts and status in (CaseStatus.JOINT.value, CaseStatus.CLOSED.value):
             item["joint_report"] = {
-                "report_date": min(a["attempt_date"] for a in joint), "reported_to": f"{township}党委政府",
+                "report_date": joint_attempts[0]["attempt_date"],  # attempts are in date order "reported_to": f"{township}党委政府",
                 "reported_by": f"{township}中心学校", "note": "", "voided": False, "void_reason": "",
             }
         if status == CaseStatus.CLOSED.value:

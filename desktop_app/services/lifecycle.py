@@ -299,10 +299,10 @@ def state(store: Store, case_id: str) -> LifecycleState:
         for r in session.execute(select(JointReport).where(JointReport.case_id == case_id, ~JointReport.voided)
                                  .order_by(JointReport.report_date)).scalars():
             st.joint_reports.append((r.report_date, r.reported_to, r.reported_by))
-        for c in session.execute(select(CourtRuling).where(CourtRuling.case_id == case_id, ~CourtRuling.voided)
-                                 .order_by(CourtRuling.ruling_date)).scalars():
-            duty = "监护人已履行法定义务" if c.guardian_duty_fulfilled else "监护人未履行法定义务"
-            st.rulings.append(f"{c.ruling_date} {c.court} {c.document_number}，{duty}")
+        for ruling in session.execute(select(CourtRuling).where(CourtRuling.case_id == case_id, ~CourtRuling.voided)
+                                      .order_by(CourtRuling.ruling_date)).scalars():
+            duty = "监护人已履行法定义务" if ruling.guardian_duty_fulfilled else "监护人未履行法定义务"
+            st.rulings.append(f"{ruling.ruling_date} {ruling.court} {ruling.document_number}，{duty}")
         for a in _applications(session, case_id):
             d = _decision_of(session, a.id)
             text = "" if d is None else (

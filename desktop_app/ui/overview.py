@@ -6,7 +6,6 @@ Every figure opens the filtered ledger behind it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -94,10 +93,10 @@ class TrendChart(QWidget):
         slot = rect.width() / len(self.months)
         bar = max(2.0, slot * 0.35)
         for i, (month, new, closed) in enumerate(self.months):
-            x = rect.left() + i * slot + slot * 0.12
+            left = rect.left() + i * slot + slot * 0.12
             for j, (value, color) in enumerate(((new, NEW_COLOR), (closed, CLOSED_COLOR))):
                 h = int(rect.height() * value / top)
-                painter.fillRect(QRect(int(x + j * bar), rect.bottom() - h, int(bar), h), color)
+                painter.fillRect(QRect(int(left + j * bar), rect.bottom() - h, int(bar), h), color)
             label = month[5:] + "月" if month[5:] != "01" else month[:4]
             painter.drawText(QRect(int(rect.left() + i * slot), rect.bottom() + 3, int(slot), metrics.height()),
                              Qt.AlignmentFlag.AlignHCenter, label)
@@ -339,7 +338,9 @@ class OverviewPage(QWidget):
     def group_query(self, key: str, row: int) -> cases.LedgerQuery:
         value = self.group_models[key].value(row)
         query = cases.LedgerQuery(statuses=CaseStatus.open_values(), title=f"未销号 · {value or '未填'}")
-        return dataclasses.replace(query, **{key: value}) if value else query
+        if value:
+            setattr(query, key, value)
+        return query
 
     def show_group(self, key: str, row: int) -> None:
         self.show_query.emit(self.group_query(key, row))
