@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from database.lifecycle import CaseClosing, EvidenceBlob, EvidenceFile
 from database.models import AuditEntry, Case
 from desktop_app.domain import lifecycle as rules
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import NotFoundError, ValidationError
 from desktop_app.domain.lifecycle import Closing
 from desktop_app.domain.registration import Attempt
-from desktop_app.services import cases, lifecycle, settings, todo
+from desktop_app.services import case_history, cases, lifecycle, settings, todo
 from desktop_app.services.store import Store
 from tests.factories import full_form
 
@@ -357,3 +357,39 @@ def test_cli_lists_the_reminders_on_a_given_day(store: Store, capsys: pytest.Cap
     assert "未及时劝返\t张小明：立案3天未开展劝返" in out.out and "共 1 项待办" in out.err
     assert cli.main(["--data-dir", data_dir, "todo", "--date", "2026-13-01"]) == 1
     assert capsys.readouterr().err.strip() == "错误：日期“2026-13-01”无效，请写成 2026-10-09 的形式"
+
+
+def test_evidence_attaches_to_an_attempt_or_a_closing_of_the_same_case(store: Store, tmp_path: Path) -> None:
+    case_id = new_case(store, plain=1)
+    other = cases.save_form(store, full_form(name="李小红", id_number="", student_number="L5002232026002",
+                                             birth_date=dt.date(2012, 1, 1), sex="女", attempts=[]))
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 scan")
+    owners = lifecycle.evidence_owners(store, case_id)
+    assert [t for t, _i, _l in owners] == ["cases", "persuasion_attempts"]
+    attempt_id = owners[1][1]
+    lifecycle.attach_evidence(store, case_id, scan, owner_table="persuasion_attempts", owner_id=attempt_id)
+    with pytest.raises(NotFoundError, match="不属于此案件"):
+        lifecycle.attach_evidence(store, other, scan, owner_table="persuasion_attempts", owner_id=attempt_id)
+    closing_id = lifecycle.close_case(store, case_id, returned())
+    lifecycle.attach_evidence(store, case_id, scan, owner_table="case_closings", owner_id=closing_id)
+    assert [e.owner_table for e in lifecycle.evidence_list(store, case_id)] == ["persuasion_attempts", "case_closings"]
+    assert lifecycle.evidence_list(store, other) == []
+
+
+def test_history_in_plain_chinese(store: Store) -> None:
+    case_id = new_case(store, plain=1)
+    form = cases.load_form(store, case_id)
+    form.guardian1_phone = "13987654321"
+    cases.save_form(store, form)
+    lifecycle.close_case(store, case_id, returned())
+    lines = case_history.case_history(store, case_id)
+    assert [(h.record, h.what) for h in lines[:3]] == [
+        ("学生基本信息", "新建"), ("案件（核查劝返情况）", "新建"), ("劝返记录", "新建")]
+    assert lines[0].new.startswith("姓名：张小明；居民身份证号码：")
+    changed = {(h.record, h.what, h.old, h.new) for h in lines}
+    assert ("学生基本信息", "监护人1联系电话", "13812345678", "13987654321") in changed
+    assert ("案件（核查劝返情况）", "状态", "劝返中", "已销号") in changed
+    closing = next(h for h in lines if h.record == "销号")
+    assert "原因：已复学" in closing.new and "安置方式：随班就读" in closing.new
+    assert all(h.user == "周老师" for h in lines)
