@@ -6,13 +6,15 @@ Expected errors print one Chinese line on stderr and exit with status 1; never a
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation
+from desktop_app.services import demo, installation, todo
+from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
 def _open(args: argparse.Namespace) -> Store:
@@ -106,6 +108,23 @@ def cmd_home_teaching(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_todo(args: argparse.Namespace) -> int:
+    """待办: every reminder due today (or on --date), most overdue first."""
+    try:
+        today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError as exc:
+        raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
+    store = _open(args)
+    try:
+        items = todo.collect(store, today)
+        for item in items:
+            print(f"{item.due}\t{item.kind}\t{item.title}\t{item.detail}")
+        print(f"共 {len(items)} 项待办", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -142,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_ht.add_argument("--out", help="导出的Excel文件（export）")
     p_ht.add_argument("--strict", action="store_true", help="校历有未知年份时以状态1退出（calendar）")
     p_ht.set_defaults(func=cmd_home_teaching)
+    p_todo = sub.add_parser("todo", help="列出待办提醒（未及时劝返、劝返中断、可申请缓学等）")
+    p_todo.add_argument("--date", help="按哪一天计算（默认今天，格式 2026-10-09）")
+    p_todo.set_defaults(func=cmd_todo)
     return parser
 
 

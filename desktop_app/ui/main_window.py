@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
         self.overview.show_ledger.connect(self.show_ledger)
+        self.overview.show_query.connect(self.show_ledger_query)
+        self.overview.open_case.connect(self.open_case)
+        self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
         self._build_menus()
@@ -116,6 +119,17 @@ class MainWindow(QMainWindow):
     def show_ledger(self, status_label: str) -> None:
         self.show_page(self.tr("台账"))
         self.ledger.show_statuses(status_label)
+
+    def show_ledger_query(self, query: object) -> None:
+        self.show_page(self.tr("台账"))
+        self.ledger.show_query(query)  # type: ignore[arg-type]
+
+    def _case_changed_elsewhere(self, case_id: str) -> None:
+        """A lifecycle action from the ledger: an open, unchanged form of that case is reloaded."""
+        dialog = self.forms.get(case_id)
+        if dialog is not None and not dialog.is_dirty():
+            dialog.reload()
+        self.overview.refresh()
 
     def open_case(self, case_id: str) -> RegistrationFormDialog:
         dialog = self.forms.get(case_id)

@@ -20,6 +20,7 @@ STATUS_COLORS = {
     CaseStatus.PERSUADING.value: "#b26a00",
     CaseStatus.JOINT.value: "#6a1b9a",
     CaseStatus.CLOSED.value: "#2e7d32",
+    CaseStatus.DEFERRED.value: "#1565c0",
 }
 
 
