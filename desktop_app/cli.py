@@ -6,12 +6,15 @@ Expected errors print one Chinese line on stderr and exit with status 1; never a
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import about, demo, installation
+from desktop_app.services import about, demo, installation, todo
+from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
 def _open(args: argparse.Namespace) -> Store:
@@ -79,6 +82,67 @@ def cmd_about(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _semester(store: Store, name: str | None) -> str:
+    from desktop_app.domain.semester import default_span
+    from desktop_app.services import semesters
+
+    if not name:
+        return semesters.current(store).name
+    try:
+        default_span(name)
+    except ValueError as exc:
+        raise BaoxueError(str(exc)) from exc
+    return name
+
+
+def cmd_care_export(args: argparse.Namespace) -> int:
+    from desktop_app.services import care
+
+    store = _open(args)
+    try:
+        count = care.export_register(store, Path(args.out))
+        print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_home_teaching(args: argparse.Namespace) -> int:
+    from desktop_app.services import home_teaching
+
+    store = _open(args)
+    try:
+        semester = _semester(store, args.semester)
+        if args.action == "calendar":
+            print(home_teaching.propose_calendar(store, semester).message)
+            warning = home_teaching.calendar_warning(store, semester)
+            return 1 if warning and args.strict else 0
+        if not args.out:
+            raise BaoxueError("请用 --out 指定导出的Excel文件")
+        count = home_teaching.export_log(store, semester, Path(args.out))
+        print(f"已导出{semester}送教上门记录：{count}名学生，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_todo(args: argparse.Namespace) -> int:
+    """待办: every reminder due today (or on --date), most overdue first."""
+    try:
+        today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError as exc:
+        raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
+    store = _open(args)
+    try:
+        items = todo.collect(store, today)
+        for item in items:
+            print(f"{item.due}\t{item.kind}\t{item.title}\t{item.detail}")
+        print(f"共 {len(items)} 项待办", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -109,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_about = sub.add_parser("about", help="版本、数据文件夹、数据结构版本、节点编号，并检查程序文件是否完整")
     p_about.add_argument("--licences", action="store_true", help="同时列出所用开源组件及其许可证")
     p_about.set_defaults(func=cmd_about)
+    p_care = sub.add_parser("care-export", help="导出特殊学生关爱帮扶名册（Excel）")
+    p_care.add_argument("--out", required=True, help="Excel文件（.xlsx）")
+    p_care.set_defaults(func=cmd_care_export)
+    p_ht = sub.add_parser("home-teaching", help="送教上门：按法定节假日填入校历（calendar），导出记录（export）")
+    p_ht.add_argument("action", choices=("calendar", "export"))
+    p_ht.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_ht.add_argument("--out", help="导出的Excel文件（export）")
+    p_ht.add_argument("--strict", action="store_true", help="校历有未知年份时以状态1退出（calendar）")
+    p_ht.set_defaults(func=cmd_home_teaching)
+    p_todo = sub.add_parser("todo", help="列出待办提醒（未及时劝返、劝返中断、可申请缓学等）")
+    p_todo.add_argument("--date", help="按哪一天计算（默认今天，格式 2026-10-09）")
+    p_todo.set_defaults(func=cmd_todo)
     return parser
 
 

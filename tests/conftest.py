@@ -20,6 +20,15 @@ SCHOOL = installation.InstallationInfo(
 )
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Benchmarks run only when asked for (--benchmark-enable or --benchmark-only)."""
+    if "benchmarks" in collection_path.parts and not (
+        config.getoption("benchmark_enable", False) or config.getoption("benchmark_only", False)
+    ):
+        return True
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _fresh_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test does touches the developer's real store or settings."""

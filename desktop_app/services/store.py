@@ -55,7 +55,7 @@ class Store:
             current = db.current_revision(engine)
             head = db.head_revision()
             if current != head:
-                known = _known_revisions()
+                known = set(db.revisions())
                 if current is not None and current not in known:
                     raise StoreError(
                         f"数据文件 {path} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开"
@@ -73,6 +73,11 @@ class Store:
         return cls(folder, engine, user or default_user())
 
     def close(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+        except DBAPIError:
+            pass
         self.engine.dispose()
 
     @contextlib.contextmanager
@@ -132,10 +137,3 @@ class Store:
                         f"{table} 表中有{missing}条记录没有对应的建立历史：记录在程序之外被添加，或历史被删除",
                     )
         return result
-
-
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(db.alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.services import demo, paths
+from desktop_app.services import paths
 from desktop_app.services.store import Store
 from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.settings.page import SettingsPage
@@ -48,17 +50,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.overview = OverviewPage(store, self)
-        self.ledger = LedgerPage(store, self)
+        # Pages load their data when first shown (_page_changed), not while the window is built.
+        self.overview = OverviewPage(store, self, load=False)
+        self.ledger = LedgerPage(store, self, load=False)
         self.settings_page = SettingsPage(store, self)
+        self.care_page = CarePage(store, self)
+        self.home_teaching_page = HomeTeachingPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+                           (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
                            (self.tr("设置"), self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
         self.overview.show_ledger.connect(self.show_ledger)
+        self.overview.show_query.connect(self.show_ledger_query)
+        self.overview.open_case.connect(self.open_case)
+        self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
         self._build_menus()
@@ -126,6 +135,17 @@ class MainWindow(QMainWindow):
         self.show_page(self.tr("台账"))
         self.ledger.show_statuses(status_label)
 
+    def show_ledger_query(self, query: object) -> None:
+        self.show_page(self.tr("台账"))
+        self.ledger.show_query(query)  # type: ignore[arg-type]
+
+    def _case_changed_elsewhere(self, case_id: str) -> None:
+        """A lifecycle action from the ledger: an open, unchanged form of that case is reloaded."""
+        dialog = self.forms.get(case_id)
+        if dialog is not None and not dialog.is_dirty():
+            dialog.reload()
+        self.overview.refresh()
+
     def open_case(self, case_id: str) -> RegistrationFormDialog:
         dialog = self.forms.get(case_id)
         if dialog is None:
@@ -169,6 +189,8 @@ class MainWindow(QMainWindow):
         progress = QProgressDialog(self.tr("正在载入演示数据…"), self.tr("取消"), 0, count, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
+
+        from desktop_app.services import demo
 
         def job(report):  # noqa: ANN001, ANN202
             try:

@@ -30,6 +30,7 @@ class SetupDialog(QDialog):
         layout.addWidget(self.unit_form)
         self.other_errors = ErrorLabel(self)
         layout.addWidget(self.other_errors)
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("完成设置"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))

@@ -20,6 +20,7 @@ STATUS_COLORS = {
     CaseStatus.PERSUADING.value: "#b26a00",
     CaseStatus.JOINT.value: "#6a1b9a",
     CaseStatus.CLOSED.value: "#2e7d32",
+    CaseStatus.DEFERRED.value: "#1565c0",
 }
 
 
@@ -41,6 +42,7 @@ class CaseLedgerModel(QAbstractTableModel):
         self.query = cases.LedgerQuery()
         self._rows: list[dict[str, Any]] = []
         self._total = 0
+        self._loaded = False
         self._keys = [key for key, _label in cases.LEDGER_COLUMNS]
         self._labels = [label for _key, label in cases.LEDGER_COLUMNS]
 
@@ -51,6 +53,7 @@ class CaseLedgerModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        self._loaded = True
         self.beginResetModel()
         self._rows = cases.ledger_page(self.store, self.query, 0, self.PAGE)
         self._total = (
@@ -126,7 +129,8 @@ class CaseLedgerModel(QAbstractTableModel):
             return
         self.query.sort = self._keys[column]
         self.query.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        if self._loaded:  # before the first load, only remember the order
+            self.reload()
 
     def case_id(self, row: int) -> str:
         return self._rows[row]["case_id"]
