@@ -184,7 +184,7 @@ def self_check() -> list[str]:
         ("数据库迁移脚本（database/migrations）", _check_migrations),
         ("身份证地区码表（stdnum/cn/loc.dat）", _check_region_table),
         ("拼音词典（pypinyin）", _check_pinyin),
-        ("PDF 组件（reportlab）", _check_reportlab),
+        ("PDF 组件和中文字体（reportlab，resources/fonts）", _check_reportlab),
         ("程序图标（resources/icons）", _check_icons),
     ]
     for label, check in checks:
@@ -223,9 +223,12 @@ def _check_reportlab() -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    from desktop_app.reports.fonts import cjk_font
+
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.drawString(72, 720, f"{APP_NAME_ASCII} {__version__}")
+    pdf.setFont(cjk_font(), 12)
+    pdf.drawString(72, 720, f"{APP_NAME} {__version__}")
     pdf.save()
     if not buffer.getvalue().startswith(b"%PDF"):
         raise ValueError("no PDF")
