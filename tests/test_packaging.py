@@ -50,3 +50,19 @@ def test_version_resource_is_the_expression_pyinstaller_evaluates(tmp_path: Path
 ])
 def test_the_executable_name_picks_gui_or_cli(executable: str, cli: bool) -> None:
     assert baoxue_main.is_cli(executable.replace("\\", "/")) is cli
+
+
+def test_smoke_test_flag_opens_every_page_and_quits(tmp_path: Path) -> None:
+    """What the frozen smoke test asks of Baoxue.exe, from the checkout (fast, no build)."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--data-dir", str(tmp_path / "data"), "--demo", "--smoke-test"],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "smoke-test: 主窗口已显示：保学台账 — 潼南区演示小学" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert "smoke-test:" not in result.stderr  # no missing file reported
