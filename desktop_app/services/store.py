@@ -18,7 +18,7 @@ from database.models import AuditEntry, Installation, ledger_models
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Role
 from desktop_app.services import audit
-from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
 def default_user() -> str:
@@ -93,8 +93,8 @@ class Store:
                         f"数据文件 {path} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开"
                     )
                 if existed:
-                    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                    db.backup_file(path, folder / "backups" / f"升级前-{current or '空'}-{stamp}.sqlite3")
+                    name = backup_file_name(dt.datetime.now(), f"升级前-{current or '空'}")
+                    db.backup_file(path, folder / BACKUP_DIR / name)
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
