@@ -14,6 +14,8 @@ from sqlalchemy import select, text
 from database.accounts import Account
 from database.models import AuditEntry, Student
 from desktop_app.domain.errors import PermissionDenied, SignInError, ValidationError
+from desktop_app.domain.identity import make_id_number
+from desktop_app.domain.registration import RegistrationForm
 from desktop_app.domain.roles import (
     ROLE_PERMISSIONS,
     Permission,
@@ -27,8 +29,6 @@ from desktop_app.domain.roles import (
 from desktop_app.services import accounts, backup, cases, demo, installation, privacy, semesters, settings
 from desktop_app.services.store import Store
 from tests.conftest import SCHOOL
-from desktop_app.domain.identity import make_id_number
-from desktop_app.domain.registration import RegistrationForm
 from tests.factories import full_form
 
 PASSWORD = "Mixin2026!"

@@ -6,7 +6,9 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import installation
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
+from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -30,6 +32,10 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         box_layout.addLayout(row)
         layout.addWidget(box)
+        self.business_box = BusinessSettingsBox(store, self)
+        layout.addWidget(self.business_box)
+        self.backup_box = BackupBox(store, self)
+        layout.addWidget(self.backup_box)
         info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
         info.setWordWrap(True)
         layout.addWidget(info)
@@ -45,6 +51,12 @@ class SettingsPage(QWidget):
                 contact_name=inst.contact_name, contact_phone=inst.contact_phone,
             ))
         self.saved_label.clear()
+        self.save_button.setEnabled(can(self.store, Permission.MANAGE_SETTINGS))
+
+    def refresh(self) -> None:
+        self.reload()
+        self.business_box.reload()
+        self.backup_box.refresh()
 
     def save(self) -> None:
         try:
