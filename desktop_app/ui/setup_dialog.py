@@ -43,7 +43,7 @@ class SetupDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         layout.addWidget(buttons)
-        self.resize(560, 600)
+        self.resize(560, self.sizeHint().height())
 
     def _accept(self) -> None:
         info = self.unit_form.value()

@@ -205,6 +205,7 @@ class AccountDialog(QDialog):
             form.addRow(self.tr("再输入一次"), self.again_edit)
         else:
             form.addRow("", self.active)
+        self.active.setVisible(account is not None)
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
