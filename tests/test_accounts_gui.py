@@ -181,3 +181,23 @@ def test_backup_to_a_folder_and_restore_from_settings(qtbot: QtBot, window: Main
     assert cases.ledger_count(signed_in, cases.LedgerQuery()) == 6
     assert window.window_lock.is_locked  # sign in again after a restore
     assert any(b.reason == backup.BEFORE_RESTORE for b in backup.list_local(backup.backups_dir(signed_in)))
+
+
+def test_read_only_role_sees_a_masked_form_it_cannot_save(qtbot: QtBot, window: MainWindow, signed_in: Store) -> None:
+    from tests.factories import ID_NUMBER, full_form
+
+    case_id = cases.save_form(signed_in, full_form())
+    accounts.create_account(signed_in, "viewer", PASSWORD, Role.READONLY)
+    accounts.sign_in(signed_in, "viewer", PASSWORD)
+    window.account_changed()
+    assert not window.new_action.isEnabled() and not window.demo_action.isEnabled()
+    dialog = window.open_case(case_id)
+    assert dialog.id_edit.text() == ID_NUMBER[:4] + "*" * 10 + ID_NUMBER[-4:]
+    assert dialog.guardian1_phone_edit.text() == "138****5678" and dialog.id_edit.isReadOnly()
+    assert not dialog.save_button.isVisible()
+    dialog.close()
+    # the ledger masks numbers for everyone
+    window.show_page("台账")
+    model = window.ledger.model
+    phones = [model.index(r, 10).data() for r in range(model.rowCount())]
+    assert phones == ["138****5678"]

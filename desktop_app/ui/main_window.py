@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.services import accounts, demo, settings
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
 from desktop_app.ui.accounts.lock import WindowLock
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         self.user_label.setText(
             self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
         )
+        self.new_action.setEnabled(can(self.store, Permission.EDIT_RECORDS))
+        self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
+        self.lock_action.setEnabled(not self.store.account.is_system)
+        self.password_action.setEnabled(not self.store.account.is_system)
         page = self.stack.currentWidget()
         if hasattr(page, "refresh"):
             page.refresh()
