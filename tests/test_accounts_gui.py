@@ -201,3 +201,22 @@ def test_read_only_role_sees_a_masked_form_it_cannot_save(qtbot: QtBot, window: 
     model = window.ledger.model
     phones = [model.index(r, 10).data() for r in range(model.rowCount())]
     assert phones == ["138****5678"]
+
+
+def test_demo_start_signs_in_the_demo_administrator(qtbot: QtBot, empty_store: Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.ui import app
+
+    assert app.sign_in_at_start(empty_store, demo_start=True)
+    assert empty_store.user == "admin" and cases.ledger_count(empty_store, cases.LedgerQuery()) == 80
+    # a later --demo start shows the sign-in with the demo account filled in
+    asked: list[tuple[str, str]] = []
+
+    def ask(_cls, store: Store, _parent: object, user: str = "", password: str = "") -> bool:  # noqa: ANN001
+        asked.append((user, password))
+        accounts.sign_in(store, user, password)
+        return True
+
+    monkeypatch.setattr(SignInDialog, "ask", classmethod(ask))
+    assert app.sign_in_at_start(empty_store, demo_start=True)
+    assert asked == [("admin", "baoxue-demo")]
