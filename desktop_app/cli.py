@@ -174,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--township", help="所属教管中心（学校）")
         p.add_argument("--contact", help="联系人")
         p.add_argument("--phone", help="联系电话")
-        p.add_argument("--admin", default="admin", help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
+        p.add_argument("--admin", default="admin",
+                       help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
         p.set_defaults(func=cmd_setup)
 
     p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校）")

@@ -12,7 +12,6 @@ from desktop_app import cli
 from desktop_app.services import cases
 from desktop_app.services.store import Store
 
-
 PASSWORD = "Mixin2026!"
 
 
@@ -98,7 +97,8 @@ def test_help_and_entry_point_as_a_process(tmp_path: Path) -> None:
 def test_commands_act_for_an_administrator(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     d = str(tmp_path / "auth")
-    code, _, _ = run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "甲", "--admin", "zhou")
+    code, _, _ = run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "甲",
+                     "--admin", "zhou")
     assert code == 0
     code, _, err = run(capsys, "--data-dir", d, "demo", "--count", "3")
     assert code == 1 and "用户名或密码不正确" in err  # BAOXUE_USER is admin, the account is zhou

@@ -100,7 +100,8 @@ def _find(session: Session, user_name: str) -> Account:
     return account
 
 
-def _check_new(store: Store, session: Session, user_name: str, password: str, role: str, phone: str) -> list[FieldError]:
+def _check_new(store: Store, session: Session, user_name: str, password: str, role: str,
+               phone: str) -> list[FieldError]:
     errs: list[FieldError] = []
     if problem := user_name_problem(user_name):
         errs.append(FieldError("user_name", problem))
@@ -173,10 +174,12 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
     if account.locked_until and account.locked_until > now:
         wait = int((account.locked_until - now).total_seconds() + 0.999)
         raise SignInError(f"密码连续输错{account.failed_attempts}次，请{wait}秒后再试", wait)
+    ok: bool
     try:
         ok = _hasher.verify(account.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
+    wait = 0
     actor = _actor(account)
     previous = store.account
     store.act_as(actor)  # failures and the sign-in are recorded as this account's
@@ -189,7 +192,8 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
                 wait = wait_after_failures(row.failed_attempts)
                 row.locked_until = now + dt.timedelta(seconds=wait) if wait else None
                 if wait:
-                    _event(session, row, "登录失败", f"{row.user_name} 连续输错密码{row.failed_attempts}次，等待{wait}秒")
+                    _event(session, row, "登录失败",
+                           f"{row.user_name} 连续输错密码{row.failed_attempts}次，等待{wait}秒")
             else:
                 row.failed_attempts, row.locked_until, row.last_sign_in = 0, None, now
                 if _hasher.check_needs_rehash(row.password_hash):
@@ -285,7 +289,8 @@ def update_account(store: Store, user_name: str, *, display_name: str | None = N
                 value = value.strip()
             old = getattr(row, name)
             if old != value:
-                changes.append(audit.Change("update", "accounts", row.id, name, audit.to_text(old), audit.to_text(value)))
+                changes.append(audit.Change("update", "accounts", row.id, name, audit.to_text(old),
+                                            audit.to_text(value)))
                 setattr(row, name, value)
         audit.append(session, changes)
 

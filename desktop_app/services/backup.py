@@ -369,7 +369,8 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         db.upgrade(store.engine)
     store.forget_installation()
     with store.write() as session:
-        audit.record_event(session, "backup", "", "从备份恢复", f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+        audit.record_event(session, "backup", "", "从备份恢复",
+                           f"{source.name}（{info.unit_name}，{info.cases}件案件）")
     return info
 
 

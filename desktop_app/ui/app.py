@@ -57,9 +57,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
     demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
     if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
         return False
-    if accounts.must_change_password(store) and not ChangePasswordDialog.ask(store, None, required=True):
-        return False
-    return True
+    return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,7 +55,7 @@ class SetupDialog(QDialog):
             return
         try:
             installation.setup(self.store, info)
-            self.admin.create(self.store)
+            self.admin.create_admin(self.store)
         except ValidationError as exc:
             self.other_errors.show_messages(self.unit_form.show_errors(exc))
             return
@@ -92,7 +92,7 @@ class FirstAdminDialog(QDialog):
             self.errors.show_messages([problem])
             return
         try:
-            self.admin.create(self.store)
+            self.admin.create_admin(self.store)
         except BaoxueError as exc:
             self.errors.show_messages([str(exc)])
             return

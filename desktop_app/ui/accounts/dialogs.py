@@ -170,7 +170,8 @@ class ChangePasswordDialog(QDialog):
 class AccountDialog(QDialog):
     """Add an account, or edit one (without its password)."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None, account: accounts.AccountInfo | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None,
+                 account: accounts.AccountInfo | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.account = account
@@ -303,7 +304,7 @@ class AdminFields(QWidget):
             return self.tr("两次输入的密码不一致")
         return password_problem(self.password_edit.text(), self.user_edit.text().strip())
 
-    def create(self, store: Store) -> None:
+    def create_admin(self, store: Store) -> None:
         accounts.create_first_admin(store, self.user_edit.text(), self.password_edit.text(),
                                     display_name=self.display_edit.text())
         accounts.sign_in(store, self.user_edit.text(), self.password_edit.text())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.services.store import Store
@@ -118,7 +118,9 @@ class LockOverlay(QFrame):
     def show_locked(self, reason: str) -> None:
         self.form.user_edit.setText(self.store.user)
         self.explain.setText(reason)
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.show()
         self.raise_()
         self.form.password_edit.setFocus()
@@ -155,7 +157,7 @@ class WindowLock(QObject):
         self.watcher.idle.connect(lambda: self.lock(self.tr("长时间没有操作，已自动锁定。请输入密码继续。")))
         self.overlay.unlocked.connect(self._unlocked)
         self.overlay.quit_requested.connect(window.close)
-        self._disabled: list[QObject] = []
+        self._disabled: list[QAction] = []
         self._hidden: list[QWidget] = []
         self._locked_user = ""
         window.installEventFilter(self)
@@ -170,8 +172,6 @@ class WindowLock(QObject):
         if self.is_locked or self.store.account.is_system:
             return
         self.watcher.stop()
-        from PySide6.QtGui import QAction
-
         self._disabled = [a for a in self.window.findChildren(QAction) if a.isEnabled()]
         for action in self._disabled:
             action.setEnabled(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -135,7 +136,8 @@ class BackupBox(QGroupBox):
         Messages.info(self, self.tr("从备份恢复"), self.tr("已从备份恢复。请重新登录。"))
         self.restored.emit()
 
-    def _run(self, job, label: str, done) -> Worker:  # noqa: ANN001
+    def _run(self, job: Callable[[Callable[[int, int], bool]], object], label: str,
+             done: Callable[[object], None]) -> Worker:
         progress = QProgressDialog(label, "", 0, 0, self)
         progress.setCancelButton(None)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
