@@ -220,3 +220,25 @@ def test_demo_start_signs_in_the_demo_administrator(qtbot: QtBot, empty_store: S
     monkeypatch.setattr(SignInDialog, "ask", classmethod(ask))
     assert app.sign_in_at_start(empty_store, demo_start=True)
     assert asked == [("admin", "baoxue-demo")]
+
+
+def test_assign_students_to_a_teacher(qtbot: QtBot, window: MainWindow, signed_in: Store,
+                                      messages: MessageLog, qtmodeltester) -> None:  # noqa: ANN001
+    demo.load(signed_in, 5)
+    accounts.create_account(signed_in, "zhao", PASSWORD, Role.TEACHER, all_students=False)
+    window.show_page("账户")
+    page = window.accounts_page
+    page.view.selectRow(0)  # admin: not a limited teacher
+    assert page.assign_selected() is None and "教师账户" in messages.texts("info")[-1]
+    row = next(r for r in range(page.model.rowCount()) if page.model.account(r).user_name == "zhao")
+    page.view.selectRow(row)
+    dialog = page.assign_selected()
+    qtmodeltester.check(dialog.model)
+    qtmodeltester.check(page.model)
+    assert dialog.model.rowCount() == 5
+    first = dialog.model.index(0, 0)
+    assert dialog.model.setData(first, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        click_ok(qtbot, dialog.buttons)
+    assigned = accounts.assigned_student_ids(signed_in, "zhao")
+    assert len(assigned) == 1

@@ -340,3 +340,32 @@ def assign_new_student(session: Session, actor: Actor, student_id: str) -> None:
     """Inside a write: a teacher limited to assigned students who registers a new student gets it."""
     if actor.role == Role.TEACHER and not actor.all_students and actor.account_id:
         session.add(StudentAssignment(account_id=actor.account_id, student_id=student_id, active=True))
+
+
+@dataclass(frozen=True)
+class StudentChoice:
+    id: str
+    name: str
+    id_number: str
+    township: str
+    village: str
+
+
+def assignable_students(store: Store) -> list[StudentChoice]:
+    """The school's students, for assigning them to teachers (ordered by pinyin)."""
+    require(store, Permission.MANAGE_ACCOUNTS)
+    with store.read() as session:
+        rows = session.execute(
+            select(Student.id, Student.name, Student.id_number, Student.hukou_township, Student.village)
+            .order_by(Student.name_pinyin, Student.id)
+        )
+        return [StudentChoice(*r) for r in rows]
+
+
+def set_assigned_students(store: Store, user_name: str, student_ids: set[str]) -> int:
+    """Make ``student_ids`` exactly the students assigned to this teacher; returns the count changed."""
+    current = assigned_student_ids(store, user_name)
+    changed = assign_students(store, user_name, sorted(student_ids - current), True) if student_ids - current else 0
+    if current - student_ids:
+        changed += assign_students(store, user_name, sorted(current - student_ids), False)
+    return changed

@@ -11,6 +11,7 @@ from desktop_app.domain.roles import mask_phone
 from desktop_app.services import accounts
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
+from desktop_app.ui.accounts.assign import AssignStudentsDialog
 from desktop_app.ui.accounts.dialogs import AccountDialog, ResetPasswordDialog
 from desktop_app.ui.widgets import Messages
 
@@ -101,18 +102,20 @@ class AccountsPage(QWidget):
         self.add_button = QPushButton(self.tr("新建账户…"), self)
         self.edit_button = QPushButton(self.tr("修改…"), self)
         self.reset_button = QPushButton(self.tr("重置密码…"), self)
-        for b in (self.add_button, self.edit_button, self.reset_button):
+        self.assign_button = QPushButton(self.tr("分配学生…"), self)
+        for b in (self.add_button, self.edit_button, self.reset_button, self.assign_button):
             row.addWidget(b)
         row.addStretch(1)
         layout.addLayout(row)
         self.add_button.clicked.connect(self.add_account)
         self.edit_button.clicked.connect(self.edit_selected)
         self.reset_button.clicked.connect(self.reset_selected)
+        self.assign_button.clicked.connect(self.assign_selected)
         self.refresh()
 
     def refresh(self) -> None:
         allowed = can(self.store, Permission.MANAGE_ACCOUNTS)
-        for b in (self.add_button, self.edit_button, self.reset_button):
+        for b in (self.add_button, self.edit_button, self.reset_button, self.assign_button):
             b.setEnabled(allowed)
         if not allowed:
             self.note.setText(self.tr("只有管理员可以管理账户。"))
@@ -135,6 +138,16 @@ class AccountsPage(QWidget):
             return None
         dialog = AccountDialog(self.store, self, account)
         dialog.accepted.connect(self.refresh)
+        dialog.open()
+        return dialog
+
+    def assign_selected(self) -> AssignStudentsDialog | None:
+        account = self.selected()
+        if account is None or account.role != "teacher" or account.all_students:
+            Messages.info(self, self.tr("分配学生"), self.tr(
+                "请先选择一个教师账户，并在“修改…”中把它设为只可修改分配给本人的学生"))
+            return None
+        dialog = AssignStudentsDialog(self.store, account.user_name, self)
         dialog.open()
         return dialog
 
