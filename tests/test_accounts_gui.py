@@ -242,3 +242,22 @@ def test_assign_students_to_a_teacher(qtbot: QtBot, window: MainWindow, signed_i
         click_ok(qtbot, dialog.buttons)
     assigned = accounts.assigned_student_ids(signed_in, "zhao")
     assert len(assigned) == 1
+
+
+def test_export_reason_dialog(qtbot: QtBot, signed_in: Store) -> None:
+    from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+
+    dialog = ExportReasonDialog(signed_in, "台账Excel")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    click_ok(qtbot, dialog.buttons)
+    assert "导出原因" in dialog.errors.text() and dialog.result() != ExportReasonDialog.DialogCode.Accepted
+    assert dialog.full_numbers.isVisible()  # an administrator may choose full numbers
+    type_into(qtbot, dialog.reason_edit, "上报区教委")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        click_ok(qtbot, dialog.buttons)
+    accounts.sign_in(signed_in, "li", PASSWORD)
+    teacher = ExportReasonDialog(signed_in, "台账Excel")
+    qtbot.addWidget(teacher)
+    teacher.show()
+    assert not teacher.full_numbers.isVisible()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError, SignInError, ValidationError
-from desktop_app.domain.roles import ROLE_LABELS, Role, password_problem, roles_for
+from desktop_app.domain.roles import ROLE_LABELS, Purpose, Role, may_see_full, password_problem, roles_for
 from desktop_app.services import accounts
 from desktop_app.services.store import Store
 from desktop_app.ui.widgets import ErrorLabel
@@ -354,5 +354,46 @@ class PassphraseDialog(QDialog):
         return dialog.edit.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-__all__ = ["AccountDialog", "AdminFields", "ChangePasswordDialog", "PassphraseDialog", "ResetPasswordDialog",
-           "SignInDialog", "SignInForm"]
+
+
+class ExportReasonDialog(QDialog):
+    """Asked before an export of personal data: why, and (administrators only) whether the
+    identity and phone numbers go out in full. Pass the answer to ``privacy.record_export``."""
+
+    def __init__(self, store: Store, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("导出个人信息"))
+        layout = QVBoxLayout(self)
+        note = QLabel(self.tr("“%1”含有学生的个人信息。导出会记入历史记录（谁、何时、导出什么、原因）。")
+                      .replace("%1", what), self)
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        form = QFormLayout()
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setPlaceholderText(self.tr("如：按区教委通知上报"))
+        form.addRow(self.tr("导出原因"), self.reason_edit)
+        self.full_numbers = QCheckBox(self.tr("导出完整的身份证号码和电话号码（默认部分隐藏）"), self)
+        self.full_numbers.setVisible(may_see_full(store.account, Purpose.EXPORT))
+        form.addRow("", self.full_numbers)
+        layout.addLayout(form)
+        self.errors = ErrorLabel(self)
+        layout.addWidget(self.errors)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if not self.reason_edit.text().strip():
+            self.errors.show_messages([self.tr("请填写导出原因")])
+            return
+        self.accept()
+
+    @classmethod
+    def ask(cls, store: Store, what: str, parent: QWidget | None = None) -> tuple[str, bool] | None:
+        """(reason, full numbers) or None when cancelled."""
+        dialog = cls(store, what, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.reason_edit.text().strip(), dialog.full_numbers.isChecked() and dialog.full_numbers.isVisible()
