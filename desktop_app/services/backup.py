@@ -220,7 +220,7 @@ def decrypt(data: bytes, passphrase: str) -> tuple[dict[str, object], bytes]:
         raise BackupError("备份文件已损坏：文件头无法读取") from exc
     if len(body) != length:
         raise BackupError("备份文件不完整（可能复制时中断），请换一份备份")
-    if not (1 <= opslimit <= 20 and argon2id.MEMLIMIT_MIN <= memlimit <= 2 * 1024**3):
+    if not (1 <= opslimit <= 20 and argon2id.MEMLIMIT_MIN <= memlimit <= 1024**3):
         raise BackupError("备份文件已损坏：密钥参数不合理")
     try:
         key = _key(passphrase, salt, opslimit, memlimit)
