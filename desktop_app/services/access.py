@@ -67,3 +67,14 @@ def require_student(session: Session, store: Store, student_id: str) -> None:
     ).first()
     if assigned is None:
         raise PermissionDenied("您的账户只能修改分配给您的学生的记录；此学生未分配给您，请联系管理员")
+
+
+def require_case(store: Store, permission: str, case_id: str) -> None:
+    """``require`` for an action on a case: a limited teacher only for the case of an assigned student."""
+    from database.models import Case
+
+    require(store, permission)
+    with store.read() as session:
+        student_id = session.execute(select(Case.student_id).where(Case.id == case_id)).scalar_one_or_none()
+        if student_id:
+            require_student(session, store, student_id)
