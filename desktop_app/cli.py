@@ -7,18 +7,55 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import about, demo, installation, todo
+from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.roles import ADMIN_ROLES, password_problem
+from desktop_app.services import about, accounts, backup, demo, installation, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
+USER_ENV = "BAOXUE_USER"
+PASSWORD_ENV = "BAOXUE_PASSWORD"
+PASSPHRASE_ENV = "BAOXUE_BACKUP_PASSPHRASE"
+
+
+class CliError(BaoxueError):
+    """A command-line problem (missing account name, passwords that differ …)."""
+
+
 def _open(args: argparse.Namespace) -> Store:
     return Store.open(args.data_dir)
+
+
+def _password(prompt: str, *, confirm: bool = False) -> str:
+    if value := os.environ.get(PASSWORD_ENV):
+        return value
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("再输入一次：") != first:
+            raise CliError("两次输入的密码不一致")
+    except EOFError as exc:
+        raise CliError(f"无法读取密码：请在终端中输入，或设置环境变量 {PASSWORD_ENV}") from exc
+    return first
+
+
+def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
+    """Commands that read or change personal data act for an administrator account
+    (--user or BAOXUE_USER, the password from a prompt or BAOXUE_PASSWORD)."""
+    if not accounts.has_accounts(store):
+        return  # a store from before accounts, or not set up yet: nothing to sign in to
+    user = args.user or os.environ.get(USER_ENV)
+    if not user:
+        raise CliError(f"请用 --user 或环境变量 {USER_ENV} 指定管理员账户")
+    actor = accounts.sign_in(store, user, _password(f"{user} 的密码："))
+    if actor.role not in ADMIN_ROLES:
+        raise CliError(f"账户“{user}”不是管理员；命令行工具只供管理员使用")
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -28,8 +65,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
             kind=args.kind, name=args.name, code=args.code, township_centre=args.township or "",
             contact_name=args.contact or "", contact_phone=args.phone or "",
         )
+        if errs := info.errors():
+            raise ValidationError(errs)
+        if store.installation() is not None:
+            raise ValidationError("本机已设置过单位信息，请在“设置”中修改")
+        password = _password(f"为管理员账户 {args.admin} 设置密码：", confirm=True)
+        if problem := password_problem(password, args.admin):
+            raise ValidationError(problem)
         inst = installation.setup(store, info)
+        accounts.create_first_admin(store, args.admin, password)
         print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），数据文件：{store.path}")
+        print(f"管理员账户：{args.admin}")
         return 0
     finally:
         store.close()
@@ -43,7 +89,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
                 township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
             ))
+            accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
+            accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
             print("空数据文件夹：已设置演示学校“潼南区演示小学”（仅供演示）")
+            print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+        else:
+            _act_for_admin(store, args)
         added = demo.load(store, count=args.count, seed=args.seed)
         print(f"已载入演示案件 {added} 件（虚构数据，仅供演示）")
         return 0
@@ -82,6 +133,48 @@ def cmd_about(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    if args.passphrase_file:
+        try:
+            return Path(args.passphrase_file).read_text(encoding="utf-8").strip("\r\n")
+        except OSError as exc:
+            raise CliError(f"无法读取备份密码文件 {args.passphrase_file}：{exc.strerror or exc}") from exc
+    if value := os.environ.get(PASSPHRASE_ENV):
+        return value
+    try:
+        first = getpass.getpass("备份密码：")
+        if confirm and getpass.getpass("再输入一次备份密码：") != first:
+            raise CliError("两次输入的备份密码不一致")
+    except EOFError as exc:
+        raise CliError(f"无法读取备份密码：请在终端中输入，或用 --passphrase-file / {PASSPHRASE_ENV}") from exc
+    return first
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
+        print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        source = Path(args.file)
+        passphrase = _passphrase(args, confirm=False) if backup.is_encrypted(source) else None
+        info = backup.restore(store, source, passphrase)
+        print(f"已从备份恢复：{info.unit_name}（{info.unit_code}），{info.cases}件案件，备份时间 {info.created_at}")
+        print(f"恢复前的数据已另存到 {backup.backups_dir(store)}")
+        return 0
+    finally:
+        store.close()
+
+
 def _semester(store: Store, name: str | None) -> str:
     from desktop_app.domain.semester import default_span
     from desktop_app.services import semesters
@@ -100,6 +193,7 @@ def cmd_care_export(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         count = care.export_register(store, Path(args.out))
         print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
         return 0
@@ -112,6 +206,7 @@ def cmd_home_teaching(args: argparse.Namespace) -> int:
 
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         semester = _semester(store, args.semester)
         if args.action == "calendar":
             print(home_teaching.propose_calendar(store, semester).message)
@@ -134,6 +229,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
         raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         items = todo.collect(store, today)
         for item in items:
             print(f"{item.due}\t{item.kind}\t{item.title}\t{item.detail}")
@@ -149,9 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
+    parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
+                        f"或由环境变量 {PASSWORD_ENV} 提供")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    p_setup = sub.add_parser("setup", help="首次设置本机单位（学校或区教委）")
+    p_setup = sub.add_parser("setup", help="首次设置本机单位（学校或区教委）和第一个管理员账户")
     setup_sub = p_setup.add_subparsers(dest="kind", required=True, metavar="类型")
     for kind, label in ((installation.SCHOOL, "学校"), (installation.DISTRICT, "区教委")):
         p = setup_sub.add_parser(kind, help=f"设置为{label}")
@@ -160,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--township", help="所属教管中心（学校）")
         p.add_argument("--contact", help="联系人")
         p.add_argument("--phone", help="联系电话")
+        p.add_argument("--admin", default="admin",
+                       help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
         p.set_defaults(func=cmd_setup)
 
     p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校）")
@@ -173,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_about = sub.add_parser("about", help="版本、数据文件夹、数据结构版本、节点编号，并检查程序文件是否完整")
     p_about.add_argument("--licences", action="store_true", help="同时列出所用开源组件及其许可证")
     p_about.set_defaults(func=cmd_about)
+    for name, func, text in (("backup", cmd_backup, "加密备份到文件或文件夹（如U盘）"),
+                             ("restore", cmd_restore, "从备份恢复（先另存当前数据）")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file", metavar="FILE", help="备份文件（.bxbak）或文件夹" if name == "backup" else "备份文件")
+        p.add_argument("--passphrase-file", help=f"从文件读取备份密码（或环境变量 {PASSPHRASE_ENV}）")
+        p.set_defaults(func=func)
     p_care = sub.add_parser("care-export", help="导出特殊学生关爱帮扶名册（Excel）")
     p_care.add_argument("--out", required=True, help="Excel文件（.xlsx）")
     p_care.set_defaults(func=cmd_care_export)

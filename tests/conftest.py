@@ -37,6 +37,19 @@ def _fresh_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
+@pytest.fixture(autouse=True)
+def _cheap_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its smallest cost in tests (the real cost takes about a second per hash)."""
+    import nacl.pwhash.argon2id as argon2id
+    from argon2 import PasswordHasher
+
+    from desktop_app.services import accounts, backup
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(backup, "KDF_OPSLIMIT", argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(backup, "KDF_MEMLIMIT", argon2id.MEMLIMIT_MIN)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

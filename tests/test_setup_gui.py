@@ -25,6 +25,9 @@ def test_first_run_setup_as_a_school(qtbot, empty_store: Store) -> None:  # noqa
     type_into(qtbot, form.edits["township_centre"], "古溪教管中心")
     type_into(qtbot, form.edits["contact_name"], "刘老师")
     type_into(qtbot, form.edits["contact_phone"], "13800001234")
+    type_into(qtbot, dialog.admin.user_edit, "liu")
+    type_into(qtbot, dialog.admin.password_edit, "Guxi2026!")
+    type_into(qtbot, dialog.admin.again_edit, "Guxi2026!")
     with qtbot.waitSignal(dialog.finished, timeout=2000):
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert dialog.result() == SetupDialog.DialogCode.Accepted
@@ -40,6 +43,9 @@ def test_first_run_setup_as_the_district(qtbot, empty_store: Store) -> None:  # 
     assert dialog.unit_form.code_caption.text() == "区县代码"
     type_into(qtbot, dialog.unit_form.edits["name"], "潼南区教委")
     type_into(qtbot, dialog.unit_form.edits["code"], "500152")
+    type_into(qtbot, dialog.admin.user_edit, "admin")
+    type_into(qtbot, dialog.admin.password_edit, "Tongnan2026!")
+    type_into(qtbot, dialog.admin.again_edit, "Tongnan2026!")
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert empty_store.installation().kind == "district"
 

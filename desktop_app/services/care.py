@@ -23,6 +23,7 @@ from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
 from desktop_app.domain.identity import id_number_error, mask_id_number, normalize_id_number, parse_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import audit
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 
@@ -52,6 +53,7 @@ def register_student(store: Store, new: NewStudent, tags: list[Tag]) -> str:
     Raises:
         ValidationError: every problem at once; nothing saved.
     """
+    require(store, Permission.EDIT_RECORDS)
     problems: list[FieldError] = []
     name = new.name.strip()
     if not name:
@@ -115,6 +117,7 @@ def tags_text(store: Store, student_id: str | None) -> str:
 
 def set_tags(store: Store, student_id: str, tags: list[Tag], reason: str = "不再属于此类") -> None:
     """Make the student's active tags exactly ``tags``: new ones added, dropped ones voided with ``reason``."""
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     tags = rules.check_tags(tags)
     with store.write() as session:
         _student(session, student_id)
@@ -140,6 +143,7 @@ class Helper:
 def assign_helper(store: Store, student_id: str, teacher_name: str, phone: str,
                   start: dt.date | None = None) -> None:
     """Make ``teacher_name`` the student's one-to-one helper; the previous assignment ends that day."""
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     start = start or dt.date.today()
     problems = []
     if not teacher_name.strip():
@@ -171,6 +175,7 @@ def current_helper(store: Store, student_id: str) -> Helper | None:
 # --- care records and aid ----------------------------------------------------------------
 
 def add_care_record(store: Store, student_id: str, entry: CareEntry) -> str:
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     entry.validate()
     with store.write() as session:
         _student(session, student_id)
@@ -190,6 +195,7 @@ def care_records(store: Store, student_id: str) -> list[dict[str, Any]]:
 
 
 def _void(store: Store, model: Any, record_id: str, reason: str) -> None:
+    require(store, Permission.EDIT_RECORDS)
     if not reason.strip():
         raise ValidationError("作废须填写原因")
     with store.write() as session:
@@ -205,6 +211,7 @@ def void_care_record(store: Store, record_id: str, reason: str) -> None:
 
 
 def add_aid(store: Store, student_id: str, semester: str, kind: str, amount: str, notes: str = "") -> str:
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     problems = []
     if not kind.strip():
         problems.append(FieldError("kind", "请选择或填写资助项目"))
@@ -242,6 +249,7 @@ def void_aid(store: Store, record_id: str, reason: str) -> None:
 
 def save_disability(store: Store, student_id: str, file: rules.DisabilityFile) -> None:
     """Create or update the child's 一人一档; a child with a file also carries the 身体残疾 tag."""
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     file.validate()
     with store.write() as session:
         _student(session, student_id)
@@ -281,6 +289,7 @@ class PlanText:
 
 def save_individual_plan(store: Store, student_id: str, semester: str, plan: PlanText) -> None:
     """一人一案 for one semester: goals, content and teachers."""
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     if not plan.goals.strip() or not plan.teachers.strip():
         raise ValidationError(FieldError("plan", "个别化教育计划须填写目标和任课教师"))
     with store.write() as session:
@@ -385,6 +394,7 @@ def placement_rows(store: Store, semester: str) -> list[dict[str, Any]]:
 
 def export_register(store: Store, path: Path) -> int:
     """The special-student register as an Excel file; returns the number of students written."""
+    require(store, Permission.EXPORT)
     from desktop_app.reports import excel
 
     rows = register_rows(store)
@@ -406,6 +416,7 @@ def export_register(store: Store, path: Path) -> int:
 
 
 def export_placements(store: Store, semester: str, path: Path) -> int:
+    require(store, Permission.EXPORT)
     from desktop_app.reports import excel
 
     rows = placement_rows(store, semester)

@@ -17,6 +17,8 @@ from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.lifecycle import status_after_attempts
 from desktop_app.domain.registration import Attempt, RegistrationForm, village_of
+from desktop_app.services.access import Permission, require, require_student
+from desktop_app.services.accounts import assign_new_student
 from desktop_app.services.store import Store
 
 ADDRESS_KINDS = ("hukou", "registry", "residence")
@@ -52,8 +54,11 @@ def save_form(store: Store, form: RegistrationForm) -> str:
     Raises:
         ValidationError: every problem at once; nothing saved.
         ConflictError: the case was changed elsewhere since it was opened.
+        PermissionDenied: the account may not edit records (or not this student's).
     """
+    require(store, Permission.EDIT_RECORDS)
     form.validate()
+    new_student = False
     with store.write() as session:
         if form.id_number and (other := _open_case_for_id_number(session, form.id_number, form.case_id)):
             raise ValidationError(FieldError(
@@ -67,6 +72,7 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             if (form.case_version is not None and case.version != form.case_version) or stale_student:
                 raise ConflictError("此案件在您打开后已被修改（可能来自另一台电脑或另一窗口），请关闭后重新打开再改")
             student = case.student
+            require_student(session, store, student.id)
         else:
             student = None
             if form.id_number:
@@ -76,6 +82,9 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             if student is None:
                 student = Student(name=form.name)
                 session.add(student)
+                new_student = True
+            else:
+                require_student(session, store, student.id)
             case = Case(student=student, status=CaseStatus.SUSPECTED.value, opened_on=dt.date.today())
             session.add(case)
         _apply_student(student, form)
@@ -87,6 +96,8 @@ def save_form(store: Store, form: RegistrationForm) -> str:
         if any(session.is_modified(o) for o in session.dirty) or session.new:
             case.updated_at = utcnow()  # any change to the form bumps the case's version
         session.flush()
+        if new_student:
+            assign_new_student(session, store.account, student.id)
         return case.id
 
 

@@ -22,6 +22,7 @@ from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.identity import make_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import audit
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 TONGNAN_REGION = "500223"  # 潼南 (county code used on identity numbers issued there)
@@ -178,6 +179,7 @@ def load(store: Store, count: int = 80, seed: int = 2026,
     ``progress(done, total)`` may return False to cancel (nothing is then saved).
     Returns the number of cases added.
     """
+    require(store, Permission.LOAD_DEMO)
     inst = store.installation()
     if inst is None:
         raise RuntimeError("store is not set up")

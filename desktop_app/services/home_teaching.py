@@ -40,6 +40,7 @@ from desktop_app.domain.home_teaching import (
 )
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import audit, semesters, settings, todo
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 MIN_VISITS = settings.declare("home_teaching.min_visits_per_week", "送教上门每周最少次数", 1,
@@ -98,6 +99,7 @@ def calendar_warning(store: Store, semester: str) -> str:
 
 def add_calendar_day(store: Store, semester: str, day: dt.date, kind: str, name: str = "",
                      source: str = SOURCE_MANUAL) -> str:
+    require(store, Permission.MANAGE_SETTINGS)
     span = semesters.ensure(store, semester)
     if kind not in cal.DAY_KINDS:
         raise ValidationError(FieldError("kind", "请选择“放假”或“调休上课”"))
@@ -118,6 +120,7 @@ def add_calendar_day(store: Store, semester: str, day: dt.date, kind: str, name:
 
 
 def void_calendar_day(store: Store, entry_id: str, reason: str) -> None:
+    require(store, Permission.MANAGE_SETTINGS)
     if not reason.strip():
         raise ValidationError("作废须填写原因")
     with store.write() as session:
@@ -130,6 +133,7 @@ def void_calendar_day(store: Store, entry_id: str, reason: str) -> None:
 def propose_calendar(store: Store, semester: str) -> cal.Proposal:
     """Enter the official holidays and make-up days chinese-calendar knows for the term (days already
     entered are kept); the proposal's message names the years it knows nothing about."""
+    require(store, Permission.MANAGE_SETTINGS)
     span = semesters.ensure(store, semester)
     proposal = cal.propose(span.start, span.end)
     with store.write() as session:
@@ -158,6 +162,7 @@ class PlanEntry:
 
 def save_plan(store: Store, entry: PlanEntry, plan_id: str | None = None) -> str:
     """Create or change the plan of a child placed in home or online teaching for a semester."""
+    require(store, Permission.EDIT_RECORDS)
     span = semesters.ensure(store, entry.semester)
     problems = []
     if not entry.teachers.strip():
@@ -236,6 +241,7 @@ def candidates(store: Store) -> list[dict[str, Any]]:
 
 def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bool = True) -> str:
     """Record one visit; photos are copied into the data folder (``photos/<plan>/``)."""
+    require(store, Permission.EDIT_RECORDS)
     entry.validate()
     with store.read() as session:
         plan = session.get(HomeTeachingPlan, plan_id)
@@ -283,6 +289,7 @@ def _copy_photos(store: Store, plan_id: str, photos: list[str]) -> list[str]:
 
 
 def void_session(store: Store, session_id: str, reason: str) -> None:
+    require(store, Permission.EDIT_RECORDS)
     if not reason.strip():
         raise ValidationError("作废须填写原因")
     with store.write() as session:
@@ -304,6 +311,7 @@ def sessions(store: Store, plan_id: str) -> list[dict[str, Any]]:
 
 def set_missed_reason(store: Store, plan_id: str, week_monday: dt.date, reason: str) -> None:
     """The reason a week had no sufficient visit; entering it again replaces the text (kept in the history)."""
+    require(store, Permission.EDIT_RECORDS)
     if not reason.strip():
         raise ValidationError(FieldError("reason", "请填写未送教（或学时不足）的原因"))
     with store.write() as session:
@@ -319,6 +327,7 @@ def set_missed_reason(store: Store, plan_id: str, week_monday: dt.date, reason: 
 
 def add_break_contact(store: Store, student_id: str, semester: str, break_kind: str, contact_date: dt.date,
                       method: str, people: str, notes: str = "") -> str:
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
     problems = []
     if break_kind not in BREAKS:
         problems.append(FieldError("break_kind", "请选择寒假或暑假"))
@@ -439,6 +448,7 @@ def missed_weeks_todo(store: Store, today: dt.date) -> list[todo.TodoItem]:
 
 def export_log(store: Store, semester: str, path: Path, today: dt.date | None = None) -> int:
     """The semester's home-teaching log: a compliance sheet (one row per child), the weeks and the sessions."""
+    require(store, Permission.EXPORT)
     from openpyxl import Workbook
 
     from desktop_app.reports import excel
@@ -484,6 +494,7 @@ def export_log(store: Store, semester: str, path: Path, today: dt.date | None = 
 
 def export_child_pdf(store: Store, plan_id: str, path: Path, today: dt.date | None = None) -> None:
     """One child's home-teaching record for the semester, printable on A4 for signatures."""
+    require(store, Permission.PRINT)
     from desktop_app.reports import home_teaching_pdf
 
     today = today or dt.date.today()

@@ -32,6 +32,7 @@ from desktop_app.domain.errors import ConflictError, NotFoundError, ValidationEr
 from desktop_app.domain.lifecycle import Action, Closing
 from desktop_app.domain.semester import SemesterSpan
 from desktop_app.services import semesters, settings, todo
+from desktop_app.services.access import Permission, require, require_case
 from desktop_app.services.store import Store
 
 FIRST_ATTEMPT_DAYS = settings.declare(
@@ -113,6 +114,7 @@ def report_joint(store: Store, case_id: str, report_date: dt.date | None, report
                  reported_by: str = "", note: str = "", *, expected_version: int | None = None,
                  today: dt.date | None = None) -> str:
     """联合劝返: record the written report to the township government; the case moves to 联合劝返."""
+    require_case(store, Permission.EDIT_RECORDS, case_id)
     with store.write() as session:
         case = _case(session, case_id, expected_version)
         rules.check_allowed(case.status, Action.REPORT_JOINT)
@@ -129,6 +131,7 @@ def report_joint(store: Store, case_id: str, report_date: dt.date | None, report
 def record_court_ruling(store: Store, case_id: str, ruling_date: dt.date | None, court: str,
                         document_number: str, guardian_duty_fulfilled: bool, note: str = "",
                         *, today: dt.date | None = None) -> str:
+    require_case(store, Permission.EDIT_RECORDS, case_id)
     errors = []
     if ruling_date is None:
         errors.append(rules.FieldError("ruling_date", "请填写判决日期"))
@@ -160,6 +163,7 @@ def eligibility(store: Store, case_id: str) -> rules.Eligibility:
 def apply_deferral(store: Store, case_id: str, kind: str, application_date: dt.date | None, reported_by: str,
                    note: str = "", *, today: dt.date | None = None) -> str:
     """The township's application to the district leading group (N-11)."""
+    require_case(store, Permission.EDIT_RECORDS, case_id)
     with store.write() as session:
         case = _case(session, case_id)
         rules.check_allowed(case.status, Action.APPLY_DEFERRAL)
@@ -175,9 +179,15 @@ def apply_deferral(store: Store, case_id: str, kind: str, application_date: dt.d
         return app.id
 
 
+def _at_district(store: Store) -> bool:
+    inst = store.installation()
+    return inst is not None and inst.kind == "district"
+
+
 def decide_deferral(store: Store, application_id: str, approved: bool, decision_date: dt.date | None,
                     document_number: str, approver: str, note: str = "", *, today: dt.date | None = None) -> str:
     """The district leading group's decision. An approval fills the form's 延缓入学/休学 fields."""
+    require(store, Permission.APPROVE if _at_district(store) else Permission.CLOSE_CASES)
     with store.write() as session:
         app = session.get(DeferralApplication, application_id)
         if app is None or app.voided:
@@ -203,6 +213,7 @@ def decide_deferral(store: Store, application_id: str, approved: bool, decision_
 def close_case(store: Store, case_id: str, closing: Closing, *, expected_version: int | None = None,
                today: dt.date | None = None) -> str:
     """销号 with a coded reason and its evidence. Refused (nothing changed) when evidence is missing."""
+    require_case(store, Permission.CLOSE_CASES, case_id)
     with store.write() as session:
         case = _case(session, case_id, expected_version)
         rules.check_allowed(case.status, Action.CLOSE)
@@ -231,6 +242,7 @@ _RESULT_CODES = ("已复学", "转学", "区外就读", "延缓入学/休学")
 def reopen_case(store: Store, case_id: str, reopen_date: dt.date | None, reason: str, *,
                 expected_version: int | None = None, today: dt.date | None = None) -> str:
     """Reopen a closed case with a reason; it returns to where its work stood."""
+    require_case(store, Permission.CLOSE_CASES, case_id)
     with store.write() as session:
         case = _case(session, case_id, expected_version)
         rules.check_allowed(case.status, Action.REOPEN)
@@ -357,6 +369,7 @@ OWNER_TABLES = {"cases": "案件", "persuasion_attempts": "劝返记录", "case_
 def attach_evidence(store: Store, case_id: str, path: str | Path, *, owner_table: str = "cases",
                     owner_id: str | None = None, caption: str = "") -> str:
     """Copy a photo or scan (JPEG, PNG, PDF) into the store; the original file is only read."""
+    require_case(store, Permission.EDIT_RECORDS, case_id)
     path = Path(path)
     media_type = MEDIA_TYPES.get(path.suffix.lower())
     if media_type is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -13,6 +14,13 @@ from desktop_app import APP_NAME_ASCII
 DATA_DIR_ENV = "BAOXUE_DATA_DIR"
 PORTABLE_MARKER = "baoxue-portable.txt"
 STORE_FILE = "baoxue.sqlite3"
+BACKUP_DIR = "backups"
+BACKUP_PREFIX = "baoxue-"
+
+
+def backup_file_name(at: datetime, reason: str) -> str:
+    """``baoxue-20261128-083000-每日.sqlite3``: the time (local) first, so names sort by time."""
+    return f"{BACKUP_PREFIX}{at:%Y%m%d-%H%M%S}-{reason}.sqlite3"
 
 
 def executable_dir() -> Path:

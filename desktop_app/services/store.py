@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import getpass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.roles import Role
 from desktop_app.services import audit
-from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
 def default_user() -> str:
@@ -26,6 +28,36 @@ def default_user() -> str:
         return "本机用户"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who the store acts for: a signed-in account, or the system context.
+
+    ``Store.open(..., user=...)`` gives the system context (an administrator's rights under that
+    name) used by tests, services and first set-up; the GUI and the CLI sign an account in with
+    ``accounts.sign_in`` once accounts exist.
+
+    Attributes:
+        user_name: written into ``updated_by`` and the history.
+        role: a ``desktop_app.domain.roles.Role`` value.
+        account_id: the account's id, or None for the system context.
+        all_students: a teacher may edit every student's records (else only the assigned ones).
+    """
+
+    user_name: str
+    role: str = Role.ADMIN
+    display_name: str = ""
+    account_id: str | None = None
+    all_students: bool = True
+
+    @property
+    def is_system(self) -> bool:
+        return self.account_id is None
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name}（{self.user_name}）" if self.display_name else self.user_name
+
+
 class Store:
     """One installation's SQLite file and everything needed to read and write it."""
 
@@ -33,7 +65,7 @@ class Store:
         self.data_dir = data_dir
         self.path = data_dir / STORE_FILE
         self.engine = engine
-        self.user = user
+        self.account = Actor(user)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._installation: Installation | None = None
 
@@ -61,8 +93,8 @@ class Store:
                         f"数据文件 {path} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开"
                     )
                 if existed:
-                    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                    db.backup_file(path, folder / "backups" / f"升级前-{current or '空'}-{stamp}.sqlite3")
+                    name = backup_file_name(dt.datetime.now(), f"升级前-{current or '空'}")
+                    db.backup_file(path, folder / BACKUP_DIR / name)
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
@@ -71,6 +103,15 @@ class Store:
             engine.dispose()
             raise
         return cls(folder, engine, user or default_user())
+
+    @property
+    def user(self) -> str:
+        """The name written into ``updated_by`` and the history: the account's user name."""
+        return self.account.user_name
+
+    def act_as(self, actor: Actor) -> None:
+        """Make ``actor`` the one every later change is recorded for (after sign-in)."""
+        self.account = actor
 
     def close(self) -> None:
         try:

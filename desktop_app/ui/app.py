@@ -9,11 +9,11 @@ from typing import cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation, paths
+from desktop_app.services import accounts, backup, demo, installation, paths
 from desktop_app.services.store import Store
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
@@ -108,6 +108,34 @@ def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None
         QTimer.singleShot(600, lambda: app.exit(2))
 
 
+def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
+    """Set-up on an empty store (with the first administrator), then sign-in; False to quit.
+
+    ``--demo`` on an empty store sets up the demonstration school with the administrator
+    ``admin`` / ``baoxue-demo`` and signs it in, so the demonstration starts without typing.
+    """
+    from desktop_app.ui.accounts.dialogs import ChangePasswordDialog, SignInDialog
+    from desktop_app.ui.setup_dialog import FirstAdminDialog, SetupDialog
+
+    if demo_start and store.installation() is None:
+        installation.setup(store, installation.InstallationInfo(
+            kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
+            township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
+        ))
+        accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
+        accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+        demo.load(store, 80)
+        return True
+    if store.installation() is None:
+        return SetupDialog.ask(store)  # signs the new administrator in
+    if not accounts.has_accounts(store):
+        return FirstAdminDialog.ask(store)  # a store from before accounts
+    demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
+    if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
+        return False
+    return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
@@ -133,19 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         Messages.error(None, APP_NAME, str(exc))
         instance.release()
         return 1
-    if args.demo and store.installation() is None:
-        installation.setup(store, installation.InstallationInfo(
-            kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
-            township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
-        ))
-        demo.load(store, 80)
-    if store.installation() is None:
-        from desktop_app.ui.setup_dialog import SetupDialog
-
-        if SetupDialog(store).exec() != QDialog.DialogCode.Accepted:
-            store.close()
-            instance.release()
-            return 0
+    if not sign_in_at_start(store, demo_start=args.demo):
+        store.close()
+        instance.release()
+        return 0
+    try:
+        backup.daily_if_due(store)
+    except BaoxueError as exc:
+        QMessageBox.warning(None, APP_NAME, str(exc))
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)

@@ -15,9 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.services import paths
+from desktop_app.services import accounts, paths, settings
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+from desktop_app.ui.accounts.lock import WindowLock
+from desktop_app.ui.accounts.page import AccountsPage
 from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
@@ -56,10 +60,11 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(store, self)
         self.care_page = CarePage(store, self)
         self.home_teaching_page = HomeTeachingPage(store, self)
+        self.accounts_page = AccountsPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
                            (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
-                           (self.tr("设置"), self.settings_page)):
+                           (self.tr("设置"), self.settings_page), (self.tr("账户"), self.accounts_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
@@ -71,13 +76,38 @@ class MainWindow(QMainWindow):
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
         self._build_menus()
-        self.statusBar().addPermanentWidget(QLabel(
-            self.tr("用户：%1　数据文件：%2").replace("%1", store.user).replace("%2", str(store.path)), self
-        ))
+        self.user_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.window_lock = WindowLock(
+            self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
+        self.window_lock.unlocked.connect(self.account_changed)
+        self.settings_page.backup_box.restored.connect(self._restored)
+        self.account_changed()
         self.resize(1280, 720)
         geometry = self.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+
+    def account_changed(self) -> None:
+        """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
+        self.user_label.setText(
+            self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
+        )
+        self.new_action.setEnabled(can(self.store, Permission.EDIT_RECORDS))
+        self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
+        self.lock_action.setEnabled(not self.store.account.is_system)
+        self.password_action.setEnabled(not self.store.account.is_system)
+        page = self.stack.currentWidget()
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    def lock(self) -> None:
+        self.window_lock.lock()
+
+    def _restored(self) -> None:
+        self.store.forget_installation()
+        self._case_saved("")
+        self.window_lock.lock(self.tr("已从备份恢复。请用备份中的账户重新登录。"))
 
     def add_page(self, name: str, page: QWidget) -> None:
         self.pages[name] = page
@@ -105,6 +135,16 @@ class MainWindow(QMainWindow):
         self.verify_action = QAction(self.tr("校验数据和历史记录(&V)"), self)
         self.verify_action.triggered.connect(self.verify)
         file_menu.addAction(self.verify_action)
+        file_menu.addSeparator()
+        self.lock_action = QAction(self.tr("锁定(&L)"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.setEnabled(not self.store.account.is_system)
+        file_menu.addAction(self.lock_action)
+        self.password_action = QAction(self.tr("修改我的密码…"), self)
+        self.password_action.triggered.connect(lambda: ChangePasswordDialog.ask(self.store, self))
+        self.password_action.setEnabled(not self.store.account.is_system)
+        file_menu.addAction(self.password_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("退出(&X)"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -223,6 +263,7 @@ class MainWindow(QMainWindow):
             if not dialog.close():
                 event.ignore()
                 return
+        self.window_lock.stop()
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.sync()
         event.accept()

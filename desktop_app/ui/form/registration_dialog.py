@@ -10,6 +10,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
+    QDateEdit,
     QDialog,
     QGridLayout,
     QGroupBox,
@@ -31,7 +33,8 @@ from desktop_app.domain import codes
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
-from desktop_app.services import care, cases
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import care, cases, privacy
 from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
@@ -95,7 +98,30 @@ class RegistrationFormDialog(QDialog):
             self.load(cases.load_form(store, case_id))
         else:
             self.load(self._new_form())
+        self.view_only = not privacy.full_allowed(store, Purpose.FORM)
+        if self.view_only:
+            self._make_view_only()
         self.resize(1080, 700)
+
+    def _make_view_only(self) -> None:
+        """Roles that only view (只读, 督导员): numbers masked, nothing editable, no save."""
+        for edit in (self.id_edit, self.student_number_edit):
+            edit.setText(privacy.shown_id_number(self.store, edit.text(), Purpose.FORM))
+        phones = (self.contact_phone_edit, self.responsible_phone_edit, self.guardian1_phone_edit,
+                  self.guardian2_phone_edit)
+        for edit in phones:
+            edit.setText(privacy.shown_phone(self.store, edit.text(), Purpose.FORM))
+        for edit in self.findChildren(QLineEdit):
+            edit.setReadOnly(True)
+        for edit in self.findChildren(QPlainTextEdit):
+            edit.setReadOnly(True)
+        for widget in self.findChildren(QPushButton):
+            if widget is not self.close_button:
+                widget.setEnabled(False)
+        for widget in self.findChildren(QComboBox) + self.findChildren(QDateEdit) + self.findChildren(QCheckBox):
+            widget.setEnabled(False)
+        self.save_button.hide()
+        self.status_label.setText(self.tr("只读：号码已部分隐藏"))
 
     # --- building -----------------------------------------------------------------------
 
@@ -400,6 +426,8 @@ class RegistrationFormDialog(QDialog):
         return f
 
     def is_dirty(self) -> bool:
+        if getattr(self, "view_only", False):
+            return False
         return self._loaded is not None and self.value() != self._loaded
 
     # --- derived fields -----------------------------------------------------------------

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.identity import mask_id_number
+from desktop_app.domain.roles import mask_phone
 from desktop_app.services import cases
 from desktop_app.services.store import Store
 
@@ -106,6 +107,8 @@ class CaseLedgerModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "id_number":
                 return mask_id_number(value or "")
+            if key.endswith("phone"):
+                return mask_phone(value or "")
             if isinstance(value, dt.date):
                 return value.strftime("%Y-%m-%d")
             return "" if value is None else str(value) if not isinstance(value, int) else value
