@@ -461,6 +461,9 @@ def import_package(store: Store, path: Path | str) -> ImportResult:
     except pkg.PackageError as exc:
         log(store, "导入", path.name, sender, False, str(exc))
         raise PackageRefused(str(exc)) from exc
+    except PackageRefused as exc:
+        log(store, "导入", path.name, sender, False, str(exc))
+        raise
     except BaoxueError as exc:
         log(store, "导入", path.name, sender, False, str(exc))
         raise PackageRefused(str(exc)) from exc
