@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation
+from desktop_app.services import demo, installation, sync
 from desktop_app.services.store import Store
 
 def _open(args: argparse.Namespace) -> Store:
@@ -61,6 +62,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_enrol(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
+        print(f"已登记 {args.name}（{args.school}），登记包：{path}")
+        print(f"本单位密钥指纹：{sync.own_fingerprint(store)}（请电话告知学校核对）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_export_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        result = sync.export_package(store, args.to, Path(args.outdir))
+        print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_import_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    status = 0
+    try:
+        for name in args.files:
+            try:
+                result = sync.import_package(store, Path(name))
+                print(f"{Path(name).name}：{result.message}")
+            except sync.PackageRefused as exc:
+                print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
+                status = 1
+        return status
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -84,6 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--count", type=int, default=80, help="演示案件数（默认80）")
     p_demo.add_argument("--seed", type=int, default=2026, help=argparse.SUPPRESS)
     p_demo.set_defaults(func=cmd_demo)
+
+    p_enrol = sub.add_parser("enrol", help="（区教委）登记学校并写出其登记包")
+    p_enrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_enrol.add_argument("--name", required=True, help="学校名称")
+    p_enrol.add_argument("--township", help="所属乡镇（教管中心）")
+    p_enrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_enrol.set_defaults(func=cmd_enrol)
+
+    p_export = sub.add_parser("export-package", help="写出发给某单位的数据包")
+    p_export.add_argument("--to", required=True, help="学校标识码；学校端写 district 表示区教委")
+    p_export.add_argument("outdir", help="数据包写入的文件夹（如U盘）")
+    p_export.set_defaults(func=cmd_export_package)
+
+    p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
+    p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.set_defaults(func=cmd_import_package)
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)
