@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.services import demo
 from desktop_app.services.store import Store
+from desktop_app.ui.district.page import SupervisionPage
+from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
@@ -48,8 +50,12 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(store, self)
         self.ledger = LedgerPage(store, self)
         self.settings_page = SettingsPage(store, self)
+        self.exchange = ExchangePage(store, self)
+        self.supervision = SupervisionPage(store, self) if inst and inst.kind == "district" else None
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+                           *(((self.tr("区教委督导"), self.supervision),) if self.supervision else ()),
+                           (self.tr("数据交换"), self.exchange),
                            (self.tr("设置"), self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
