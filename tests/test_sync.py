@@ -17,7 +17,8 @@ from sqlalchemy import select
 from database.models import Case, PersuasionAttempt, Semester, Student
 from desktop_app.domain.registration import Attempt
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, demo, district, sync
+from database.sync import RemoteAuditEntry
+from desktop_app.services import audit, cases, demo, district, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.sync_helpers import dump, make_district, make_school, send
@@ -66,15 +67,17 @@ def test_round_trip_of_every_kind_of_record(pair: tuple[Store, Store], usb: Path
     case_id = cases.save_form(school, full_form())
     demo.load(school, 5)
     result = send(school, "district", dist, usb)
-    assert result.inserted == len(rows(school, Student)) + len(rows(school, Case)) + len(rows(school, PersuasionAttempt))
+    assert result.inserted == sum(len(rows(school, m)) for m in (Student, Case, PersuasionAttempt))
     for model in (Student, Case, PersuasionAttempt):
         assert rows(dist, model) == rows(school, model)
-    assert dist.verify().ok and school.verify().ok
+    assert dist.verify().ok
+    assert school.verify().ok
     # the district's decisions travel back: a deferral approval and the published calendar
     district.record_deferral_approval(dist, case_id, True, dt.date(2026, 11, 1), "潼教发〔2026〕12号")
     district.publish_semester(dist, "2026秋", dt.date(2026, 9, 1), dt.date(2027, 1, 20))
     back = send(dist, CODE, school, usb)
-    assert back.updated == 1 and back.inserted == 1
+    assert back.updated == 1
+    assert back.inserted == 1
     row = case_row(school, case_id)
     assert (row.deferral_approved, row.deferral_document) == (True, "潼教发〔2026〕12号")
     with school.read() as session:
@@ -99,7 +102,8 @@ def test_calendar_merges_with_a_semester_the_school_already_had(pair: tuple[Stor
     send(dist, CODE, school, usb)
     with school.read() as session:
         sems = list(session.execute(select(Semester)).scalars())
-    assert [(s.name, s.start_date, s.end_date) for s in sems] == [("2026秋", dt.date(2026, 8, 31), dt.date(2027, 1, 22))]
+    assert [(s.name, s.start_date, s.end_date) for s in sems] == [
+        ("2026秋", dt.date(2026, 8, 31), dt.date(2027, 1, 22))]
 
 
 def test_acknowledgements_and_sync_states(pair: tuple[Store, Store], usb: Path) -> None:
@@ -185,7 +189,8 @@ def test_fields_changed_on_one_side_each_are_merged(pair: tuple[Store, Store], u
     for store in (school, dist):
         row = case_row(store, case_id)
         assert (row.grade, row.deferral_approved) == ("八年级", True)
-    assert sync.conflicts(school) == [] and sync.conflicts(dist) == []
+    assert sync.conflicts(school) == []
+    assert sync.conflicts(dist) == []
 
 
 @pytest.mark.parametrize("choice", ["local", "remote"])
@@ -211,7 +216,8 @@ def test_conflict_kept_and_resolved(pair: tuple[Store, Store], usb: Path, choice
     expected = "刘督学（区教委）" if choice == "local" else "王校长（学校）"
     assert case_row(dist, case_id).responsible_person == expected
     assert case_row(school, case_id).responsible_person == expected
-    assert dist.verify().ok and school.verify().ok
+    assert dist.verify().ok
+    assert school.verify().ok
     with pytest.raises(sync.NotFoundError):
         sync.resolve(dist, conflict.id, choice)
 
@@ -438,7 +444,8 @@ def test_three_schools_to_one_district_and_back(tmp_path: Path, usb: Path) -> No
         from openpyxl import load_workbook
 
         ws = load_workbook(report)["各校情况"]
-        assert [ws.cell(r, 1).value for r in range(3, 6)] == [c for c, _n, _t in sorted(specs, key=lambda s: (s[2], s[0]))]
+        expected = [c for c, _n, _t in sorted(specs, key=lambda s: (s[2], s[0]))]
+        assert [ws.cell(r, 1).value for r in range(3, 6)] == expected
     finally:
         for s in (*schools, dist):
             s.close()
@@ -447,7 +454,8 @@ def test_three_schools_to_one_district_and_back(tmp_path: Path, usb: Path) -> No
 def test_stale_school_is_flagged(pair: tuple[Store, Store], usb: Path) -> None:
     school, dist = pair
     [row] = district.school_figures(dist)
-    assert row.stale and row.last_package_at is None  # never sent anything
+    assert row.stale
+    assert row.last_package_at is None
     send(school, "district", dist, usb)
     assert not district.school_figures(dist)[0].stale
     later = dt.date.today() + dt.timedelta(days=31)

@@ -22,23 +22,32 @@ def test_enrol_export_import_from_the_command_line(tmp_path: Path, capsys: pytes
     assert run(capsys, "--data-dir", s, "setup", "school", "--code", "2150022302", "--name", "米心镇中心小学")[0] == 0
     code, out, _ = run(capsys, "--data-dir", d, "enrol", "--school", "2150022302", "--name", "米心镇中心小学",
                        "--township", "米心镇", str(usb))
-    assert code == 0 and "密钥指纹" in out
+    assert code == 0
+    assert "密钥指纹" in out
     [enrolment] = usb.glob("*登记.bxpkg")
     code, out, _ = run(capsys, "--data-dir", s, "import-package", str(enrolment))
-    assert code == 0 and "已登记到 潼南区教委" in out
+    assert code == 0
+    assert "已登记到 潼南区教委" in out
     assert run(capsys, "--data-dir", s, "demo", "--count", "3")[0] == 0
     code, out, _ = run(capsys, "--data-dir", s, "export-package", "--to", "district", str(usb))
-    assert code == 0 and "可以拔出U盘" in out
+    assert code == 0
+    assert "可以拔出U盘" in out
     package = usb / "2150022302-500152-1.bxpkg"
     code, out, err = run(capsys, "--data-dir", d, "import-package", str(package))
-    assert code == 0 and "新增" in out and err == ""
+    assert code == 0
+    assert "新增" in out
+    assert err == ""
     code, out, err = run(capsys, "--data-dir", d, "import-package", str(package))
-    assert code == 1 and "已导入过" in err and "Traceback" not in err
+    assert code == 1
+    assert "已导入过" in err
+    assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     code, _out, err = run(capsys, "--data-dir", d, "export-package", "--to", "2150022302", str(tmp_path / "gone"))
-    assert code == 1 and "U盘可能已拔出" in err
+    assert code == 1
+    assert "U盘可能已拔出" in err
     code, _out, err = run(capsys, "--data-dir", d, "export-package", "--to", "9999999999", str(usb))
-    assert code == 1 and err.startswith("错误：没有登记代码为 9999999999")
+    assert code == 1
+    assert err.startswith("错误：没有登记代码为 9999999999")
     assert run(capsys, "--data-dir", d, "export-package", "--to", "2150022302", str(usb))[0] == 0
     code, out, _ = run(capsys, "--data-dir", s, "import-package", str(usb / "500152-2150022302-1.bxpkg"))
     assert code == 0

@@ -72,7 +72,9 @@ def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, 
         pass
     qtbot.waitUntil(lambda: len(messages.shown) >= 2)
     kind, _title, text = messages.shown[-1]
-    assert kind == "error" and "新增" in text and "登记包只能在学校导入" in text
+    assert kind == "error"
+    assert "新增" in text
+    assert "登记包只能在学校导入" in text
     assert dpage.package_model.rowCount() == 1
     assert dpage.log_model.index(0, 4).data() in ("成功", "拒绝/失败")
     # the supervision page shows the school's figures

@@ -27,6 +27,7 @@ Design (see also desktop_app/exchange/package.py for the file format):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -38,11 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
-from database.sync import NodeKey, PackageRecord, Peer, RecordOwner, RemoteAuditEntry, SyncConflict
+from database.sync import NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
@@ -68,6 +69,11 @@ STALE_DAYS = settings.declare("sync.stale_days", "学校超过多少天未报送
 EXCHANGE_LOG = "exchange-log.jsonl"
 _META = {"id", "created_at", "updated_at", "updated_by", "node_id", "version"}
 _CHUNK = 500
+_RAW_TYPES = (str, int, float, type(None))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class PackageRefused(BaoxueError):
@@ -93,14 +99,6 @@ def ledger_tables() -> dict[str, Table]:
 
 
 # --- values ---------------------------------------------------------------------------------
-
-def _dump(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
 
 def _loader(column: Any) -> Callable[[Any], Any]:
     kind = column.type
@@ -273,7 +271,8 @@ class ExportResult:
 def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
     tables = list(ledger_tables())
     stmt = (
-        select(AuditEntry.id, AuditEntry.at, AuditEntry.user, AuditEntry.node_id, AuditEntry.action,
+        select(AuditEntry.id, type_coerce(AuditEntry.at, String()), AuditEntry.user, AuditEntry.node_id,
+               AuditEntry.action,
                AuditEntry.table_name, AuditEntry.record_id, AuditEntry.field, AuditEntry.old_value,
                AuditEntry.new_value, AuditEntry.prev_hash, AuditEntry.row_hash)
         .where(AuditEntry.id > peer.acked_seq, AuditEntry.action.in_(("insert", "update")),
@@ -316,16 +315,19 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 seen.add(key)
                 ids[h[5]].append(h[6])
         payload_tables: dict[str, Any] = {}
+        conn = session.connection()
         for name, table in tables.items():
             wanted = ids.get(name)
             if not wanted:
                 continue
             columns = [c.name for c in table.columns]
             rows: list[list[Any]] = []
+            # Values as SQLite stores them (ISO dates, 0/1), so both ends move them without conversion.
+            select_sql = f'SELECT {", ".join(_q(c) for c in columns)} FROM {_q(name)} WHERE id IN '
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start:start + _CHUNK]
-                for row in session.execute(select(*table.columns).where(table.c.id.in_(chunk))):
-                    rows.append([_dump(v) for v in row])
+                cursor = conn.exec_driver_sql(select_sql + f"({','.join('?' * len(chunk))})", tuple(chunk))
+                rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
@@ -333,8 +335,6 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                    PackageRecord.seq_to > peer.acked_seq)
             .order_by(PackageRecord.number.desc()).limit(50)
         ))
-    for h in history:
-        h[1] = h[1].isoformat()
     number = peer.sent_package + 1
     manifest = {
         "kind": "changes", "program": __version__, "created_at": utcnow().isoformat(),
@@ -400,16 +400,15 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
             raise ExportFailed("写入U盘后读回的数据包与原文件不一致（U盘可能有坏块），请换一个U盘重试")
     except (OSError, ExportFailed) as exc:
         for leftover in (tmp, final):
-            try:
+            with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
-            except OSError:
-                pass
         if isinstance(exc, ExportFailed):
             raise
         if exc.errno == errno.ENOSPC:
             raise ExportFailed("U盘空间不足，数据包没有写成（未留下文件）。请清理U盘或换一个U盘后重新导出") from exc
         if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO) or not out_dir.exists():
-            raise ExportFailed(f"找不到目标文件夹 {out_dir}（U盘可能已拔出），数据包没有写成，请插好U盘后重新导出") from exc
+            raise ExportFailed(
+                f"找不到目标文件夹 {out_dir}（U盘可能已拔出），数据包没有写成，请插好U盘后重新导出") from exc
         raise ExportFailed(f"无法写入 {out_dir}：{exc.strerror or exc}。数据包没有写成，请重试") from exc
     return final
 
@@ -509,7 +508,8 @@ def _check_recipient(inst: Installation, manifest: dict[str, Any]) -> None:
     recipient = manifest.get("recipient") or {}
     if recipient.get("code") != inst.code or recipient.get("node") not in ("", inst.node_id):
         raise PackageRefused(
-            f"此数据包是发给代码为 {recipient.get('code', '?')} 的单位的，不是本单位（{inst.name}，{inst.code}），未导入"
+            f"此数据包是发给代码为 {recipient.get('code', '?')} 的单位的，"
+            f"不是本单位（{inst.name}，{inst.code}），未导入"
         )
 
 
@@ -630,6 +630,8 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
             raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
+        if any(not isinstance(v, _RAW_TYPES) for r in block["rows"] for v in r):
+            raise PackageRefused(f"数据包中“{name}”有无法解读的值，未导入")
     for h in history:
         if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
             raise PackageRefused("数据包中的历史记录格式不对，未导入")
@@ -640,7 +642,8 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
            known: dict[str, Table]) -> ImportResult:
     sender_node = str(manifest["sender"]["node"])
     result = ImportResult("", "", "")
-    new_history = [h for h in payload["history"] if h[0] > peer.their_seq]
+    their_seq = peer.their_seq
+    new_history = [h for h in payload["history"] if h[0] > their_seq]
     changed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for h in new_history:
         changed[(h[5], h[6])].add("*" if h[4] == "insert" else h[7])
@@ -655,32 +658,26 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         if (table_name, record_id) in changed:
             pending[(table_name, record_id)].add("*" if action == "insert" else fld)
     owners_new: list[dict[str, Any]] = []
-    for name, table in known.items():
+    for name, _table in known.items():
         block = payload["tables"].get(name)
         if not block or (owner_kind(name) == DISTRICT and peer.kind == SCHOOL):
             continue  # a school's copy of the district's records (its calendar …) does not change them
         columns: list[str] = block["columns"]
-        loaders = [_loader(table.c[c]) for c in columns]
-        incoming: dict[str, dict[str, Any]] = {}
-        for raw in block["rows"]:
-            try:
-                row = {c: load(v) for c, load, v in zip(columns, loaders, raw, strict=True)}
-            except (TypeError, ValueError) as exc:
-                raise PackageRefused(f"数据包中“{name}”有无法解读的值，未导入") from exc
-            if (name, row["id"]) in changed:
-                incoming[row["id"]] = row
+        id_at = columns.index("id")
+        incoming: dict[str, list[Any]] = {raw[id_at]: raw for raw in block["rows"] if (name, raw[id_at]) in changed}
         if not incoming:
             continue
-        _apply_table(session, inst, peer, sender_node, name, table, incoming, changed, pending, owners_new, result)
+        _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result)
+    conn = session.connection()
     if owners_new:
-        session.execute(insert(RecordOwner), owners_new)
+        conn.exec_driver_sql(
+            "INSERT INTO sync_record_owners (table_name, record_id, owner_node, origin_node) VALUES (?, ?, ?, ?)",
+            owners_new)
     if new_history:
-        session.execute(insert(RemoteAuditEntry), [
-            {"origin_node": sender_node, "origin_id": h[0], "at": dt.datetime.fromisoformat(h[1]), "user": h[2],
-             "node_id": h[3], "action": h[4], "table_name": h[5], "record_id": h[6], "field": h[7],
-             "old_value": h[8], "new_value": h[9], "prev_hash": h[10], "row_hash": h[11]}
-            for h in new_history
-        ])
+        conn.exec_driver_sql(
+            "INSERT INTO remote_audit_log (origin_node, origin_id, at, user, node_id, action, table_name, record_id,"
+            " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
     return result
 
@@ -695,48 +692,52 @@ def _owner_node(inst: Installation, peer: Peer, sender_node: str, table: str) ->
     return inst.node_id
 
 
-def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: str, name: str, table: Table,
-                 incoming: dict[str, dict[str, Any]], changed: dict[tuple[str, str], set[str]],
-                 pending: dict[tuple[str, str], set[str]], owners_new: list[dict[str, Any]], result: ImportResult) -> None:
-    local_of = {rid: rid for rid in incoming}
-    # Natural-key merge (a semester made on both sides): remember the local row that stands for it.
-    natural = NATURAL_KEYS.get(name)
+def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: str, name: str,
+                 columns: list[str], incoming: dict[str, list[Any]], changed: dict[tuple[str, str], set[str]],
+                 pending: dict[tuple[str, str], set[str]], owners_new: list[tuple[str, str, str, str]],
+                 result: ImportResult) -> None:
+    """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field."""
+    conn = session.connection()
+    col_sql = ", ".join(_q(c) for c in columns)
     existing: dict[str, dict[str, Any]] = {}
     ids = list(incoming)
     for start in range(0, len(ids), _CHUNK):
-        for row in session.execute(select(table).where(table.c.id.in_(ids[start:start + _CHUNK]))):
-            existing[row.id] = dict(row._mapping)
-    if natural:
-        for rid, row in incoming.items():
+        chunk = ids[start:start + _CHUNK]
+        cursor = conn.exec_driver_sql(
+            f"SELECT {col_sql} FROM {_q(name)} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+        for raw in cursor.fetchall():
+            existing[raw[columns.index("id")]] = dict(zip(columns, raw, strict=True))
+    local_of = {rid: rid for rid in incoming}
+    natural = NATURAL_KEYS.get(name)
+    if natural:  # a row made on both sides (the semester "2026秋") is merged into the local one
+        for rid, raw in incoming.items():
             if rid in existing:
                 continue
-            match = session.execute(
-                select(table).where(and_(*(table.c[k] == row[k] for k in natural)))
-            ).first()
+            row = dict(zip(columns, raw, strict=True))
+            match = conn.exec_driver_sql(
+                f"SELECT {col_sql} FROM {_q(name)} WHERE " + " AND ".join(f"{_q(k)} = ?" for k in natural),
+                tuple(row[k] for k in natural)).first()
             if match is not None:
-                local_of[rid] = match.id
-                existing[rid] = dict(match._mapping)
-    inserts: list[dict[str, Any]] = []
+                local_of[rid] = match[columns.index("id")]
+                existing[rid] = dict(zip(columns, match, strict=True))
+    inserts: list[tuple[Any, ...]] = []
     owner = _owner_node(inst, peer, sender_node, name)
-    for rid, row in incoming.items():
-        fields = changed[(name, rid)]
+    data_fields = [c for c in columns if c not in _META]
+    for rid, raw in incoming.items():
         local = existing.get(rid)
         if local is None:
-            inserts.append(row)
+            inserts.append(tuple(raw))
             if owner != inst.node_id:
-                owners_new.append({"table_name": name, "record_id": rid, "owner_node": owner,
-                                   "origin_node": sender_node})
+                owners_new.append((name, rid, owner, sender_node))
             result.inserted += 1
             continue
-        data_fields = [c for c in row if c not in _META]
-        theirs = set(data_fields) if "*" in fields else {f for f in fields if f in row}
+        row = dict(zip(columns, raw, strict=True))
+        fields = changed[(name, rid)]
+        theirs = set(data_fields) if "*" in fields else {f for f in fields if f in row and f not in _META}
         mine = pending.get((name, rid), set())
         mine = set(data_fields) if "*" in mine else mine
-        values: dict[str, Any] = {}
         clash = sorted(f for f in theirs & mine if local[f] != row[f])
-        for f in theirs - set(clash):
-            if local[f] != row[f]:
-                values[f] = row[f]
+        values = {f: row[f] for f in theirs - set(clash) if local[f] != row[f]}
         if clash:
             owner_of_record = session.execute(
                 select(RecordOwner.owner_node).where(RecordOwner.table_name == name,
@@ -748,19 +749,22 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
             session.add(SyncConflict(
                 table_name=name, record_id=local_of[rid], peer_code=peer.code,
                 fields=json.dumps(clash, ensure_ascii=False),
-                local_values=json.dumps({f: _dump(local[f]) for f in clash}, ensure_ascii=False),
-                remote_values=json.dumps({f: _dump(row[f]) for f in clash}, ensure_ascii=False),
+                local_values=json.dumps({f: local[f] for f in clash}, ensure_ascii=False),
+                remote_values=json.dumps({f: row[f] for f in clash}, ensure_ascii=False),
                 live=live,
             ))
             result.conflicts += len(clash)
         if not values:
             continue
         values.update(node_id=row.get("node_id", sender_node), updated_by=row.get("updated_by", ""),
-                      updated_at=row.get("updated_at") or utcnow(), version=local["version"] + 1)
-        session.execute(update(table).where(table.c.id == local_of[rid]).values(**values))
+                      updated_at=row.get("updated_at") or local["updated_at"], version=int(local["version"]) + 1)
+        conn.exec_driver_sql(
+            f"UPDATE {_q(name)} SET {', '.join(f'{_q(k)} = ?' for k in values)} WHERE id = ?",
+            (*values.values(), local_of[rid]))
         result.updated += 1
     if inserts:
-        session.execute(insert(table), inserts)
+        conn.exec_driver_sql(
+            f"INSERT INTO {_q(name)} ({col_sql}) VALUES ({', '.join('?' * len(columns))})", inserts)
 
 
 # --- conflicts and sync state ------------------------------------------------------------------

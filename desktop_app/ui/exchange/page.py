@@ -116,7 +116,8 @@ class ExchangePage(QWidget):
         layout.addWidget(self.identity_label)
 
         bar = QHBoxLayout()
-        self.export_button = QPushButton(self.tr("导出给所选学校…") if self.is_district else self.tr("导出数据包给区教委…"), self)
+        self.export_button = QPushButton(
+            self.tr("导出给所选学校…") if self.is_district else self.tr("导出数据包给区教委…"), self)
         self.export_all_button = QPushButton(self.tr("导出给全部学校…"), self)
         self.import_button = QPushButton(self.tr("导入数据包…"), self)
         self.import_folder_button = QPushButton(self.tr("导入整个文件夹…"), self)
