@@ -17,8 +17,7 @@ from sqlalchemy import select
 from database.models import Case, PersuasionAttempt, Semester, Student
 from desktop_app.domain.registration import Attempt
 from desktop_app.exchange import package as pkg
-from database.sync import RemoteAuditEntry
-from desktop_app.services import audit, cases, demo, district, sync
+from desktop_app.services import cases, demo, district, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.sync_helpers import dump, make_district, make_school, send
@@ -477,3 +476,29 @@ def test_attempt_added_at_school_reaches_district(pair: tuple[Store, Store], usb
     assert (result.inserted, result.updated) == (1, 1)
     assert case_row(dist, case_id).status == case_row(school, case_id).status == "劝返中"
     assert json.loads(json.dumps(sync.exchange_log(dist)[0]))["ok"] is True
+
+
+def test_signed_package_with_values_the_schema_refuses(exchanged: tuple[Store, Store, Path], tmp_path: Path) -> None:
+    """Even a correctly signed package is refused whole when a row does not fit (and nothing is kept)."""
+    school, dist, path = exchanged
+    good = pkg.read(path)
+    with school.read() as session:
+        from database.sync import NodeKey
+
+        keys = session.execute(select(NodeKey)).scalar_one()
+    with dist.read() as session:
+        district_box = bytes.fromhex(session.execute(select(NodeKey)).scalar_one().box_public)
+    payload = good.open_payload(None) if not good.manifest["encrypted"] else None
+    assert payload is None  # sealed: build our own payload with a case pointing at no student
+    manifest = {k: v for k, v in good.manifest.items()
+                if k not in ("format", "encrypted", "payload_sha256", "payload_size")}
+    cols = ["id", "student_id", "status", "fill_date", "opened_on"]
+    orphan = ["x-1", "no-such-student", "疑似辍学", "2026-10-01", "2026-10-01"]
+    bad_rows = {"cases": {"columns": cols, "rows": [orphan]}}
+    history = [[manifest["seq_to"], "2026-10-01 00:00:00.000000", "u", "n", "insert", "cases", "x-1", "*",
+                None, "{}", "0" * 64, "0" * 64]]
+    for tables in (bad_rows, {"cases": {"columns": cols, "rows": [["x-1", ["list"], "a", "b", "c"]]}}):
+        forged = tmp_path / "odd.bxpkg"
+        forged.write_bytes(pkg.build(manifest, {"tables": tables, "history": history},
+                                     bytes.fromhex(keys.sign_secret), district_box))
+        refused(dist, forged, "数据结构不符")

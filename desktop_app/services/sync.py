@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or_, select, type_coerce
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
@@ -69,7 +70,6 @@ STALE_DAYS = settings.declare("sync.stale_days", "学校超过多少天未报送
 EXCHANGE_LOG = "exchange-log.jsonl"
 _META = {"id", "created_at", "updated_at", "updated_by", "node_id", "version"}
 _CHUNK = 500
-_RAW_TYPES = (str, int, float, type(None))
 
 
 def _q(name: str) -> str:
@@ -582,7 +582,10 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             peer.node_id = str(sender.get("node", ""))
             audit.record_event(session, "sync_peers", code, "接受公钥",
                                f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}")
-        result = _apply(session, inst, peer, manifest, payload, tables)
+        try:
+            result = _apply(session, inst, peer, manifest, payload, tables)
+        except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
+            raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
         result.file, result.sender, result.kind, result.number = path.name, code, "changes", number
         peer.their_seq = int(manifest.get("seq_to", 0))
         peer.their_package = number
@@ -598,6 +601,11 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
                           f"（{peer.name} 第{number}号包）")
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
     return result
+
+
+def _short(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0][:120]
 
 
 def _missing_package(manifest: dict[str, Any], peer: Peer) -> str:
@@ -630,8 +638,6 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
             raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
-        if any(not isinstance(v, _RAW_TYPES) for r in block["rows"] for v in r):
-            raise PackageRefused(f"数据包中“{name}”有无法解读的值，未导入")
     for h in history:
         if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
             raise PackageRefused("数据包中的历史记录格式不对，未导入")

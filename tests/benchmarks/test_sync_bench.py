@@ -104,8 +104,9 @@ def _bare_insert_seconds(school: Store, target: Path, with_history: bool) -> flo
     start = time.perf_counter()
     with conn:
         for t in tables:
+            names = ", ".join(f'"{c.name}"' for c in t.columns)
             marks = ",".join("?" * len(t.columns))
-            conn.executemany(f"INSERT INTO {t.name} VALUES ({marks})", data[t.name])
+            conn.executemany(f"INSERT INTO {t.name} ({names}) VALUES ({marks})", data[t.name])
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
