@@ -502,3 +502,17 @@ def test_signed_package_with_values_the_schema_refuses(exchanged: tuple[Store, S
         forged.write_bytes(pkg.build(manifest, {"tables": tables, "history": history},
                                      bytes.fromhex(keys.sign_secret), district_box))
         refused(dist, forged, "数据结构不符")
+
+
+def test_keys_are_made_at_set_up_and_stale_schools_are_reminders(pair: tuple[Store, Store], usb: Path) -> None:
+    school, dist = pair
+    from database.sync import NodeKey
+    from desktop_app.services import todo
+
+    for store in (school, dist):
+        with store.read() as session:
+            assert session.execute(select(NodeKey)).scalar_one().sign_public
+    assert [i.title for i in todo.collect(dist) if i.kind == "督导"] == ["米心镇中心小学从未报送数据包"]
+    assert [i for i in todo.collect(school) if i.kind == "督导"] == []
+    send(school, "district", dist, usb)
+    assert [i for i in todo.collect(dist) if i.kind == "督导"] == []

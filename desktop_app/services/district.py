@@ -21,7 +21,7 @@ from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import NotFoundError, ValidationError
 from desktop_app.reports import supervision
-from desktop_app.services import cases, semesters, settings, sync
+from desktop_app.services import cases, semesters, settings, sync, todo
 from desktop_app.services.store import Store
 
 NO_FIGURE = "—"
@@ -218,3 +218,17 @@ def record_deferral_approval(store: Store, case_id: str, approved: bool, on: dt.
 def publish_semester(store: Store, name: str, start: dt.date, end: dt.date) -> None:
     """Set a semester's dates at the district; it is sent to every school with the next packages."""
     semesters.set_dates(store, name, start, end)
+
+
+@todo.provider
+def stale_school_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """At the district: a reminder for each school whose last package is older than the threshold."""
+    inst = store.installation()
+    if inst is None or inst.kind != sync.DISTRICT:
+        return []
+    out = []
+    for r in school_figures(store, today):
+        if r.stale:
+            since = "从未报送数据包" if r.days_since is None else f"已{r.days_since}天未报送数据包"
+            out.append(todo.TodoItem(today, f"{r.name}{since}", f"{r.township} {r.code}", "督导", ("school", r.code)))
+    return out
