@@ -110,6 +110,10 @@ def test_acknowledgements_and_sync_states(pair: tuple[Store, Store], usb: Path) 
     case_id = cases.save_form(school, full_form())
     assert sync.record_states(school, "cases", [case_id]) == {case_id: sync.STATE_NEW}
     assert sync.pending_count(school, "district") == 4  # student, case, two attempts
+    pending = sync.pending_records(school, "district")
+    assert {(p.table_name, p.label, p.state) for p in pending} == {
+        ("students", "张小明", sync.STATE_NEW), ("cases", "张小明", sync.STATE_NEW),
+        ("persuasion_attempts", "张小明", sync.STATE_NEW)}
     first = sync.export_package(school, "district", usb)
     assert sync.record_states(school, "cases", [case_id]) == {case_id: sync.STATE_SENT}
     sync.import_package(dist, first.path)

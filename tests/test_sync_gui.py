@@ -57,6 +57,9 @@ def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, 
     page = school_window.exchange
     assert page.peer_model.rowCount() == 1
     assert page.peer_model.index(0, 4).data() == str(sync.pending_count(school, "district"))
+    states = {page.pending_model.index(r, 2).data() for r in range(page.pending_model.rowCount())}
+    assert page.pending_model.rowCount() == sync.pending_count(school, "district")
+    assert states == {"新建"}
     click(qtbot, page.export_button)
     qtbot.waitUntil(lambda: bool(messages.shown), timeout=10_000)
     assert messages.shown[-1][0] == "info", messages.shown
@@ -130,8 +133,9 @@ def test_stale_school_is_shown_red_and_a_conflict_is_settled_on_screen(qtbot, pa
     qtbot.addWidget(window)
     window.show_page("数据交换")
     page = window.exchange
-    assert page.tabs.tabText(2) == "冲突（1）"
+    assert page.tabs.tabText(3) == "冲突（1）"
     assert page.conflict_model.index(0, 4).data() == "responsible_person=刘督学"
+    assert [page.conflict_model.index(0, c).data() for c in (0, 1)] == ["案件", "张小明"]
     page.conflict_view.selectRow(0)
     click(qtbot, page.keep_local_button)
     assert page.conflict_model.rowCount() == 0

@@ -791,6 +791,34 @@ class ConflictView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+TABLE_LABELS: dict[str, str] = {
+    "students": "学生", "cases": "案件", "persuasion_attempts": "劝返记录", "semesters": "学期",
+}
+
+
+def record_label(session: Session, table: str, record_id: str) -> str:
+    """A name a person recognises: the student's name for a student, case or attempt; else the name column."""
+    known = ledger_tables()
+    t = known.get(table)
+    if t is None:
+        return record_id[:8]
+    conn = session.connection()
+    for _ in range(3):  # attempt -> case -> student
+        cols = t.c
+        if "name" in cols:
+            row = conn.exec_driver_sql(f"SELECT name FROM {_q(t.name)} WHERE id = ?", (record_id,)).first()
+            return str(row[0]) if row else record_id[:8]
+        parent = next((fk for c in cols for fk in c.foreign_keys if fk.column.table.name in known), None)
+        if parent is None:
+            break
+        row = conn.exec_driver_sql(f"SELECT {_q(parent.parent.name)} FROM {_q(t.name)} WHERE id = ?",
+                                   (record_id,)).first()
+        if row is None:
+            break
+        t, record_id = parent.column.table, row[0]
+    return record_id[:8]
+
+
 def conflicts(store: Store, open_only: bool = True) -> list[ConflictView]:
     with store.read() as session:
         stmt = select(SyncConflict).order_by(SyncConflict.id)
@@ -798,8 +826,34 @@ def conflicts(store: Store, open_only: bool = True) -> list[ConflictView]:
             stmt = stmt.where(SyncConflict.status == "open")
         return [ConflictView(c.id, c.table_name, c.record_id, c.peer_code, json.loads(c.fields),
                              json.loads(c.local_values), json.loads(c.remote_values), c.live, c.status,
-                             c.created_at)
+                             c.created_at, record_label(session, c.table_name, c.record_id))
                 for c in session.execute(stmt).scalars()]
+
+
+@dataclass
+class PendingRecord:
+    table_name: str
+    record_id: str
+    label: str
+    state: str
+    changes: int
+
+
+def pending_records(store: Store, code: str, limit: int = 500) -> list[PendingRecord]:
+    """The records a partner has not acknowledged yet, with their sync state (the 待发送 list)."""
+    inst = _installation(store)
+    peer = find_peer(store, code)
+    with store.read() as session:
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for r in _change_rows(session, inst, peer):
+            counts[(r.table_name, r.record_id)] += 1
+        keys = list(counts)[:limit]
+        labels = {k: record_label(session, *k) for k in keys}
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for table, rid in keys:
+        by_table[table].append(rid)
+    states = {(t, rid): st for t, ids in by_table.items() for rid, st in record_states(store, t, ids).items()}
+    return [PendingRecord(t, rid, labels[(t, rid)], states.get((t, rid), ""), counts[(t, rid)]) for t, rid in keys]
 
 
 def resolve(store: Store, conflict_id: int, choice: str) -> None:
@@ -857,7 +911,7 @@ def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, 
                        AuditEntry.action.in_(("insert", "update")))
                 .group_by(AuditEntry.record_id)
             ).all())
-            inserted_only = {rid for rid, n in session.execute(
+            has_updates = {rid for rid, n in session.execute(
                 select(AuditEntry.record_id, func.count())
                 .where(AuditEntry.table_name == table, AuditEntry.record_id.in_(chunk),
                        AuditEntry.action == "update").group_by(AuditEntry.record_id)
@@ -881,7 +935,7 @@ def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, 
                     continue
                 peer = district if inst.kind == SCHOOL else peer_rows.get(owners.get(rid, ""))
                 if peer is None or seq > peer.sent_seq:
-                    out[rid] = STATE_CHANGED if rid in inserted_only else STATE_NEW
+                    out[rid] = STATE_CHANGED if rid in has_updates else STATE_NEW
                 elif seq > peer.acked_seq:
                     out[rid] = STATE_SENT
                 else:

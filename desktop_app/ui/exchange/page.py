@@ -143,6 +143,7 @@ class ExchangePage(QWidget):
             self._peer_rows, self,
         )
         self.peer_view = _table(self, self.peer_model)
+        self.peer_view.selectionModel().selectionChanged.connect(lambda *_a: self.pending_model.reload())
         layout.addWidget(QLabel(self.tr("交换单位与待发送情况"), self))
         layout.addWidget(self.peer_view, 2)
 
@@ -161,6 +162,10 @@ class ExchangePage(QWidget):
              self.tr("记录中现为")],
             self._conflict_rows, self,
         )
+        self.pending_model = RowsModel(
+            [self.tr("表"), self.tr("记录"), self.tr("同步状态"), self.tr("未确认的改动数")], self._pending_rows, self,
+        )
+        self.pending_view = _table(self, self.pending_model)
         self.package_view = _table(self, self.package_model)
         self.log_view = _table(self, self.log_model)
         conflict_box = QWidget(self)
@@ -176,6 +181,7 @@ class ExchangePage(QWidget):
         buttons.addWidget(self.take_remote_button)
         buttons.addStretch(1)
         conflict_layout.addLayout(buttons)
+        self.tabs.addTab(self.pending_view, self.tr("待发送（所选单位）"))
         self.tabs.addTab(self.package_view, self.tr("最近的数据包"))
         self.tabs.addTab(self.log_view, self.tr("交换日志"))
         self.tabs.addTab(conflict_box, self.tr("冲突"))
@@ -200,11 +206,22 @@ class ExchangePage(QWidget):
                 for e in sync.exchange_log(self.store)]
 
     def _conflict_rows(self) -> list[tuple[Any, list[Any]]]:
-        return [(c.id, [c.table_name, c.record_id[:8], c.peer_code, "、".join(c.fields),
+        return [(c.id, [sync.TABLE_LABELS.get(c.table_name, c.table_name), c.label, c.peer_code, "、".join(c.fields),
                         "；".join(f"{k}={v}" for k, v in c.local_values.items()),
                         "；".join(f"{k}={v}" for k, v in c.remote_values.items()),
                         self.tr("本机的值") if c.live == "local" else self.tr("对方的值")])
                 for c in sync.conflicts(self.store)]
+
+    def _pending_rows(self) -> list[tuple[Any, list[Any]]]:
+        code = self._selected_peer() if self.is_district else sync.DISTRICT_CODE_ALIAS
+        if code is None:
+            return []
+        try:
+            items = sync.pending_records(self.store, code)
+        except BaoxueError:
+            return []
+        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label, p.state,
+                                                p.changes]) for p in items]
 
     def refresh(self) -> None:
         inst = self.store.installation()
@@ -218,10 +235,10 @@ class ExchangePage(QWidget):
             self.tr("本单位：%1（%2）　本机密钥指纹：%3　（登记时请与对方电话核对指纹）")
             .replace("%1", inst.name).replace("%2", inst.code).replace("%3", fingerprint)
         )
-        for model in (self.peer_model, self.package_model, self.log_model, self.conflict_model):
+        for model in (self.peer_model, self.pending_model, self.package_model, self.log_model, self.conflict_model):
             model.reload()
         conflicts = self.conflict_model.rowCount()
-        self.tabs.setTabText(2, self.tr("冲突（%1）").replace("%1", str(conflicts)) if conflicts else self.tr("冲突"))
+        self.tabs.setTabText(3, self.tr("冲突（%1）").replace("%1", str(conflicts)) if conflicts else self.tr("冲突"))
 
     # --- actions ----------------------------------------------------------------------------
 
