@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, demo, installation, todo
+from desktop_app.services import about, accounts, backup, demo, installation, sync, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
@@ -239,6 +239,46 @@ def cmd_todo(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_enrol(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
+        print(f"已登记 {args.name}（{args.school}），登记包：{path}")
+        print(f"本单位密钥指纹：{sync.own_fingerprint(store)}（请电话告知学校核对）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_export_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        result = sync.export_package(store, args.to, Path(args.outdir))
+        print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_import_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    status = 0
+    try:
+        _act_for_admin(store, args)
+        for name in args.files:
+            try:
+                result = sync.import_package(store, Path(name))
+                print(f"{Path(name).name}：{result.message}")
+            except sync.PackageRefused as exc:
+                print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
+                status = 1
+        return status
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -291,6 +331,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_todo = sub.add_parser("todo", help="列出待办提醒（未及时劝返、劝返中断、可申请缓学等）")
     p_todo.add_argument("--date", help="按哪一天计算（默认今天，格式 2026-10-09）")
     p_todo.set_defaults(func=cmd_todo)
+    p_enrol = sub.add_parser("enrol", help="（区教委）登记学校并写出其登记包")
+    p_enrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_enrol.add_argument("--name", required=True, help="学校名称")
+    p_enrol.add_argument("--township", help="所属乡镇（教管中心）")
+    p_enrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_enrol.set_defaults(func=cmd_enrol)
+
+    p_export = sub.add_parser("export-package", help="写出发给某单位的数据包")
+    p_export.add_argument("--to", required=True, help="学校标识码；学校端写 district 表示区教委")
+    p_export.add_argument("outdir", help="数据包写入的文件夹（如U盘）")
+    p_export.set_defaults(func=cmd_export_package)
+
+    p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
+    p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.set_defaults(func=cmd_import_package)
+
     return parser
 
 

@@ -100,17 +100,26 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
         grade = codes.GRADES[min(max(age - 6, 0), 8)]
         reason = rng.choice(codes.DROPOUT_REASONS)
         father = _name(rng, surname)
-        opened = today - dt.timedelta(days=rng.randint(0, 400))
         status = rng.choices(
             [CaseStatus.SUSPECTED, CaseStatus.PERSUADING, CaseStatus.JOINT, CaseStatus.CLOSED],
             weights=[2, 4, 2, 3],
         )[0].value
+        # A school that keeps its ledger: suspected cases are recent, open ones were worked on lately;
+        # only closed cases reach far back. (A few stragglers keep the reminders meaningful.)
+        if status == CaseStatus.SUSPECTED.value:
+            age_days = rng.choice((0, 1, 1, 2, 2, 3, 5, 9))
+        elif status == CaseStatus.CLOSED.value:
+            age_days = rng.randint(20, 400)
+        else:
+            age_days = rng.randint(10, 120)
+        opened = today - dt.timedelta(days=age_days)
         attempts = []
         if status != CaseStatus.SUSPECTED.value:
             n = rng.randint(1, 5)
             day = opened
             for i in range(n):
-                day = min(day + dt.timedelta(days=rng.randint(1, 20)), today)
+                step = max(1, age_days // n)
+                day = min(day + dt.timedelta(days=rng.randint(max(1, step - 5), step)), today)
                 joint = status == CaseStatus.JOINT.value and i >= n - rng.randint(1, n)
                 people = "、".join(rng.sample(TEACHERS, 2)) + ("、镇政府干部、村委会主任" if joint else "")
                 attempts.append({

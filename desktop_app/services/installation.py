@@ -69,6 +69,9 @@ def setup(store: Store, info: InstallationInfo) -> Installation:
         session.flush()
         audit.record_event(session, "installation", "1", "设置", f"{KIND_LABELS[info.kind]} {info.name} {info.code}")
     store.forget_installation()
+    from desktop_app.services import sync  # noqa: PLC0415 - sync needs this module's callers set up first
+
+    sync.ensure_keys(store)  # the node's key pairs for USB packages
     return store.installation()  # type: ignore[return-value]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
+from database.sync import RemoteAuditEntry
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Role
 from desktop_app.services import audit
@@ -169,7 +170,13 @@ class Store:
                             select(AuditEntry.record_id).where(
                                 AuditEntry.table_name == table, AuditEntry.action == "insert"
                             )
-                        )
+                        ),
+                        # a record received in a sync package has its creation in the sender's history
+                        ~model.id.in_(
+                            select(RemoteAuditEntry.record_id).where(
+                                RemoteAuditEntry.table_name == table, RemoteAuditEntry.action == "insert"
+                            )
+                        ),
                     )
                 ).scalar_one()
                 if missing:

@@ -23,6 +23,8 @@ from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
 from desktop_app.ui.accounts.lock import WindowLock
 from desktop_app.ui.accounts.page import AccountsPage
 from desktop_app.ui.care.page import CarePage
+from desktop_app.ui.district.page import SupervisionPage
+from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
@@ -58,13 +60,22 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(store, self, load=False)
         self.ledger = LedgerPage(store, self, load=False)
         self.settings_page = SettingsPage(store, self)
-        self.care_page = CarePage(store, self)
-        self.home_teaching_page = HomeTeachingPage(store, self)
+        district = bool(inst and inst.kind == "district")
+        self.exchange = ExchangePage(store, self)
+        self.supervision = SupervisionPage(store, self) if district else None
+        # Care and home teaching are a school's work; the district supervises instead.
+        self.care_page = None if district else CarePage(store, self)
+        self.home_teaching_page = None if district else HomeTeachingPage(store, self)
         self.accounts_page = AccountsPage(store, self)
         self.pages: dict[str, QWidget] = {}
-        for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-                           (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
-                           (self.tr("设置"), self.settings_page), (self.tr("账户"), self.accounts_page)):
+        candidates = (
+            (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+            (self.tr("区教委督导"), self.supervision),
+            (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
+            (self.tr("数据交换"), self.exchange), (self.tr("设置"), self.settings_page),
+            (self.tr("账户"), self.accounts_page),
+        )
+        for name, page in ((n, p) for n, p in candidates if p is not None):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
