@@ -27,10 +27,16 @@ def test_info_describes_this_installation(store) -> None:  # noqa: ANN001
     assert not info.portable
 
 
-def test_fingerprints_from_the_sync_work_join_the_identity_rows(store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_key_fingerprint_is_the_one_read_out_by_phone(store) -> None:  # noqa: ANN001
+    from desktop_app.services import sync
+
+    assert ("密钥指纹", sync.own_fingerprint(store)) in about.info(store).lines()
+
+
+def test_more_identity_rows_can_join(store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(about, "IDENTITY_PROVIDERS", [])
-    about.identity_provider(lambda s: [("签名密钥指纹", "AB12 CD34")])
-    assert about.info(store).lines()[-1] == ("签名密钥指纹", "AB12 CD34")
+    about.identity_provider(lambda s: [("区教委", "潼南区教委（500152）")])
+    assert about.info(store).lines()[-1] == ("区教委", "潼南区教委（500152）")
 
 
 def test_libraries_are_the_runtime_dependencies_with_their_licences() -> None:
@@ -94,6 +100,7 @@ def test_about_dialog_shows_the_installation_and_licences(qtbot, qtmodeltester, 
     assert labels["数据文件夹"].text() == str(store.data_dir)
     assert labels["数据结构版本"].text() == db.head_revision()
     assert labels["节点编号"].text() == store.installation().node_id
+    assert len(labels["密钥指纹"].text()) == 39  # 8 groups of 4 hex digits
     assert "KB" in labels["数据文件"].text()
     model = dialog.library_model
     qtmodeltester.check(model)

@@ -1,11 +1,11 @@
 """What the About box (and ``baoxue-cli about``) shows, and a check of the program's own data files.
 
-Node identity: the node id is shown now. The sync work adds the key fingerprints by registering
-a provider in its service module::
+Node identity: the node id and the fingerprint of the node's keys (the one read out by phone when
+a school enrols with the district). Other rows can join by registering a provider::
 
     @about.identity_provider
-    def _fingerprints(store: Store) -> list[tuple[str, str]]:
-        return [("签名密钥指纹", ...), ("加密密钥指纹", ...)]
+    def _more(store: Store) -> list[tuple[str, str]]:
+        return [("…", "…")]
 """
 
 from __future__ import annotations
@@ -102,6 +102,23 @@ def info(store: Store) -> AboutInfo:
         portable=paths.is_portable(store.data_dir), unit=f"{inst.name}（{inst.code}）" if inst else "",
         node_id=inst.node_id if inst else "", identity=identity,
     )
+
+
+@identity_provider
+def _key_fingerprint(store: Store) -> list[tuple[str, str]]:
+    """The fingerprint of this node's keys (made at set-up), read without making any."""
+    from sqlalchemy import select
+
+    from database.sync import NodeKey
+    from desktop_app.exchange import package
+
+    if store.installation() is None:
+        return []
+    with store.read() as session:
+        row = session.execute(select(NodeKey)).scalar_one_or_none()
+    if row is None:
+        return [("密钥指纹", "（尚未生成，首次数据交换时生成）")]
+    return [("密钥指纹", package.fingerprint(bytes.fromhex(row.sign_public), bytes.fromhex(row.box_public)))]
 
 
 # --- licences -------------------------------------------------------------------------------

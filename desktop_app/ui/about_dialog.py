@@ -93,8 +93,8 @@ class AboutDialog(QDialog):
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(self.tr(label) + "：", field)
             self.value_labels[label] = field
-        if not self.info.identity:
-            note = QLabel(self.tr("密钥指纹在设置数据交换（U盘同步）后显示，用于和区教委电话核对。"), page)
+        if self.info.identity:
+            note = QLabel(self.tr("登记学校或导入登记包时，双方在电话里核对密钥指纹。"), page)
             note.setWordWrap(True)
             note.setStyleSheet("color: #666;")
             form.addRow("", note)
