@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QThreadPool, QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -93,13 +93,13 @@ class MainWindow(QMainWindow):
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
         self.settings_page.backup_box.restored.connect(self._restored)
-        self.account_changed()
+        self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
         self.resize(1280, 720)
         geometry = self.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
 
-    def account_changed(self) -> None:
+    def account_changed(self, refresh_page: bool = True) -> None:
         """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
         self.user_label.setText(
             self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
@@ -108,9 +108,8 @@ class MainWindow(QMainWindow):
         self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
         self.lock_action.setEnabled(not self.store.account.is_system)
         self.password_action.setEnabled(not self.store.account.is_system)
-        page = self.stack.currentWidget()
-        if hasattr(page, "refresh"):
-            page.refresh()
+        if refresh_page:
+            self._refresh_page(self.stack.currentWidget())
 
     def lock(self) -> None:
         self.window_lock.lock()
@@ -131,7 +130,14 @@ class MainWindow(QMainWindow):
     def _page_changed(self, row: int) -> None:
         page = list(self.pages.values())[row]
         self.stack.setCurrentWidget(page)
-        if hasattr(page, "refresh"):
+        self._refresh_page(page)
+
+    @staticmethod
+    def _refresh_page(page: QWidget) -> None:
+        """Reload a page's data; pages whose figures can take seconds do it on a worker thread."""
+        if hasattr(page, "refresh_async"):
+            page.refresh_async()
+        elif hasattr(page, "refresh"):
             page.refresh()
 
     def _build_menus(self) -> None:
@@ -277,4 +283,5 @@ class MainWindow(QMainWindow):
         self.window_lock.stop()
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.sync()
+        QThreadPool.globalInstance().waitForDone(30_000)  # let background reads finish before the store closes
         event.accept()
