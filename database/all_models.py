@@ -4,3 +4,4 @@ Areas add their own module (``database/census.py`` …) and one import line here
 """
 
 from database import models  # noqa: F401
+from database import census  # noqa: F401
