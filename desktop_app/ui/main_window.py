@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, __version__
 from desktop_app.services import demo
 from desktop_app.services.store import Store
+from desktop_app.ui.census.census_page import CensusPage
+from desktop_app.ui.census.comparison_page import ComparisonPage
+from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
@@ -48,9 +51,13 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(store, self)
         self.ledger = LedgerPage(store, self)
         self.settings_page = SettingsPage(store, self)
+        self.census_page = CensusPage(store, self)
+        self.return_page = ReturnCheckPage(store, self)
+        self.comparison_page = ComparisonPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-                           (self.tr("设置"), self.settings_page)):
+                           (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
+                           (self.tr("数据比对"), self.comparison_page), (self.tr("设置"), self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
@@ -58,6 +65,8 @@ class MainWindow(QMainWindow):
         self.overview.show_ledger.connect(self.show_ledger)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
+        self.return_page.open_case.connect(self._census_case_opened)
+        self.comparison_page.open_case.connect(self._census_case_opened)
         self._build_menus()
         self.statusBar().addPermanentWidget(QLabel(
             self.tr("用户：%1　数据文件：%2").replace("%1", store.user).replace("%2", str(store.path)), self
@@ -131,6 +140,10 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._case_saved)
         dialog.show()
         return dialog
+
+    def _census_case_opened(self, case_id: str) -> None:
+        self._case_saved(case_id)
+        self.open_case(case_id)
 
     def _case_saved(self, _case_id: str) -> None:
         self.ledger.refresh()
