@@ -145,3 +145,29 @@ def test_comparison_page_lists_and_main_window_pages(qtbot, store: Store, tmp_pa
     assert cases.open_case_count(store) == 1
     for dialog in list(window.forms.values()):
         dialog.close()
+
+
+def test_settings_semester_dates_and_age_window(qtbot, store: Store) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from desktop_app.services import semesters, settings
+    from desktop_app.ui.census.settings_box import CensusSettingsBox
+    from desktop_app.ui.widgets import to_qdate
+
+    box = CensusSettingsBox(store)
+    qtbot.addWidget(box)
+    box.semester_combo.setCurrentText("2027春")
+    box.start_edit.setDate(to_qdate(dt.date(2027, 2, 22)))
+    box.end_edit.setDate(to_qdate(dt.date(2027, 7, 9)))
+    box.min_spin.setValue(7)
+    box.contact_spin.setValue(45)
+    qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+    assert box.saved_label.text() == "已保存"
+    span = semesters.current(store)
+    assert (span.name, span.start, span.end) == ("2027春", dt.date(2027, 2, 22), dt.date(2027, 7, 9))
+    assert settings.get(store, "census.min_age") == 7 and settings.get(store, "census.contact_interval_days") == 45
+    box.min_spin.setValue(10)
+    box.max_spin.setValue(12)
+    box.end_edit.setDate(to_qdate(dt.date(2027, 1, 1)))
+    qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+    assert "结束日期应晚于开始日期" in box.errors.text()

@@ -98,7 +98,8 @@ class ComparisonPage(QWidget):
     def reload(self) -> None:
         hits = census.compare(self.store, self.semester, self.which_combo.currentText())
         self.model.set_rows(hits)
-        self.view.resizeRowsToContents()
+        if len(hits) <= 2000:
+            self.view.resizeRowsToContents()
         self.count_label.setText(self.tr("共 %1 名").replace("%1", str(len(hits))))
 
     def selected(self) -> dict | None:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import installation
 from desktop_app.services.store import Store
+from desktop_app.ui.census.settings_box import CensusSettingsBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -30,6 +31,8 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         box_layout.addLayout(row)
         layout.addWidget(box)
+        self.census_box = CensusSettingsBox(store, self)
+        layout.addWidget(self.census_box)
         info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
         info.setWordWrap(True)
         layout.addWidget(info)
