@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--seed", type=int, default=2026, help=argparse.SUPPRESS)
     p_demo.set_defaults(func=cmd_demo)
 
-    p_import = sub.add_parser("import-roster", help="导入名册（Excel 或 CSV）：户籍适龄儿童、在籍学生、监测户、残疾儿童")
+    p_import = sub.add_parser("import-roster",
+                              help="导入名册（Excel 或 CSV）：户籍适龄儿童、在籍学生、监测户、残疾儿童")
     p_import.add_argument("file", help="名册文件（.xlsx、.xls、.ods、.csv）")
     p_import.add_argument("--kind", required=True,
                           choices=["census", "enrolled", "monitored", "disabled", "kindergarten"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytestqt.modeltest import ModelTester
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
+from pytestqt.modeltest import ModelTester
 from sqlalchemy import select
 
 from database.census import ChildStatusRecord

@@ -86,7 +86,8 @@ class RosterField:
 
 _COMMON = (
     RosterField("name", "姓名", ("姓名", "学生姓名", "儿童姓名", "名字"), required=True),
-    RosterField("id_number", "身份证号码", ("身份证号码", "身份证号", "公民身份号码", "身份证件号", "证件号码", "证件号")),
+    RosterField("id_number", "身份证号码",
+                ("身份证号码", "身份证号", "公民身份号码", "身份证件号", "证件号码", "证件号")),
     RosterField("birth_date", "出生日期", ("出生日期", "出生年月", "出生年月日", "生日")),
     RosterField("sex", "性别", ("性别",)),
     RosterField("guardian_name", "监护人姓名", ("监护人姓名", "监护人", "家长姓名", "户主姓名", "户主", "父亲姓名")),
@@ -200,7 +201,7 @@ def id_problem(number: str) -> str | None:
                 birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             except ValueError:
                 birth = None
-            if birth and 1900 <= birth.year and birth <= _TODAY and _region_known(number[:6]):
+            if birth and birth.year >= 1900 and birth <= _TODAY and _region_known(number[:6]):
                 return None
     err = id_number_error(number)
     return err.message if err else None
@@ -216,7 +217,8 @@ def id_from_cell(value: Any) -> tuple[str, str | None]:
         if exact and id_problem(number) is None:
             return number, None
         if len(number) >= 17 and not exact:
-            return number, "身份证号码被Excel存成了数字，后几位已丢失（Excel只保留15位有效数字）；请在原系统中把该列设为文本后重新导出"
+            return number, ("身份证号码被Excel存成了数字，后几位已丢失（Excel只保留15位有效数字）；"
+                            "请在原系统中把该列设为文本后重新导出")
         text = number
     else:
         text = normalize_id_number(cell_text(value))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from database.census import (
     CensusSweep,
@@ -319,6 +319,7 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             return 0, existing
         batch = 5000
         conn = session.connection()
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         for start in range(0, len(students), batch):
             _bulk_insert(conn, Student.__table__, students[start:start + batch], ("birth_date",))
             report(int(total * 0.6 + start / max(len(students), 1) * total * 0.2))
@@ -335,7 +336,8 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         }
         _bulk_insert(session.connection(), RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
         changes.append(_insert_change("roster_imports", import_id, import_values))
-        rows = [{**r, "at": stamp} for r in audit.chained_rows(changes, audit.last_hash(session), store.user, node, now)]
+        chained = audit.chained_rows(changes, audit.last_hash(session), store.user, node, now)
+        rows = [{**r, "at": stamp} for r in chained]
         for start in range(0, len(rows), batch):
             _bulk_insert(conn, AuditEntry.__table__, rows[start:start + batch])
         report(total)
@@ -539,7 +541,8 @@ def complete_sweep(store: Store, semester: str, by: str) -> CensusSweep:
         count = children_count(store, ChildQuery(semester, status=UNCHECKED))
         names = "、".join(f"{r['village'] or r['township']}{r['name']}" for r in unchecked)
         raise ValidationError(
-            f"{semester}学期还有 {count} 名适龄儿童没有核查就读状态（{names}{'等' if count > 5 else ''}），不能标记摸排完成"
+            f"{semester}学期还有 {count} 名适龄儿童没有核查就读状态（{names}{'等' if count > 5 else ''}），"
+            "不能标记摸排完成"
         )
     total = children_count(store, ChildQuery(semester))
     if total == 0:

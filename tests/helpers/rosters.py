@@ -68,7 +68,8 @@ def census_cells(idx: int, c: dict[str, Any], *, id_as_number: bool = False, dat
     return [idx, c["name"], c["sex"], number, birth, c["township"], c["village"], c["guardian"], c["phone"]]
 
 
-def write_census_xlsx(path: Path, rows: list[list[Any]], title: str = "米心镇2026年秋季学期户籍适龄儿童花名册") -> Path:
+def write_census_xlsx(path: Path, rows: list[list[Any]],
+                      title: str = "米心镇2026年秋季学期户籍适龄儿童花名册") -> Path:
     """Title row merged across, a unit/date line, a two-row header with 监护人 merged over two columns."""
     from openpyxl import Workbook
 

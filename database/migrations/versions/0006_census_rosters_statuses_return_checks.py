@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0003'
 branch_labels = None
@@ -18,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('census_sweeps',
     sa.Column('semester', sa.String(length=20), nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=False),
@@ -158,7 +157,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('roster_members', schema=None) as batch_op:
         batch_op.drop_index('ix_roster_members_student_id')
 

@@ -153,7 +153,8 @@ class CensusPage(QWidget):
         """Reload the progress per village and the children list, keeping the selections."""
         chosen = self.selected_village()
         progress = census.village_progress(self.store, self.semester)
-        rows = [{"village": f"{p.township}|{p.village}", "village_label": p.village or p.township or self.tr("（未填村）"),
+        rows = [{"village": f"{p.township}|{p.village}",
+                 "village_label": p.village or p.township or self.tr("（未填村）"),
                  "checked": p.checked, "total": p.total, "unchecked": p.unchecked} for p in progress]
         total = sum(p.total for p in progress)
         checked = sum(p.checked for p in progress)
@@ -169,7 +170,8 @@ class CensusPage(QWidget):
         self.overall_bar.setValue(checked)
         sweep = census.sweep_completed(self.store, self.semester)
         self.sweep_label.setText(
-            self.tr("本学期摸排已于 %1 由 %2 确认完成").replace("%1", str(sweep.completed_on)).replace("%2", sweep.completed_by)
+            self.tr("本学期摸排已于 %1 由 %2 确认完成").replace("%1", str(sweep.completed_on)).replace(
+                "%2", sweep.completed_by)
             if sweep else self.tr("本学期摸排尚未完成")
         )
         self.complete_button.setEnabled(sweep is None)
@@ -214,12 +216,13 @@ class CensusPage(QWidget):
         enabled = child is not None
         self.save_button.setEnabled(enabled)
         self.editor.setEnabled(enabled)
-        self.contact_button.setEnabled(enabled and bool(child) and child.get("status") == ChildStatus.OUT_OF_DISTRICT.value)
+        self.contact_button.setEnabled(
+            child is not None and child.get("status") == ChildStatus.OUT_OF_DISTRICT.value)
         if child is None:
             self.child_label.setText(self.tr("请在列表中选择一名儿童"))
             return
-        self.child_label.setText(f"{child['name']}　{child['village'] or ''}　{self.tr('监护人')}：{child['guardian1_name'] or '—'}"
-                                 f" {child['guardian1_phone'] or ''}")
+        guardian = f"{child['guardian1_name'] or '—'} {child['guardian1_phone'] or ''}"
+        self.child_label.setText(f"{child['name']}　{child['village'] or ''}　{self.tr('监护人')}：{guardian}")
         self.editor.set_record(child)
 
     def save_status(self) -> bool:

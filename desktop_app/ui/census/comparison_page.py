@@ -119,8 +119,9 @@ class ComparisonPage(QWidget):
             Messages.info(self, self.tr("确认匹配"), self.tr("所选儿童没有可能匹配的记录。"))
             return
         other = row["candidates"][0]
-        if not Messages.confirm(self, self.tr("确认匹配"), self.tr("确认“%1”与学籍名册中的“%2”（%3）是同一名儿童？").replace(
-                "%1", row["name"]).replace("%2", other["name"]).replace("%3", other["why"])):
+        question = self.tr("确认“%1”与学籍名册中的“%2”（%3）是同一名儿童？").replace(
+            "%1", row["name"]).replace("%2", other["name"]).replace("%3", other["why"])
+        if not Messages.confirm(self, self.tr("确认匹配"), question):
             return
         try:
             census.confirm_match(self.store, row["student_id"], other["student_id"])

@@ -69,7 +69,8 @@ class ReturnCheckPage(QWidget):
         ], parent=self, formatters={
             "result": lambda r: r["result"] or "未核查",
             "case": lambda r: "已立案" if r["case_id"] else "",
-            "migration_done": lambda r: ("已办结" if r["migration_done"] else "待办理") if r["result"] == "转学" else "",
+            "migration_done": lambda r: (
+                ("已办结" if r["migration_done"] else "待办理") if r["result"] == "转学" else ""),
         })
         self.return_view = _table(tab, self.return_model)
         tab_layout.addWidget(self.return_view, 1)
@@ -188,7 +189,8 @@ class ReturnCheckPage(QWidget):
     def mark_from_roster(self) -> None:
         n = census.mark_returned_from_roster(self.store, self.semester, self.store.user)
         self.reload()
-        Messages.info(self, self.tr("返校核查"), self.tr("已将本学期名册中的 %1 名学生标记为已返校").replace("%1", str(n)))
+        Messages.info(self, self.tr("返校核查"),
+                      self.tr("已将本学期名册中的 %1 名学生标记为已返校").replace("%1", str(n)))
 
     def open_case_for_selected(self) -> None:
         row = self._selected(self.return_view, self.return_model)
