@@ -217,6 +217,7 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
         seen.add(key)
         accepted.append(record)
     report(total)
+    del rows, seen
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     member_semester = (semester or current_semester(store)) if kind == RosterKind.ENROLLED.value else ""
     added, existing = _write_roster(store, kind, member_semester, path.name, digest, accepted,
@@ -272,11 +273,29 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         new_members: list[dict[str, Any]] = []
         fills: list[tuple[str, str, Any, Any]] = []
         changes: list[audit.Change] = []
-        existing = 0
-        step = max(len(records) // 20, 500)
+        existing = added = 0
+        batch = 5000
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
+        prev = audit.last_hash(session)
+
+        def flush() -> None:
+            """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
+            nonlocal prev
+            _bulk_insert(conn, Student.__table__, students, ("birth_date",))
+            _bulk_insert(conn, RosterMember.__table__, new_members)
+            rows = [{**r, "at": stamp} for r in audit.chained_rows(changes, prev, store.user, node, now)]
+            if rows:
+                prev = rows[-1]["row_hash"]
+                _bulk_insert(conn, AuditEntry.__table__, rows)
+            students.clear()
+            new_members.clear()
+            changes.clear()
+
+        step = max(len(records) // 50, 500)
         for i, rec in enumerate(records):
             if i % step == 0:
-                report(int(i / max(len(records), 1) * total * 0.6))
+                report(int(i / max(len(records), 1) * total))
             key = rec.match_key()
             found = by_id.get(rec.id_number) if rec.id_number else by_nbg.get(key)
             if found is None:
@@ -315,16 +334,11 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             }
             new_members.append({"id": mid, **values, "voided": 0, "void_reason": "", **meta})
             changes.append(_insert_change("roster_members", mid, values))
-        if not new_members and not fills:
+            added += 1
+            if len(new_members) >= batch:
+                flush()
+        if not added and not fills:
             return 0, existing
-        batch = 5000
-        conn = session.connection()
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
-        for start in range(0, len(students), batch):
-            _bulk_insert(conn, Student.__table__, students[start:start + batch], ("birth_date",))
-            report(int(total * 0.6 + start / max(len(students), 1) * total * 0.2))
-        for start in range(0, len(new_members), batch):
-            _bulk_insert(conn, RosterMember.__table__, new_members[start:start + batch])
         for sid, column, old, value in fills:
             session.execute(update(Student).where(Student.id == sid).values(
                 {column: value, "updated_at": now, "updated_by": store.user, "version": Student.version + 1}
@@ -332,16 +346,13 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             changes.append(audit.Change("update", "students", sid, column, audit.to_text(old), audit.to_text(value)))
         import_values = {
             "kind": kind, "semester": semester, "file_name": file_name, "file_sha256": digest,
-            "accepted": len(new_members), "rejected": rejected, "duplicates": duplicates + existing,
+            "accepted": added, "rejected": rejected, "duplicates": duplicates + existing,
         }
-        _bulk_insert(session.connection(), RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
+        _bulk_insert(conn, RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
         changes.append(_insert_change("roster_imports", import_id, import_values))
-        chained = audit.chained_rows(changes, audit.last_hash(session), store.user, node, now)
-        rows = [{**r, "at": stamp} for r in chained]
-        for start in range(0, len(rows), batch):
-            _bulk_insert(conn, AuditEntry.__table__, rows[start:start + batch])
+        flush()
         report(total)
-        return len(new_members), existing
+        return added, existing
 
 
 def _sql_value(value: Any) -> Any:
