@@ -171,3 +171,34 @@ def test_settings_semester_dates_and_age_window(qtbot, store: Store) -> None:  #
     box.end_edit.setDate(to_qdate(dt.date(2027, 1, 1)))
     qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
     assert "结束日期应晚于开始日期" in box.errors.text()
+
+
+def test_status_dialog_and_contact_dialog(qtbot, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from desktop_app.ui.census.status_editor import ContactDialog, StatusDialog
+
+    kid = R.children(1)[0]
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [R.census_cells(1, kid)]), "census")
+    student_id = census.children_page(store, census.ChildQuery(SEM))[0]["student_id"]
+    dialog = StatusDialog(store, student_id, SEM, "登记就读状态")
+    qtbot.addWidget(dialog)
+    choose(dialog.editor.status_combo, "特殊学校")
+    choose(dialog.editor.method_combo, "村(居)委")
+    type_into(qtbot, dialog.editor.school_edit, "潼南区特殊教育学校")
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    record = census.status_of(store, student_id, SEM)
+    assert (record.status, record.method, record.school) == ("特殊学校", "村(居)委", "潼南区特殊教育学校")
+
+    contact = ContactDialog(store, student_id, kid["name"])
+    qtbot.addWidget(contact)
+    assert contact.history_label.text() == "还没有联系记录"
+    qtbot.mouseClick(contact.save_button, Qt.MouseButton.LeftButton)
+    assert "请简要记录联系情况" in contact.errors.text()
+    type_into(qtbot, contact.note_edit, "电话联系监护人，孩子在校正常")
+    with qtbot.waitSignal(contact.finished):
+        qtbot.mouseClick(contact.save_button, Qt.MouseButton.LeftButton)
+    assert [(c.contact_date, c.note) for c in census.contacts(store, student_id)] == [
+        (dt.date.today(), "电话联系监护人，孩子在校正常")]

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -382,12 +383,19 @@ def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tup
     names = keys + list(defaults)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     extra = tuple(_sql_value(v) for v in defaults.values())
-    conn.exec_driver_sql(sql, [tuple(r[k] for k in keys) + extra for r in rows])
+    pick = operator.itemgetter(*keys)
+    if len(keys) == 1:
+        conn.exec_driver_sql(sql, [(pick(r), *extra) for r in rows])
+    else:
+        conn.exec_driver_sql(sql, [pick(r) + extra for r in rows])
+
+
+_SNAPSHOT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(…, same options)
 
 
 def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
     snap = {k: v if isinstance(v, str) else audit.to_text(v) for k, v in values.items()}
-    return audit.Change("insert", table, record_id, "*", None, json.dumps(snap, ensure_ascii=False, sort_keys=True))
+    return audit.Change("insert", table, record_id, "*", None, _SNAPSHOT(snap))
 
 
 def imports(store: Store) -> list[RosterImport]:
