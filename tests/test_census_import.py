@@ -163,6 +163,13 @@ def test_corrupt_or_encrypted_file_refused_nothing_changed(store: Store, tmp_pat
     assert counts(store) == before
 
 
+def test_bad_semester_name_is_refused(store: Store, tmp_path: Path) -> None:
+    path = R.write_plain_xlsx(tmp_path / "e.xlsx", R.ENROLLED_HEADER, [R.enrolled_cells(R.children(1)[0], "一年级")])
+    with pytest.raises(ValidationError, match="2026秋"):
+        census.import_roster(store, path, "enrolled", semester="秋季")
+    assert counts(store)[0] == 0
+
+
 def test_missing_name_column_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     path = R.write_plain_xlsx(tmp_path / "x.xlsx", ["编号", "号码"], [[1, "x"]])
     with pytest.raises(ValidationError, match="姓名"):

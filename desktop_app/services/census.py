@@ -52,7 +52,7 @@ from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.registration import RegistrationForm
-from desktop_app.domain.semester import previous_name
+from desktop_app.domain.semester import default_span, previous_name
 from desktop_app.reports import roster_reader
 from desktop_app.services import audit, cases, semesters, settings, todo
 from desktop_app.services.store import Store
@@ -182,6 +182,11 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
         ImportCancelled: the user cancelled.
     """
     _check_kind(kind)
+    if semester:
+        try:
+            default_span(semester)
+        except ValueError as exc:
+            raise ValidationError(FieldError("semester", f"学期名称应如“2026秋”或“2027春”，不是“{semester}”")) from exc
     path = Path(path)
     raw = roster_reader.read_roster(path)
     info = roster_reader.locate_header(kind, raw)
