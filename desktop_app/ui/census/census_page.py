@@ -117,6 +117,7 @@ class CensusPage(QWidget):
         splitter.addWidget(middle)
         splitter.addWidget(side)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([270, 800, 290])
         layout.addWidget(splitter, 1)
 
         self._search_timer = QTimer(self)
