@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -171,6 +172,10 @@ def cell_text(value: Any) -> str:
     """Any cell as clean text: NFKC (full-width to half-width), trimmed, floats without ``.0``."""
     if value is None:
         return ""
+    if type(value) is str:
+        if value.isascii():
+            return " ".join(value.split())
+        return " ".join(unicodedata.normalize("NFKC", value).split())
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -195,7 +200,7 @@ def id_problem(number: str) -> str | None:
     """The reason an 18-character identity number is refused, or None (a fast path for bulk imports;
     any fault is described by ``identity.id_number_error``)."""
     if len(number) == 18 and number[:17].isdigit():
-        check = _CHECK[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True)) % 11]
+        check = _CHECK[sum(map(operator.mul, map(int, number[:17]), _WEIGHTS)) % 11]
         if number[17] == check:
             try:
                 birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
