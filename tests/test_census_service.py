@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from database.models import Case
+from database.models import AuditEntry, Case
 from desktop_app.domain.census import birth_window, in_age_window, school_year_cutoff
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
@@ -139,6 +139,9 @@ def test_return_check_creates_the_right_cases(store: Store, tmp_path: Path) -> N
         census.case_for_not_returned(store, ids[2], SEM)
     with store.read() as s:
         assert s.execute(select(Case.student_id)).scalars().all() == [ids[2]]  # the same student row
+        source = s.execute(select(AuditEntry.new_value).where(
+            AuditEntry.record_id == case_id, AuditEntry.field == "立案来源")).scalar_one()
+        assert source == f"{SEM}返校核查：未返校"
     assert store.verify().ok
 
 

@@ -678,11 +678,13 @@ def form_from_student(student: Student, grade: str = "") -> RegistrationForm:
     return form
 
 
-def open_suspected_case(store: Store, student_id: str, grade: str, source: str) -> str:
+def open_suspected_case(store: Store, student_id: str, grade: str, source: str,
+                        link: Callable[[Any, str], None] | None = None) -> str:
     """Open a suspected-dropout case for a student in one action; returns the case id.
 
     A complete form is saved through ``cases.save_form``; otherwise the case is opened with the data
-    there is (status 疑似辍学) and the teacher completes the form later.
+    there is (status 疑似辍学) and the teacher completes the form later. ``source`` (where the finding
+    came from) goes to the case's history; ``link(session, case_id)`` records the case on the finding.
 
     Raises:
         ValidationError: the student already has an open case.
@@ -699,17 +701,21 @@ def open_suspected_case(store: Store, student_id: str, grade: str, source: str) 
         form = form_from_student(student, grade)
     if not form.errors():
         case_id = cases.save_form(store, form)
-    else:
         with store.write() as session:
-            today = dt.date.today()
-            case = Case(student_id=student_id, status=CaseStatus.SUSPECTED.value, grade=form.grade,
-                        fill_date=today, opened_on=today)
-            session.add(case)
-            session.flush()
-            case_id = case.id
+            audit.record_event(session, "cases", case_id, "立案来源", source)
+            if link:
+                link(session, case_id)
+        return case_id
     with store.write() as session:
-        audit.record_event(session, "cases", case_id, "立案来源", source)
-    return case_id
+        today = dt.date.today()
+        case = Case(student_id=student_id, status=CaseStatus.SUSPECTED.value, grade=form.grade,
+                    fill_date=today, opened_on=today)
+        session.add(case)
+        session.flush()
+        audit.record_event(session, "cases", case.id, "立案来源", source)
+        if link:
+            link(session, case.id)
+        return case.id
 
 
 # --- return check (返校核查) -------------------------------------------------------------------
@@ -793,12 +799,12 @@ def case_for_not_returned(store: Store, student_id: str, semester: str) -> str:
         raise NotFoundError("该学生不在上学期的在籍名册中")
     if row.result != ReturnResult.NOT_RETURNED.value:
         raise ValidationError(f"{row.name}的返校情况不是“未返校”，不能据此立案")
-    case_id = open_suspected_case(store, student_id, row.grade, f"{semester}返校核查：未返校")
-    with store.write() as session:
+    def link(session: Any, case_id: str) -> None:
         check = session.execute(select(ReturnCheck).where(
             ReturnCheck.student_id == student_id, ReturnCheck.semester == semester)).scalar_one()
         check.case_id = case_id
-    return case_id
+
+    return open_suspected_case(store, student_id, row.grade, f"{semester}返校核查：未返校", link)
 
 
 # --- transitions (幼升小、小升初) --------------------------------------------------------------
