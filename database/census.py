@@ -28,6 +28,8 @@ class RosterImport(LedgerMixin, Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)  # a wrong file: its rows are voided too
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class RosterMember(LedgerMixin, Base):

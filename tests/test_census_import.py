@@ -203,3 +203,22 @@ def test_cancel_leaves_nothing(store: Store, tmp_path: Path) -> None:
     with pytest.raises(census.ImportCancelled):
         census.import_roster(store, path, "census", progress=progress)
     assert counts(store) == before and calls
+
+
+def test_voiding_a_wrong_import_then_importing_again(store: Store, tmp_path: Path) -> None:
+    kids = R.children(4)
+    path = R.write_census_xlsx(tmp_path / "a.xlsx", [R.census_cells(i, c) for i, c in enumerate(kids)])
+    census.import_roster(store, path, "census")
+    assert census.children_count(store, census.ChildQuery("2026秋")) == 4
+    import_id = census.imports(store)[0].id
+    with pytest.raises(ValidationError, match="作废原因"):
+        census.void_import(store, import_id, " ")
+    assert census.void_import(store, import_id, "导错了文件") == 4
+    assert census.children_count(store, census.ChildQuery("2026秋")) == 0
+    with pytest.raises(ValidationError, match="已作废"):
+        census.void_import(store, import_id, "再次")
+    again = census.import_roster(store, path, "census")
+    assert (again.accepted, again.duplicates) == (4, 0)
+    assert census.children_count(store, census.ChildQuery("2026秋")) == 4
+    assert counts(store)[:2] == (4, 4)  # same children, same list entries: nothing deleted, nothing doubled
+    assert store.verify().ok

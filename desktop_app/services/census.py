@@ -271,9 +271,17 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             ):
                 key = ("nbg", row.name, row.birth_date.isoformat() if row.birth_date else "", row.guardian1_name)
                 by_nbg[key] = (row.id, dict(row._mapping))
-        members = set(session.execute(
-            select(RosterMember.student_id).where(RosterMember.kind == kind, RosterMember.semester == semester)
-        ).scalars())
+        voided_members: dict[str, str] = {}
+        members: set[str] = set()
+        for member_id, student_id, voided in session.execute(
+            select(RosterMember.id, RosterMember.student_id, RosterMember.voided)
+            .where(RosterMember.kind == kind, RosterMember.semester == semester)
+        ):
+            if voided:
+                voided_members[student_id] = member_id
+            else:
+                members.add(student_id)
+        revived: list[str] = []
         import_id = new_id()
         students: list[dict[str, Any]] = []
         new_members: list[dict[str, Any]] = []
@@ -332,6 +340,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 existing += 1
                 continue
             members.add(sid)
+            if sid in voided_members:  # on a list whose import was voided: this import brings it back
+                revived.append(voided_members[sid])
+                added += 1
+                continue
             mid = new_id()
             values = {
                 "student_id": sid, "kind": kind, "semester": semester, "import_id": import_id,
@@ -345,6 +357,12 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 flush()
         if not added and not fills:
             return 0, existing
+        for mid in revived:
+            session.execute(update(RosterMember).where(RosterMember.id == mid).values(
+                voided=False, void_reason="", import_id=import_id, updated_at=now, updated_by=store.user,
+                version=RosterMember.version + 1))
+            changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
+            changes.append(audit.Change("update", "roster_members", mid, "import_id", None, import_id))
         for sid, column, old, value in fills:
             session.execute(update(Student).where(Student.id == sid).values(
                 {column: value, "updated_at": now, "updated_by": store.user, "version": Student.version + 1}
@@ -401,6 +419,27 @@ _SNAPSHOT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = jso
 def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
     snap = {k: v if isinstance(v, str) else audit.to_text(v) for k, v in values.items()}
     return audit.Change("insert", table, record_id, "*", None, _SNAPSHOT(snap))
+
+
+def void_import(store: Store, import_id: str, reason: str) -> int:
+    """Void a roster imported by mistake: its list entries stop counting; nothing is deleted.
+
+    Returns the number of entries voided. Children and their statuses stay (they may be on other lists).
+    """
+    if not reason.strip():
+        raise ValidationError(FieldError("void_reason", "请填写作废原因"))
+    with store.write() as session:
+        row = session.get(RosterImport, import_id)
+        if row is None:
+            raise NotFoundError("要作废的导入记录不存在")
+        if row.voided:
+            raise ValidationError(f"{row.file_name}的导入已作废")
+        row.voided, row.void_reason = True, reason.strip()
+        members = session.execute(select(RosterMember).where(
+            RosterMember.import_id == import_id, RosterMember.voided.is_(False))).scalars().all()
+        for m in members:
+            m.voided, m.void_reason = True, f"导入作废：{reason.strip()}"
+        return len(members)
 
 
 def imports(store: Store) -> list[RosterImport]:

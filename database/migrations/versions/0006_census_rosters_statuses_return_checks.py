@@ -40,6 +40,8 @@ def upgrade() -> None:
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('rejected', sa.Integer(), nullable=False),
     sa.Column('duplicates', sa.Integer(), nullable=False),
+    sa.Column('voided', sa.Boolean(), nullable=False),
+    sa.Column('void_reason', sa.Text(), nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
