@@ -25,6 +25,9 @@ from desktop_app.ui.accounts.page import AccountsPage
 from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.district.page import SupervisionPage
 from desktop_app.ui.exchange.page import ExchangePage
+from desktop_app.ui.census.census_page import CensusPage
+from desktop_app.ui.census.comparison_page import ComparisonPage
+from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
@@ -63,7 +66,10 @@ class MainWindow(QMainWindow):
         district = bool(inst and inst.kind == "district")
         self.exchange = ExchangePage(store, self)
         self.supervision = SupervisionPage(store, self) if district else None
-        # Care and home teaching are a school's work; the district supervises instead.
+        # The census, care and home teaching are a school's work; the district supervises instead.
+        self.census_page = None if district else CensusPage(store, self)
+        self.return_page = None if district else ReturnCheckPage(store, self)
+        self.comparison_page = None if district else ComparisonPage(store, self)
         self.care_page = None if district else CarePage(store, self)
         self.home_teaching_page = None if district else HomeTeachingPage(store, self)
         self.accounts_page = AccountsPage(store, self)
@@ -71,6 +77,8 @@ class MainWindow(QMainWindow):
         candidates = (
             (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
             (self.tr("区教委督导"), self.supervision),
+            (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
+            (self.tr("数据比对"), self.comparison_page),
             (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
             (self.tr("数据交换"), self.exchange), (self.tr("设置"), self.settings_page),
             (self.tr("账户"), self.accounts_page),
@@ -86,6 +94,9 @@ class MainWindow(QMainWindow):
         self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
+        for census_page in (self.return_page, self.comparison_page):
+            if census_page is not None:
+                census_page.open_case.connect(self._census_case_opened)
         self._build_menus()
         self.user_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -222,6 +233,10 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._case_saved)
         dialog.show()
         return dialog
+
+    def _census_case_opened(self, case_id: str) -> None:
+        self._case_saved(case_id)
+        self.open_case(case_id)
 
     def _case_saved(self, _case_id: str) -> None:
         self.ledger.refresh()
