@@ -93,10 +93,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
             print("空数据文件夹：已设置演示学校“潼南区演示小学”（仅供演示）")
             print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+            fresh = True
         else:
             _act_for_admin(store, args)
+            fresh = False
         added = demo.load(store, count=args.count, seed=args.seed)
         print(f"已载入演示案件 {added} 件（虚构数据，仅供演示）")
+        if fresh:
+            children = demo.load_census(store)
+            print(f"已载入演示摸排花名册 {children} 名适龄儿童（虚构数据，约三分之二已核查）")
         return 0
     finally:
         store.close()

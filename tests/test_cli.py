@@ -166,3 +166,22 @@ def test_import_roster_summary_report_and_exit_status(tmp_path: Path, capsys: py
     R.write_encrypted_xlsx(tmp_path / "密.xlsx")
     code, _, err = run(capsys, "--data-dir", d, "import-roster", str(tmp_path / "密.xlsx"), "--kind", "census")
     assert code == 1 and "密码" in err and "Traceback" not in err
+
+
+def test_demo_on_an_empty_folder_includes_a_census_under_way(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import census, semesters
+
+    monkeypatch.delenv("BAOXUE_USER")
+    monkeypatch.delenv("BAOXUE_PASSWORD")
+    d = str(tmp_path / "census-demo")
+    code, out, _ = run(capsys, "--data-dir", d, "demo", "--count", "20")
+    assert code == 0 and "摸排花名册" in out
+    store = Store.open(d)
+    try:
+        progress = census.village_progress(store, semesters.current(store).name)
+        checked, total = sum(p.checked for p in progress), sum(p.total for p in progress)
+        assert total >= 240 and 0 < checked < total
+        assert store.verify().ok
+    finally:
+        store.close()
