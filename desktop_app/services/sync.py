@@ -27,6 +27,7 @@ Design (see also desktop_app/exchange/package.py for the file format):
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import errno
@@ -44,7 +45,8 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
-from database.sync import NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
+from database.lifecycle import EvidenceBlob
+from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
@@ -292,6 +294,47 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
     return list(session.execute(stmt))
 
 
+#: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
+#: ledger table). A package carries the bytes of every attachment whose row it carries, i.e. every
+#: referenced blob the recipient has not acknowledged; the receiver checks each hash before storing.
+BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256"}
+#: The attachments of one package (base64 in the JSON payload) must fit the package bounds.
+MAX_BLOB_BYTES = pkg.MAX_PAYLOAD * 2 // 3
+
+
+def _blobs_for(session: Session, payload_tables: dict[str, Any]) -> dict[str, str]:
+    """``{sha256: base64}`` of the attachments the package's rows reference.
+
+    Raises:
+        ValidationError: they are too big for one package.
+    """
+    wanted: set[str] = set()
+    for table, column in BLOB_TABLES.items():
+        block = payload_tables.get(table)
+        if block:
+            at = block["columns"].index(column)
+            wanted.update(r[at] for r in block["rows"] if r[at])
+    if not wanted:
+        return {}
+    ordered = sorted(wanted)
+    total = 0
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        total += session.execute(select(func.coalesce(func.sum(EvidenceBlob.size), 0))
+                                 .where(EvidenceBlob.sha256.in_(chunk))).scalar_one()
+    if total > MAX_BLOB_BYTES:
+        raise ValidationError(
+            f"待发送的佐证材料共{total / 1048576:.0f}MB，超过一个数据包的上限（{MAX_BLOB_BYTES // 1048576}MB）。"
+            "请先发送一次数据包并等对方确认后再附加更多材料，或压缩照片后重新附加")
+    out: dict[str, str] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        for sha, content in session.execute(
+                select(EvidenceBlob.sha256, EvidenceBlob.content).where(EvidenceBlob.sha256.in_(chunk))):
+            out[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    return out
+
+
 def pending_count(store: Store, code: str) -> int:
     """How many records have changes the peer has not acknowledged."""
     inst = _installation(store)
@@ -332,6 +375,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 cursor = conn.exec_driver_sql(select_sql + f"({','.join('?' * len(chunk))})", tuple(chunk))
                 rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
+        blobs = _blobs_for(session, payload_tables)
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -345,10 +389,11 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "recipient": {"code": peer.code, "node": peer.node_id}, "number": number,
         "seq_from": peer.acked_seq, "seq_to": seq_to,
         "ack_seq": peer.their_seq, "ack_package": peer.their_package,
-        "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history)},
+        "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
+                   "blobs": len(blobs)},
         "sent": [list(s) for s in sent],
     }
-    payload = {"tables": payload_tables, "history": history}
+    payload = {"tables": payload_tables, "history": history, "blobs": blobs}
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
     return data, manifest, peer
 
@@ -439,6 +484,7 @@ class ImportResult:
     updated: int = 0
     conflicts: int = 0
     history: int = 0
+    blobs: int = 0
     message: str = ""
 
 
@@ -654,7 +700,51 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
     for h in history:
         if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
             raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    blobs = payload.get("blobs", {})
+    if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
+        raise PackageRefused("数据包中的佐证材料格式不对，未导入")
     return known
+
+
+def _store_blobs(session: Session, payload: dict[str, Any], known: dict[str, Table]) -> int:
+    """Check every attachment against its SHA-256 and store the ones not here yet.
+
+    Raises:
+        PackageRefused: an attachment does not match its hash, or a row references one that is missing.
+    """
+    conn = session.connection()
+    checked: list[tuple[str, int, bytes]] = []
+    for sha, text in payload.get("blobs", {}).items():
+        try:
+            content = base64.b64decode(text.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise PackageRefused("数据包中的佐证材料无法解读，未导入") from exc
+        if hashlib.sha256(content).hexdigest() != sha:
+            raise PackageRefused(
+                f"数据包中的佐证材料（校验值 {sha[:12]}…）与其校验值不符：文件被改动过或已损坏，未导入")
+        checked.append((sha, len(content), content))
+    have: set[str] = set()
+    shas = [c[0] for c in checked]
+    for start in range(0, len(shas), _CHUNK):
+        chunk = shas[start:start + _CHUNK]
+        have.update(r[0] for r in conn.exec_driver_sql(
+            f"SELECT sha256 FROM evidence_blobs WHERE sha256 IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    new = [(sha, size, content, utcnow().isoformat(sep=" ")) for sha, size, content in checked if sha not in have]
+    if new:
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)", new)
+    carried = set(shas)
+    for table, column in BLOB_TABLES.items():
+        block = payload["tables"].get(table)
+        if not block or table not in known:
+            continue
+        at = block["columns"].index(column) if column in block["columns"] else None
+        if at is None:
+            continue
+        missing = {r[at] for r in block["rows"] if r[at] and r[at] not in carried}
+        for sha in missing:
+            if conn.exec_driver_sql("SELECT 1 FROM evidence_blobs WHERE sha256 = ?", (sha,)).first() is None:
+                raise PackageRefused(f"数据包缺少佐证材料（校验值 {sha[:12]}…）的内容，未导入。请对方重新导出")
+    return len(new)
 
 
 def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str, Any], payload: dict[str, Any],
@@ -677,16 +767,26 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         if (table_name, record_id) in changed:
             pending[(table_name, record_id)].add("*" if action == "insert" else fld)
     owners_new: list[dict[str, Any]] = []
-    for name, _table in known.items():
+    result.blobs = _store_blobs(session, payload, known)
+    aliases: dict[str, dict[str, str]] = defaultdict(dict)
+    for table_name, remote_id, local_id in session.execute(
+            select(IdAlias.table_name, IdAlias.remote_id, IdAlias.local_id).where(IdAlias.origin_node == sender_node)):
+        aliases[table_name][remote_id] = local_id
+    for name, table in known.items():
         block = payload["tables"].get(name)
-        if not block or (owner_kind(name) == DISTRICT and peer.kind == SCHOOL):
-            continue  # a school's copy of the district's records (its calendar …) does not change them
+        # A school's copy of the district's records (its calendar …) does not change them; a row the
+        # school made itself (its semester "2026秋") is only matched by its natural key or added.
+        insert_only = owner_kind(name) == DISTRICT and peer.kind == SCHOOL
+        if not block or (insert_only and name not in NATURAL_KEYS):
+            continue
         columns: list[str] = block["columns"]
         id_at = columns.index("id")
         incoming: dict[str, list[Any]] = {raw[id_at]: raw for raw in block["rows"] if (name, raw[id_at]) in changed}
         if not incoming:
             continue
-        _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result)
+        _rewrite_references(table, columns, incoming, aliases)
+        _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
+                     aliases=aliases, insert_only=insert_only)
     conn = session.connection()
     if owners_new:
         conn.exec_driver_sql(
@@ -711,11 +811,29 @@ def _owner_node(inst: Installation, peer: Peer, sender_node: str, table: str) ->
     return inst.node_id
 
 
+def _rewrite_references(table: Table, columns: list[str], incoming: dict[str, list[Any]],
+                        aliases: dict[str, dict[str, str]]) -> None:
+    """References to a record the sender made and this installation merged into its own (by natural
+    key) are pointed at the local record."""
+    for at, column in enumerate(columns):
+        for fk in table.c[column].foreign_keys:
+            mapping = aliases.get(fk.column.table.name)
+            if not mapping:
+                continue
+            for raw in incoming.values():
+                if raw[at] in mapping:
+                    raw[at] = mapping[raw[at]]
+
+
 def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: str, name: str,
                  columns: list[str], incoming: dict[str, list[Any]], changed: dict[tuple[str, str], set[str]],
                  pending: dict[tuple[str, str], set[str]], owners_new: list[tuple[str, str, str, str]],
-                 result: ImportResult) -> None:
-    """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field."""
+                 result: ImportResult, *, aliases: dict[str, dict[str, str]] | None = None,
+                 insert_only: bool = False) -> None:
+    """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field.
+
+    ``insert_only``: rows already here (by id or natural key) are left as they are.
+    """
     conn = session.connection()
     col_sql = ", ".join(_q(c) for c in columns)
     existing: dict[str, dict[str, Any]] = {}
@@ -739,6 +857,11 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
             if match is not None:
                 local_of[rid] = match[columns.index("id")]
                 existing[rid] = dict(zip(columns, match, strict=True))
+                if aliases is not None and local_of[rid] != rid:
+                    aliases[name][rid] = local_of[rid]
+                    conn.exec_driver_sql(
+                        "INSERT OR REPLACE INTO sync_id_aliases (origin_node, table_name, remote_id, local_id)"
+                        " VALUES (?, ?, ?, ?)", (sender_node, name, rid, local_of[rid]))
     inserts: list[tuple[Any, ...]] = []
     owner = _owner_node(inst, peer, sender_node, name)
     data_fields = [c for c in columns if c not in _META]
@@ -749,6 +872,8 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
             if owner != inst.node_id:
                 owners_new.append((name, rid, owner, sender_node))
             result.inserted += 1
+            continue
+        if insert_only:
             continue
         row = dict(zip(columns, raw, strict=True))
         fields = changed[(name, rid)]
