@@ -75,6 +75,13 @@ def _owner_filter(owners: list[str | None]) -> Any:
     return or_(*conds) if conds else false()
 
 
+def _semester_name(store: Store, today: dt.date) -> str:
+    """The current semester's name, as ``semesters.current`` picks it, without creating its row."""
+    from desktop_app.domain.semester import semester_name
+
+    return str(settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today))
+
+
 @figure("摸排完成率")
 def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
                       ) -> dict[str | None, Ratio]:
@@ -83,7 +90,7 @@ def census_completion(store: Store, session: Session, owners: list[str | None], 
     from desktop_app.domain.census import RosterKind, birth_window
     from desktop_app.services import census
 
-    semester = semesters.current(store, today).name
+    semester = _semester_name(store, today)
     low, high = census.age_bounds(store)
     earliest, latest = birth_window(semester, low, high)
     stmt = (
@@ -109,7 +116,7 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
     from desktop_app.domain.home_teaching import Visit, compliance
     from desktop_app.services import home_teaching
 
-    semester = semesters.current(store, today).name
+    semester = _semester_name(store, today)
     sem_id = session.execute(select(Semester.id).where(Semester.name == semester)).scalar_one_or_none()
     if sem_id is None:
         return {}
@@ -149,7 +156,6 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
 def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> dict[str | None, dict[str, Ratio]]:
     """Every registered figure for every owner: ``{owner: {label: Ratio}}``."""
     out: dict[str | None, dict[str, Ratio]] = {o: {} for o in owners}
-    semesters.current(store, today)  # made here, outside the read below, if it is missing
     with store.read() as session:
         for label in FIGURE_LABELS:
             fn = FIGURES.get(label)
