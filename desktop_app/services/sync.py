@@ -1034,51 +1034,65 @@ def resolve(store: Store, conflict_id: int, choice: str) -> None:
 STATE_NEW, STATE_CHANGED, STATE_SENT, STATE_ACKED, STATE_CONFLICT = "新建", "已修改", "已发送", "已确认", "冲突"
 
 
-def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, str]:
-    """The sync state of each record: 新建/已修改 (not yet in a package), 已发送, 已确认, 冲突."""
+_STATES_SQL = """
+WITH k(t, rid) AS (VALUES {values})
+SELECT k.t, k.rid,
+  (SELECT max(a.id) FROM audit_log a
+    WHERE a.record_id = k.rid AND a.table_name = k.t AND a.action IN ('insert', 'update')),
+  EXISTS (SELECT 1 FROM audit_log a WHERE a.record_id = k.rid AND a.table_name = k.t AND a.action = 'update'),
+  (SELECT o.owner_node FROM sync_record_owners o WHERE o.table_name = k.t AND o.record_id = k.rid),
+  EXISTS (SELECT 1 FROM sync_conflicts c WHERE c.table_name = k.t AND c.record_id = k.rid AND c.status = 'open')
+FROM k
+"""
+
+
+def states_of(store: Store, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The sync state of each ``(table, record id)``: 新建/已修改 (not yet in a package), 已发送, 已确认, 冲突.
+
+    One query per 500 records (plus the short list of partners), so a ledger page costs one query.
+    """
     inst = _installation(store)
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
+    if not keys:
+        return out
     with store.read() as session:
         peer_rows = {p.node_id: p for p in session.execute(select(Peer)).scalars()}
         district = next((p for p in peer_rows.values() if p.kind == DISTRICT), None)
-        for start in range(0, len(record_ids), _CHUNK):
-            chunk = record_ids[start:start + _CHUNK]
-            last = dict(session.execute(
-                select(AuditEntry.record_id, func.max(AuditEntry.id))
-                .where(AuditEntry.table_name == table, AuditEntry.record_id.in_(chunk),
-                       AuditEntry.action.in_(("insert", "update")))
-                .group_by(AuditEntry.record_id)
-            ).all())
-            has_updates = {rid for rid, n in session.execute(
-                select(AuditEntry.record_id, func.count())
-                .where(AuditEntry.table_name == table, AuditEntry.record_id.in_(chunk),
-                       AuditEntry.action == "update").group_by(AuditEntry.record_id)
-            ) if n}
-            owners = dict(session.execute(
-                select(RecordOwner.record_id, RecordOwner.owner_node)
-                .where(RecordOwner.table_name == table, RecordOwner.record_id.in_(chunk))
-            ).all())
-            clashes = set(session.execute(
-                select(SyncConflict.record_id).where(SyncConflict.table_name == table,
-                                                     SyncConflict.record_id.in_(chunk),
-                                                     SyncConflict.status == "open")
-            ).scalars())
-            for rid in chunk:
-                if rid in clashes:
-                    out[rid] = STATE_CONFLICT
-                    continue
-                seq = last.get(rid)
-                if seq is None:
-                    out[rid] = STATE_ACKED  # received from elsewhere, not changed here
-                    continue
-                peer = district if inst.kind == SCHOOL else peer_rows.get(owners.get(rid, ""))
-                if peer is None or seq > peer.sent_seq:
-                    out[rid] = STATE_CHANGED if rid in has_updates else STATE_NEW
-                elif seq > peer.acked_seq:
-                    out[rid] = STATE_SENT
+        conn = session.connection()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start:start + _CHUNK]
+            sql = _STATES_SQL.format(values=", ".join("(?, ?)" for _ in chunk))
+            params = tuple(v for key in chunk for v in key)
+            for table, rid, seq, updated, owner, clash in conn.exec_driver_sql(sql, params):
+                if clash:
+                    state = STATE_CONFLICT
+                elif seq is None:
+                    state = STATE_ACKED  # received from elsewhere, not changed here
                 else:
-                    out[rid] = STATE_ACKED
+                    peer = district if inst.kind == SCHOOL else peer_rows.get(owner or "")
+                    if peer is None or seq > peer.sent_seq:
+                        state = STATE_CHANGED if updated else STATE_NEW
+                    elif seq > peer.acked_seq:
+                        state = STATE_SENT
+                    else:
+                        state = STATE_ACKED
+                out[(table, rid)] = state
     return out
+
+
+def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, str]:
+    """The sync state of each record of ``table`` (see ``states_of``)."""
+    return {rid: state for (_t, rid), state in states_of(store, [(table, rid) for rid in record_ids]).items()}
+
+
+#: Which state a row made of several records (a ledger row: the case and its student) shows.
+STATE_PRIORITY = (STATE_CONFLICT, STATE_NEW, STATE_CHANGED, STATE_SENT, STATE_ACKED)
+
+
+def combined_state(states: Iterable[str]) -> str:
+    present = set(states)
+    return next((s for s in STATE_PRIORITY if s in present), "")
 
 
 @dataclass
