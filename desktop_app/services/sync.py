@@ -729,7 +729,8 @@ def _store_blobs(session: Session, payload: dict[str, Any], known: dict[str, Tab
         chunk = shas[start:start + _CHUNK]
         have.update(r[0] for r in conn.exec_driver_sql(
             f"SELECT sha256 FROM evidence_blobs WHERE sha256 IN ({','.join('?' * len(chunk))})", tuple(chunk)))
-    new = [(sha, size, content, utcnow().isoformat(sep=" ")) for sha, size, content in checked if sha not in have]
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    new = [(sha, size, content, now) for sha, size, content in checked if sha not in have]
     if new:
         conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)", new)
     carried = set(shas)
