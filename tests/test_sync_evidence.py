@@ -88,15 +88,31 @@ def test_a_tampered_blob_is_refused_and_changes_nothing(pair: tuple[Store, Store
     assert sync.exchange_log(dist)[0]["ok"] is False
 
 
-def test_attachments_too_big_for_one_package_are_refused_with_a_reason(pair: tuple[Store, Store], usb: Path,
-                                                                       tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    school, _dist = pair
-    case_with_photo(school, tmp_path)
-    monkeypatch.setattr(sync, "MAX_BLOB_BYTES", len(PHOTO) - 1)
-    with pytest.raises(ValidationError, match="佐证材料共.*超过一个数据包的上限"):
+def test_attachments_beyond_the_package_bound_wait_for_the_next_package(pair: tuple[Store, Store], usb: Path,
+                                                                        tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    school, dist = pair
+    case_id, first = case_with_photo(school, tmp_path)
+    scan = tmp_path / "证明.pdf"
+    scan.write_bytes(b"%PDF-" + bytes(range(256)) * 40)
+    second = lifecycle.attach_evidence(school, case_id, scan)
+    monkeypatch.setattr(sync, "MAX_BLOB_BYTES", len(PHOTO) + 100)  # room for one of the two
+    result = sync.export_package(school, "district", usb)
+    assert result.partial and "再导出一次" in result.note
+    assert sync.import_package(dist, result.path).blobs == 1
+    assert [i.id for i in lifecycle.evidence_list(dist, case_id)] == [first]
+    again = sync.export_package(school, "district", usb)  # not acknowledged yet: the same cut again
+    assert again.partial and sync.import_package(dist, again.path).inserted == 0
+    send(dist, CODE, school, usb)  # the acknowledgement
+    rest = sync.export_package(school, "district", usb)
+    assert not rest.partial
+    assert sync.import_package(dist, rest.path).blobs == 1
+    assert lifecycle.evidence_content(dist, second) == scan.read_bytes()
+    assert dist.verify().ok
+    monkeypatch.setattr(sync, "MAX_BLOB_BYTES", 10)  # a single attachment over the bound is refused
+    lifecycle.attach_evidence(school, case_id, scan, caption="again")
+    with pytest.raises(ValidationError, match="佐证材料共.*超过一个数据包的上限.*没有生成"):
         sync.export_package(school, "district", usb)
-    assert sorted(p.name for p in usb.iterdir() if p.name.startswith(CODE)) == [f"{CODE}-500152-1.bxpkg"]
 
 
 def test_verify_finds_an_attachment_changed_outside_the_program(store: Store, tmp_path: Path) -> None:

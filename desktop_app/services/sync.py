@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
-from database.lifecycle import EvidenceBlob
+from database.lifecycle import EvidenceBlob, EvidenceFile
 from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
@@ -271,6 +271,14 @@ class ExportResult:
     seq_from: int
     seq_to: int
     sha256: str
+    partial: bool = False  # attachments held back: export again once the partner has acknowledged this one
+
+    @property
+    def note(self) -> str:
+        return PARTIAL_NOTE if self.partial else ""
+
+
+PARTIAL_NOTE = "（佐证材料较多，本包只装了一部分；对方导入并回传数据包后，请再导出一次）"
 
 
 def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
@@ -302,6 +310,41 @@ BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256"}
 MAX_BLOB_BYTES = pkg.MAX_PAYLOAD * 2 // 3
 
 
+def _fit_blobs(session: Session, history: list[list[Any]], seq_to: int) -> tuple[list[list[Any]], int, bool]:
+    """Cut the package's changes before the attachment that would take it over ``MAX_BLOB_BYTES``.
+
+    The package then ends there (``seq_to``); the later changes go in a package exported after the
+    partner has acknowledged this one. Returns the history, ``seq_to`` and whether anything was held back.
+    """
+    records = list(dict.fromkeys(h[6] for h in history if h[5] in BLOB_TABLES))
+    if not records:
+        return history, seq_to, False
+    size_of: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start:start + _CHUNK]
+        for rid, sha, size in session.execute(
+            select(EvidenceFile.id, EvidenceBlob.sha256, EvidenceBlob.size)
+            .join(EvidenceBlob, EvidenceBlob.sha256 == EvidenceFile.sha256).where(EvidenceFile.id.in_(chunk))
+        ):
+            size_of[rid] = (sha, int(size))
+    if sum(size for _sha, size in dict(size_of.values()).items()) <= MAX_BLOB_BYTES:
+        return history, seq_to, False
+    carried: set[str] = set()
+    total = 0
+    for h in history:
+        if h[5] not in BLOB_TABLES or h[6] not in size_of:
+            continue
+        sha, size = size_of[h[6]]
+        if sha in carried:
+            continue
+        if carried and total + size > MAX_BLOB_BYTES:
+            cut = h[0] - 1
+            return [x for x in history if x[0] <= cut], cut, True
+        carried.add(sha)
+        total += size
+    return history, seq_to, False
+
+
 def _blobs_for(session: Session, payload_tables: dict[str, Any]) -> dict[str, str]:
     """``{sha256: base64}`` of the attachments the package's rows reference.
 
@@ -324,8 +367,8 @@ def _blobs_for(session: Session, payload_tables: dict[str, Any]) -> dict[str, st
                                  .where(EvidenceBlob.sha256.in_(chunk))).scalar_one()
     if total > MAX_BLOB_BYTES:
         raise ValidationError(
-            f"待发送的佐证材料共{total / 1048576:.0f}MB，超过一个数据包的上限（{MAX_BLOB_BYTES // 1048576}MB）。"
-            "请先发送一次数据包并等对方确认后再附加更多材料，或压缩照片后重新附加")
+            f"待发送的佐证材料共{total / 1048576:.0f}MB，超过一个数据包的上限（{MAX_BLOB_BYTES // 1048576}MB），"
+            "数据包没有生成。请压缩过大的照片或扫描件后重新附加")
     out: dict[str, str] = {}
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
@@ -353,6 +396,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
     with store.read() as session:
         seq_to = session.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
         history = [list(r) for r in _change_rows(session, inst, peer) if r.id <= seq_to]
+        history, seq_to, partial = _fit_blobs(session, history, seq_to)
         ids: dict[str, list[str]] = defaultdict(list)
         seen: set[tuple[str, str]] = set()
         for h in history:
@@ -388,7 +432,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "sender": _sender(inst), "sender_keys": _keys_json(keys),
         "recipient": {"code": peer.code, "node": peer.node_id}, "number": number,
         "seq_from": peer.acked_seq, "seq_to": seq_to,
-        "ack_seq": peer.their_seq, "ack_package": peer.their_package,
+        "ack_seq": peer.their_seq, "ack_package": peer.their_package, "partial": partial,
         "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
                    "blobs": len(blobs)},
         "sent": [list(s) for s in sent],
@@ -426,9 +470,9 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
             ack_seq=manifest["ack_seq"], sha256=digest,
         ))
         audit.record_event(session, "sync_packages", name, "导出数据包", f"{records}条记录，发往{peer.name}")
-    log(store, "导出", name, peer.code, True, f"{records}条记录")
+    log(store, "导出", name, peer.code, True, f"{records}条记录{PARTIAL_NOTE if manifest['partial'] else ''}")
     return ExportResult(path, manifest["number"], records, manifest["counts"]["history"],
-                        manifest["seq_from"], manifest["seq_to"], digest)
+                        manifest["seq_from"], manifest["seq_to"], digest, manifest["partial"])
 
 
 def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
