@@ -138,3 +138,15 @@ class PackageRecord(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_sync_packages_peer", "peer_code", "direction", "number"),)
+
+
+class IdAlias(Base):
+    """A received record merged into a local one by its natural key (the semester "2026秋" made on
+    both sides): references to the sender's id are rewritten to the local id on import."""
+
+    __tablename__ = "sync_id_aliases"
+
+    origin_node: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    remote_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    local_id: Mapped[str] = mapped_column(String(36))

@@ -261,7 +261,7 @@ def cmd_export_package(args: argparse.Namespace) -> int:
     try:
         _act_for_admin(store, args)
         result = sync.export_package(store, args.to, Path(args.outdir))
-        print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘")
+        print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")
         return 0
     finally:
         store.close()

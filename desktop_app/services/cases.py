@@ -168,6 +168,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("attempt_count", "劝返次数"),
     ("opened_on", "立案日期"),
     ("guardian1_phone", "监护人电话"),
+    ("sync_state", "同步状态"),  # not a column: computed for the page's rows (services/sync.py)
 )
 
 _SORT_COLUMNS = {
@@ -254,11 +255,15 @@ def ledger_select(query: LedgerQuery, columns: list[Any], *, join_students: bool
     return stmt.where(and_(*conditions))
 
 
+#: Ledger columns the ledger can be ordered by (the sync state is computed per page, not sortable).
+SORTABLE = frozenset(_SORT_COLUMNS)
+
+
 def _row_columns() -> list[Any]:
     return [
         Case.id.label("case_id"), Student.name, Student.sex, Student.id_number, Case.grade,
         Student.hukou_township.label("township"), Student.village, Case.status, Case.dropout_reason,
-        Case.attempt_count, Case.opened_on, Student.guardian1_phone,
+        Case.attempt_count, Case.opened_on, Student.guardian1_phone, Case.student_id,
     ]
 
 
@@ -283,8 +288,18 @@ def ledger_count_select(query: LedgerQuery) -> Select[Any]:
 
 
 def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+    """One page of the ledger; ``sync_state`` is the exchange state of the case and its student together."""
+    from desktop_app.services import sync
+
     with store.read() as session:
-        return [dict(r._mapping) for r in session.execute(ledger_page_select(query, offset, limit))]
+        rows = [dict(r._mapping) for r in session.execute(ledger_page_select(query, offset, limit))]
+    if rows and store.installation() is not None:
+        states = sync.states_of(store, [("cases", r["case_id"]) for r in rows]
+                                + [("students", r["student_id"]) for r in rows])
+        for r in rows:
+            r["sync_state"] = sync.combined_state(
+                (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
+    return rows
 
 
 def ledger_count(store: Store, query: LedgerQuery) -> int:

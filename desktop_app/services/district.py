@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from database.models import Case, Student
+from database.census import ChildStatusRecord, RosterMember
+from database.models import Case, Semester, Student
 from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import NotFoundError, ValidationError
@@ -25,18 +26,145 @@ from desktop_app.services import cases, semesters, settings, sync, todo
 from desktop_app.services.store import Store
 
 NO_FIGURE = "—"
-#: Extra supervision figures other areas provide (census completion, home-teaching compliance …):
-#: ``label -> fn(session, owner_node_or_None) -> str``; None asks for this installation's own figure.
-FIGURES: dict[str, Callable[[Session, str | None], str]] = {}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A supervision rate: ``done`` of ``total`` (summed over schools for a township)."""
+
+    done: int = 0
+    total: int = 0
+
+    def __add__(self, other: Ratio) -> Ratio:
+        return Ratio(self.done + other.done, self.total + other.total)
+
+    def __str__(self) -> str:
+        if not self.total:
+            return NO_FIGURE
+        return f"{100 * self.done / self.total:.1f}%（{self.done}/{self.total}）"
+
+
+#: ``fn(store, session, owners, today) -> {owner: Ratio}``. ``owners`` are the node ids of schools
+#: whose records came in packages; None stands for this installation's own records.
+FigureFn = Callable[[Store, Session, list[str | None], dt.date], dict[str | None, Ratio]]
+#: Extra supervision figures other areas provide (census completion, home-teaching compliance …),
+#: computed for all schools at once.
+FIGURES: dict[str, FigureFn] = {}
 FIGURE_LABELS = ("摸排完成率", "送教上门合规率")
 
 
-def figure(label: str) -> Callable[[Callable[[Session, str | None], str]], Callable[[Session, str | None], str]]:
+def figure(label: str) -> Callable[[FigureFn], FigureFn]:
     """Decorator: register a supervision figure computed per school."""
-    def register(fn: Callable[[Session, str | None], str]) -> Callable[[Session, str | None], str]:
+    def register(fn: FigureFn) -> FigureFn:
         FIGURES[label] = fn
         return fn
     return register
+
+
+def _owner_join(table: Any, name: str) -> Any:
+    return and_(RecordOwner.table_name == name, RecordOwner.record_id == table.id)
+
+
+def _owner_filter(owners: list[str | None]) -> Any:
+    nodes = [o for o in owners if o is not None]
+    conds = []
+    if nodes:
+        conds.append(RecordOwner.owner_node.in_(nodes))
+    if None in owners:
+        conds.append(RecordOwner.owner_node.is_(None))
+    return or_(*conds) if conds else false()
+
+
+def _semester_name(store: Store, today: dt.date) -> str:
+    """The current semester's name, as ``semesters.current`` picks it, without creating its row."""
+    from desktop_app.domain.semester import semester_name
+
+    return str(settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today))
+
+
+@figure("摸排完成率")
+def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
+                      ) -> dict[str | None, Ratio]:
+    """School-age children on each school's area roster who have this semester's status, of all of them
+    (the census page's 各村进度, summed)."""
+    from desktop_app.domain.census import RosterKind, birth_window
+    from desktop_app.services import census
+
+    semester = _semester_name(store, today)
+    low, high = census.age_bounds(store)
+    earliest, latest = birth_window(semester, low, high)
+    stmt = (
+        select(RecordOwner.owner_node, func.count(), func.count(ChildStatusRecord.id))
+        .select_from(RosterMember)
+        .join(Student, Student.id == RosterMember.student_id)
+        .outerjoin(ChildStatusRecord, and_(ChildStatusRecord.student_id == Student.id,
+                                           ChildStatusRecord.semester == semester))
+        .outerjoin(RecordOwner, _owner_join(RosterMember, "roster_members"))
+        .where(RosterMember.kind == RosterKind.CENSUS.value, RosterMember.voided.is_(False),
+               Student.birth_date >= earliest, Student.birth_date <= latest, _owner_filter(owners))
+        .group_by(RecordOwner.owner_node)
+    )
+    return {owner: Ratio(int(checked), int(total)) for owner, total, checked in session.execute(stmt)}
+
+
+@figure("送教上门合规率")
+def home_teaching_compliance(store: Store, session: Session, owners: list[str | None], today: dt.date,
+                             ) -> dict[str | None, Ratio]:
+    """Term weeks met of the weeks due so far, over each school's home-teaching plans of this semester,
+    judged with this installation's calendar and minimum (the school's 送教上门 page, summed)."""
+    from database.care import HomeTeachingPlan, HomeTeachingSession, MissedWeekReason
+    from desktop_app.domain.home_teaching import Visit, compliance
+    from desktop_app.services import home_teaching
+
+    semester = _semester_name(store, today)
+    sem_id = session.execute(select(Semester.id).where(Semester.name == semester)).scalar_one_or_none()
+    if sem_id is None:
+        return {}
+    plans = session.execute(
+        select(HomeTeachingPlan.id, HomeTeachingPlan.weekday, HomeTeachingPlan.start_date,
+               HomeTeachingPlan.hours_per_visit, RecordOwner.owner_node)
+        .outerjoin(RecordOwner, _owner_join(HomeTeachingPlan, "home_teaching_plans"))
+        .where(HomeTeachingPlan.semester_id == sem_id, HomeTeachingPlan.voided.is_(False), _owner_filter(owners))
+    ).all()
+    if not plans:
+        return {}
+    calendar = home_teaching.term_calendar(store, semester)
+    need = home_teaching.minimum(store)
+    ids = [p.id for p in plans]
+    visits: dict[str, list[Visit]] = {}
+    reasons: dict[str, dict[dt.date, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for pid, day, hours in session.execute(
+            select(HomeTeachingSession.plan_id, HomeTeachingSession.session_date, HomeTeachingSession.class_hours)
+            .where(HomeTeachingSession.plan_id.in_(chunk), HomeTeachingSession.voided.is_(False))
+        ):
+            visits.setdefault(pid, []).append(Visit(day, hours))
+        for pid, monday, reason in session.execute(
+            select(MissedWeekReason.plan_id, MissedWeekReason.week_monday, MissedWeekReason.reason)
+            .where(MissedWeekReason.plan_id.in_(chunk))
+        ):
+            reasons.setdefault(pid, {})[monday] = reason
+    out: dict[str | None, Ratio] = {}
+    for p in plans:
+        c = compliance(calendar, p.weekday, visits.get(p.id, []), need, today, start=p.start_date,
+                       reasons=reasons.get(p.id, {}), hours_per_visit=p.hours_per_visit)
+        out[p.owner_node] = out.get(p.owner_node, Ratio()) + Ratio(c.met, len(c.due()))
+    return out
+
+
+def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> dict[str | None, dict[str, Ratio]]:
+    """Every registered figure for every owner: ``{owner: {label: Ratio}}``."""
+    out: dict[str | None, dict[str, Ratio]] = {o: {} for o in owners}
+    with store.read() as session:
+        for label in FIGURE_LABELS:
+            fn = FIGURES.get(label)
+            if fn is None or not owners:
+                continue
+            for owner, ratio in fn(store, session, owners, today).items():
+                if owner in out:
+                    out[owner][label] = ratio
+    return out
 
 
 def _month_start(today: dt.date) -> dt.date:
@@ -73,6 +201,7 @@ class SchoolFigures:
     new_this_month: int = 0
     closed_this_month: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    ratios: dict[str, Ratio] = field(default_factory=dict)
     last_package_at: dt.datetime | None = None
     days_since: int | None = None
     stale: bool = False
@@ -84,9 +213,10 @@ def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
     inst = store.installation()
     with store.read() as session:
         counts = _case_counts(session, today, None).get(None, {"open": 0, "new": 0, "closed": 0})
-        extra = {label: FIGURES[label](session, None) if label in FIGURES else NO_FIGURE for label in FIGURE_LABELS}
+    ratios = _extra_figures(store, [None], today)[None]
+    extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
     return SchoolFigures(inst.code if inst else "", inst.name if inst else "", inst.township_centre if inst else "",
-                         counts["open"], counts["new"], counts["closed"], extra)
+                         counts["open"], counts["new"], counts["closed"], extra, ratios)
 
 
 def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFigures]:
@@ -95,16 +225,18 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
     threshold = int(settings.get(store, sync.STALE_DAYS.key))
     with store.read() as session:
         counts = _case_counts(session, today, None)
-        out = []
-        for peer in session.execute(select(Peer).where(Peer.kind == sync.SCHOOL).order_by(Peer.township, Peer.code)
-                                    ).scalars():
-            c = counts.get(peer.node_id, {"open": 0, "new": 0, "closed": 0}) if peer.node_id else \
-                {"open": 0, "new": 0, "closed": 0}
-            extra = {label: (FIGURES[label](session, peer.node_id) if label in FIGURES and peer.node_id
-                             else NO_FIGURE) for label in FIGURE_LABELS}
-            days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
-            out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
-                                     peer.last_received_at, days, days is None or days > threshold))
+        schools = list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL)
+                                       .order_by(Peer.township, Peer.code)).scalars())
+    extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
+    out = []
+    for peer in schools:
+        c = counts.get(peer.node_id, {"open": 0, "new": 0, "closed": 0}) if peer.node_id else \
+            {"open": 0, "new": 0, "closed": 0}
+        ratios = extras.get(peer.node_id, {}) if peer.node_id else {}
+        extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
+        days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
+        out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
+                                 ratios, peer.last_received_at, days, days is None or days > threshold))
     return out
 
 
@@ -116,6 +248,11 @@ class TownshipFigures:
     new_this_month: int = 0
     closed_this_month: int = 0
     stale_schools: int = 0
+    ratios: dict[str, Ratio] = field(default_factory=dict)
+
+    def row(self) -> list[Any]:
+        return [self.township, self.schools, self.open_cases, self.new_this_month, self.closed_this_month,
+                *[str(self.ratios.get(label, Ratio())) for label in FIGURE_LABELS], self.stale_schools]
 
 
 def township_figures(rows: list[SchoolFigures]) -> list[TownshipFigures]:
@@ -127,12 +264,15 @@ def township_figures(rows: list[SchoolFigures]) -> list[TownshipFigures]:
         t.new_this_month += r.new_this_month
         t.closed_this_month += r.closed_this_month
         t.stale_schools += int(r.stale)
+        for label, ratio in r.ratios.items():
+            t.ratios[label] = t.ratios.get(label, Ratio()) + ratio
     return sorted(out.values(), key=lambda t: t.township)
 
 
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇(教管中心)", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
                   "最近报送", "距今天数", "是否逾期")
-TOWNSHIP_HEADERS = ("乡镇(教管中心)", "学校数", "未销号案件", "本月新增", "本月销号", "逾期未报送学校")
+TOWNSHIP_HEADERS = ("乡镇(教管中心)", "学校数", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
+                    "逾期未报送学校")
 
 
 def school_row(r: SchoolFigures) -> list[Any]:
@@ -153,8 +293,7 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
         return supervision.write(
             Path(path), title, SCHOOL_HEADERS, [school_row(r) for r in rows], [r.stale for r in rows],
             TOWNSHIP_HEADERS,
-            [[t.township, t.schools, t.open_cases, t.new_this_month, t.closed_this_month, t.stale_schools]
-             for t in towns],
+            [t.row() for t in towns],
         )
     except OSError as exc:
         raise ValidationError(f"无法保存 {path}：{exc.strerror or exc}") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,16 @@ def default_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name on some systems
         return "本机用户"
+
+
+def _bad_blob(session: Session) -> str | None:
+    """The SHA-256 of the first stored attachment whose bytes no longer hash to it (None: all good)."""
+    cursor = session.connection().exec_driver_sql("SELECT sha256, size, content FROM evidence_blobs")
+    while rows := cursor.fetchmany(64):
+        for sha, size, content in rows:
+            if content is None or len(content) != size or hashlib.sha256(content).hexdigest() != sha:
+                return str(sha)
+    return None
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,8 @@ class Store:
         return db.current_revision(self.engine)
 
     def verify(self) -> audit.VerifyResult:
-        """Check the file's integrity, the history chain, and that every record has its history."""
+        """Check the file's integrity, the history chain, that every record has its history, and that
+        every evidence attachment still has the bytes its SHA-256 says."""
         with self.engine.connect() as conn:
             status = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
         if status != "ok":
@@ -184,4 +196,13 @@ class Store:
                         False, result.rows,
                         f"{table} 表中有{missing}条记录没有对应的建立历史：记录在程序之外被添加，或历史被删除",
                     )
+            bad = _bad_blob(session)
+            if bad is not None:
+                names = session.connection().exec_driver_sql(
+                    "SELECT file_name FROM evidence_files WHERE sha256 = ? LIMIT 3", (bad,)).scalars().all()
+                label = "、".join(f"“{n}”" for n in names) or f"校验值 {bad[:12]}…"
+                return audit.VerifyResult(
+                    False, result.rows,
+                    f"佐证材料{label}的内容与其校验值不符：数据文件在程序之外被改动过，或已损坏",
+                )
         return result

@@ -27,6 +27,7 @@ Design (see also desktop_app/exchange/package.py for the file format):
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import errno
@@ -44,7 +45,8 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
-from database.sync import NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
+from database.lifecycle import EvidenceBlob, EvidenceFile
+from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
@@ -269,6 +271,14 @@ class ExportResult:
     seq_from: int
     seq_to: int
     sha256: str
+    partial: bool = False  # attachments held back: export again once the partner has acknowledged this one
+
+    @property
+    def note(self) -> str:
+        return PARTIAL_NOTE if self.partial else ""
+
+
+PARTIAL_NOTE = "（佐证材料较多，本包只装了一部分；对方导入并回传数据包后，请再导出一次）"
 
 
 def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
@@ -292,6 +302,82 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
     return list(session.execute(stmt))
 
 
+#: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
+#: ledger table). A package carries the bytes of every attachment whose row it carries, i.e. every
+#: referenced blob the recipient has not acknowledged; the receiver checks each hash before storing.
+BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256"}
+#: The attachments of one package (base64 in the JSON payload) must fit the package bounds.
+MAX_BLOB_BYTES = pkg.MAX_PAYLOAD * 2 // 3
+
+
+def _fit_blobs(session: Session, history: list[list[Any]], seq_to: int) -> tuple[list[list[Any]], int, bool]:
+    """Cut the package's changes before the attachment that would take it over ``MAX_BLOB_BYTES``.
+
+    The package then ends there (``seq_to``); the later changes go in a package exported after the
+    partner has acknowledged this one. Returns the history, ``seq_to`` and whether anything was held back.
+    """
+    records = list(dict.fromkeys(h[6] for h in history if h[5] in BLOB_TABLES))
+    if not records:
+        return history, seq_to, False
+    size_of: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start:start + _CHUNK]
+        for rid, sha, size in session.execute(
+            select(EvidenceFile.id, EvidenceBlob.sha256, EvidenceBlob.size)
+            .join(EvidenceBlob, EvidenceBlob.sha256 == EvidenceFile.sha256).where(EvidenceFile.id.in_(chunk))
+        ):
+            size_of[rid] = (sha, int(size))
+    if sum(size for _sha, size in dict(size_of.values()).items()) <= MAX_BLOB_BYTES:
+        return history, seq_to, False
+    carried: set[str] = set()
+    total = 0
+    for h in history:
+        if h[5] not in BLOB_TABLES or h[6] not in size_of:
+            continue
+        sha, size = size_of[h[6]]
+        if sha in carried:
+            continue
+        if carried and total + size > MAX_BLOB_BYTES:
+            cut = h[0] - 1
+            return [x for x in history if x[0] <= cut], cut, True
+        carried.add(sha)
+        total += size
+    return history, seq_to, False
+
+
+def _blobs_for(session: Session, payload_tables: dict[str, Any]) -> dict[str, str]:
+    """``{sha256: base64}`` of the attachments the package's rows reference.
+
+    Raises:
+        ValidationError: they are too big for one package.
+    """
+    wanted: set[str] = set()
+    for table, column in BLOB_TABLES.items():
+        block = payload_tables.get(table)
+        if block:
+            at = block["columns"].index(column)
+            wanted.update(r[at] for r in block["rows"] if r[at])
+    if not wanted:
+        return {}
+    ordered = sorted(wanted)
+    total = 0
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        total += session.execute(select(func.coalesce(func.sum(EvidenceBlob.size), 0))
+                                 .where(EvidenceBlob.sha256.in_(chunk))).scalar_one()
+    if total > MAX_BLOB_BYTES:
+        raise ValidationError(
+            f"待发送的佐证材料共{total / 1048576:.0f}MB，超过一个数据包的上限（{MAX_BLOB_BYTES // 1048576}MB），"
+            "数据包没有生成。请压缩过大的照片或扫描件后重新附加")
+    out: dict[str, str] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start:start + _CHUNK]
+        for sha, content in session.execute(
+                select(EvidenceBlob.sha256, EvidenceBlob.content).where(EvidenceBlob.sha256.in_(chunk))):
+            out[sha] = base64.b64encode(bytes(content)).decode("ascii")
+    return out
+
+
 def pending_count(store: Store, code: str) -> int:
     """How many records have changes the peer has not acknowledged."""
     inst = _installation(store)
@@ -310,6 +396,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
     with store.read() as session:
         seq_to = session.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
         history = [list(r) for r in _change_rows(session, inst, peer) if r.id <= seq_to]
+        history, seq_to, partial = _fit_blobs(session, history, seq_to)
         ids: dict[str, list[str]] = defaultdict(list)
         seen: set[tuple[str, str]] = set()
         for h in history:
@@ -332,6 +419,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 cursor = conn.exec_driver_sql(select_sql + f"({','.join('?' * len(chunk))})", tuple(chunk))
                 rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
+        blobs = _blobs_for(session, payload_tables)
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -344,11 +432,12 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "sender": _sender(inst), "sender_keys": _keys_json(keys),
         "recipient": {"code": peer.code, "node": peer.node_id}, "number": number,
         "seq_from": peer.acked_seq, "seq_to": seq_to,
-        "ack_seq": peer.their_seq, "ack_package": peer.their_package,
-        "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history)},
+        "ack_seq": peer.their_seq, "ack_package": peer.their_package, "partial": partial,
+        "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
+                   "blobs": len(blobs)},
         "sent": [list(s) for s in sent],
     }
-    payload = {"tables": payload_tables, "history": history}
+    payload = {"tables": payload_tables, "history": history, "blobs": blobs}
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
     return data, manifest, peer
 
@@ -381,9 +470,9 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
             ack_seq=manifest["ack_seq"], sha256=digest,
         ))
         audit.record_event(session, "sync_packages", name, "导出数据包", f"{records}条记录，发往{peer.name}")
-    log(store, "导出", name, peer.code, True, f"{records}条记录")
+    log(store, "导出", name, peer.code, True, f"{records}条记录{PARTIAL_NOTE if manifest['partial'] else ''}")
     return ExportResult(path, manifest["number"], records, manifest["counts"]["history"],
-                        manifest["seq_from"], manifest["seq_to"], digest)
+                        manifest["seq_from"], manifest["seq_to"], digest, manifest["partial"])
 
 
 def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
@@ -439,6 +528,7 @@ class ImportResult:
     updated: int = 0
     conflicts: int = 0
     history: int = 0
+    blobs: int = 0
     message: str = ""
 
 
@@ -654,7 +744,52 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
     for h in history:
         if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
             raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    blobs = payload.get("blobs", {})
+    if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
+        raise PackageRefused("数据包中的佐证材料格式不对，未导入")
     return known
+
+
+def _store_blobs(session: Session, payload: dict[str, Any], known: dict[str, Table]) -> int:
+    """Check every attachment against its SHA-256 and store the ones not here yet.
+
+    Raises:
+        PackageRefused: an attachment does not match its hash, or a row references one that is missing.
+    """
+    conn = session.connection()
+    checked: list[tuple[str, int, bytes]] = []
+    for sha, text in payload.get("blobs", {}).items():
+        try:
+            content = base64.b64decode(text.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise PackageRefused("数据包中的佐证材料无法解读，未导入") from exc
+        if hashlib.sha256(content).hexdigest() != sha:
+            raise PackageRefused(
+                f"数据包中的佐证材料（校验值 {sha[:12]}…）与其校验值不符：文件被改动过或已损坏，未导入")
+        checked.append((sha, len(content), content))
+    have: set[str] = set()
+    shas = [c[0] for c in checked]
+    for start in range(0, len(shas), _CHUNK):
+        chunk = shas[start:start + _CHUNK]
+        have.update(r[0] for r in conn.exec_driver_sql(
+            f"SELECT sha256 FROM evidence_blobs WHERE sha256 IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    new = [(sha, size, content, now) for sha, size, content in checked if sha not in have]
+    if new:
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)", new)
+    carried = set(shas)
+    for table, column in BLOB_TABLES.items():
+        block = payload["tables"].get(table)
+        if not block or table not in known:
+            continue
+        at = block["columns"].index(column) if column in block["columns"] else None
+        if at is None:
+            continue
+        missing = {r[at] for r in block["rows"] if r[at] and r[at] not in carried}
+        for sha in missing:
+            if conn.exec_driver_sql("SELECT 1 FROM evidence_blobs WHERE sha256 = ?", (sha,)).first() is None:
+                raise PackageRefused(f"数据包缺少佐证材料（校验值 {sha[:12]}…）的内容，未导入。请对方重新导出")
+    return len(new)
 
 
 def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str, Any], payload: dict[str, Any],
@@ -677,16 +812,26 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         if (table_name, record_id) in changed:
             pending[(table_name, record_id)].add("*" if action == "insert" else fld)
     owners_new: list[dict[str, Any]] = []
-    for name, _table in known.items():
+    result.blobs = _store_blobs(session, payload, known)
+    aliases: dict[str, dict[str, str]] = defaultdict(dict)
+    for table_name, remote_id, local_id in session.execute(
+            select(IdAlias.table_name, IdAlias.remote_id, IdAlias.local_id).where(IdAlias.origin_node == sender_node)):
+        aliases[table_name][remote_id] = local_id
+    for name, table in known.items():
         block = payload["tables"].get(name)
-        if not block or (owner_kind(name) == DISTRICT and peer.kind == SCHOOL):
-            continue  # a school's copy of the district's records (its calendar …) does not change them
+        # A school's copy of the district's records (its calendar …) does not change them; a row the
+        # school made itself (its semester "2026秋") is only matched by its natural key or added.
+        insert_only = owner_kind(name) == DISTRICT and peer.kind == SCHOOL
+        if not block or (insert_only and name not in NATURAL_KEYS):
+            continue
         columns: list[str] = block["columns"]
         id_at = columns.index("id")
         incoming: dict[str, list[Any]] = {raw[id_at]: raw for raw in block["rows"] if (name, raw[id_at]) in changed}
         if not incoming:
             continue
-        _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result)
+        _rewrite_references(table, columns, incoming, aliases)
+        _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
+                     aliases=aliases, insert_only=insert_only)
     conn = session.connection()
     if owners_new:
         conn.exec_driver_sql(
@@ -711,11 +856,29 @@ def _owner_node(inst: Installation, peer: Peer, sender_node: str, table: str) ->
     return inst.node_id
 
 
+def _rewrite_references(table: Table, columns: list[str], incoming: dict[str, list[Any]],
+                        aliases: dict[str, dict[str, str]]) -> None:
+    """References to a record the sender made and this installation merged into its own (by natural
+    key) are pointed at the local record."""
+    for at, column in enumerate(columns):
+        for fk in table.c[column].foreign_keys:
+            mapping = aliases.get(fk.column.table.name)
+            if not mapping:
+                continue
+            for raw in incoming.values():
+                if raw[at] in mapping:
+                    raw[at] = mapping[raw[at]]
+
+
 def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: str, name: str,
                  columns: list[str], incoming: dict[str, list[Any]], changed: dict[tuple[str, str], set[str]],
                  pending: dict[tuple[str, str], set[str]], owners_new: list[tuple[str, str, str, str]],
-                 result: ImportResult) -> None:
-    """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field."""
+                 result: ImportResult, *, aliases: dict[str, dict[str, str]] | None = None,
+                 insert_only: bool = False) -> None:
+    """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field.
+
+    ``insert_only``: rows already here (by id or natural key) are left as they are.
+    """
     conn = session.connection()
     col_sql = ", ".join(_q(c) for c in columns)
     existing: dict[str, dict[str, Any]] = {}
@@ -739,6 +902,11 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
             if match is not None:
                 local_of[rid] = match[columns.index("id")]
                 existing[rid] = dict(zip(columns, match, strict=True))
+                if aliases is not None and local_of[rid] != rid:
+                    aliases[name][rid] = local_of[rid]
+                    conn.exec_driver_sql(
+                        "INSERT OR REPLACE INTO sync_id_aliases (origin_node, table_name, remote_id, local_id)"
+                        " VALUES (?, ?, ?, ?)", (sender_node, name, rid, local_of[rid]))
     inserts: list[tuple[Any, ...]] = []
     owner = _owner_node(inst, peer, sender_node, name)
     data_fields = [c for c in columns if c not in _META]
@@ -749,6 +917,8 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
             if owner != inst.node_id:
                 owners_new.append((name, rid, owner, sender_node))
             result.inserted += 1
+            continue
+        if insert_only:
             continue
         row = dict(zip(columns, raw, strict=True))
         fields = changed[(name, rid)]
@@ -909,51 +1079,65 @@ def resolve(store: Store, conflict_id: int, choice: str) -> None:
 STATE_NEW, STATE_CHANGED, STATE_SENT, STATE_ACKED, STATE_CONFLICT = "新建", "已修改", "已发送", "已确认", "冲突"
 
 
-def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, str]:
-    """The sync state of each record: 新建/已修改 (not yet in a package), 已发送, 已确认, 冲突."""
+_STATES_SQL = """
+WITH k(t, rid) AS (VALUES {values})
+SELECT k.t, k.rid,
+  (SELECT max(a.id) FROM audit_log a
+    WHERE a.record_id = k.rid AND a.table_name = k.t AND a.action IN ('insert', 'update')),
+  EXISTS (SELECT 1 FROM audit_log a WHERE a.record_id = k.rid AND a.table_name = k.t AND a.action = 'update'),
+  (SELECT o.owner_node FROM sync_record_owners o WHERE o.table_name = k.t AND o.record_id = k.rid),
+  EXISTS (SELECT 1 FROM sync_conflicts c WHERE c.table_name = k.t AND c.record_id = k.rid AND c.status = 'open')
+FROM k
+"""
+
+
+def states_of(store: Store, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The sync state of each ``(table, record id)``: 新建/已修改 (not yet in a package), 已发送, 已确认, 冲突.
+
+    One query per 500 records (plus the short list of partners), so a ledger page costs one query.
+    """
     inst = _installation(store)
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
+    if not keys:
+        return out
     with store.read() as session:
         peer_rows = {p.node_id: p for p in session.execute(select(Peer)).scalars()}
         district = next((p for p in peer_rows.values() if p.kind == DISTRICT), None)
-        for start in range(0, len(record_ids), _CHUNK):
-            chunk = record_ids[start:start + _CHUNK]
-            last = dict(session.execute(
-                select(AuditEntry.record_id, func.max(AuditEntry.id))
-                .where(AuditEntry.table_name == table, AuditEntry.record_id.in_(chunk),
-                       AuditEntry.action.in_(("insert", "update")))
-                .group_by(AuditEntry.record_id)
-            ).all())
-            has_updates = {rid for rid, n in session.execute(
-                select(AuditEntry.record_id, func.count())
-                .where(AuditEntry.table_name == table, AuditEntry.record_id.in_(chunk),
-                       AuditEntry.action == "update").group_by(AuditEntry.record_id)
-            ) if n}
-            owners = dict(session.execute(
-                select(RecordOwner.record_id, RecordOwner.owner_node)
-                .where(RecordOwner.table_name == table, RecordOwner.record_id.in_(chunk))
-            ).all())
-            clashes = set(session.execute(
-                select(SyncConflict.record_id).where(SyncConflict.table_name == table,
-                                                     SyncConflict.record_id.in_(chunk),
-                                                     SyncConflict.status == "open")
-            ).scalars())
-            for rid in chunk:
-                if rid in clashes:
-                    out[rid] = STATE_CONFLICT
-                    continue
-                seq = last.get(rid)
-                if seq is None:
-                    out[rid] = STATE_ACKED  # received from elsewhere, not changed here
-                    continue
-                peer = district if inst.kind == SCHOOL else peer_rows.get(owners.get(rid, ""))
-                if peer is None or seq > peer.sent_seq:
-                    out[rid] = STATE_CHANGED if rid in has_updates else STATE_NEW
-                elif seq > peer.acked_seq:
-                    out[rid] = STATE_SENT
+        conn = session.connection()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start:start + _CHUNK]
+            sql = _STATES_SQL.format(values=", ".join("(?, ?)" for _ in chunk))
+            params = tuple(v for key in chunk for v in key)
+            for table, rid, seq, updated, owner, clash in conn.exec_driver_sql(sql, params):
+                if clash:
+                    state = STATE_CONFLICT
+                elif seq is None:
+                    state = STATE_ACKED  # received from elsewhere, not changed here
                 else:
-                    out[rid] = STATE_ACKED
+                    peer = district if inst.kind == SCHOOL else peer_rows.get(owner or "")
+                    if peer is None or seq > peer.sent_seq:
+                        state = STATE_CHANGED if updated else STATE_NEW
+                    elif seq > peer.acked_seq:
+                        state = STATE_SENT
+                    else:
+                        state = STATE_ACKED
+                out[(table, rid)] = state
     return out
+
+
+def record_states(store: Store, table: str, record_ids: list[str]) -> dict[str, str]:
+    """The sync state of each record of ``table`` (see ``states_of``)."""
+    return {rid: state for (_t, rid), state in states_of(store, [(table, rid) for rid in record_ids]).items()}
+
+
+#: Which state a row made of several records (a ledger row: the case and its student) shows.
+STATE_PRIORITY = (STATE_CONFLICT, STATE_NEW, STATE_CHANGED, STATE_SENT, STATE_ACKED)
+
+
+def combined_state(states: Iterable[str]) -> str:
+    present = set(states)
+    return next((s for s in STATE_PRIORITY if s in present), "")
 
 
 @dataclass

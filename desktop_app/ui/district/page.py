@@ -158,9 +158,7 @@ class SupervisionPage(QWidget):
         return [(f.code, district.school_row(f)) for f in self._figures]
 
     def _town_rows(self) -> list[tuple[Any, list[Any]]]:
-        return [(t.township, [t.township, t.schools, t.open_cases, t.new_this_month, t.closed_this_month,
-                              t.stale_schools])
-                for t in district.township_figures(self._figures)]
+        return [(t.township, t.row()) for t in district.township_figures(self._figures)]
 
     def _semester_rows(self) -> list[tuple[Any, list[Any]]]:
         return [(s.name, [s.name, s.start.isoformat(), s.end.isoformat()]) for s in semesters.all_semesters(self.store)]

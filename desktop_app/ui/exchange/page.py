@@ -278,7 +278,7 @@ class ExchangePage(QWidget):
             return done
 
         def finished(results: object) -> None:
-            names = "\n".join(f"{r.path.name}（{r.records}条记录）" for r in results)  # type: ignore[attr-defined]
+            names = "\n".join(f"{r.path.name}（{r.records}条记录）{r.note}" for r in results)  # type: ignore[attr-defined]
             Messages.info(self, self.tr("导出完成"),
                           self.tr("已写出并读回核对：\n%1\n现在可以安全拔出U盘。").replace("%1", names))
 

@@ -128,7 +128,7 @@ class CaseLedgerModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self._keys):
+        if not 0 <= column < len(self._keys) or self._keys[column] not in cases.SORTABLE:
             return
         self.query.sort = self._keys[column]
         self.query.descending = order == Qt.SortOrder.DescendingOrder
