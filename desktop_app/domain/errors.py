@@ -47,3 +47,7 @@ class ConflictError(BaoxueError):
 
 class StoreError(BaoxueError):
     """The data store cannot be opened, migrated or verified."""
+
+
+class ExportError(BaoxueError):
+    """A PDF or Excel file cannot be written (folder missing, disk full, file open elsewhere)."""
