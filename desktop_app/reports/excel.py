@@ -9,6 +9,7 @@ repeated. Large ledgers stream through openpyxl's write-only mode.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension
 
-from desktop_app.reports.files import OutputCancelled, atomic_output
+from desktop_app.reports.files import OutputCancelled, atomic_output, check_target
 
 TEXT, DATE, NUMBER = "text", "date", "number"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -121,9 +122,26 @@ def new_workbook() -> Workbook:
 def save(workbook: Workbook, path: str | Path) -> Path:
     """Save through a temporary file so a failed or cancelled export leaves nothing behind."""
     target = Path(path)
-    with atomic_output(target) as temp:
-        workbook.save(temp)
+    try:
+        with atomic_output(target) as temp:
+            workbook.save(temp)
+    except BaseException:
+        discard(workbook)
+        raise
     return target
+
+
+def discard(workbook: Workbook) -> None:
+    """Drop a write-only workbook that will not be saved, removing openpyxl's temporary files."""
+    for ws in workbook.worksheets:
+        rows = getattr(ws, "_rows", None)
+        writer = getattr(ws, "_writer", None)
+        with contextlib.suppress(Exception):
+            if rows is not None:
+                rows.close()
+            if writer is not None:
+                writer.close()
+                writer.cleanup()
 
 
 def write_table(path: str | Path, sheet_name: str, title: str, subtitle: str, columns: Sequence[Column],
@@ -132,31 +150,34 @@ def write_table(path: str | Path, sheet_name: str, title: str, subtitle: str, co
     """One sheet, streamed; returns the number of data rows.
 
     ``progress(rows_written)`` is called every ``every`` rows; returning False stops and raises
-    ``ExportCancelled`` (no file is written).
+    ``OutputCancelled`` (no file is written).
     """
+    check_target(path)
     workbook = new_workbook()
-    sheet = SheetWriter(workbook, sheet_name, title, subtitle, columns)
-    for values in rows:
-        sheet.append(values)
-        if progress is not None and sheet.rows % every == 0 and progress(sheet.rows) is False:
-            raise ExportCancelled
-    sheet.finish()
+    try:
+        sheet = SheetWriter(workbook, sheet_name, title, subtitle, columns)
+        for values in rows:
+            sheet.append(values)
+            if progress is not None and sheet.rows % every == 0 and progress(sheet.rows) is False:
+                raise OutputCancelled
+        sheet.finish()
+    except BaseException:
+        discard(workbook)
+        raise
     save(workbook, path)
     return sheet.rows
 
 
-ExportCancelled = OutputCancelled
-
 def write_form_sheet(workbook: Workbook, title: str, subtitle: str, content: dict[str, str],
-                     records: list[str], id_text: str | None = None) -> None:
+                     records: list[str], shown: dict[str, str] | None = None) -> None:
     """One case's registration form as a two-column sheet (label, value) in the form's order."""
     label_w = min(max((display_width(k) for k in content), default=10) + 2, 40)
-    sheet = SheetWriter(workbook, "一生一表", title, subtitle, [Column("项目", TEXT, label_w), Column("内容", TEXT, 80)])
+    columns = [Column("项目", TEXT, label_w), Column("内容", TEXT, 80)]
+    sheet = SheetWriter(workbook, "一生一表", title, subtitle, columns)
     for label, value in content.items():
         if label.startswith("劝返过程详细记录第"):
             continue
-        shown = id_text if (label == "居民身份证号码" and id_text is not None) else value
-        sheet.append_styled([label, shown])
+        sheet.append_styled([label, (shown or {}).get(label, value)])
     for i, line in enumerate(records, start=1):
         sheet.append_styled(["劝返过程详细记录" if i == 1 else "", line])
 

@@ -18,6 +18,20 @@ def _message(path: Path, exc: OSError) -> str:
     return f"无法写入 {path}：{exc.strerror or exc}"
 
 
+def check_target(path: str | Path) -> Path:
+    """Fail early, before any slow work, when ``path`` cannot be an output file.
+
+    Raises:
+        ExportError: the folder does not exist or the name is a folder.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise ExportError(f"无法写入 {target}：文件夹 {target.parent} 不存在")
+    if target.is_dir():
+        raise ExportError(f"无法写入 {target}：这是一个文件夹，请另起文件名")
+    return target
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; it replaces ``path`` only when the block ends normally.
@@ -27,7 +41,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     Raises:
         ExportError: the file cannot be written, with the reason in Chinese.
     """
-    target = Path(path)
+    target = check_target(path)
     temp = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         yield temp

@@ -51,7 +51,7 @@ def wrap(text: str, width: float, size: float) -> list[str]:
             # take a run of ASCII letters/digits as one unit, otherwise one character
             j = i + 1
             if paragraph[i].isascii() and paragraph[i].isalnum():
-                while j < len(paragraph) and paragraph[j].isascii() and (paragraph[j].isalnum() or paragraph[j] in "-."):
+                while j < len(paragraph) and _word_char(paragraph[j]):
                     j += 1
             unit = paragraph[i:j]
             w = sum(char_width(c) for c in unit)
@@ -79,6 +79,10 @@ def wrap(text: str, width: float, size: float) -> list[str]:
             i = j
         lines.append(line)
     return lines
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "-.")
 
 
 _NO_LINE_START = set("，。、；：？！）」』】》,.;:?!)")

@@ -55,26 +55,31 @@ GREY = 0.45
 
 @dataclass
 class FormSheet:
-    """One form ready to draw: the record's printed content, or a blank form."""
+    """One form ready to draw: the record's printed content, or a blank form.
+
+    ``shown`` replaces the printed text of some fields (a privacy rule on identity numbers)
+    without changing ``content``, from which the verification digest is computed.
+    """
 
     unit: str
     content: dict[str, str] = field(default_factory=dict)
     code: v.PrintCode | None = None
-    id_text: str | None = None  # the identity number as printed, when a privacy rule changes it
+    shown: dict[str, str] = field(default_factory=dict)
     blank: bool = False
 
     @classmethod
-    def for_form(cls, form: RegistrationForm, unit: str, id_text: str | None = None) -> FormSheet:
+    def for_form(cls, form: RegistrationForm, unit: str, shown: dict[str, str] | None = None) -> FormSheet:
         code = v.make_code(form) if form.case_id and form.case_version is not None else None
-        return cls(unit, v.record_content(form), code, id_text)
+        return cls(unit, v.record_content(form), code, dict(shown or {}))
 
     @classmethod
     def blank_form(cls, unit: str = "") -> FormSheet:
-        return cls(unit, {}, None, None, blank=True)
+        return cls(unit, {}, None, {}, blank=True)
 
     def get(self, key: str) -> str:
-        if key == v.ID_NUMBER and self.id_text is not None:
-            return self.id_text
+        """The text printed for a field."""
+        if key in self.shown:
+            return self.shown[key]
         return self.content.get(key, "")
 
     def records(self) -> list[str]:
@@ -142,24 +147,12 @@ class FormPdf:
         first_room = record_top - FOOTER_TOP - 2 * PAD
         record_w = INNER_W - LABEL_W - 2 * PAD
         if sheet.blank:
-            lines = wrap(RECORD_HINT, record_w, SIZE - 1)
+            entries = [wrap(RECORD_HINT, record_w, SIZE - 1)]
         else:
-            lines = []
-            for entry in sheet.records():
-                lines += wrap(entry, record_w, SIZE)
+            entries = [wrap(entry, record_w, SIZE) for entry in sheet.records()]
         per_first = max(int(first_room // LINE), 1)
-        cont_room = self._continuation_top() - FOOTER_TOP - 2 * PAD
-        per_cont = int(cont_room // LINE)
-        chunks = [lines[:per_first]]
-        rest = lines[per_first:]
-        if rest:
-            # leave the last line of a full page for the pointer to the next 附页
-            chunks[0] = lines[:per_first - 1]
-            rest = lines[per_first - 1:]
-            while rest:
-                take = per_cont if len(rest) <= per_cont else per_cont - 1
-                chunks.append(rest[:take])
-                rest = rest[take:]
+        per_cont = int((self._continuation_top() - FOOTER_TOP - 2 * PAD) // LINE)
+        chunks = _paginate(entries, per_first, per_cont)
         total = len(chunks)
         self._first_page(sheet, rows, record_top, chunks[0], total)
         for n, chunk in enumerate(chunks[1:], start=1):
@@ -176,7 +169,8 @@ class FormPdf:
         blank = sheet.blank
         birth = "　　　年　　月　　日" if blank else g(v.BIRTH_DATE)
         rows_basic = [
-            _cells(("姓  名", LABEL_W, True), (g(v.NAME), 118, False), ("居民身份证号码", 96, True), (g(v.ID_NUMBER), 0, False)),
+            _cells(("姓  名", LABEL_W, True), (g(v.NAME), 118, False), ("居民身份证号码", 96, True),
+                   (g(v.ID_NUMBER), 0, False)),
             _cells(("出生日期", LABEL_W, True), (birth, 118, False), ("性别", 38, True), (g(v.SEX), 36, False),
                    ("年龄", 38, True), (g(v.AGE), 36, False), ("民族", 38, True), (g(v.ETHNIC), 0, False)),
             _cells(("健康情况", LABEL_W, True), (g(v.HEALTH), 118, False), ("全国学籍号", 96, True),
@@ -231,7 +225,9 @@ class FormPdf:
         self._header(sheet, FORM_TITLE, 17)
         fill = "　　　年　　月　　日" if sheet.blank else sheet.get(v.FILL_DATE)
         self._spread(PAGE_H - MARGIN_TOP - 46, [
-            "单位（盖章）：" + sheet.unit, "学校联系人及电话：" + (sheet.get(v.CONTACT) or "　" * 8), "填表日期：" + fill,
+            "单位（盖章）：" + sheet.unit,
+            "学校联系人及电话：" + (sheet.get(v.CONTACT) or "　" * 8),
+            "填表日期：" + fill,
         ])
 
         path = c.beginPath()
@@ -398,6 +394,37 @@ class FormPdf:
                     path.rect(x + start * module, top, (col - start) * module, module)
                     start = None
         self.canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _paginate(entries: list[list[str]], first: int, following: int) -> list[list[str]]:
+    """Split the record's lines into pages of ``first`` then ``following`` lines.
+
+    An entry is kept on one page when it fits there; a page that continues keeps its last line
+    free for the pointer to the next attached page.
+    """
+    total = sum(len(e) for e in entries)
+    if total <= first:
+        return [[line for e in entries for line in e]]
+    pages: list[list[str]] = [[]]
+    room = first - 1
+    for entry in entries:
+        lines = list(entry)
+        while lines:
+            if len(lines) <= room - len(pages[-1]):
+                pages[-1] += lines
+                break
+            if len(lines) <= following - 1 and pages[-1]:
+                pages.append([])  # start the entry on the next page rather than split it
+                room = following - 1
+                continue
+            take = room - len(pages[-1])  # an entry longer than a page: split it
+            pages[-1] += lines[:take]
+            lines = lines[take:]
+            pages.append([])
+            room = following - 1
+    if not pages[-1]:
+        pages.pop()
+    return pages
 
 
 def write_forms(target: str | Path | IO[bytes], sheets: Iterable[FormSheet],

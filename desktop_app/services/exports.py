@@ -134,8 +134,8 @@ def _case_ledger(key: str, title: str, statuses: tuple[str, ...], description: s
     ))
 
 
-OPEN_LEDGER = _case_ledger("open", "疑似辍学学生台账", CaseStatus.open_values(), "未销号的疑似辍学学生（默认）")
-ALL_LEDGER = _case_ledger("all", "辍学学生台账", (), "全部案件，含已销号")
+OPEN_LEDGER = _case_ledger("open", "疑似辍学学生台账", CaseStatus.open_values(), "未销号的案件，默认")
+ALL_LEDGER = _case_ledger("all", "辍学学生台账", (), "全部案件，含已销号的")
 
 
 def ledger_title(store: Store, ledger: LedgerExport) -> str:
@@ -160,7 +160,8 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
     total = ledger.count(store, query)
     inst = store.installation()
     today = today or dt.date.today()
-    subtitle = f"单位：{inst.name if inst else ''}（{inst.code if inst else ''}）　导出日期：{today:%Y年%m月%d日}　共{total}人"
+    unit = f"{inst.name}（{inst.code}）" if inst else ""
+    subtitle = f"单位：{unit}　导出日期：{today:%Y年%m月%d日}　共{total}人"
     if (narrowing := describe_query(query)) and key in ("open", "all"):
         subtitle += f"　筛选：{narrowing}"
 
@@ -199,7 +200,7 @@ def export_form(store: Store, case_id: str, path: str | Path) -> Path:
         workbook, f"{printing.unit_name(store)}义务教育阶段辍学学生登记表（{form.name}）",
         f"单位：{printing.unit_name(store)}　导出日期：{dt.date.today():%Y年%m月%d日}　"
         f"核验码：{sheet.code.short_text() if sheet.code else ''}",
-        sheet.content, sheet.records(), id_text=sheet.id_text,
+        sheet.content, sheet.records(), shown=sheet.shown,
     )
     target = excel.save(workbook, path)
     with store.write() as session:
@@ -246,7 +247,9 @@ class MonthlyReport:
         return t
 
 
-MONTHLY_HEADERS = ("辍学原因", "本月新增疑似辍学（人）", "本月劝返复学（人）", "本月其他销号（人）", "月末仍未复学（人）")
+MONTHLY_HEADERS = (
+    "辍学原因", "本月新增疑似辍学（人）", "本月劝返复学（人）", "本月其他销号（人）", "月末仍未复学（人）",
+)
 
 
 def monthly_report(store: Store, year: int, month: int) -> MonthlyReport:
@@ -287,7 +290,9 @@ def monthly_report(store: Store, year: int, month: int) -> MonthlyReport:
     return report
 
 
-OPEN_LIST_COLUMNS = ("姓名", "性别", "年级", "乡镇(街道)", "村(社区)", "辍学原因", "立案日期", "状态", "劝返次数", "劝返责任人")
+OPEN_LIST_COLUMNS = (
+    "姓名", "性别", "年级", "乡镇(街道)", "村(社区)", "辍学原因", "立案日期", "状态", "劝返次数", "劝返责任人",
+)
 
 
 def export_monthly(store: Store, year: int, month: int, path: str | Path) -> Path:
@@ -295,9 +300,10 @@ def export_monthly(store: Store, year: int, month: int, path: str | Path) -> Pat
     report = monthly_report(store, year, month)
     unit = printing.unit_name(store)
     workbook = excel.new_workbook()
-    stamp = f"单位：{unit}　统计期间：{report.first:%Y年%m月%d日}至{report.last:%Y年%m月%d日}　导出日期：{dt.date.today():%Y年%m月%d日}"
+    stamp = (f"单位：{unit}　统计期间：{report.first:%Y年%m月%d日}至{report.last:%Y年%m月%d日}"
+             f"　导出日期：{dt.date.today():%Y年%m月%d日}")
     figures = excel.SheetWriter(workbook, "月报", f"{unit}控辍保学月报（{year}年{month}月）", stamp,
-                                [Column(h, NUMBER if i else TEXT, 14 if i else 14) for i, h in enumerate(MONTHLY_HEADERS)])
+                                [Column(h, NUMBER if i else TEXT, 14) for i, h in enumerate(MONTHLY_HEADERS)])
     for r in [*report.rows, report.total]:
         figures.append_styled([r.reason, r.new, r.returned, r.other_closed, r.still_open], bold=r.reason == "合计")
     listing = excel.SheetWriter(

@@ -52,17 +52,18 @@ def shown_id_number(id_number: str, purpose: str = FORM) -> str:
     return id_number
 
 
-def printed_id_number(form: RegistrationForm) -> str:
-    return shown_id_number(form.id_number, FORM)
-
-
 def unit_name(store: Store) -> str:
     inst = store.installation()
     return inst.name if inst else ""
 
 
 def sheet_for(store: Store, form: RegistrationForm) -> FormSheet:
-    return FormSheet.for_form(form, unit_name(store), printed_id_number(form))
+    """The form as printed; identity and student numbers (which holds the identity number) as
+    ``shown_id_number`` decides."""
+    return FormSheet.for_form(form, unit_name(store), {
+        verification.ID_NUMBER: shown_id_number(form.id_number, FORM),
+        verification.STUDENT_NUMBER: shown_id_number(form.student_number, FORM),
+    })
 
 
 @dataclass
