@@ -9,6 +9,7 @@ it is now either still prints the same (人账相符) or the fields that changed
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -91,26 +92,44 @@ def write_forms_pdf(store: Store, case_ids: Sequence[str], path: str | Path,
         PrintCancelled: the user cancelled.
     """
     target = Path(path)
-    total = len(case_ids)
-    job = PrintJob(target, 0)
-    if total == 0:
+    if not case_ids:
         raise NotFoundError("没有要打印的案件")
     with atomic_output(target) as temp:
-        pdf = FormPdf(temp, title=f"一生一表（{total}份）")
-        for done, case_id in enumerate(case_ids, start=1):
-            form = cases.load_form(store, case_id)
-            sheet = sheet_for(store, form)
-            pdf.add(sheet)
-            assert sheet.code is not None
-            job.codes.append(sheet.code)
-            job.names.append(form.name)
-            job.contents.append(sheet.content)
-            if progress is not None and progress(done, total) is False:
-                raise PrintCancelled
-        pdf.save()
-        job.pages = pdf.pages
+        job = _draw(store, case_ids, temp, progress)
+    job.path = target
     if record:
         record_prints(store, job, EVENT_PDF)
+    return job
+
+
+def forms_pdf_bytes(store: Store, case_ids: Sequence[str], progress: Progress | None = None) -> tuple[bytes, PrintJob]:
+    """The same PDF in memory, for a print preview: no copy of the children's data on disk.
+
+    Nothing is recorded; call ``record_prints`` once the forms are really printed.
+    """
+    if not case_ids:
+        raise NotFoundError("没有要打印的案件")
+    buffer = io.BytesIO()
+    job = _draw(store, case_ids, buffer, progress)
+    return buffer.getvalue(), job
+
+
+def _draw(store: Store, case_ids: Sequence[str], target: Path | io.BytesIO, progress: Progress | None) -> PrintJob:
+    total = len(case_ids)
+    job = PrintJob(Path(target) if isinstance(target, Path) else Path(), 0)
+    pdf = FormPdf(target, title=f"一生一表（{total}份）")
+    for done, case_id in enumerate(case_ids, start=1):
+        form = cases.load_form(store, case_id)
+        sheet = sheet_for(store, form)
+        pdf.add(sheet)
+        assert sheet.code is not None
+        job.codes.append(sheet.code)
+        job.names.append(form.name)
+        job.contents.append(sheet.content)
+        if progress is not None and progress(done, total) is False:
+            raise PrintCancelled
+    pdf.save()
+    job.pages = pdf.pages
     return job
 
 
@@ -124,17 +143,37 @@ def record_prints(store: Store, job: PrintJob, what: str = EVENT_PRINT, detail: 
             }, ensure_ascii=False))
 
 
+def _draw_blank(store: Store, target: Path | io.BytesIO, copies: int) -> None:
+    pdf = FormPdf(target, title="一生一表（空白）")
+    for _ in range(copies):
+        pdf.add(FormSheet.blank_form(unit_name(store)))
+    pdf.save()
+
+
+def _record_blank(store: Store, copies: int, where: str) -> None:
+    with store.write() as session:
+        audit.record_event(session, "reports", "blank_form", EVENT_BLANK, f"{copies}份 → {where}")
+
+
 def write_blank_pdf(store: Store, path: str | Path, copies: int = 1) -> Path:
-    """A blank form (unit name filled in) for paper-first home visits; ``copies`` forms in one PDF."""
+    """Blank forms (unit name filled in) for paper-first home visits, ``copies`` of them in one PDF."""
+    copies = max(1, min(copies, 200))
     target = Path(path)
     with atomic_output(target) as temp:
-        pdf = FormPdf(temp, title="一生一表（空白）")
-        for _ in range(max(1, copies)):
-            pdf.add(FormSheet.blank_form(unit_name(store)))
-        pdf.save()
-    with store.write() as session:
-        audit.record_event(session, "reports", "blank_form", EVENT_BLANK, f"{max(1, copies)}份 → {target.name}")
+        _draw_blank(store, temp, copies)
+    _record_blank(store, copies, target.name)
     return target
+
+
+def blank_pdf_bytes(store: Store, copies: int = 1) -> bytes:
+    """The blank forms in memory, for printing; recorded when ``record_blank_print`` is called."""
+    buffer = io.BytesIO()
+    _draw_blank(store, buffer, max(1, min(copies, 200)))
+    return buffer.getvalue()
+
+
+def record_blank_print(store: Store, copies: int, printer: str = "") -> None:
+    _record_blank(store, copies, f"打印机 {printer}" if printer else "打印")
 
 
 # --- checking a paper form ----------------------------------------------------------------

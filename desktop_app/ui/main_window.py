@@ -20,6 +20,7 @@ from desktop_app.services.store import Store
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
+from desktop_app.ui.reports.page import ReportsPage
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
@@ -48,8 +49,10 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(store, self)
         self.ledger = LedgerPage(store, self)
         self.settings_page = SettingsPage(store, self)
+        self.reports_page = ReportsPage(store, self)
         self.pages: dict[str, QWidget] = {}
         for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+                           (self.tr("报表与打印"), self.reports_page),
                            (self.tr("设置"), self.settings_page)):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
