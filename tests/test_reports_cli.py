@@ -90,7 +90,8 @@ def test_export_ledgers_and_monthly_report(school: str, tmp_path: Path, capsys: 
     code, stdout, _ = run(capsys, "--data-dir", school, "export-ledger", str(tmp_path / "all.xlsx"), "--ledger", "all")
     assert code == 0 and "辍学学生台账 12 行" in stdout
     assert load_workbook(tmp_path / "all.xlsx").active.max_row == 12 + 3
-    code, stdout, _ = run(capsys, "--data-dir", school, "monthly-report", str(tmp_path / "m.xlsx"), "--month", "2026-09")
+    code, stdout, _ = run(capsys, "--data-dir", school, "monthly-report", str(tmp_path / "m.xlsx"),
+                          "--month", "2026-09")
     assert code == 0 and (tmp_path / "m.xlsx").exists()
     code, stdout, _ = run(capsys, "--data-dir", school, "print-forms", str(tmp_path / "blank.pdf"), "--blank", "3")
     assert code == 0 and len(PdfReader(tmp_path / "blank.pdf").pages) == 3

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QProgressDialog, QPushButton
-from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 

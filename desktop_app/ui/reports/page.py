@@ -201,7 +201,8 @@ class ReportsPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.monthly_model.set_report(exports.monthly_report(self.store, self.year_spin.value(), self.month_spin.value()))
+        report = exports.monthly_report(self.store, self.year_spin.value(), self.month_spin.value())
+        self.monthly_model.set_report(report)
 
     def export_ledger(self) -> Worker | None:
         return self.actions.export_ledger(self.ledger_combo.currentData())
