@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -14,10 +15,12 @@ import segno
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from database.models import AuditEntry
-from desktop_app.domain.errors import ExportError, NotFoundError, ValidationError
+from database.models import AuditEntry, Case
+from desktop_app import resources
+from desktop_app.domain.errors import ExportError, NotFoundError, StoreError, ValidationError
+from desktop_app.domain.identity import make_id_number
 from desktop_app.domain.registration import Attempt
 from desktop_app.reports import pdf_form, verification
 from desktop_app.reports.files import OutputCancelled
@@ -287,3 +290,34 @@ def test_pagination_keeps_every_line_in_order_within_the_page_sizes(entries: lis
         assert all(len(p) <= following - 1 for p in pages[1:])
     else:
         assert len(pages[0]) <= max(first, 0) or not any(lines)
+
+
+def test_resources_are_found_in_a_pyinstaller_folder_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / "resources" / "fonts").mkdir(parents=True)
+    (bundle / "resources" / "fonts" / "wqy-microhei.ttc").write_bytes(b"font")
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+            resources.resources_dir.cache_clear()
+            assert resources.cjk_font_path() == bundle / "resources" / "fonts" / "wqy-microhei.ttc"
+            with pytest.raises(StoreError, match="缺少程序文件 resources/fonts/none.ttf"):
+                resources.resource_path("fonts", "none.ttf")
+    finally:
+        resources.resources_dir.cache_clear()
+    assert resources.cjk_font_path().stat().st_size > 1_000_000
+
+
+def test_short_code_shared_by_two_cases_finds_the_right_one(store: Store, tmp_path: Path) -> None:
+    first = saved_case(store)
+    other_id = make_id_number("500223", dt.date(2014, 6, 1), 201)
+    second = saved_case(store, name="李小红", id_number=other_id, student_number="G" + other_id, attempts=[])
+    with store.write() as session:  # give the second case an id with the first one's 8-character prefix
+        twin = first[:8] + second[8:]
+        session.execute(update(Case).where(Case.id == second).values(id=twin))
+    code = printing.write_forms_pdf(store, [twin], tmp_path / "twin.pdf").codes[0]
+    result = printing.check_print(store, code.short_text())
+    assert result.matches and result.case_id == twin and result.name == "李小红"
+    forged = dataclasses.replace(code, digest="ABCDEF012345")
+    with pytest.raises(NotFoundError, match="对应多个案件"):
+        printing.check_print(store, forged.short_text())

@@ -215,11 +215,14 @@ def _find_case(store: Store, code: PrintCode) -> str:
         raise NotFoundError("台账中没有此核验码对应的案件：纸质表不是由本台账打印，或核验码输错了")
     if len(ids) == 1:
         return ids[0]
-    # several cases share the short prefix: the one whose print history holds this digest
+    # several cases share the 8-character prefix: the one that prints this digest now, or printed it
+    for case_id in ids:
+        if verification.content_digest(verification.record_content(cases.load_form(store, case_id))) == code.digest:
+            return case_id
     for case_id in ids:
         if _print_event(store, case_id, code.digest) is not None:
             return case_id
-    return ids[0]
+    raise NotFoundError("此核验码的前8位对应多个案件，无法确定是哪一份：请扫描纸质表上的二维码核对")
 
 
 def _print_event(store: Store, case_id: str, digest: str) -> tuple[AuditEntry, dict] | None:
@@ -292,5 +295,5 @@ def case_ids(store: Store, query: cases.LedgerQuery | None = None, limit: int | 
     """The ids of the ledger's cases in the ledger's order (a filter as the ledger page shows it)."""
     query = query or cases.LedgerQuery()
     with store.read() as session:
-        stmt = cases.ledger_page_select(query, 0, limit or -1)
+        stmt = cases.ledger_page_select(query, 0, limit)  # type: ignore[arg-type]  # None: no limit
         return [row.case_id for row in session.execute(stmt)]
