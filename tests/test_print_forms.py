@@ -128,7 +128,8 @@ def test_qr_code_on_the_page_holds_the_verification_payload(store: Store, tmp_pa
     case_id = saved_case(store)
     job = printing.write_forms_pdf(store, [case_id], tmp_path / "form.pdf")
     payload = job.codes[0].qr_payload()
-    assert payload == f"BX1:{case_id}:{job.codes[0].version}:{job.codes[0].digest}"
+    assert payload == f"BX1:{case_id.upper()}:{job.codes[0].version}:{job.codes[0].digest}"
+    assert printing.check_print(store, payload).case_id == case_id
     expected = segno.make(payload, error="m", micro=False, mask=pdf_form.QR_MASK).matrix
     n = len(expected)
     scale = 6
@@ -321,3 +322,12 @@ def test_short_code_shared_by_two_cases_finds_the_right_one(store: Store, tmp_pa
     forged = dataclasses.replace(code, digest="ABCDEF012345")
     with pytest.raises(NotFoundError, match="对应多个案件"):
         printing.check_print(store, forged.short_text())
+
+
+def test_bulk_loading_gives_the_same_forms_as_loading_one_by_one(store: Store) -> None:
+    demo.load(store, 25)
+    form = full_form()
+    form.attempts.append(Attempt(dt.date(2026, 10, 15), "误录", "误录", "电话联系", "误录", voided=True, void_reason="x"))
+    cases.save_form(store, form)
+    ids = printing.case_ids(store)
+    assert list(printing.load_forms(store, ids, chunk=7)) == [cases.load_form(store, i) for i in ids]

@@ -135,8 +135,9 @@ class PrintCode:
         return len(self.case_id) < 36
 
     def qr_payload(self) -> str:
-        """What the QR code holds: ``BX1:<case id>:<version>:<digest>``."""
-        return f"{CODE_VERSION}:{self.case_id}:{self.version}:{self.digest}"
+        """What the QR code holds: ``BX1:<case id>:<version>:<digest>``, upper case so the QR code
+        uses its compact alphanumeric mode (a smaller symbol, easier to scan)."""
+        return f"{CODE_VERSION}:{self.case_id.upper()}:{self.version}:{self.digest}"
 
     def short_text(self) -> str:
         """The code printed as text, short enough to type: ``BX1-3F2A9C1D-5-7A3B9C0D1E2F``."""
