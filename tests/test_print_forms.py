@@ -327,7 +327,8 @@ def test_short_code_shared_by_two_cases_finds_the_right_one(store: Store, tmp_pa
 def test_bulk_loading_gives_the_same_forms_as_loading_one_by_one(store: Store) -> None:
     demo.load(store, 25)
     form = full_form()
-    form.attempts.append(Attempt(dt.date(2026, 10, 15), "误录", "误录", "电话联系", "误录", voided=True, void_reason="x"))
+    form.attempts.append(Attempt(dt.date(2026, 10, 15), "误录", "误录", "电话联系", "误录",
+                                 voided=True, void_reason="x"))
     cases.save_form(store, form)
     ids = printing.case_ids(store)
     assert list(printing.load_forms(store, ids, chunk=7)) == [cases.load_form(store, i) for i in ids]

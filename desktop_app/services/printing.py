@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from database.models import AuditEntry, Case
-from desktop_app.domain.errors import NotFoundError
 from desktop_app.domain.contact import Address
+from desktop_app.domain.errors import NotFoundError
 from desktop_app.domain.registration import Attempt, RegistrationForm
 from desktop_app.reports import verification
 from desktop_app.reports.files import OutputCancelled, atomic_output

@@ -500,9 +500,12 @@ class RegistrationFormDialog(QDialog):
                 return None
             if not self.save():
                 return None
+        case_id = self._form.case_id
+        if case_id is None:
+            return None
         if self._report_actions is None:
             self._report_actions = ReportActions(self.store, self)
-        return self._report_actions.preview_cases([self._form.case_id], self.windowTitle())
+        return self._report_actions.preview_cases([case_id], self.windowTitle())
 
     def _focus_first_error(self, error: ValidationError) -> None:
         basic_fields = {"name", "id_number", "birth_date", "sex", "ethnic_group", "health", "student_number",

@@ -87,7 +87,7 @@ class ReportsPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.actions = ReportActions(store, self)
+        self.report_actions = ReportActions(store, self)
         outer = QHBoxLayout(self)
         left = QVBoxLayout()
         right = QVBoxLayout()
@@ -189,14 +189,14 @@ class ReportsPage(QWidget):
         self.open_forms_button.clicked.connect(lambda: self.export_forms(open_only=True))
         self.all_forms_button.clicked.connect(lambda: self.export_forms(open_only=False))
         self.preview_open_button.clicked.connect(self.print_open_forms)
-        self.print_blank_button.clicked.connect(lambda: self.actions.preview_blank(self.blank_copies.value()))
-        self.export_blank_button.clicked.connect(lambda: self.actions.export_blank(self.blank_copies.value()))
+        self.print_blank_button.clicked.connect(lambda: self.report_actions.preview_blank(self.blank_copies.value()))
+        self.export_blank_button.clicked.connect(lambda: self.report_actions.export_blank(self.blank_copies.value()))
         self.check_button.clicked.connect(self.check_code)
         self.code_edit.returnPressed.connect(self.check_code)
         self.year_spin.valueChanged.connect(self.refresh)
         self.month_spin.valueChanged.connect(self.refresh)
         self.export_monthly_button.clicked.connect(
-            lambda: self.actions.export_monthly(self.year_spin.value(), self.month_spin.value())
+            lambda: self.report_actions.export_monthly(self.year_spin.value(), self.month_spin.value())
         )
         self.refresh()
 
@@ -205,7 +205,7 @@ class ReportsPage(QWidget):
         self.monthly_model.set_report(report)
 
     def export_ledger(self) -> Worker | None:
-        return self.actions.export_ledger(self.ledger_combo.currentData())
+        return self.report_actions.export_ledger(self.ledger_combo.currentData())
 
     def _case_ids(self, open_only: bool) -> list[str]:
         statuses = CaseStatus.open_values() if open_only else ()
@@ -214,10 +214,10 @@ class ReportsPage(QWidget):
     def export_forms(self, open_only: bool = True) -> Worker | None:
         which = self.tr("未销号") if open_only else self.tr("全部")
         ids = self._case_ids(open_only)
-        return self.actions.export_cases_pdf(ids, f"一生一表-{which}-{len(ids)}份-{dt.date.today():%Y%m%d}.pdf")
+        return self.report_actions.export_cases_pdf(ids, f"一生一表-{which}-{len(ids)}份-{dt.date.today():%Y%m%d}.pdf")
 
     def print_open_forms(self) -> Worker | None:
-        return self.actions.preview_cases(self._case_ids(True))
+        return self.report_actions.preview_cases(self._case_ids(True))
 
     def check_code(self) -> printing.CheckResult | None:
         try:
