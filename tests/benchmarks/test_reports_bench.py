@@ -5,7 +5,8 @@
 - The ledger of 100,000 cases to xlsx (query, formatting, writing) against plain openpyxl
   write-only appending the same rows, already in memory.
 
-Run: .venv/bin/python -m pytest --benchmark-enable -p no:cacheprovider tests/benchmarks/test_reports_bench.py -s
+Run: .venv/bin/python -m pytest --benchmark-enable --benchmark-only -p no:cacheprovider \
+     tests/benchmarks/test_reports_bench.py -s   (BAOXUE_BENCH_CASES=2000 for a quick try)
 The ratio (ours / plain) and the peak memory (tracemalloc) of both are printed and stored in
 the benchmark's extra_info.
 """
