@@ -4,3 +4,7 @@ Areas add their own module (``database/census.py`` …) and one import line here
 """
 
 from database import models  # noqa: F401
+from database import care  # noqa: F401
+from database import lifecycle  # noqa: F401
+from database import accounts  # noqa: F401
+from database import sync  # noqa: F401

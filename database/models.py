@@ -117,6 +117,8 @@ class Student(LedgerMixin, Base):
         Index("ix_students_id_number", "id_number"),
         Index("ix_students_name", "name"),
         Index("ix_students_hukou_township", "hukou_township", "village"),
+        # Narrow covering index the ledger search scans instead of the wide table.
+        Index("ix_students_search", "name", "name_initials", "name_pinyin", "id_number", "student_number"),
     )
 
 
@@ -155,8 +157,10 @@ class Case(LedgerMixin, Base):
 
     __table_args__ = (
         Index("ix_cases_student_id", "student_id"),
-        Index("ix_cases_status", "status"),
+        Index("ix_cases_status", "status", "voided", "opened_on", "id"),  # covers the status filters and counts
         Index("ix_cases_opened_on", "opened_on"),
+        Index("ix_cases_grade", "grade"),
+        Index("ix_cases_attempt_count", "attempt_count"),
     )
 
 

@@ -6,17 +6,57 @@ Expected errors print one Chinese line on stderr and exit with status 1; never a
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import cases, demo, exports, installation, printing
+from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.roles import ADMIN_ROLES, password_problem
+from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, printing, sync, todo
+from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
+
+USER_ENV = "BAOXUE_USER"
+PASSWORD_ENV = "BAOXUE_PASSWORD"
+PASSPHRASE_ENV = "BAOXUE_BACKUP_PASSPHRASE"
+
+
+class CliError(BaoxueError):
+    """A command-line problem (missing account name, passwords that differ …)."""
+
 
 def _open(args: argparse.Namespace) -> Store:
     return Store.open(args.data_dir)
+
+
+def _password(prompt: str, *, confirm: bool = False) -> str:
+    if value := os.environ.get(PASSWORD_ENV):
+        return value
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("再输入一次：") != first:
+            raise CliError("两次输入的密码不一致")
+    except EOFError as exc:
+        raise CliError(f"无法读取密码：请在终端中输入，或设置环境变量 {PASSWORD_ENV}") from exc
+    return first
+
+
+def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
+    """Commands that read or change personal data act for an administrator account
+    (--user or BAOXUE_USER, the password from a prompt or BAOXUE_PASSWORD)."""
+    if not accounts.has_accounts(store):
+        return  # a store from before accounts, or not set up yet: nothing to sign in to
+    user = args.user or os.environ.get(USER_ENV)
+    if not user:
+        raise CliError(f"请用 --user 或环境变量 {USER_ENV} 指定管理员账户")
+    actor = accounts.sign_in(store, user, _password(f"{user} 的密码："))
+    if actor.role not in ADMIN_ROLES:
+        raise CliError(f"账户“{user}”不是管理员；命令行工具只供管理员使用")
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -26,8 +66,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
             kind=args.kind, name=args.name, code=args.code, township_centre=args.township or "",
             contact_name=args.contact or "", contact_phone=args.phone or "",
         )
+        if errs := info.errors():
+            raise ValidationError(errs)
+        if store.installation() is not None:
+            raise ValidationError("本机已设置过单位信息，请在“设置”中修改")
+        password = _password(f"为管理员账户 {args.admin} 设置密码：", confirm=True)
+        if problem := password_problem(password, args.admin):
+            raise ValidationError(problem)
         inst = installation.setup(store, info)
+        accounts.create_first_admin(store, args.admin, password)
         print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），数据文件：{store.path}")
+        print(f"管理员账户：{args.admin}")
         return 0
     finally:
         store.close()
@@ -41,7 +90,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
                 township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
             ))
+            accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
+            accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
             print("空数据文件夹：已设置演示学校“潼南区演示小学”（仅供演示）")
+            print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+        else:
+            _act_for_admin(store, args)
         added = demo.load(store, count=args.count, seed=args.seed)
         print(f"已载入演示案件 {added} 件（虚构数据，仅供演示）")
         return 0
@@ -62,6 +116,170 @@ def cmd_verify(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_about(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        for label, value in about.info(store).lines():
+            print(f"{label}：{value}")
+    finally:
+        store.close()
+    problems = about.self_check()
+    for problem in problems:
+        print(f"错误：{problem}", file=sys.stderr)
+    if args.licences:
+        for lib in about.libraries():
+            print(f"{lib.name} {lib.version}：{lib.licence}")
+        for name, _text in about.font_licences():
+            print(f"字体许可证：{name}")
+    return 1 if problems else 0
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    if args.passphrase_file:
+        try:
+            return Path(args.passphrase_file).read_text(encoding="utf-8").strip("\r\n")
+        except OSError as exc:
+            raise CliError(f"无法读取备份密码文件 {args.passphrase_file}：{exc.strerror or exc}") from exc
+    if value := os.environ.get(PASSPHRASE_ENV):
+        return value
+    try:
+        first = getpass.getpass("备份密码：")
+        if confirm and getpass.getpass("再输入一次备份密码：") != first:
+            raise CliError("两次输入的备份密码不一致")
+    except EOFError as exc:
+        raise CliError(f"无法读取备份密码：请在终端中输入，或用 --passphrase-file / {PASSPHRASE_ENV}") from exc
+    return first
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
+        print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        source = Path(args.file)
+        passphrase = _passphrase(args, confirm=False) if backup.is_encrypted(source) else None
+        info = backup.restore(store, source, passphrase)
+        print(f"已从备份恢复：{info.unit_name}（{info.unit_code}），{info.cases}件案件，备份时间 {info.created_at}")
+        print(f"恢复前的数据已另存到 {backup.backups_dir(store)}")
+        return 0
+    finally:
+        store.close()
+
+
+def _semester(store: Store, name: str | None) -> str:
+    from desktop_app.domain.semester import default_span
+    from desktop_app.services import semesters
+
+    if not name:
+        return semesters.current(store).name
+    try:
+        default_span(name)
+    except ValueError as exc:
+        raise BaoxueError(str(exc)) from exc
+    return name
+
+
+def cmd_care_export(args: argparse.Namespace) -> int:
+    from desktop_app.services import care
+
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        count = care.export_register(store, Path(args.out))
+        print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_home_teaching(args: argparse.Namespace) -> int:
+    from desktop_app.services import home_teaching
+
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        semester = _semester(store, args.semester)
+        if args.action == "calendar":
+            print(home_teaching.propose_calendar(store, semester).message)
+            warning = home_teaching.calendar_warning(store, semester)
+            return 1 if warning and args.strict else 0
+        if not args.out:
+            raise BaoxueError("请用 --out 指定导出的Excel文件")
+        count = home_teaching.export_log(store, semester, Path(args.out))
+        print(f"已导出{semester}送教上门记录：{count}名学生，{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_todo(args: argparse.Namespace) -> int:
+    """待办: every reminder due today (or on --date), most overdue first."""
+    try:
+        today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError as exc:
+        raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        items = todo.collect(store, today)
+        for item in items:
+            print(f"{item.due}\t{item.kind}\t{item.title}\t{item.detail}")
+        print(f"共 {len(items)} 项待办", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
+        print(f"已登记 {args.name}（{args.school}），登记包：{path}")
+        print(f"本单位密钥指纹：{sync.own_fingerprint(store)}（请电话告知学校核对）")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_export_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        result = sync.export_package(store, args.to, Path(args.outdir))
+        print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_import_package(args: argparse.Namespace) -> int:
+    store = _open(args)
+    status = 0
+    try:
+        _act_for_admin(store, args)
+        for name in args.files:
+            try:
+                result = sync.import_package(store, Path(name))
+                print(f"{Path(name).name}：{result.message}")
+            except sync.PackageRefused as exc:
+                print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
+                status = 1
+        return status
+    finally:
+        store.close()
+
+
 def _progress(label: str) -> Callable[[int, int], bool]:
     """A progress callback printing to stderr about every 10%."""
     step = {"next": 0}
@@ -78,6 +296,7 @@ def _progress(label: str) -> Callable[[int, int], bool]:
 def cmd_print_forms(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         if args.blank:
             path = printing.write_blank_pdf(store, args.out, copies=args.blank)
             print(f"已生成空白一生一表 {args.blank} 份：{path}")
@@ -99,6 +318,7 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"))
         print(f"已导出{exports.LEDGERS[args.ledger].title} {rows} 行：{args.out}")
         return 0
@@ -114,6 +334,7 @@ def cmd_monthly_report(args: argparse.Namespace) -> int:
         return 1
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         path = exports.export_monthly(store, year, month, args.out)
         print(f"已导出{year}年{month}月月报：{path}")
         return 0
@@ -124,6 +345,7 @@ def cmd_monthly_report(args: argparse.Namespace) -> int:
 def cmd_check_print(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
+        _act_for_admin(store, args)
         result = printing.check_print(store, args.code)
         print(result.report())
         return 0 if result.matches else 1
@@ -137,9 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
+    parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
+                        f"或由环境变量 {PASSWORD_ENV} 提供")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    p_setup = sub.add_parser("setup", help="首次设置本机单位（学校或区教委）")
+    p_setup = sub.add_parser("setup", help="首次设置本机单位（学校或区教委）和第一个管理员账户")
     setup_sub = p_setup.add_subparsers(dest="kind", required=True, metavar="类型")
     for kind, label in ((installation.SCHOOL, "学校"), (installation.DISTRICT, "区教委")):
         p = setup_sub.add_parser(kind, help=f"设置为{label}")
@@ -148,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--township", help="所属教管中心（学校）")
         p.add_argument("--contact", help="联系人")
         p.add_argument("--phone", help="联系电话")
+        p.add_argument("--admin", default="admin",
+                       help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
         p.set_defaults(func=cmd_setup)
 
     p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校）")
@@ -181,6 +407,44 @@ def build_parser() -> argparse.ArgumentParser:
     p_check = sub.add_parser("check-print", help="核对纸质表：核验码与台账是否一致（人账相符）；不符时退出码为1")
     p_check.add_argument("code", metavar="CODE", help="扫码得到的 BX1:… 或纸质表上印的 BX1-XXXXXXXX-版本-校验码")
     p_check.set_defaults(func=cmd_check_print)
+
+    p_about = sub.add_parser("about", help="版本、数据文件夹、数据结构版本、节点编号，并检查程序文件是否完整")
+    p_about.add_argument("--licences", action="store_true", help="同时列出所用开源组件及其许可证")
+    p_about.set_defaults(func=cmd_about)
+    for name, func, text in (("backup", cmd_backup, "加密备份到文件或文件夹（如U盘）"),
+                             ("restore", cmd_restore, "从备份恢复（先另存当前数据）")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file", metavar="FILE", help="备份文件（.bxbak）或文件夹" if name == "backup" else "备份文件")
+        p.add_argument("--passphrase-file", help=f"从文件读取备份密码（或环境变量 {PASSPHRASE_ENV}）")
+        p.set_defaults(func=func)
+    p_care = sub.add_parser("care-export", help="导出特殊学生关爱帮扶名册（Excel）")
+    p_care.add_argument("--out", required=True, help="Excel文件（.xlsx）")
+    p_care.set_defaults(func=cmd_care_export)
+    p_ht = sub.add_parser("home-teaching", help="送教上门：按法定节假日填入校历（calendar），导出记录（export）")
+    p_ht.add_argument("action", choices=("calendar", "export"))
+    p_ht.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_ht.add_argument("--out", help="导出的Excel文件（export）")
+    p_ht.add_argument("--strict", action="store_true", help="校历有未知年份时以状态1退出（calendar）")
+    p_ht.set_defaults(func=cmd_home_teaching)
+    p_todo = sub.add_parser("todo", help="列出待办提醒（未及时劝返、劝返中断、可申请缓学等）")
+    p_todo.add_argument("--date", help="按哪一天计算（默认今天，格式 2026-10-09）")
+    p_todo.set_defaults(func=cmd_todo)
+    p_enrol = sub.add_parser("enrol", help="（区教委）登记学校并写出其登记包")
+    p_enrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_enrol.add_argument("--name", required=True, help="学校名称")
+    p_enrol.add_argument("--township", help="所属乡镇（教管中心）")
+    p_enrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_enrol.set_defaults(func=cmd_enrol)
+
+    p_export = sub.add_parser("export-package", help="写出发给某单位的数据包")
+    p_export.add_argument("--to", required=True, help="学校标识码；学校端写 district 表示区教委")
+    p_export.add_argument("outdir", help="数据包写入的文件夹（如U盘）")
+    p_export.set_defaults(func=cmd_export_package)
+
+    p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
+    p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.set_defaults(func=cmd_import_package)
+
     return parser
 
 

@@ -3,7 +3,7 @@
 #   bash scripts/install.sh          the program
 #   bash scripts/install.sh --test   the program and everything the tests need
 # System libraries Qt needs (xcb, EGL, xkbcommon), a CJK font and, for tests, poppler-utils
-# are installed with apt when missing (as root, or through sudo).
+# are installed with apt when missing (as root, or through sudo); for tests also binutils (PyInstaller).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,13 @@ extra=""
 packages=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
           libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-wqy-microhei)
-[ -n "$extra" ] && packages+=(poppler-utils)
+# Tests: poppler-utils reads PDFs back; binutils' objcopy is what PyInstaller builds the frozen program with.
+[ -n "$extra" ] && packages+=(poppler-utils binutils)
+python=${PYTHON:-python3}
+# PyInstaller needs the shared libpython; Debian's own interpreter keeps it in a separate package.
+if [ -n "$extra" ] && "$python" -c 'import sys; sys.exit(not sys.base_prefix.startswith("/usr") or sys.base_prefix.startswith("/usr/local"))'; then
+  packages+=("libpython$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
+fi
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -29,7 +35,6 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -20,12 +20,34 @@ SCHOOL = installation.InstallationInfo(
 )
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Benchmarks run only when asked for (--benchmark-enable or --benchmark-only)."""
+    if "benchmarks" in collection_path.parts and not (
+        config.getoption("benchmark_enable", False) or config.getoption("benchmark_only", False)
+    ):
+        return True
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _fresh_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test does touches the developer's real store or settings."""
     monkeypatch.setenv("BAOXUE_DATA_DIR", str(tmp_path / "default-data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its smallest cost in tests (the real cost takes about a second per hash)."""
+    import nacl.pwhash.argon2id as argon2id
+    from argon2 import PasswordHasher
+
+    from desktop_app.services import accounts, backup
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(backup, "KDF_OPSLIMIT", argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(backup, "KDF_MEMLIMIT", argon2id.MEMLIMIT_MIN)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_save_and_load_round_trip(store: Store) -> None:
                  "persuading_unit", "responsible_person", "responsible_phone"):
         assert getattr(loaded, name) == getattr(form, name), name
     assert [a.people for a in loaded.attempts] == ["王校长、李老师", "王校长、镇政府干部"]
-    assert loaded.status == "联合劝返"
+    assert loaded.status == "劝返中"  # attempts start persuasion; 联合劝返 needs the report
     with store.read() as s:
         case = s.get(Case, case_id)
         assert case.attempt_count == 2

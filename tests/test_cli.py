@@ -12,6 +12,15 @@ from desktop_app import cli
 from desktop_app.services import cases
 from desktop_app.services.store import Store
 
+PASSWORD = "Mixin2026!"
+
+
+@pytest.fixture(autouse=True)
+def _admin_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripts give the administrator's name and password through the environment."""
+    monkeypatch.setenv("BAOXUE_USER", "admin")
+    monkeypatch.setenv("BAOXUE_PASSWORD", PASSWORD)
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
@@ -22,7 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_setup_school_then_demo_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     d = str(tmp_path / "s")
     code, out, _ = run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "测试小学")
-    assert code == 0 and "测试小学" in out
+    assert code == 0 and "测试小学" in out and "管理员账户：admin" in out
     code, out, _ = run(capsys, "--data-dir", d, "demo", "--count", "25")
     assert code == 0 and "25" in out
     code, out, _ = run(capsys, "--data-dir", d, "verify")
@@ -33,9 +42,17 @@ def test_setup_school_then_demo_then_verify(tmp_path: Path, capsys: pytest.Captu
     store.close()
 
 
-def test_demo_on_empty_folder_sets_up_a_demo_school(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_on_empty_folder_sets_up_a_demo_school(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BAOXUE_USER")
+    monkeypatch.delenv("BAOXUE_PASSWORD")
     code, out, _ = run(capsys, "--data-dir", str(tmp_path / "e"), "demo")
-    assert code == 0 and "演示学校" in out and "80" in out
+    assert code == 0 and "演示学校" in out and "80" in out and "admin" in out and "baoxue-demo" in out
+    # a second demo on the same folder acts for the demo administrator
+    monkeypatch.setenv("BAOXUE_USER", "admin")
+    monkeypatch.setenv("BAOXUE_PASSWORD", "baoxue-demo")
+    code, out, _ = run(capsys, "--data-dir", str(tmp_path / "e"), "demo", "--count", "5")
+    assert code == 0 and "5" in out
 
 
 def test_setup_district(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,3 +92,59 @@ def test_help_and_entry_point_as_a_process(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "无法打开数据文件" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_commands_act_for_an_administrator(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    d = str(tmp_path / "auth")
+    code, _, _ = run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "甲",
+                     "--admin", "zhou")
+    assert code == 0
+    code, _, err = run(capsys, "--data-dir", d, "demo", "--count", "3")
+    assert code == 1 and "用户名或密码不正确" in err  # BAOXUE_USER is admin, the account is zhou
+    code, out, _ = run(capsys, "--data-dir", d, "--user", "zhou", "demo", "--count", "3")
+    assert code == 0
+    monkeypatch.delenv("BAOXUE_USER")
+    code, _, err = run(capsys, "--data-dir", d, "demo", "--count", "3")
+    assert code == 1 and "--user" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("BAOXUE_PASSWORD", "wrong-password")
+    code, _, err = run(capsys, "--data-dir", d, "--user", "zhou", "demo", "--count", "3")
+    assert code == 1 and "不正确" in err
+    store = Store.open(d)
+    assert cases.ledger_count(store, cases.LedgerQuery()) == 3
+    store.close()
+
+
+def test_weak_setup_password_is_refused_before_anything_is_set_up(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAOXUE_PASSWORD", "1234")
+    d = str(tmp_path / "weak")
+    code, _, err = run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "甲")
+    assert code == 1 and "至少8位" in err
+    store = Store.open(d)
+    assert store.installation() is None
+    store.close()
+
+
+def test_backup_and_restore_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    d = str(tmp_path / "b")
+    run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "甲")
+    run(capsys, "--data-dir", d, "demo", "--count", "7")
+    passfile = tmp_path / "pass.txt"
+    passfile.write_text("a long backup passphrase\n", encoding="utf-8")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    code, out, err = run(capsys, "--data-dir", d, "backup", str(usb), "--passphrase-file", str(passfile))
+    assert code == 0, err
+    (file,) = usb.glob("*.bxbak")
+    run(capsys, "--data-dir", d, "demo", "--count", "5")
+    monkeypatch.setenv("BAOXUE_BACKUP_PASSPHRASE", "not the passphrase")
+    code, _, err = run(capsys, "--data-dir", d, "restore", str(file))
+    assert code == 1 and "备份密码不正确" in err and "Traceback" not in err
+    monkeypatch.setenv("BAOXUE_BACKUP_PASSPHRASE", "a long backup passphrase")
+    code, out, err = run(capsys, "--data-dir", d, "restore", str(file))
+    assert code == 0 and "7件案件" in out, err
+    store = Store.open(d)
+    assert cases.ledger_count(store, cases.LedgerQuery()) == 7
+    store.close()

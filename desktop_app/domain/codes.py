@@ -40,7 +40,14 @@ class CaseStatus(str, Enum):
     PERSUADING = "劝返中"
     JOINT = "联合劝返"
     CLOSED = "已销号"
+    DEFERRED = "缓学跟踪"  # closed as 延缓入学/休学 with the district's approval, still followed up
 
     @classmethod
     def open_values(cls) -> tuple[str, ...]:
         return (cls.SUSPECTED.value, cls.PERSUADING.value, cls.JOINT.value)
+
+    @classmethod
+    def closed_values(cls) -> tuple[str, ...]:
+        """Closed (销号), including the deferred ones that stay under follow-up."""
+        return (cls.CLOSED.value, cls.DEFERRED.value)
+

@@ -51,3 +51,19 @@ class StoreError(BaoxueError):
 
 class ExportError(BaoxueError):
     """A PDF or Excel file cannot be written (folder missing, disk full, file open elsewhere)."""
+
+
+class PermissionDenied(BaoxueError):
+    """The signed-in account's role does not allow this action; nothing was changed."""
+
+
+class SignInError(BaoxueError):
+    """Wrong user name or password, a disabled account, or a wait after wrong passwords.
+
+    Attributes:
+        wait_seconds: how long to wait before the next try (0 when there is no wait).
+    """
+
+    def __init__(self, message: str, wait_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds

@@ -4,13 +4,16 @@ Sheets open the way an office expects: a title row naming the unit, a line with 
 date, a bold header row that stays in view (frozen) and carries a filter, column widths that fit
 Chinese text, identity and student numbers stored as text (never 1.1E+17) in text-formatted
 columns, dates as real dates, landscape printing fitted to the page width with the header
-repeated. Large ledgers stream through openpyxl's write-only mode.
+repeated. Large ledgers stream through openpyxl's write-only mode (``SheetWriter``,
+``write_rows``, ``save_workbook``); small tables use ``add_sheet``/``write_table``/``save``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension
 
+from desktop_app.domain.errors import StoreError
 from desktop_app.reports.files import OutputCancelled, atomic_output, check_target
 
 TEXT, DATE, NUMBER = "text", "date", "number"
@@ -30,7 +34,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 FONT_NAME = "宋体"
 
 _thin = Side(style="thin", color="808080")
-_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_GREY_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 
 
@@ -82,7 +86,7 @@ class SheetWriter:
         ws.append([self._cell(subtitle, Font(name=FONT_NAME, size=10), Alignment(horizontal="left"))])
         header_font = Font(name=FONT_NAME, size=10, bold=True)
         wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.append([self._cell(c.header, header_font, wrap, fill=_HEADER_FILL, border=_BORDER) for c in self.columns])
+        ws.append([self._cell(c.header, header_font, wrap, fill=_HEADER_FILL, border=_GREY_BORDER) for c in self.columns])
         ws.row_dimensions[3].height = 30
 
     def _cell(self, value: Any, font: Font | None = None, alignment: Alignment | None = None,
@@ -106,7 +110,7 @@ class SheetWriter:
     def append_styled(self, values: Sequence[Any], *, bold: bool = False) -> None:
         font = Font(name=FONT_NAME, size=10, bold=bold)
         align = Alignment(vertical="top", wrap_text=True)
-        self.ws.append([self._cell(v, font, align, border=_BORDER) for v in values])
+        self.ws.append([self._cell(v, font, align, border=_GREY_BORDER) for v in values])
         self.rows += 1
 
     def finish(self) -> None:
@@ -119,7 +123,7 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
-def save(workbook: Workbook, path: str | Path) -> Path:
+def save_workbook(workbook: Workbook, path: str | Path) -> Path:
     """Save through a temporary file so a failed or cancelled export leaves nothing behind."""
     target = Path(path)
     try:
@@ -144,7 +148,7 @@ def discard(workbook: Workbook) -> None:
                 writer.cleanup()
 
 
-def write_table(path: str | Path, sheet_name: str, title: str, subtitle: str, columns: Sequence[Column],
+def write_rows(path: str | Path, sheet_name: str, title: str, subtitle: str, columns: Sequence[Column],
                 rows: Iterable[Sequence[Any]], progress: Callable[[int], bool] | None = None,
                 every: int = 1000) -> int:
     """One sheet, streamed; returns the number of data rows.
@@ -164,7 +168,7 @@ def write_table(path: str | Path, sheet_name: str, title: str, subtitle: str, co
     except BaseException:
         discard(workbook)
         raise
-    save(workbook, path)
+    save_workbook(workbook, path)
     return sheet.rows
 
 
@@ -186,3 +190,80 @@ def as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+# --- small tables in an ordinary workbook (care, home teaching) ---------------------------
+
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else value
+
+
+def add_sheet(wb: Workbook, name: str, title: str, subtitle: str, headers: Sequence[tuple[str, int]],
+              rows: Sequence[Sequence[Any]], text_columns: set[int] | frozenset[int] = frozenset(),
+              first: bool = False) -> None:
+    """A sheet: title (row 1), subtitle (row 2), header (row 3, frozen), then ``rows``.
+
+    ``text_columns`` are 0-based column indexes whose cells are text (``@``).
+    """
+    ws = wb.active if first else wb.create_sheet()
+    assert ws is not None
+    ws.title = name
+    width = len(headers)
+    ws.cell(row=1, column=1, value=title).font = Font(name="宋体", size=16, bold=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 30
+    ws.cell(row=2, column=1, value=subtitle).font = Font(name="宋体", size=10)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    for col, (label, col_width) in enumerate(headers, 1):
+        cell = ws.cell(row=3, column=col, value=label)
+        cell.font = Font(name="宋体", size=10, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = _BORDER
+        ws.column_dimensions[get_column_letter(col)].width = col_width
+    for r, values in enumerate(rows, 4):
+        for c, value in enumerate(values):
+            cell = ws.cell(row=r, column=c + 1)
+            v = _cell_value(value)
+            if c in text_columns:
+                cell.value = str(v)
+                cell.number_format = "@"
+            else:
+                cell.value = v
+            cell.font = Font(name="宋体", size=10)
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Write through a temporary file in the same folder, then rename (no half-written file on a full drive)."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+        os.close(fd)
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+
+
+def write_table(path: Path, title: str, subtitle: str, headers: Sequence[tuple[str, int]],
+                rows: Sequence[Sequence[Any]], text_columns: set[int] | frozenset[int] = frozenset()) -> None:
+    wb = Workbook()
+    add_sheet(wb, title[:31], title, subtitle, headers, rows, text_columns, first=True)
+    save(wb, path)

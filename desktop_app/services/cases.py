@@ -15,7 +15,10 @@ from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
+from desktop_app.domain.lifecycle import status_after_attempts
 from desktop_app.domain.registration import Attempt, RegistrationForm, village_of
+from desktop_app.services.access import Permission, require, require_student
+from desktop_app.services.accounts import assign_new_student
 from desktop_app.services.store import Store
 
 ADDRESS_KINDS = ("hukou", "registry", "residence")
@@ -29,25 +32,16 @@ CASE_FIELDS = (
     "not_returned_reason", "persuading_unit", "responsible_person", "responsible_phone",
     "deferral_approved", "deferral_approval_date", "deferral_document",
 )
+# The deferral fields of the form are filled from the district's approval record (services.lifecycle).
+SAVED_CASE_FIELDS = tuple(f for f in CASE_FIELDS if not f.startswith("deferral_"))
 ATTEMPT_FIELDS = ("attempt_date", "people", "place", "method", "result", "is_joint", "voided", "void_reason")
-
-
-def derived_status(current: str, attempts: list[Attempt]) -> str:
-    """An open case moves on as attempts are logged: suspected → in persuasion → joint."""
-    if current == CaseStatus.CLOSED.value:
-        return current
-    active = [a for a in attempts if not a.voided]
-    if any(a.is_joint for a in active):
-        return CaseStatus.JOINT.value
-    if active:
-        return CaseStatus.PERSUADING.value
-    return CaseStatus.SUSPECTED.value
 
 
 def _open_case_for_id_number(session: Session, id_number: str, except_case: str | None) -> Case | None:
     stmt = (
         select(Case).join(Student)
-        .where(Student.id_number == id_number, Case.status.in_(CaseStatus.open_values()), ~Case.voided)
+        .where(Student.id_number == id_number, ~Case.voided,
+               Case.status.in_((*CaseStatus.open_values(), CaseStatus.DEFERRED.value)))
     )
     if except_case:
         stmt = stmt.where(Case.id != except_case)
@@ -60,12 +54,15 @@ def save_form(store: Store, form: RegistrationForm) -> str:
     Raises:
         ValidationError: every problem at once; nothing saved.
         ConflictError: the case was changed elsewhere since it was opened.
+        PermissionDenied: the account may not edit records (or not this student's).
     """
+    require(store, Permission.EDIT_RECORDS)
     form.validate()
+    new_student = False
     with store.write() as session:
         if form.id_number and (other := _open_case_for_id_number(session, form.id_number, form.case_id)):
             raise ValidationError(FieldError(
-                "id_number", f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案），请打开原案件"
+                "id_number", f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案，{other.status}），请打开原案件"
             ))
         if form.case_id:
             case = session.get(Case, form.case_id)
@@ -75,6 +72,7 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             if (form.case_version is not None and case.version != form.case_version) or stale_student:
                 raise ConflictError("此案件在您打开后已被修改（可能来自另一台电脑或另一窗口），请关闭后重新打开再改")
             student = case.student
+            require_student(session, store, student.id)
         else:
             student = None
             if form.id_number:
@@ -84,17 +82,22 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             if student is None:
                 student = Student(name=form.name)
                 session.add(student)
+                new_student = True
+            else:
+                require_student(session, store, student.id)
             case = Case(student=student, status=CaseStatus.SUSPECTED.value, opened_on=dt.date.today())
             session.add(case)
         _apply_student(student, form)
-        for name in CASE_FIELDS:
+        for name in SAVED_CASE_FIELDS:
             _set(case, name, getattr(form, name))
         _apply_attempts(session, case, form.attempts)
         case.attempt_count = form.attempt_count
-        case.status = derived_status(case.status, form.attempts)
+        _set(case, "status", status_after_attempts(case.status, form.attempt_count))
         if any(session.is_modified(o) for o in session.dirty) or session.new:
             case.updated_at = utcnow()  # any change to the form bumps the case's version
         session.flush()
+        if new_student:
+            assign_new_student(session, store.account, student.id)
         return case.id
 
 
@@ -191,6 +194,12 @@ class LedgerQuery:
     township: str = ""
     village: str = ""
     search: str = ""
+    dropout_reason: str = ""
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    closed_from: dt.date | None = None
+    closed_to: dt.date | None = None
+    title: str = ""  # what the overview figure behind this query was called
     sort: str = "opened_on"
     descending: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -208,20 +217,40 @@ def _search_clause(text: str) -> Any:
     return Student.name.like(f"%{text}%")
 
 
-def ledger_select(query: LedgerQuery, columns: list[Any]) -> Select[Any]:
-    stmt = select(*columns).select_from(Case).join(Student, Case.student_id == Student.id)
-    conditions = [Case.voided.is_(False)]
+def ledger_select(query: LedgerQuery, columns: list[Any], *, join_students: bool = True) -> Select[Any]:
+    """The ledger's rows as a statement over cases.
+
+    Conditions on the student go through ``student_id IN (…)`` so SQLite answers them from the
+    narrow search index of ``students``; the join is only there for the displayed columns.
+    """
+    stmt = select(*columns).select_from(Case)
+    if join_students:
+        stmt = stmt.join(Student, Case.student_id == Student.id)
+    conditions: list[Any] = [Case.voided.is_(False)]
     if query.statuses:
         conditions.append(Case.status.in_(query.statuses))
     if query.grade:
         conditions.append(Case.grade == query.grade)
+    student_conditions: list[Any] = []
     if query.township:
-        conditions.append(Student.hukou_township == query.township)
+        student_conditions.append(Student.hukou_township == query.township)
     if query.village:
-        conditions.append(Student.village == query.village)
+        student_conditions.append(Student.village == query.village)
+    if query.dropout_reason:
+        conditions.append(Case.dropout_reason == query.dropout_reason)
+    if query.opened_from:
+        conditions.append(Case.opened_on >= query.opened_from)
+    if query.opened_to:
+        conditions.append(Case.opened_on <= query.opened_to)
+    if query.closed_from:
+        conditions.append(Case.closed_on >= query.closed_from)
+    if query.closed_to:
+        conditions.append(Case.closed_on <= query.closed_to)
     clause = _search_clause(query.search)
     if clause is not None:
-        conditions.append(clause)
+        student_conditions.append(clause)
+    if student_conditions:
+        conditions.append(Case.student_id.in_(select(Student.id).where(and_(*student_conditions))))
     return stmt.where(and_(*conditions))
 
 
@@ -234,9 +263,23 @@ def _row_columns() -> list[Any]:
 
 
 def ledger_page_select(query: LedgerQuery, offset: int, limit: int) -> Select[Any]:
+    """One page of the ledger: the page's case ids are chosen on the narrow cases table first,
+    then only those rows are joined to their students (never the whole filtered set)."""
     order = _SORT_COLUMNS.get(query.sort, Case.opened_on)
     order_by = [order.desc() if query.descending else order.asc(), Case.id]
-    return ledger_select(query, _row_columns()).order_by(*order_by).offset(offset).limit(limit)
+    needs_join = order.class_ is Student
+    page_ids = (
+        ledger_select(query, [Case.id], join_students=needs_join)
+        .order_by(*order_by).offset(offset).limit(limit)
+    )
+    return (
+        select(*_row_columns()).select_from(Case).join(Student, Case.student_id == Student.id)
+        .where(Case.id.in_(page_ids)).order_by(*order_by)
+    )
+
+
+def ledger_count_select(query: LedgerQuery) -> Select[Any]:
+    return ledger_select(query, [func.count()], join_students=False)
 
 
 def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
@@ -246,7 +289,7 @@ def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 
 
 def ledger_count(store: Store, query: LedgerQuery) -> int:
     with store.read() as session:
-        return session.execute(ledger_select(query, [func.count()])).scalar_one()
+        return session.execute(ledger_count_select(query)).scalar_one()
 
 
 @dataclass
@@ -263,7 +306,6 @@ def filter_options(store: Store) -> FilterOptions:
         villages: dict[str, list[str]] = {}
         rows = session.execute(
             select(Student.hukou_township, Student.village).distinct()
-            .where(Student.id.in_(select(Case.student_id)))
             .order_by(Student.hukou_township, Student.village)
         )
         for township, village in rows:
@@ -272,6 +314,15 @@ def filter_options(store: Store) -> FilterOptions:
                 if village:
                     villages[township].append(village)
         return FilterOptions(grades, list(villages), villages)
+
+
+def status_counts(store: Store) -> dict[str, int]:
+    """Cases per status (voided ones left out), in one query."""
+    with store.read() as session:
+        rows = session.execute(
+            select(Case.status, func.count()).where(Case.voided.is_(False)).group_by(Case.status)
+        )
+        return {status: n for status, n in rows}
 
 
 def open_case_count(store: Store) -> int:

@@ -15,12 +15,14 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from database.lifecycle import CaseClosing, JointReport
 from database.models import AuditEntry, Case, PersuasionAttempt, Student, new_id, utcnow
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.identity import make_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import audit
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 TONGNAN_REGION = "500223"  # 潼南 (county code used on identity numbers issued there)
@@ -98,17 +100,26 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
         grade = codes.GRADES[min(max(age - 6, 0), 8)]
         reason = rng.choice(codes.DROPOUT_REASONS)
         father = _name(rng, surname)
-        opened = today - dt.timedelta(days=rng.randint(0, 400))
         status = rng.choices(
             [CaseStatus.SUSPECTED, CaseStatus.PERSUADING, CaseStatus.JOINT, CaseStatus.CLOSED],
             weights=[2, 4, 2, 3],
         )[0].value
+        # A school that keeps its ledger: suspected cases are recent, open ones were worked on lately;
+        # only closed cases reach far back. (A few stragglers keep the reminders meaningful.)
+        if status == CaseStatus.SUSPECTED.value:
+            age_days = rng.choice((0, 1, 1, 2, 2, 3, 5, 9))
+        elif status == CaseStatus.CLOSED.value:
+            age_days = rng.randint(20, 400)
+        else:
+            age_days = rng.randint(10, 120)
+        opened = today - dt.timedelta(days=age_days)
         attempts = []
         if status != CaseStatus.SUSPECTED.value:
             n = rng.randint(1, 5)
             day = opened
             for i in range(n):
-                day = min(day + dt.timedelta(days=rng.randint(1, 20)), today)
+                step = max(1, age_days // n)
+                day = min(day + dt.timedelta(days=rng.randint(max(1, step - 5), step)), today)
                 joint = status == CaseStatus.JOINT.value and i >= n - rng.randint(1, n)
                 people = "、".join(rng.sample(TEACHERS, 2)) + ("、镇政府干部、村委会主任" if joint else "")
                 attempts.append({
@@ -151,7 +162,22 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
             "deferral_approval_date": None, "deferral_document": "",
             "attempt_count": len(attempts), "voided": False, "void_reason": "",
         }
-        out.append({"student": student, "case": case, "attempts": attempts})
+        item: dict[str, Any] = {"student": student, "case": case, "attempts": attempts}
+        joint_attempts = [a for a in attempts if a["is_joint"]]
+        if joint_attempts and status in (CaseStatus.JOINT.value, CaseStatus.CLOSED.value):
+            item["joint_report"] = {
+                "report_date": joint_attempts[0]["attempt_date"],  # attempts are in date order "reported_to": f"{township}党委政府",
+                "reported_by": f"{township}中心学校", "note": "", "voided": False, "void_reason": "",
+            }
+        if status == CaseStatus.CLOSED.value:
+            closed = case["closed_on"]
+            item["closing"] = {
+                "reason": "已复学", "closed_on": closed, "event_date": closed, "grade": grade,
+                "class_name": f"{rng.randint(1, 4)}班", "placement": "随班就读", "school": "", "place": "",
+                "registry_migrated": False, "detail": "", "proof": "", "decision_id": None,
+                "reopened_on": None, "reopen_reason": "",
+            }
+        out.append(item)
     return out
 
 
@@ -162,6 +188,7 @@ def load(store: Store, count: int = 80, seed: int = 2026,
     ``progress(done, total)`` may return False to cancel (nothing is then saved).
     Returns the number of cases added.
     """
+    require(store, Permission.LOAD_DEMO)
     inst = store.installation()
     if inst is None:
         raise RuntimeError("store is not set up")
@@ -173,6 +200,7 @@ def load(store: Store, count: int = 80, seed: int = 2026,
         for start in range(0, count, batch):
             chunk = items[start:start + batch]
             students, cases, attempts, changes = [], [], [], []
+            extra: dict[type[Any], list[dict[str, Any]]] = {JointReport: [], CaseClosing: []}
             for item in chunk:
                 sid, cid = new_id(), new_id()
                 students.append({**item["student"], "id": sid, **meta})
@@ -184,10 +212,18 @@ def load(store: Store, count: int = 80, seed: int = 2026,
                     row = {**a, "id": aid, "case_id": cid, "voided": False, "void_reason": "", **meta}
                     attempts.append(row)
                     changes.append(_insert_change("persuasion_attempts", aid, {**a, "case_id": cid}))
+                for key, model in (("joint_report", JointReport), ("closing", CaseClosing)):
+                    if key in item:
+                        rid = new_id()
+                        extra[model].append({**item[key], "id": rid, "case_id": cid, **meta})
+                        changes.append(_insert_change(model.__tablename__, rid, {**item[key], "case_id": cid}))
             session.execute(insert(Student), students)
             session.execute(insert(Case), cases)
             if attempts:
                 session.execute(insert(PersuasionAttempt), attempts)
+            for model, rows_ in extra.items():
+                if rows_:
+                    session.execute(insert(model), rows_)
             rows = list(audit.chained_rows(changes, prev, store.user, inst.node_id, now))
             prev = rows[-1]["row_hash"]
             session.execute(insert(AuditEntry), rows)

@@ -168,7 +168,7 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
     def report(done: int) -> bool:
         return progress(done, total) if progress is not None else True
 
-    rows = excel.write_table(target, ledger.title, ledger_title(store, ledger), subtitle, ledger.columns,
+    rows = excel.write_rows(target, ledger.title, ledger_title(store, ledger), subtitle, ledger.columns,
                              ledger.rows(store, query), progress=report if progress else None)
     with store.write() as session:
         audit.record_event(session, "reports", key, EVENT_LEDGER, f"{ledger.title}：{rows}行 → {target.name}")
@@ -202,7 +202,7 @@ def export_form(store: Store, case_id: str, path: str | Path) -> Path:
         f"核验码：{sheet.code.short_text() if sheet.code else ''}",
         sheet.content, sheet.records(), shown=sheet.shown,
     )
-    target = excel.save(workbook, path)
+    target = excel.save_workbook(workbook, path)
     with store.write() as session:
         audit.record_event(session, "cases", case_id, EVENT_FORM, target.name)
     return target
@@ -313,7 +313,7 @@ def export_monthly(store: Store, year: int, month: int, path: str | Path) -> Pat
     for row in report.open_cases:
         listing.append(list(row.values()))
     listing.finish()
-    target = excel.save(workbook, path)
+    target = excel.save_workbook(workbook, path)
     with store.write() as session:
         audit.record_event(session, "reports", f"{year}-{month:02d}", EVENT_MONTHLY, target.name)
     return target

@@ -12,6 +12,7 @@ from database.models import Installation
 from desktop_app.domain.contact import normalize_phone, phone_error
 from desktop_app.domain.errors import FieldError, ValidationError
 from desktop_app.services import audit
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 SCHOOL = "school"
@@ -68,11 +69,15 @@ def setup(store: Store, info: InstallationInfo) -> Installation:
         session.flush()
         audit.record_event(session, "installation", "1", "设置", f"{KIND_LABELS[info.kind]} {info.name} {info.code}")
     store.forget_installation()
+    from desktop_app.services import sync  # noqa: PLC0415 - sync needs this module's callers set up first
+
+    sync.ensure_keys(store)  # the node's key pairs for USB packages
     return store.installation()  # type: ignore[return-value]
 
 
 def update(store: Store, info: InstallationInfo) -> Installation:
     """Edit the unit's details later (设置); the kind and node id never change."""
+    require(store, Permission.MANAGE_SETTINGS)
     current = store.installation()
     if current is None:
         raise ValidationError("本机尚未设置单位信息")

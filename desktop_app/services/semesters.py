@@ -10,6 +10,7 @@ from database.models import Semester
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.semester import SemesterSpan, default_span, semester_name
 from desktop_app.services import settings
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 
@@ -26,6 +27,7 @@ def ensure(store: Store, name: str) -> SemesterSpan:
 
 
 def set_dates(store: Store, name: str, start: dt.date, end: dt.date) -> SemesterSpan:
+    require(store, Permission.MANAGE_SETTINGS)
     if end <= start:
         raise ValidationError(f"学期{name}的结束日期应晚于开始日期")
     if (end - start).days > 250:
@@ -50,6 +52,7 @@ def current(store: Store, today: dt.date | None = None) -> SemesterSpan:
 
 
 def choose_current(store: Store, name: str) -> SemesterSpan:
+    require(store, Permission.MANAGE_SETTINGS)
     span = ensure(store, name)
     settings.put(store, settings.CURRENT_SEMESTER.key, name)
     return span

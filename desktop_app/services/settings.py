@@ -15,6 +15,7 @@ from sqlalchemy import select
 from database.models import AppSetting
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import audit
+from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
 
@@ -56,6 +57,7 @@ def all_values(store: Store) -> dict[str, Any]:
 
 def put(store: Store, key: str, value: Any) -> None:
     """Store one setting after checking its range; the change is in the history."""
+    require(store, Permission.MANAGE_SETTINGS)
     spec = SPECS[key]
     if isinstance(spec.default, int) and not isinstance(spec.default, bool):
         try:

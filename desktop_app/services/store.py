@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import getpass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
+from database.sync import RemoteAuditEntry
 from desktop_app.domain.errors import StoreError
+from desktop_app.domain.roles import Role
 from desktop_app.services import audit
-from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
 def default_user() -> str:
@@ -26,6 +29,36 @@ def default_user() -> str:
         return "本机用户"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who the store acts for: a signed-in account, or the system context.
+
+    ``Store.open(..., user=...)`` gives the system context (an administrator's rights under that
+    name) used by tests, services and first set-up; the GUI and the CLI sign an account in with
+    ``accounts.sign_in`` once accounts exist.
+
+    Attributes:
+        user_name: written into ``updated_by`` and the history.
+        role: a ``desktop_app.domain.roles.Role`` value.
+        account_id: the account's id, or None for the system context.
+        all_students: a teacher may edit every student's records (else only the assigned ones).
+    """
+
+    user_name: str
+    role: str = Role.ADMIN
+    display_name: str = ""
+    account_id: str | None = None
+    all_students: bool = True
+
+    @property
+    def is_system(self) -> bool:
+        return self.account_id is None
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name}（{self.user_name}）" if self.display_name else self.user_name
+
+
 class Store:
     """One installation's SQLite file and everything needed to read and write it."""
 
@@ -33,7 +66,7 @@ class Store:
         self.data_dir = data_dir
         self.path = data_dir / STORE_FILE
         self.engine = engine
-        self.user = user
+        self.account = Actor(user)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._installation: Installation | None = None
 
@@ -55,14 +88,14 @@ class Store:
             current = db.current_revision(engine)
             head = db.head_revision()
             if current != head:
-                known = _known_revisions()
+                known = set(db.revisions())
                 if current is not None and current not in known:
                     raise StoreError(
                         f"数据文件 {path} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开"
                     )
                 if existed:
-                    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                    db.backup_file(path, folder / "backups" / f"升级前-{current or '空'}-{stamp}.sqlite3")
+                    name = backup_file_name(dt.datetime.now(), f"升级前-{current or '空'}")
+                    db.backup_file(path, folder / BACKUP_DIR / name)
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
@@ -72,7 +105,21 @@ class Store:
             raise
         return cls(folder, engine, user or default_user())
 
+    @property
+    def user(self) -> str:
+        """The name written into ``updated_by`` and the history: the account's user name."""
+        return self.account.user_name
+
+    def act_as(self, actor: Actor) -> None:
+        """Make ``actor`` the one every later change is recorded for (after sign-in)."""
+        self.account = actor
+
     def close(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+        except DBAPIError:
+            pass
         self.engine.dispose()
 
     @contextlib.contextmanager
@@ -123,7 +170,13 @@ class Store:
                             select(AuditEntry.record_id).where(
                                 AuditEntry.table_name == table, AuditEntry.action == "insert"
                             )
-                        )
+                        ),
+                        # a record received in a sync package has its creation in the sender's history
+                        ~model.id.in_(
+                            select(RemoteAuditEntry.record_id).where(
+                                RemoteAuditEntry.table_name == table, RemoteAuditEntry.action == "insert"
+                            )
+                        ),
                     )
                 ).scalar_one()
                 if missing:
@@ -132,10 +185,3 @@ class Store:
                         f"{table} 表中有{missing}条记录没有对应的建立历史：记录在程序之外被添加，或历史被删除",
                     )
         return result
-
-
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(db.alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import cast
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import demo, installation
+from desktop_app.services import accounts, backup, demo, installation, paths
 from desktop_app.services.store import Store
+from desktop_app.ui.single_instance import SingleInstance
+from desktop_app.ui.widgets import Messages
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -23,45 +27,155 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_known_args(list(argv))[0]
 
 
-def install_translations(app: QApplication) -> None:
-    """Qt's own Chinese strings for standard buttons and dialogs."""
+def install_translations(app: QApplication) -> bool:
+    """Qt's own Chinese strings for standard buttons and dialogs; False when they were not found."""
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     translator = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load("qtbase_zh_CN", path):
         app.installTranslator(translator)
+        return True
+    return False
+
+
+def app_icon() -> QIcon:
+    path = paths.resources_dir() / "icons" / "baoxue.png"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def claim_data_dir(instance: SingleInstance) -> bool:
+    """Take the data folder for this program; False when another program has it (it was told to come forward)."""
+    if instance.acquire():
+        return True
+    if instance.lock_error() != instance.lock.LockError.LockFailedError:
+        Messages.error(None, APP_NAME, f"无法在数据文件夹 {instance.data_dir} 中建立锁文件，请检查该文件夹能否写入")
+        return False
+    for _attempt in range(3):  # the first program may be between taking the lock and listening
+        if instance.notify_running():
+            return False
+        QThread.msleep(300)
+    if Messages.confirm(None, APP_NAME, (
+        f"数据文件夹 {instance.data_dir} 正被另一个程序使用：{instance.holder()}。\n"
+        "两个程序同时打开同一份台账会互相覆盖。如果确认那个程序已经关闭（例如U盘上次在另一台电脑上未正常退出），"
+        "可以继续打开。\n继续打开吗？"
+    )):
+        if instance.force():
+            return True
+        Messages.error(None, APP_NAME, f"另一个程序仍在使用数据文件夹 {instance.data_dir}，请先关闭它。")
+    return False
+
+
+def bring_forward(app: QApplication) -> None:
+    """Show the program's window (or its open dialog) in front of the others."""
+    widget: QWidget | None = app.activeModalWidget() or next(
+        (w for w in app.topLevelWidgets() if w.isVisible() and w.isWindow()), None
+    )
+    if widget is None:
+        return
+    if hasattr(widget, "bring_to_front"):
+        widget.bring_to_front()
+        return
+    widget.showNormal() if widget.isMinimized() else widget.show()
+    widget.raise_()
+    widget.activateWindow()
+
+
+def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None:
+    """--smoke-test: visit every page, open the About box, check the bundled data files, quit.
+
+    Prints one line on stdout when the main window was shown; problems go to stderr and the exit
+    status is 2 (the frozen smoke test fails on either).
+    """
+    from desktop_app.services import about
+    from desktop_app.ui.about_dialog import AboutDialog
+
+    problems = about.self_check()
+    if not translated:
+        problems.append("Qt 中文翻译 qtbase_zh_CN.qm 未找到")
+    nav = getattr(window, "nav", None)
+    if nav is not None:
+        for row in range(nav.count()):
+            nav.setCurrentRow(row)
+        nav.setCurrentRow(0)
+    dialog = AboutDialog(window.store, window)  # type: ignore[attr-defined]
+    dialog.show()
+    dialog.close()
+    print(f"smoke-test: 主窗口已显示：{window.windowTitle()}", flush=True)
+    for problem in problems:
+        print(f"smoke-test: {problem}", file=sys.stderr, flush=True)
+    QTimer.singleShot(500, window.close)
+    if problems:
+        QTimer.singleShot(600, lambda: app.exit(2))
+
+
+def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
+    """Set-up on an empty store (with the first administrator), then sign-in; False to quit.
+
+    ``--demo`` on an empty store sets up the demonstration school with the administrator
+    ``admin`` / ``baoxue-demo`` and signs it in, so the demonstration starts without typing.
+    """
+    from desktop_app.ui.accounts.dialogs import ChangePasswordDialog, SignInDialog
+    from desktop_app.ui.setup_dialog import FirstAdminDialog, SetupDialog
+
+    if demo_start and store.installation() is None:
+        installation.setup(store, installation.InstallationInfo(
+            kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
+            township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
+        ))
+        accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
+        accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+        demo.load(store, 80)
+        return True
+    if store.installation() is None:
+        return SetupDialog.ask(store)  # signs the new administrator in
+    if not accounts.has_accounts(store):
+        return FirstAdminDialog.ask(store)  # a store from before accounts
+    demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
+    if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
+        return False
+    return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
-    app = QApplication.instance() or QApplication(argv)
+    app = cast(QApplication, QApplication.instance() or QApplication(argv))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationVersion(__version__)
-    install_translations(app)
+    app.setWindowIcon(app_icon())
+    translated = install_translations(app)
+    data_dir = paths.resolve_data_dir(args.data_dir)
     try:
-        store = Store.open(args.data_dir)
-    except BaoxueError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
         return 1
-    if args.demo and store.installation() is None:
-        installation.setup(store, installation.InstallationInfo(
-            kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
-            township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
-        ))
-        demo.load(store, 80)
-    if store.installation() is None:
-        from desktop_app.ui.setup_dialog import SetupDialog
-
-        if SetupDialog(store).exec() != QDialog.DialogCode.Accepted:
-            return 0
+    instance = SingleInstance(data_dir)
+    if not claim_data_dir(instance):
+        return 0
+    instance.activated.connect(lambda: bring_forward(app))
+    try:
+        store = Store.open(data_dir)
+    except BaoxueError as exc:
+        Messages.error(None, APP_NAME, str(exc))
+        instance.release()
+        return 1
+    if not sign_in_at_start(store, demo_start=args.demo):
+        store.close()
+        instance.release()
+        return 0
+    try:
+        backup.daily_if_due(store)
+    except BaoxueError as exc:
+        QMessageBox.warning(None, APP_NAME, str(exc))
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
     window.show()
     if args.smoke_test:
-        QTimer.singleShot(500, window.close)
+        QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))
     code = app.exec()
     store.close()
+    instance.release()
     return code

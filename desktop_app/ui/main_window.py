@@ -14,10 +14,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app import APP_NAME, __version__
-from desktop_app.services import demo
+from desktop_app import APP_NAME
+from desktop_app.services import accounts, paths, settings
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
+from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+from desktop_app.ui.accounts.lock import WindowLock
+from desktop_app.ui.accounts.page import AccountsPage
+from desktop_app.ui.care.page import CarePage
+from desktop_app.ui.district.page import SupervisionPage
+from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.reports.page import ReportsPage
@@ -33,6 +42,8 @@ class MainWindow(QMainWindow):
         self.settings = QSettings(str(store.data_dir / "settings.ini"), QSettings.Format.IniFormat)
         inst = store.installation()
         self.setWindowTitle(f"{APP_NAME} — {inst.name}" if inst else APP_NAME)
+        if paths.is_portable(store.data_dir):  # data and settings.ini beside the executable
+            self.setWindowTitle(self.windowTitle() + self.tr("（便携模式）"))
         self.forms: dict[str, RegistrationFormDialog] = {}
         self._worker: Worker | None = None
 
@@ -46,29 +57,71 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.overview = OverviewPage(store, self)
-        self.ledger = LedgerPage(store, self)
+        # Pages load their data when first shown (_page_changed), not while the window is built.
+        self.overview = OverviewPage(store, self, load=False)
+        self.ledger = LedgerPage(store, self, load=False)
         self.settings_page = SettingsPage(store, self)
-        self.reports_page = ReportsPage(store, self)
+        district = bool(inst and inst.kind == "district")
+        self.exchange = ExchangePage(store, self)
+        self.supervision = SupervisionPage(store, self) if district else None
+        # Care and home teaching are a school's work; the district supervises instead.
+        self.care_page = None if district else CarePage(store, self)
+        self.home_teaching_page = None if district else HomeTeachingPage(store, self)
+        self.accounts_page = AccountsPage(store, self)
+        self.reports_page = ReportsPage(store, self, load=False)
         self.pages: dict[str, QWidget] = {}
-        for name, page in ((self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-                           (self.tr("报表与打印"), self.reports_page),
-                           (self.tr("设置"), self.settings_page)):
+        candidates = (
+            (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
+            (self.tr("区教委督导"), self.supervision),
+            (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
+            (self.tr("数据交换"), self.exchange), (self.tr("报表与打印"), self.reports_page),
+            (self.tr("设置"), self.settings_page),
+            (self.tr("账户"), self.accounts_page),
+        )
+        for name, page in ((n, p) for n, p in candidates if p is not None):
             self.add_page(name, page)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
         self.overview.show_ledger.connect(self.show_ledger)
+        self.overview.show_query.connect(self.show_ledger_query)
+        self.overview.open_case.connect(self.open_case)
+        self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
         self._build_menus()
-        self.statusBar().addPermanentWidget(QLabel(
-            self.tr("用户：%1　数据文件：%2").replace("%1", store.user).replace("%2", str(store.path)), self
-        ))
+        self.user_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.window_lock = WindowLock(
+            self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
+        self.window_lock.unlocked.connect(self.account_changed)
+        self.settings_page.backup_box.restored.connect(self._restored)
+        self.account_changed()
         self.resize(1280, 720)
         geometry = self.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+
+    def account_changed(self) -> None:
+        """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
+        self.user_label.setText(
+            self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
+        )
+        self.new_action.setEnabled(can(self.store, Permission.EDIT_RECORDS))
+        self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
+        self.lock_action.setEnabled(not self.store.account.is_system)
+        self.password_action.setEnabled(not self.store.account.is_system)
+        page = self.stack.currentWidget()
+        if hasattr(page, "refresh"):
+            page.refresh()
+
+    def lock(self) -> None:
+        self.window_lock.lock()
+
+    def _restored(self) -> None:
+        self.store.forget_installation()
+        self._case_saved("")
+        self.window_lock.lock(self.tr("已从备份恢复。请用备份中的账户重新登录。"))
 
     def add_page(self, name: str, page: QWidget) -> None:
         self.pages[name] = page
@@ -97,23 +150,55 @@ class MainWindow(QMainWindow):
         self.verify_action.triggered.connect(self.verify)
         file_menu.addAction(self.verify_action)
         file_menu.addSeparator()
+        self.lock_action = QAction(self.tr("锁定(&L)"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.setEnabled(not self.store.account.is_system)
+        file_menu.addAction(self.lock_action)
+        self.password_action = QAction(self.tr("修改我的密码…"), self)
+        self.password_action.triggered.connect(lambda: ChangePasswordDialog.ask(self.store, self))
+        self.password_action.setEnabled(not self.store.account.is_system)
+        file_menu.addAction(self.password_action)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("退出(&X)"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于(&A)"), self)
-        about.triggered.connect(lambda: Messages.info(
-            self, self.tr("关于"),
-            f"{APP_NAME} {__version__}\n义务教育控辍保学工作台账\n数据文件：{self.store.path}",
-        ))
-        help_menu.addAction(about)
+        self.about_action = QAction(self.tr("关于(&A)"), self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def bring_to_front(self) -> None:
+        """A second start on the same data folder asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     # --- cases --------------------------------------------------------------------------
 
     def show_ledger(self, status_label: str) -> None:
         self.show_page(self.tr("台账"))
         self.ledger.show_statuses(status_label)
+
+    def show_ledger_query(self, query: object) -> None:
+        self.show_page(self.tr("台账"))
+        self.ledger.show_query(query)  # type: ignore[arg-type]
+
+    def _case_changed_elsewhere(self, case_id: str) -> None:
+        """A lifecycle action from the ledger: an open, unchanged form of that case is reloaded."""
+        dialog = self.forms.get(case_id)
+        if dialog is not None and not dialog.is_dirty():
+            dialog.reload()
+        self.overview.refresh()
 
     def open_case(self, case_id: str) -> RegistrationFormDialog:
         dialog = self.forms.get(case_id)
@@ -159,6 +244,8 @@ class MainWindow(QMainWindow):
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
 
+        from desktop_app.services import demo
+
         def job(report):  # noqa: ANN001, ANN202
             try:
                 return demo.load(self.store, count, progress=report, batch=max(count // 20, 10))
@@ -190,6 +277,7 @@ class MainWindow(QMainWindow):
             if not dialog.close():
                 event.ignore()
                 return
+        self.window_lock.stop()
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.sync()
         event.accept()

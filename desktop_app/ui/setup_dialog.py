@@ -1,13 +1,14 @@
-"""First-run set-up: is this PC a school or the district office?"""
+"""First-run set-up: is this PC a school or the district office, and who is its administrator?"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from desktop_app import APP_NAME
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.services import installation
 from desktop_app.services.store import Store
+from desktop_app.ui.accounts.dialogs import AdminFields
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -28,8 +29,14 @@ class SetupDialog(QDialog):
         layout.addWidget(intro)
         self.unit_form = UnitForm(self)
         layout.addWidget(self.unit_form)
+        admin_box = QGroupBox(self.tr("管理员账户（管理账户、设置、导出和备份）"), self)
+        admin_layout = QVBoxLayout(admin_box)
+        self.admin = AdminFields(admin_box)
+        admin_layout.addWidget(self.admin)
+        layout.addWidget(admin_box)
         self.other_errors = ErrorLabel(self)
         layout.addWidget(self.other_errors)
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("完成设置"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
@@ -37,12 +44,61 @@ class SetupDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         layout.addWidget(buttons)
-        self.resize(560, 420)
+        self.resize(560, self.sizeHint().height())
 
     def _accept(self) -> None:
+        info = self.unit_form.value()
+        unit_errors = ValidationError(info.errors()) if info.errors() else None
+        self.unit_form.show_errors(unit_errors)
+        problem = self.admin.problem()
+        if unit_errors or problem:
+            self.other_errors.show_messages([problem] if problem else [])
+            return
         try:
-            installation.setup(self.store, self.unit_form.value())
+            installation.setup(self.store, info)
+            self.admin.create_admin(self.store)
         except ValidationError as exc:
             self.other_errors.show_messages(self.unit_form.show_errors(exc))
             return
         self.accept()
+
+    @classmethod
+    def ask(cls, store: Store, parent: QWidget | None = None) -> bool:
+        return cls(store, parent).exec() == QDialog.DialogCode.Accepted
+
+
+class FirstAdminDialog(QDialog):
+    """A store set up before accounts existed: its first administrator is made once."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle(self.tr("设置管理员账户"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("本机还没有账户。请先设置管理员账户；之后每位老师用自己的账户登录。"), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.admin = AdminFields(self)
+        layout.addWidget(self.admin)
+        self.errors = ErrorLabel(self)
+        layout.addWidget(self.errors)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if problem := self.admin.problem():
+            self.errors.show_messages([problem])
+            return
+        try:
+            self.admin.create_admin(self.store)
+        except BaoxueError as exc:
+            self.errors.show_messages([str(exc)])
+            return
+        self.accept()
+
+    @classmethod
+    def ask(cls, store: Store, parent: QWidget | None = None) -> bool:
+        return cls(store, parent).exec() == QDialog.DialogCode.Accepted

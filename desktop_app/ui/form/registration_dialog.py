@@ -10,6 +10,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
+    QDateEdit,
     QDialog,
     QGridLayout,
     QGroupBox,
@@ -31,11 +33,13 @@ from desktop_app.domain import codes
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
-from desktop_app.services import cases
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import care, cases, privacy
 from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
 from desktop_app.ui.reports.actions import ReportActions
+from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from desktop_app.ui.widgets import (
     ErrorLabel,
     Messages,
@@ -97,7 +101,30 @@ class RegistrationFormDialog(QDialog):
             self.load(cases.load_form(store, case_id))
         else:
             self.load(self._new_form())
+        self.view_only = not privacy.full_allowed(store, Purpose.FORM)
+        if self.view_only:
+            self._make_view_only()
         self.resize(1080, 700)
+
+    def _make_view_only(self) -> None:
+        """Roles that only view (只读, 督导员): numbers masked, nothing editable, no save."""
+        for edit in (self.id_edit, self.student_number_edit):
+            edit.setText(privacy.shown_id_number(self.store, edit.text(), Purpose.FORM))
+        phones = (self.contact_phone_edit, self.responsible_phone_edit, self.guardian1_phone_edit,
+                  self.guardian2_phone_edit)
+        for edit in phones:
+            edit.setText(privacy.shown_phone(self.store, edit.text(), Purpose.FORM))
+        for edit in self.findChildren(QLineEdit):
+            edit.setReadOnly(True)
+        for edit in self.findChildren(QPlainTextEdit):
+            edit.setReadOnly(True)
+        for widget in self.findChildren(QPushButton):
+            if widget is not self.close_button:
+                widget.setEnabled(False)
+        for widget in self.findChildren(QComboBox) + self.findChildren(QDateEdit) + self.findChildren(QCheckBox):
+            widget.setEnabled(False)
+        self.save_button.hide()
+        self.status_label.setText(self.tr("只读：号码已部分隐藏"))
 
     # --- building -----------------------------------------------------------------------
 
@@ -115,18 +142,28 @@ class RegistrationFormDialog(QDialog):
         grid.add(4, self.tr("联系电话"), self.contact_phone_edit, "contact_phone")
         grid.add(6, self.tr("填表日期"), self.fill_date_edit, "fill_date")
         outer.addWidget(header)
+        self.care_tags_label = QLabel(self)  # 特殊学生类别, read-only (kept in 特殊学生关爱)
+        self.care_tags_label.setWordWrap(True)
+        outer.addWidget(self.care_tags_label)
 
         self.banner = ErrorLabel(self)
         outer.addWidget(self.banner)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._scroll(self._build_basic()), self.tr("基本信息"))
         self.tabs.addTab(self._scroll(self._build_persuasion()), self.tr("核查劝返情况"))
+        self.lifecycle_panel = CaseLifecyclePanel(self.store, self, ensure_saved=self._saved_before_action)
+        self.lifecycle_panel.changed.connect(self._lifecycle_changed)
+        self.tabs.addTab(self.lifecycle_panel, self.tr("案件处理"))
         outer.addWidget(self.tabs, 1)
 
         buttons = QHBoxLayout()
         self.status_label = QLabel(self)
         buttons.addWidget(self.status_label)
         buttons.addStretch(1)
+        self.history_button = QPushButton(self.tr("历史记录…"), self)
+        self.history_button.setToolTip(self.tr("谁在何时改了此案件的什么内容"))
+        self.history_button.clicked.connect(lambda: self.lifecycle_panel.show_history())
+        buttons.addWidget(self.history_button)
         self.save_button = QPushButton(self.tr("保存(&S)"), self)
         self.save_button.setDefault(True)
         self.save_button.setToolTip(self.tr("保存整张表（Ctrl+S）"))
@@ -254,6 +291,9 @@ class RegistrationFormDialog(QDialog):
         g.add(2, self.tr("批准文号"), self.deferral_doc_edit, "deferral_document", span=3)
         g.next_row()
         self.deferral_check.toggled.connect(self._update_deferral)
+        self.deferral_check.setEnabled(False)
+        for w in (self.deferral_check, self.deferral_date_edit, self.deferral_doc_edit):
+            w.setToolTip(self.tr("由“案件处理”中登记的区扶贫工作领导小组审批结果自动填写"))
 
         box = QGroupBox(self.tr("劝返过程详细记录（分次记录、简明扼要）"), page)
         box_layout = QVBoxLayout(box)
@@ -341,10 +381,18 @@ class RegistrationFormDialog(QDialog):
         self._update_deferral()
         self._update_attempt_figures()
         self._show_errors(None)
+        tags = care.tags_text(self.store, form.student_id)
+        self.care_tags_label.setText(self.tr("特殊学生类别：") + tags if tags else "")
+        self.care_tags_label.setVisible(bool(tags))
         self._loaded = self.value()
         title = f"{form.name} — " if form.name else self.tr("新建 — ")
         self.setWindowTitle(title + self.tr("一生一表"))
         self.status_label.setText(self.tr("状态：") + form.status if form.case_id else self.tr("新案件（尚未保存）"))
+        self.history_button.setEnabled(bool(form.case_id))
+        if self.lifecycle_panel.case_id != form.case_id:
+            self.lifecycle_panel.set_case(form.case_id)
+        else:
+            self.lifecycle_panel.refresh()
 
     def value(self) -> RegistrationForm:
         """The form as currently shown, derived fields included."""
@@ -385,6 +433,8 @@ class RegistrationFormDialog(QDialog):
         return f
 
     def is_dirty(self) -> bool:
+        if getattr(self, "view_only", False):
+            return False
         return self._loaded is not None and self.value() != self._loaded
 
     # --- derived fields -----------------------------------------------------------------
@@ -415,9 +465,11 @@ class RegistrationFormDialog(QDialog):
         self.birth_edit.setToolTip(self.tr("由身份证号码自动得出") if not self.birth_edit.isEnabled() else "")
 
     def _update_deferral(self) -> None:
-        on = self.deferral_check.isChecked()
-        self.deferral_date_edit.setEnabled(on)
-        self.deferral_doc_edit.setEnabled(on)
+        # Read-only here: filled from the district's approval recorded under 案件处理.
+        self.deferral_date_edit.setEnabled(False)
+        self.deferral_doc_edit.setReadOnly(True)
+        if not self.deferral_check.isChecked():
+            self.deferral_doc_edit.setPlaceholderText(self.tr("未经批准"))
 
     def _update_attempt_figures(self) -> None:
         count = sum(1 for a in self.attempts_model.attempts() if not a.voided)
@@ -506,6 +558,28 @@ class RegistrationFormDialog(QDialog):
         if self._report_actions is None:
             self._report_actions = ReportActions(self.store, self)
         return self._report_actions.preview_cases([case_id], self.windowTitle())
+
+    def _saved_before_action(self) -> bool:
+        """Lifecycle actions work on the saved case: unsaved edits are saved first (after asking)."""
+        if not self.is_dirty():
+            return True
+        if not Messages.confirm(self, self.tr("先保存"), self.tr("此表有未保存的修改，需先保存才能办理。现在保存吗？")):
+            return False
+        return self.save()
+
+    def reload(self) -> None:
+        """Show the stored case again (after a change made outside this form)."""
+        if self._form.case_id:
+            tab = self.tabs.currentIndex()
+            self.load(cases.load_form(self.store, self._form.case_id))
+            self.tabs.setCurrentIndex(tab)
+
+    def _lifecycle_changed(self, case_id: str) -> None:
+        """Reload what the action changed (status, result, deferral fields, version) and tell the window."""
+        tab = self.tabs.currentIndex()
+        self.load(cases.load_form(self.store, case_id))
+        self.tabs.setCurrentIndex(tab)
+        self.saved.emit(case_id)
 
     def _focus_first_error(self, error: ValidationError) -> None:
         basic_fields = {"name", "id_number", "birth_date", "sex", "ethnic_group", "health", "student_number",

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.identity import mask_id_number
+from desktop_app.domain.roles import mask_phone
 from desktop_app.services import cases
 from desktop_app.services.store import Store
 
@@ -20,6 +21,7 @@ STATUS_COLORS = {
     CaseStatus.PERSUADING.value: "#b26a00",
     CaseStatus.JOINT.value: "#6a1b9a",
     CaseStatus.CLOSED.value: "#2e7d32",
+    CaseStatus.DEFERRED.value: "#1565c0",
 }
 
 
@@ -41,6 +43,7 @@ class CaseLedgerModel(QAbstractTableModel):
         self.query = cases.LedgerQuery()
         self._rows: list[dict[str, Any]] = []
         self._total = 0
+        self._loaded = False
         self._keys = [key for key, _label in cases.LEDGER_COLUMNS]
         self._labels = [label for _key, label in cases.LEDGER_COLUMNS]
 
@@ -51,6 +54,7 @@ class CaseLedgerModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        self._loaded = True
         self.beginResetModel()
         self._rows = cases.ledger_page(self.store, self.query, 0, self.PAGE)
         self._total = (
@@ -103,6 +107,8 @@ class CaseLedgerModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "id_number":
                 return mask_id_number(value or "")
+            if key.endswith("phone"):
+                return mask_phone(value or "")
             if isinstance(value, dt.date):
                 return value.strftime("%Y-%m-%d")
             return "" if value is None else str(value) if not isinstance(value, int) else value
@@ -126,7 +132,8 @@ class CaseLedgerModel(QAbstractTableModel):
             return
         self.query.sort = self._keys[column]
         self.query.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        if self._loaded:  # before the first load, only remember the order
+            self.reload()
 
     def case_id(self, row: int) -> str:
         return self._rows[row]["case_id"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import dataclasses
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,14 +23,26 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, printing
+from desktop_app.domain.lifecycle import Action
+from desktop_app.services import cases, lifecycle, printing
 from desktop_app.services.store import Store
 from desktop_app.ui.ledger.model import CaseLedgerModel
+from desktop_app.ui.lifecycle import actions
+from desktop_app.ui.lifecycle.history import CaseHistoryDialog
 from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.workers import Worker
 
 ALL = "全部"
 OPEN = "未销号（全部在案）"
+ALL_CASES = "全部案件"
+# The two ledgers of national practice, as saved views (statuses they show; empty = every case).
+SAVED_VIEWS: dict[str, tuple[str, ...]] = {
+    ALL_CASES: (),
+    # Every child ever found a suspected dropout, with where the case stands now.
+    "疑似辍学学生台账": (),
+    # Children confirmed out of school and under persuasion, deferred ones still followed up.
+    "辍学学生台账": (CaseStatus.PERSUADING.value, CaseStatus.JOINT.value, CaseStatus.DEFERRED.value),
+}
 
 
 class LedgerPage(QWidget):
@@ -37,15 +51,35 @@ class LedgerPage(QWidget):
     Signals:
         open_case(str): the user opened a case (double-click or Enter).
         new_case(): the user asked for a new case.
+        case_changed(str): a lifecycle action from the context menu changed this case.
     """
 
     open_case = Signal(str)
     new_case = Signal()
+    case_changed = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
+        views = QHBoxLayout()
+        self.view_combo = QComboBox(self)
+        self.view_combo.addItems(list(SAVED_VIEWS))
+        self.view_combo.setToolTip(self.tr(
+            "疑似辍学学生台账：所有曾列为疑似辍学的学生及其现状；辍学学生台账：正在劝返、联合劝返及缓学跟踪的学生"))
+        caption = QLabel(self.tr("台账"), self)
+        caption.setBuddy(self.view_combo)
+        views.addWidget(caption)
+        views.addWidget(self.view_combo)
+        self.filter_label = QLabel(self)
+        self.filter_label.setStyleSheet("color: #6a1b9a;")
+        self.clear_filter_button = QPushButton(self.tr("清除此筛选"), self)
+        self.clear_filter_button.clicked.connect(self.clear_extra)
+        views.addWidget(self.filter_label)
+        views.addWidget(self.clear_filter_button)
+        views.addStretch(1)
+        layout.addLayout(views)
+        self._extra: cases.LedgerQuery | None = None
         bar = QHBoxLayout()
         self.search_edit = QLineEdit(self)
         self.search_edit.setPlaceholderText(self.tr("搜索：姓名、拼音首字母（如zs）、身份证号或学籍号片段"))
@@ -70,7 +104,6 @@ class LedgerPage(QWidget):
         self.model = CaseLedgerModel(store, self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
-        self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -78,6 +111,7 @@ class LedgerPage(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSortIndicator(9, Qt.SortOrder.DescendingOrder)
+        self.view.setSortingEnabled(True)  # after the indicator: the first sort is by 立案日期
         self.view.verticalHeader().setDefaultSectionSize(24)
         for col, width in enumerate((80, 40, 150, 70, 90, 100, 80, 100, 70, 90)):
             self.view.setColumnWidth(col, width)
@@ -100,6 +134,9 @@ class LedgerPage(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.status_combo.currentIndexChanged.connect(self.apply_filters)
+        self.view_combo.currentIndexChanged.connect(self.apply_filters)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.grade_combo.currentIndexChanged.connect(self.apply_filters)
         self.township_combo.currentIndexChanged.connect(self._township_changed)
         self.village_combo.currentIndexChanged.connect(self.apply_filters)
@@ -110,7 +147,9 @@ class LedgerPage(QWidget):
         self.model.total_changed.connect(self._show_total)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_edit.setFocus)
         self._options: cases.FilterOptions | None = None
-        self.refresh()
+        self.clear_filter_button.hide()
+        if load:
+            self.refresh()
 
     # --- filters ------------------------------------------------------------------------
 
@@ -157,8 +196,15 @@ class LedgerPage(QWidget):
         def chosen(combo: QComboBox) -> str:
             return "" if combo.currentText() == ALL else combo.currentText()
 
-        return cases.LedgerQuery(
-            statuses=statuses, grade=chosen(self.grade_combo), township=chosen(self.township_combo),
+        view_statuses = SAVED_VIEWS.get(self.view_combo.currentText(), ())
+        if view_statuses:
+            statuses = tuple(s for s in (statuses or view_statuses) if s in view_statuses) or ("—",)
+        base = self._extra or cases.LedgerQuery()
+        if base.statuses:
+            statuses = tuple(s for s in (statuses or base.statuses) if s in base.statuses) or ("—",)
+        return dataclasses.replace(
+            base, statuses=statuses, grade=chosen(self.grade_combo) or base.grade,
+            township=chosen(self.township_combo) or base.township,
             village=chosen(self.village_combo), search=self.search_edit.text(),
             sort=self.model.query.sort, descending=self.model.query.descending,
         )
@@ -167,13 +213,83 @@ class LedgerPage(QWidget):
         self._search_timer.stop()
         self.model.set_query(self.current_query())
 
+    def _reset_filters(self) -> None:
+        self._extra = None
+        self.filter_label.clear()
+        self.clear_filter_button.hide()
+        for combo in (self.view_combo, self.status_combo, self.grade_combo, self.township_combo,
+                      self.village_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+
     def show_statuses(self, label: str) -> None:
         """Show one status filter (used by the overview's figures)."""
-        self.search_edit.clear()
-        for combo in (self.grade_combo, self.township_combo, self.village_combo):
-            combo.setCurrentIndex(0)
+        self._reset_filters()
         self.status_combo.setCurrentText(label)
         self.apply_filters()
+
+    def show_view(self, name: str) -> None:
+        """Show one of the saved ledgers (疑似辍学学生台账, 辍学学生台账)."""
+        self._reset_filters()
+        self.view_combo.setCurrentText(name)
+        self.apply_filters()
+
+    def show_query(self, query: cases.LedgerQuery) -> None:
+        """Show the cases behind an overview figure; its criteria stay until cleared."""
+        self._reset_filters()
+        self._extra = query
+        self.filter_label.setText(self.tr("筛选：") + (query.title or self.tr("总览")))
+        self.clear_filter_button.show()
+        self.apply_filters()
+
+    def clear_extra(self) -> None:
+        self._extra = None
+        self.filter_label.clear()
+        self.clear_filter_button.hide()
+        self.apply_filters()
+
+    # --- the context menu: lifecycle actions --------------------------------------------------
+
+    def context_actions(self, row: int) -> QMenu:
+        """The menu for one case: open, lifecycle actions allowed in its status, history."""
+        case_id = self.model.case_id(row)
+        st = lifecycle.state(self.store, case_id)
+        menu = QMenu(self)
+        menu.addAction(self.tr("打开一生一表"), lambda: self.open_case.emit(case_id))
+        menu.addSeparator()
+        for label, action, fn in actions.ACTIONS:
+            item = menu.addAction(self.tr(label), lambda f=fn: self._run_action(f, case_id))  # type: ignore[misc]
+            if action is not None:
+                enabled = st.can(action)
+                if action is Action.APPLY_DEFERRAL:
+                    enabled = enabled and st.eligibility.eligible and st.pending_application is None
+            elif fn is actions.decide_deferral:
+                enabled = st.pending_application is not None
+            else:
+                enabled = st.status in CaseStatus.open_values()
+            item.setEnabled(enabled)
+        menu.addSeparator()
+        menu.addAction(self.tr("历史记录…"), lambda: self._show_history(case_id, st.name))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.context_actions(index.row()).exec(self.view.viewport().mapToGlobal(pos))
+
+    def _run_action(self, fn: actions.ActionFn, case_id: str) -> None:
+        if fn(self, self.store, case_id):
+            self.refresh()
+            self.case_changed.emit(case_id)
+
+    def _show_history(self, case_id: str, name: str) -> None:
+        dialog = CaseHistoryDialog(self.store, case_id, name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def _show_total(self, total: int) -> None:
         self.count_label.setText(self.tr("共 %1 件").replace("%1", str(total)))

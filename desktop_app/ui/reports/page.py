@@ -84,7 +84,7 @@ class MonthlyReportModel(QAbstractTableModel):
 class ReportsPage(QWidget):
     """Exports, the monthly report, batch and blank forms, and the paper check."""
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, load: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         self.report_actions = ReportActions(store, self)
@@ -198,7 +198,8 @@ class ReportsPage(QWidget):
         self.export_monthly_button.clicked.connect(
             lambda: self.report_actions.export_monthly(self.year_spin.value(), self.month_spin.value())
         )
-        self.refresh()
+        if load:
+            self.refresh()
 
     def refresh(self) -> None:
         report = exports.monthly_report(self.store, self.year_spin.value(), self.month_spin.value())

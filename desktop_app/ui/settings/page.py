@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import installation
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
+from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -15,7 +25,8 @@ class SettingsPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        layout = QVBoxLayout(self)
+        inner = QWidget(self)
+        layout = QVBoxLayout(inner)
         box = QGroupBox(self.tr("本机单位"), self)
         box_layout = QVBoxLayout(box)
         self.unit_form = UnitForm(box, kind_editable=False)
@@ -30,10 +41,20 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         box_layout.addLayout(row)
         layout.addWidget(box)
+        self.business_box = BusinessSettingsBox(store, self)
+        layout.addWidget(self.business_box)
+        self.backup_box = BackupBox(store, self)
+        layout.addWidget(self.backup_box)
         info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
         info.setWordWrap(True)
         layout.addWidget(info)
         layout.addStretch(1)
+        scroll = QScrollArea(self)  # the settings grow with every area; keep them reachable at 1366x768
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.save_button.clicked.connect(self.save)
         self.reload()
 
@@ -45,6 +66,12 @@ class SettingsPage(QWidget):
                 contact_name=inst.contact_name, contact_phone=inst.contact_phone,
             ))
         self.saved_label.clear()
+        self.save_button.setEnabled(can(self.store, Permission.MANAGE_SETTINGS))
+
+    def refresh(self) -> None:
+        self.reload()
+        self.business_box.reload()
+        self.backup_box.refresh()
 
     def save(self) -> None:
         try:

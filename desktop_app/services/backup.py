@@ -1,0 +1,380 @@
+"""Backups: local copies with rotation, encrypted copies for a USB drive, and restore.
+
+Local copies (``backups/`` beside the store) are made with SQLite's online backup API and checked
+with ``integrity_check`` (``database.engine.backup_file``): daily at the first start of the day,
+before every migration (``Store.open``), before every package or roster import
+(``before_import``) and before a restore. They are kept by rotation: the newest copy of each of
+the last 7 days, 4 weeks and 12 months that have copies (settings).
+
+An encrypted backup is one file::
+
+    MAGIC (14 bytes) | format version (2 bytes) | header length (4 bytes) | header (JSON) | ciphertext
+
+The header holds the key derivation parameters (Argon2id, libsodium through PyNaCl), its salt,
+the nonce and the ciphertext length; the ciphertext is XChaCha20-Poly1305 with everything before
+it as associated data, so no byte of the file can change unnoticed. The plaintext is a small JSON
+description (unit, time, schema revision) and the zlib-compressed SQLite copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import sqlite3
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.bindings as sodium
+import nacl.exceptions
+import nacl.pwhash.argon2id as argon2id
+import nacl.utils
+
+from database import engine as db
+from desktop_app import __version__
+from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.services import audit, settings
+from desktop_app.services.access import Permission, require
+from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
+from desktop_app.services.store import Store
+
+KEEP_DAILY = settings.declare("backup.keep_daily", "保留每日备份（份）", 7, minimum=1, maximum=60, unit="份")
+KEEP_WEEKLY = settings.declare("backup.keep_weekly", "保留每周备份（份）", 4, minimum=0, maximum=52, unit="份")
+KEEP_MONTHLY = settings.declare("backup.keep_monthly", "保留每月备份（份）", 12, minimum=0, maximum=120, unit="份")
+
+DAILY, BEFORE_IMPORT, BEFORE_RESTORE, MANUAL = "每日", "导入前", "恢复前", "手动"
+MAGIC = b"BAOXUE-BACKUP\x00"
+FORMAT_VERSION = 1
+SUFFIX = ".bxbak"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Argon2id cost for the passphrase (libsodium's "moderate": about a second, 256 MiB).
+KDF_OPSLIMIT = argon2id.OPSLIMIT_MODERATE
+KDF_MEMLIMIT = argon2id.MEMLIMIT_MODERATE
+MIN_PASSPHRASE = 8
+_NAME_RE = re.compile(re.escape(BACKUP_PREFIX) + r"(\d{8}-\d{6})-(.+)\.sqlite3$")
+
+
+class BackupError(BaoxueError):
+    """A backup cannot be made, read or restored; the store is unchanged."""
+
+
+@dataclass(frozen=True)
+class LocalBackup:
+    path: Path
+    at: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup holds, shown before restoring it."""
+
+    unit_name: str
+    unit_code: str
+    created_at: str
+    revision: str
+    cases: int
+    encrypted: bool
+
+
+def backups_dir(store: Store) -> Path:
+    return store.data_dir / BACKUP_DIR
+
+
+# --- local copies and rotation -------------------------------------------------------------------
+
+
+def list_local(folder: Path) -> list[LocalBackup]:
+    """The automatic copies in ``folder``, newest first (other files are ignored)."""
+    out = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            m = _NAME_RE.match(path.name)
+            if m:
+                with contextlib.suppress(ValueError):
+                    out.append(LocalBackup(path, dt.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S"), m.group(2)))
+    return sorted(out, key=lambda b: (b.at, b.path.name), reverse=True)
+
+
+def take(store: Store, reason: str, now: dt.datetime | None = None) -> Path:
+    """A checked local copy of the store now, then rotation of the folder."""
+    now = now or dt.datetime.now()
+    folder = backups_dir(store)
+    target = folder / backup_file_name(now, reason)
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / backup_file_name(now, f"{reason}{n}")
+    try:
+        db.backup_file(store.path, target)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise BackupError(f"备份失败：{exc}") from exc
+    rotate(store)
+    return target
+
+
+def before_import(store: Store, what: str = "") -> Path:
+    """Call before a package or roster import (``what``: 数据包 / 花名册 …)."""
+    return take(store, f"{BEFORE_IMPORT}{what}")
+
+
+def daily_if_due(store: Store, now: dt.datetime | None = None) -> Path | None:
+    """The day's first start takes the daily copy; later starts that day do nothing."""
+    now = now or dt.datetime.now()
+    if any(b.at.date() == now.date() for b in list_local(backups_dir(store))):
+        return None
+    return take(store, DAILY, now)
+
+
+def kept(backups: list[LocalBackup], daily: int, weekly: int, monthly: int) -> set[Path]:
+    """Grandfather-father-son: the newest copy of each of the last ``daily`` days, ``weekly``
+    ISO weeks and ``monthly`` months that have copies."""
+    keep: set[Path] = set()
+    newest_first = sorted(backups, key=lambda b: b.at, reverse=True)
+    for count, bucket in ((daily, lambda d: d.date()),
+                          (weekly, lambda d: d.isocalendar()[:2]),
+                          (monthly, lambda d: (d.year, d.month))):
+        seen: list[object] = []
+        for b in newest_first:
+            key = bucket(b.at)
+            if key in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.append(key)
+            keep.add(b.path)
+    return keep
+
+
+def rotate(store: Store) -> list[Path]:
+    """Delete the automatic copies the rotation no longer keeps; returns them."""
+    backups = list_local(backups_dir(store))
+    keep = kept(backups, settings.get(store, KEEP_DAILY.key), settings.get(store, KEEP_WEEKLY.key),
+                settings.get(store, KEEP_MONTHLY.key))
+    removed = []
+    for b in backups:
+        if b.path not in keep:
+            with contextlib.suppress(OSError):
+                b.path.unlink()
+                removed.append(b.path)
+    return removed
+
+
+# --- encrypted backups ------------------------------------------------------------------------------
+
+
+def passphrase_problem(passphrase: str) -> str | None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        return f"备份密码至少{MIN_PASSPHRASE}位"
+    return None
+
+
+def _key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return argon2id.kdf(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES, passphrase.encode("utf-8"), salt,
+                        opslimit=opslimit, memlimit=memlimit)
+
+
+def encrypt(plain_db: bytes, meta: dict[str, object], passphrase: str) -> bytes:
+    salt = nacl.utils.random(argon2id.SALTBYTES)
+    nonce = nacl.utils.random(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    meta_bytes = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    plaintext = struct.pack(">I", len(meta_bytes)) + meta_bytes + zlib.compress(plain_db, 6)
+    length = len(plaintext) + sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
+    header = json.dumps({
+        "kdf": "argon2id", "opslimit": KDF_OPSLIMIT, "memlimit": KDF_MEMLIMIT, "salt": salt.hex(),
+        "cipher": "xchacha20poly1305-ietf", "nonce": nonce.hex(), "length": length,
+    }).encode("ascii")
+    prefix = MAGIC + struct.pack(">HI", FORMAT_VERSION, len(header)) + header
+    key = _key(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT)
+    return prefix + sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, prefix, nonce, key)
+
+
+def decrypt(data: bytes, passphrase: str) -> tuple[dict[str, object], bytes]:
+    """The description and the SQLite bytes of an encrypted backup.
+
+    Raises:
+        BackupError: not a Baoxue backup, a newer format, incomplete, or the passphrase is wrong
+            (or the file was changed).
+    """
+    if not data.startswith(MAGIC):
+        raise BackupError("所选文件不是保学台账的备份文件")
+    try:
+        version, header_len = struct.unpack(">HI", data[len(MAGIC):len(MAGIC) + 6])
+        if version > FORMAT_VERSION:
+            raise BackupError("此备份文件由更新版本的程序制作，请升级本程序后再恢复")
+        start = len(MAGIC) + 6
+        if header_len > 4096:
+            raise ValueError("header too long")
+        header = json.loads(data[start:start + header_len].decode("ascii"))
+        prefix, body = data[:start + header_len], data[start + header_len:]
+        opslimit, memlimit = int(header["opslimit"]), int(header["memlimit"])
+        salt, nonce, length = bytes.fromhex(header["salt"]), bytes.fromhex(header["nonce"]), int(header["length"])
+    except BackupError:
+        raise
+    except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BackupError("备份文件已损坏：文件头无法读取") from exc
+    if len(body) != length:
+        raise BackupError("备份文件不完整（可能复制时中断），请换一份备份")
+    if not (1 <= opslimit <= 20 and argon2id.MEMLIMIT_MIN <= memlimit <= 1024**3):
+        raise BackupError("备份文件已损坏：密钥参数不合理")
+    try:
+        key = _key(passphrase, salt, opslimit, memlimit)
+        plaintext = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(body, prefix, nonce, key)
+    except (nacl.exceptions.CryptoError, ValueError) as exc:
+        raise BackupError("备份密码不正确，或备份文件已被改动") from exc
+    (meta_len,) = struct.unpack(">I", plaintext[:4])
+    meta = json.loads(plaintext[4:4 + meta_len].decode("utf-8"))
+    return meta, zlib.decompress(plaintext[4 + meta_len:])
+
+
+def _describe(path: Path, created: str = "") -> BackupInfo:
+    """``created``: the time an encrypted backup was made ("" for a plain copy: its file time)."""
+    # Check a SQLite copy and say what it holds; refuses anything that is not a Baoxue store.
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            status = con.execute("PRAGMA integrity_check").fetchone()[0]
+            if status != "ok":
+                raise BackupError(f"备份中的数据文件已损坏（integrity_check：{status}）")
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not {"alembic_version", "installation", "audit_log"} <= tables:
+                raise BackupError("所选文件不是保学台账的数据文件或备份")
+            revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            unit = con.execute("SELECT name, code FROM installation").fetchone() or ("", "")
+            count = con.execute("SELECT count(*) FROM cases").fetchone()[0] if "cases" in tables else 0
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"所选文件不是有效的保学台账备份：{exc}") from exc
+    stamp = created or dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    return BackupInfo(unit[0], unit[1], stamp, revision[0] if revision else "", count, bool(created))
+
+
+def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetime | None = None) -> Path:
+    """An encrypted backup to a chosen folder or file (a USB drive); returns the file written.
+
+    The file is written beside the target, flushed, renamed, read back and decrypted before this
+    returns, so the drive can be removed afterwards.
+    """
+    require(store, Permission.BACKUP)
+    if problem := passphrase_problem(passphrase):
+        raise ValidationError(problem)
+    now = now or dt.datetime.now()
+    inst = store.installation()
+    if target.is_dir():
+        target = target / f"保学台账备份-{inst.code if inst else ''}-{now:%Y%m%d-%H%M}{SUFFIX}"
+    elif target.suffix != SUFFIX:
+        target = target.with_name(target.name + SUFFIX)
+    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+        copy = Path(tmp) / "copy.sqlite3"
+        try:
+            db.backup_file(store.path, copy)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            raise BackupError(f"备份失败：{exc}") from exc
+        info = _describe(copy)
+        plain = copy.read_bytes()
+    meta = {"app_version": __version__, "created_at": now.isoformat(timespec="seconds"),
+            "unit_name": info.unit_name, "unit_code": info.unit_code, "revision": info.revision,
+            "cases": info.cases}
+    data = encrypt(plain, meta, passphrase)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with open(partial, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+        if target.read_bytes() != data:
+            raise BackupError("写入的备份文件读回后不一致，请换一个U盘或文件夹再试")
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"无法写入备份文件 {target}：{exc.strerror or exc}") from exc
+    with store.write() as session:
+        audit.record_event(session, "backup", "", "加密备份", f"{target}（{info.cases}件案件）")
+    return target
+
+
+def _materialise(source: Path, passphrase: str | None, folder: Path) -> tuple[Path, str]:
+    """Copy (decrypting) a backup into ``folder``; returns the SQLite path and whether it was encrypted."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
+    out = folder / "restore.sqlite3"
+    if data.startswith(MAGIC):
+        if passphrase is None:
+            raise BackupError("这是加密备份，请输入备份密码")
+        meta, plain = decrypt(data, passphrase)
+        out.write_bytes(plain)
+        return out, str(meta.get("created_at", "")).replace("T", " ")[:16]
+    if data.startswith(SQLITE_MAGIC):
+        out.write_bytes(data)
+        return out, ""
+    raise BackupError("所选文件不是保学台账的备份文件")
+
+
+def inspect(source: Path, passphrase: str | None = None) -> BackupInfo:
+    """Open a backup (decrypting it) and say what it holds, without changing anything."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path, created = _materialise(source, passphrase, Path(tmp))
+        return _describe(path, created)
+
+
+def is_encrypted(source: Path) -> bool:
+    try:
+        with open(source, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.datetime | None = None) -> BackupInfo:
+    """Replace the store's contents with a backup (local copy or encrypted file).
+
+    The backup is decrypted and checked first; the current store is then copied to
+    ``backups/`` (恢复前), and the backup is written over the live file with the online backup
+    API and migrated if it is older. Any refusal leaves the store as it was.
+    """
+    from desktop_app.services import accounts  # noqa: PLC0415 - accounts imports settings
+
+    if accounts.has_accounts(store):
+        require(store, Permission.RESTORE)
+    known = _known_revisions()
+    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+        path, created = _materialise(source, passphrase, Path(tmp))
+        info = _describe(path, created)
+        if info.revision not in known:
+            raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
+        take(store, BEFORE_RESTORE, now)
+        store.engine.dispose()
+        src = sqlite3.connect(path)
+        try:
+            dst = sqlite3.connect(store.path)
+            try:
+                src.backup(dst)
+                status = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    if status != "ok":
+        raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
+    store.engine.dispose()
+    if db.current_revision(store.engine) != db.head_revision():
+        db.upgrade(store.engine)
+    store.forget_installation()
+    with store.write() as session:
+        audit.record_event(session, "backup", "", "从备份恢复",
+                           f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+    return info
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory.from_config(db.alembic_config()).walk_revisions()}

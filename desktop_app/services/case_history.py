@@ -1,0 +1,121 @@
+"""The history of one case in plain Chinese: who changed what and when, old and new values.
+
+Reads the audit rows of the case, its student, its attempts and every lifecycle record of it, and
+names tables and fields as the registration form and the lifecycle dialogs name them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from database.lifecycle import (
+    CaseClosing,
+    CourtRuling,
+    DeferralApplication,
+    DeferralDecision,
+    EvidenceFile,
+    JointReport,
+)
+from database.models import AuditEntry, Case, PersuasionAttempt
+from desktop_app.domain.errors import NotFoundError
+from desktop_app.services.store import Store
+
+TABLE_LABELS = {
+    "students": "学生基本信息",
+    "cases": "案件（核查劝返情况）",
+    "persuasion_attempts": "劝返记录",
+    "joint_reports": "联合劝返报告",
+    "court_rulings": "法院判决",
+    "deferral_applications": "延缓入学/休学申请",
+    "deferral_decisions": "区领导小组审批",
+    "case_closings": "销号",
+    "evidence_files": "佐证材料",
+}
+
+_ADDRESS = {"province": "省", "city": "市", "county": "区县", "township": "乡镇(街道)", "detail": "村(社区)门牌"}
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "姓名", "id_number": "居民身份证号码", "birth_date": "出生日期", "sex": "性别", "ethnic_group": "民族",
+    "health": "健康情况", "student_number": "全国学籍号", "family_situation": "家庭情况简述", "village": "村(社区)",
+    "name_initials": "姓名拼音首字母", "name_pinyin": "姓名拼音",
+    "guardian1_name": "监护人1姓名", "guardian1_relation": "监护人1与被核查人关系", "guardian1_phone": "监护人1联系电话",
+    "guardian2_name": "监护人2姓名", "guardian2_relation": "监护人2与被核查人关系", "guardian2_phone": "监护人2联系电话",
+    **{f"hukou_{k}": f"户籍所在地{v}" for k, v in _ADDRESS.items()},
+    **{f"registry_{k}": f"学籍所在地{v}" for k, v in _ADDRESS.items()},
+    **{f"residence_{k}": f"现居住地{v}" for k, v in _ADDRESS.items()},
+    "status": "状态", "grade": "年级", "fill_date": "填表日期", "opened_on": "立案日期", "closed_on": "销号日期",
+    "contact_name": "学校联系人", "contact_phone": "学校联系电话", "dropout_reason": "辍学原因",
+    "reason_detail": "辍学原因具体说明", "result": "劝返结果", "not_returned_reason": "未复学原因",
+    "persuading_unit": "劝返单位", "responsible_person": "劝返责任人", "responsible_phone": "劝返责任人联系电话",
+    "deferral_approved": "经领导小组同意延缓入学/休学", "deferral_approval_date": "同意日期",
+    "deferral_document": "批准文号", "attempt_count": "劝返次数", "voided": "已作废", "void_reason": "作废原因",
+    "student_id": "学生", "case_id": "案件",
+    "attempt_date": "劝返日期", "people": "劝返人员", "place": "地点", "method": "方式", "is_joint": "联合劝返",
+    "report_date": "书面报告日期", "reported_to": "报告对象", "reported_by": "报告/上报单位", "note": "说明",
+    "ruling_date": "判决日期", "court": "法院", "document_number": "文号", "guardian_duty_fulfilled": "监护人已履行法定义务",
+    "kind": "申请事项", "application_date": "申请日期", "basis": "申请依据", "application_id": "申请",
+    "approved": "同意", "decision_date": "审批日期", "approver": "审批人",
+    "reason": "原因", "event_date": "复学/死亡/出国日期", "class_name": "班级", "placement": "安置方式",
+    "school": "学校", "registry_migrated": "已办理学籍迁移", "detail": "说明", "proof": "证明材料",
+    "decision_id": "审批", "reopened_on": "重新立案日期", "reopen_reason": "重新立案原因",
+    "owner_table": "附加于", "owner_id": "附加对象", "file_name": "文件名", "media_type": "类型", "size": "大小(字节)",
+    "sha256": "SHA-256校验值", "caption": "说明",
+}
+# Internal keys not worth showing in an insert's summary.
+_HIDDEN = {"name_initials", "name_pinyin", "student_id", "case_id", "application_id", "decision_id", "owner_id",
+           "voided", "void_reason", "id"}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime  # UTC as stored
+    user: str
+    record: str  # 学生基本信息, 劝返记录 …
+    what: str  # 新建 / the field's label / the event
+    old: str
+    new: str
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
+def _insert_summary(new_value: str | None) -> str:
+    try:
+        values = json.loads(new_value or "{}")
+    except ValueError:
+        return new_value or ""
+    order = {k: i for i, k in enumerate(FIELD_LABELS)}
+    keys = sorted(values, key=lambda k: order.get(k, len(order)))
+    parts = [f"{field_label(k)}：{values[k]}" for k in keys if k not in _HIDDEN and values[k] not in (None, "", "否")]
+    return "；".join(parts)
+
+
+def case_history(store: Store, case_id: str) -> list[HistoryLine]:
+    """Every history row of the case and what belongs to it, oldest first."""
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFoundError("案件不存在")
+        ids = {case.id, case.student_id}
+        for model in (PersuasionAttempt, JointReport, CourtRuling, DeferralApplication, DeferralDecision,
+                      CaseClosing, EvidenceFile):
+            ids.update(session.execute(select(model.id).where(model.case_id == case_id)).scalars())
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.record_id.in_(ids)).order_by(AuditEntry.id)
+        ).scalars()
+        out = []
+        for r in rows:
+            record = TABLE_LABELS.get(r.table_name, r.table_name)
+            if r.action == "insert":
+                out.append(HistoryLine(r.at, r.user, record, "新建", "", _insert_summary(r.new_value)))
+            elif r.action == "update":
+                out.append(HistoryLine(r.at, r.user, record, field_label(r.field), r.old_value or "",
+                                       r.new_value or ""))
+            else:
+                out.append(HistoryLine(r.at, r.user, record, r.field, "", r.new_value or ""))
+        return out

@@ -1,0 +1,91 @@
+"""Small pieces shared by the care and home-teaching screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QInputDialog,
+    QProgressDialog,
+    QTableView,
+    QWidget,
+)
+
+from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.widgets import Messages
+from desktop_app.ui.workers import Worker
+
+
+def make_table(model: RowsModel, parent: QWidget, stretch: int | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch is None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+def selected_row(view: QTableView) -> int | None:
+    rows = view.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
+
+
+class Ask:
+    """Questions asked with a standard dialog, in one place so tests can replace them."""
+
+    @staticmethod
+    def text(parent: QWidget | None, title: str, label: str, value: str = "") -> str | None:
+        """A line of text, or None when cancelled or left empty."""
+        text, ok = QInputDialog.getText(parent, title, label, text=value)
+        return text.strip() if ok and text.strip() else None
+
+    @staticmethod
+    def save_path(parent: QWidget | None, title: str, suggested: str, filter_: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter_)
+        return Path(name) if name else None
+
+    @staticmethod
+    def open_paths(parent: QWidget | None, title: str, filter_: str) -> list[str]:
+        names, _ = QFileDialog.getOpenFileNames(parent, title, "", filter_)
+        return list(names)
+
+
+def run_in_worker(parent: QWidget, label: str, job: Callable[[], Any], done: Callable[[Any], None]) -> Worker:
+    """Run an export (Excel, PDF) off the GUI thread behind a progress dialog; errors go to a message box."""
+    progress = QProgressDialog(label, parent.tr("取消"), 0, 0, parent)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(400)
+
+    def work(_report: Callable[[int, int], bool]) -> Any:
+        return job()
+
+    worker = Worker(work)
+    progress.canceled.connect(worker.cancel)
+
+    def finished(result: object) -> None:
+        progress.close()
+        done(result)
+
+    def failed(message: str) -> None:
+        progress.close()
+        Messages.error(parent, parent.tr("未完成"), message)
+
+    worker.signals.finished.connect(finished)
+    worker.signals.failed.connect(failed)
+    worker.signals.cancelled.connect(progress.close)
+    worker.start()
+    return worker

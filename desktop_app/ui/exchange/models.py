@@ -1,0 +1,116 @@
+"""Table models of the exchange and supervision pages: small lists loaded from a service call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from desktop_app.services import cases, district
+from desktop_app.services.store import Store
+from desktop_app.ui.ledger.model import CaseLedgerModel
+
+Index = QModelIndex | QPersistentModelIndex
+STALE_COLOR = "#ffe0e0"
+BAD_COLOR = "#b00020"
+
+
+class RowsModel(QAbstractTableModel):
+    """A short list (peers, packages, log lines, schools): ``load()`` returns all its rows.
+
+    ``highlight(row_index) -> colour or None`` paints a row's background.
+    """
+
+    KeyRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, headers: Sequence[str], load: Callable[[], list[tuple[Any, list[Any]]]],
+                 parent: Any = None, highlight: Callable[[int], str | None] | None = None) -> None:
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._load = load
+        self._highlight = highlight
+        self._rows: list[tuple[Any, list[Any]]] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = self._load()
+        self.endResetModel()
+
+    def key(self, row: int) -> Any:
+        return self._rows[row][0]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
+                return self._headers[section]
+            if orientation == Qt.Orientation.Vertical:
+                return section + 1
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        key, values = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = values[index.column()] if index.column() < len(values) else ""
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.BackgroundRole and self._highlight:
+            colour = self._highlight(index.row())
+            return QColor(colour) if colour else None
+        if role == self.KeyRole:
+            return key
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class DistrictLedgerModel(CaseLedgerModel):
+    """All schools' cases in one paged ledger, with the school and each record's sync state."""
+
+    def __init__(self, store: Store, parent: Any = None) -> None:
+        super().__init__(store, parent)
+        self._keys = ["school", *self._keys, "sync_state"]
+        self._labels = [self.tr("学校"), *self._labels, self.tr("同步状态")]
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = district.ledger_page(self.store, self.query, 0, self.PAGE)
+        self._total = (
+            len(self._rows) if len(self._rows) < self.PAGE else district.ledger_count(self.store, self.query)
+        )
+        self.endResetModel()
+        self.total_changed.emit(self._total)
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid():
+            return
+        more = district.ledger_page(self.store, self.query, len(self._rows), self.PAGE)
+        if not more:
+            self._total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if self._keys[column] in ("school", "sync_state"):
+            return
+        self.query.sort = self._keys[column]
+        self.query.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def set_school_filter(self, township: str, school: str) -> None:
+        extra = {k: v for k, v in (("school_township", township), ("school", school)) if v}
+        self.set_query(cases.LedgerQuery(extra=extra))

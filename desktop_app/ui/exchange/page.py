@@ -1,0 +1,372 @@
+"""数据交换: packages on USB drives, at a school and at the district office.
+
+What is pending for each partner, the packages sent and received with their acknowledgements,
+the exchange log, and the conflicts to settle. At the district: register schools and write
+their enrolment packages, import a whole folder of packages at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.errors import BaoxueError
+from desktop_app.services import sync
+from desktop_app.services.store import Store
+from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
+from desktop_app.ui.widgets import Messages
+from desktop_app.ui.workers import Worker
+
+
+class Pickers:
+    """File and folder choices, in one place so tests can answer them."""
+
+    @staticmethod
+    def folder(parent: QWidget, title: str) -> Path | None:
+        name = QFileDialog.getExistingDirectory(parent, title)
+        return Path(name) if name else None
+
+    @staticmethod
+    def files(parent: QWidget, title: str) -> list[Path]:
+        names, _ = QFileDialog.getOpenFileNames(parent, title, "", "数据包 (*.bxpkg)")
+        return [Path(n) for n in names]
+
+    @staticmethod
+    def save(parent: QWidget, title: str, suggested: str, filter_text: str) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter_text)
+        return Path(name) if name else None
+
+
+class EnrolDialog(QDialog):
+    """登记学校: code, name and township of a school the district adds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("登记学校"))
+        form = QFormLayout(self)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setPlaceholderText(self.tr("10位学校标识码"))
+        self.name_edit = QLineEdit(self)
+        self.township_edit = QLineEdit(self)
+        form.addRow(self.tr("学校标识码"), self.code_edit)
+        form.addRow(self.tr("学校名称"), self.name_edit)
+        form.addRow(self.tr("所属乡镇（教管中心）"), self.township_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def info(self) -> sync.SchoolInfo:
+        return sync.SchoolInfo(self.code_edit.text(), self.name_edit.text(), self.township_edit.text())
+
+    @classmethod
+    def ask(cls, parent: QWidget | None) -> sync.SchoolInfo | None:
+        dialog = cls(parent)
+        return dialog.info() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def _table(parent: QWidget, model: RowsModel) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.verticalHeader().setVisible(False)
+    return view
+
+
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+class ExchangePage(QWidget):
+    """数据交换 (both ends)."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        inst = store.installation()
+        self.is_district = bool(inst and inst.kind == sync.DISTRICT)
+        self._worker: Worker | None = None
+        layout = QVBoxLayout(self)
+        self.identity_label = QLabel(self)
+        self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identity_label.setWordWrap(True)
+        layout.addWidget(self.identity_label)
+
+        bar = QHBoxLayout()
+        self.export_button = QPushButton(
+            self.tr("导出给所选学校…") if self.is_district else self.tr("导出数据包给区教委…"), self)
+        self.export_all_button = QPushButton(self.tr("导出给全部学校…"), self)
+        self.import_button = QPushButton(self.tr("导入数据包…"), self)
+        self.import_folder_button = QPushButton(self.tr("导入整个文件夹…"), self)
+        self.enrol_button = QPushButton(self.tr("登记学校并生成登记包…"), self)
+        for button in (self.export_button, self.export_all_button, self.import_button, self.import_folder_button,
+                       self.enrol_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.export_all_button.setVisible(self.is_district)
+        self.import_folder_button.setVisible(self.is_district)
+        self.enrol_button.setVisible(self.is_district)
+        self.export_button.clicked.connect(self.export_selected)
+        self.export_all_button.clicked.connect(self.export_all)
+        self.import_button.clicked.connect(self.import_files)
+        self.import_folder_button.clicked.connect(self.import_folder)
+        self.enrol_button.clicked.connect(self.enrol)
+
+        self.peer_model = RowsModel(
+            [self.tr("单位"), self.tr("代码"), self.tr("乡镇"), self.tr("对方密钥指纹"), self.tr("待发送记录"),
+             self.tr("已发第几号包"), self.tr("对方已确认到"), self.tr("已收第几号包"), self.tr("最近发送"),
+             self.tr("最近接收")],
+            self._peer_rows, self,
+        )
+        self.peer_view = _table(self, self.peer_model)
+        self.peer_view.selectionModel().selectionChanged.connect(lambda *_a: self.pending_model.reload())
+        layout.addWidget(QLabel(self.tr("交换单位与待发送情况"), self))
+        layout.addWidget(self.peer_view, 2)
+
+        self.tabs = QTabWidget(self)
+        self.package_model = RowsModel(
+            [self.tr("方向"), self.tr("单位代码"), self.tr("包号"), self.tr("文件"), self.tr("记录数"),
+             self.tr("变更序号范围"), self.tr("确认对方到"), self.tr("时间")],
+            self._package_rows, self,
+        )
+        self.log_model = RowsModel(
+            [self.tr("时间"), self.tr("操作"), self.tr("文件"), self.tr("单位"), self.tr("结果"), self.tr("说明")],
+            self._log_rows, self, highlight=lambda row: BAD_COLOR if self.log_model.key(row) is False else None,
+        )
+        self.conflict_model = RowsModel(
+            [self.tr("表"), self.tr("记录"), self.tr("对方"), self.tr("字段"), self.tr("本机的值"), self.tr("对方的值"),
+             self.tr("记录中现为")],
+            self._conflict_rows, self,
+        )
+        self.pending_model = RowsModel(
+            [self.tr("表"), self.tr("记录"), self.tr("同步状态"), self.tr("未确认的改动数")], self._pending_rows, self,
+        )
+        self.pending_view = _table(self, self.pending_model)
+        self.package_view = _table(self, self.package_model)
+        self.log_view = _table(self, self.log_model)
+        conflict_box = QWidget(self)
+        conflict_layout = QVBoxLayout(conflict_box)
+        self.conflict_view = _table(conflict_box, self.conflict_model)
+        conflict_layout.addWidget(self.conflict_view)
+        buttons = QHBoxLayout()
+        self.keep_local_button = QPushButton(self.tr("保留本机的值"), conflict_box)
+        self.take_remote_button = QPushButton(self.tr("采用对方的值"), conflict_box)
+        self.keep_local_button.clicked.connect(lambda: self.resolve("local"))
+        self.take_remote_button.clicked.connect(lambda: self.resolve("remote"))
+        buttons.addWidget(self.keep_local_button)
+        buttons.addWidget(self.take_remote_button)
+        buttons.addStretch(1)
+        conflict_layout.addLayout(buttons)
+        self.tabs.addTab(self.pending_view, self.tr("待发送（所选单位）"))
+        self.tabs.addTab(self.package_view, self.tr("最近的数据包"))
+        self.tabs.addTab(self.log_view, self.tr("交换日志"))
+        self.tabs.addTab(conflict_box, self.tr("冲突"))
+        layout.addWidget(self.tabs, 3)
+        self.refresh()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def _peer_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(p.code, [p.name, p.code, p.township, p.fingerprint, p.pending, p.sent_package, p.acked_package,
+                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at)])
+                for p in sync.peer_statuses(self.store)]
+
+    def _package_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(p.id, [self.tr("发出") if p.direction == "sent" else self.tr("收到"), p.peer_code, p.number,
+                        p.file_name, p.records, f"{p.seq_from + 1}–{p.seq_to}", p.ack_seq, _when(p.at)])
+                for p in sync.packages(self.store)]
+
+    def _log_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(e.get("ok"), [e.get("at", "").replace("T", " "), e.get("action"), e.get("file"), e.get("peer"),
+                               self.tr("成功") if e.get("ok") else self.tr("拒绝/失败"), e.get("message")])
+                for e in sync.exchange_log(self.store)]
+
+    def _conflict_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(c.id, [sync.TABLE_LABELS.get(c.table_name, c.table_name), c.label, c.peer_code, "、".join(c.fields),
+                        "；".join(f"{k}={v}" for k, v in c.local_values.items()),
+                        "；".join(f"{k}={v}" for k, v in c.remote_values.items()),
+                        self.tr("本机的值") if c.live == "local" else self.tr("对方的值")])
+                for c in sync.conflicts(self.store)]
+
+    def _pending_rows(self) -> list[tuple[Any, list[Any]]]:
+        code = self._selected_peer() if self.is_district else sync.DISTRICT_CODE_ALIAS
+        if code is None:
+            return []
+        try:
+            items = sync.pending_records(self.store, code)
+        except BaoxueError:
+            return []
+        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label, p.state,
+                                                p.changes]) for p in items]
+
+    def refresh(self) -> None:
+        inst = self.store.installation()
+        if inst is None:
+            return
+        try:
+            fingerprint = sync.own_fingerprint(self.store)
+        except BaoxueError as exc:
+            fingerprint = str(exc)
+        self.identity_label.setText(
+            self.tr("本单位：%1（%2）　本机密钥指纹：%3　（登记时请与对方电话核对指纹）")
+            .replace("%1", inst.name).replace("%2", inst.code).replace("%3", fingerprint)
+        )
+        for model in (self.peer_model, self.pending_model, self.package_model, self.log_model, self.conflict_model):
+            model.reload()
+        conflicts = self.conflict_model.rowCount()
+        self.tabs.setTabText(3, self.tr("冲突（%1）").replace("%1", str(conflicts)) if conflicts else self.tr("冲突"))
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _selected_peer(self) -> str | None:
+        rows = self.peer_view.selectionModel().selectedRows()
+        return self.peer_model.key(rows[0].row()) if rows else None
+
+    def export_selected(self) -> Worker | None:
+        if self.is_district:
+            code = self._selected_peer()
+            if code is None:
+                Messages.error(self, self.tr("导出数据包"), self.tr("请先在上面的列表中选中一所学校"))
+                return None
+            codes = [code]
+        else:
+            codes = [sync.DISTRICT_CODE_ALIAS]
+        return self._export(codes)
+
+    def export_all(self) -> Worker | None:
+        codes = [p.code for p in sync.peers(self.store) if p.kind == sync.SCHOOL and p.box_public]
+        if not codes:
+            Messages.error(self, self.tr("导出数据包"), self.tr("还没有收到任何学校的数据包，暂无可发送的学校"))
+            return None
+        return self._export(codes)
+
+    def _export(self, codes: list[str]) -> Worker | None:
+        folder = Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
+        if folder is None:
+            return None
+
+        def job(report):  # noqa: ANN001, ANN202
+            done = []
+            for i, code in enumerate(codes):
+                done.append(sync.export_package(self.store, code, folder))
+                if report(i + 1, len(codes)) is False:
+                    break
+            return done
+
+        def finished(results: object) -> None:
+            names = "\n".join(f"{r.path.name}（{r.records}条记录）" for r in results)  # type: ignore[attr-defined]
+            Messages.info(self, self.tr("导出完成"),
+                          self.tr("已写出并读回核对：\n%1\n现在可以安全拔出U盘。").replace("%1", names))
+
+        return self._run(job, len(codes), self.tr("正在导出数据包…"), finished, self.tr("导出失败"))
+
+    def import_files(self) -> Worker | None:
+        paths = Pickers.files(self, self.tr("选择要导入的数据包"))
+        return self.import_paths(paths) if paths else None
+
+    def import_folder(self) -> Worker | None:
+        folder = Pickers.folder(self, self.tr("选择存放数据包的文件夹或U盘"))
+        if folder is None:
+            return None
+        paths = sorted(folder.glob("*.bxpkg"))
+        if not paths:
+            Messages.error(self, self.tr("导入数据包"), self.tr("所选文件夹中没有 .bxpkg 数据包"))
+            return None
+        return self.import_paths(paths)
+
+    def import_paths(self, paths: list[Path]) -> Worker:
+        def job(report):  # noqa: ANN001, ANN202
+            return sync.import_many(self.store, paths, report)
+
+        def finished(results: object) -> None:
+            lines, refused = [], 0
+            for path, outcome in results:  # type: ignore[attr-defined]
+                if isinstance(outcome, sync.ImportResult):
+                    lines.append(f"{path.name}：{outcome.message}")
+                else:
+                    refused += 1
+                    lines.append(f"{path.name}：未导入。{outcome}")
+            text = "\n".join(lines)
+            if refused:
+                Messages.error(self, self.tr("导入结果"), text)
+            else:
+                Messages.info(self, self.tr("导入结果"), text)
+
+        return self._run(job, len(paths), self.tr("正在导入数据包…"), finished, self.tr("导入失败"))
+
+    def _run(self, job: Any, total: int, label: str, finished: Any, fail_title: str) -> Worker:
+        progress = QProgressDialog(label, self.tr("取消"), 0, total, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        worker = Worker(job)
+        worker.signals.progress.connect(lambda done, _total: progress.setValue(done))
+        progress.canceled.connect(worker.cancel)
+
+        def done(result: object) -> None:
+            progress.close()
+            self.refresh()
+            finished(result)
+
+        def failed(message: str) -> None:
+            progress.close()
+            self.refresh()
+            Messages.error(self, fail_title, message)
+
+        worker.signals.finished.connect(done)
+        worker.signals.failed.connect(failed)
+        worker.signals.cancelled.connect(lambda: (progress.close(), self.refresh()))
+        self._worker = worker
+        worker.start()
+        return worker
+
+    def enrol(self) -> None:
+        info = EnrolDialog.ask(self)
+        if info is None:
+            return
+        folder = Pickers.folder(self, self.tr("选择保存登记包的文件夹或U盘"))
+        if folder is None:
+            return
+        try:
+            path = sync.enrol(self.store, info, folder)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("登记学校"), str(exc))
+            return
+        self.refresh()
+        Messages.info(self, self.tr("登记学校"), self.tr(
+            "已登记 %1，登记包：%2\n请把登记包交给学校导入，并电话告知本单位密钥指纹：%3"
+        ).replace("%1", info.name).replace("%2", str(path)).replace("%3", sync.own_fingerprint(self.store)))
+
+    def resolve(self, choice: str) -> None:
+        rows = self.conflict_view.selectionModel().selectedRows()
+        if not rows:
+            Messages.error(self, self.tr("处理冲突"), self.tr("请先选中一处冲突"))
+            return
+        try:
+            sync.resolve(self.store, self.conflict_model.key(rows[0].row()), choice)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("处理冲突"), str(exc))
+        self.refresh()

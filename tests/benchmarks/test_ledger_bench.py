@@ -1,0 +1,101 @@
+"""Ledger speed on 100,000 cases: each filter or search keystroke against the same SQL run bare.
+
+Run: .venv/bin/python -m pytest tests/benchmarks/test_ledger_bench.py --benchmark-enable -p no:randomly
+The figures (and ratios) are printed at the end; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from desktop_app.services import cases
+from desktop_app.services.store import Store
+from desktop_app.ui.ledger.model import CaseLedgerModel
+
+QUERIES = {
+    "no filter": cases.LedgerQuery(),
+    "open cases": cases.LedgerQuery(statuses=("疑似辍学", "劝返中", "联合劝返")),
+    "township+village": cases.LedgerQuery(township="米心镇", village="青龙村"),
+    "name 张": cases.LedgerQuery(search="张"),
+    "pinyin zx": cases.LedgerQuery(search="zx"),
+    "id fragment 0517": cases.LedgerQuery(search="0517"),
+    "sort by attempts": cases.LedgerQuery(sort="attempt_count"),
+}
+
+RESULTS: dict[str, dict[str, float]] = {}
+
+
+def compiled(stmt) -> str:  # noqa: ANN001
+    return str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def bare_keystroke(conn: sqlite3.Connection, page_sql: str, count_sql: str) -> None:
+    """What the ledger does per keystroke, as plain sqlite3: the first page, then the count."""
+    rows = conn.execute(page_sql).fetchall()
+    if len(rows) == CaseLedgerModel.PAGE:
+        conn.execute(count_sql).fetchone()
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_keystroke_first_page(benchmark, qapp, big_store: Store, name: str) -> None:  # noqa: ANN001
+    model = CaseLedgerModel(big_store)
+    query = QUERIES[name]
+    benchmark.pedantic(model.set_query, args=(query,), rounds=15, iterations=1, warmup_rounds=2)
+    ours = benchmark.stats.stats.median
+    start_rows = model.rowCount()
+    page_sql = compiled(cases.ledger_page_select(query, 0, CaseLedgerModel.PAGE))
+    count_sql = compiled(cases.ledger_count_select(query))
+    conn = sqlite3.connect(big_store.path)
+    bare_keystroke(conn, page_sql, count_sql)  # warm-up, like ours
+    bare = []
+    for _ in range(15):
+        t = time.perf_counter()
+        bare_keystroke(conn, page_sql, count_sql)
+        bare.append(time.perf_counter() - t)
+    conn.close()
+    bare.sort()
+    RESULTS[name] = {"ours_ms": ours * 1000, "bare_ms": bare[7] * 1000, "rows": start_rows}
+
+
+def _timed(code: str, env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
+    return time.perf_counter() - t
+
+
+def test_startup_to_usable_main_window(big_store_dir) -> None:  # noqa: ANN001
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    bare = (
+        "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+        "app = QApplication([]); w = QMainWindow(); w.resize(1280, 720); w.show(); app.processEvents()\n"
+    )
+    ours = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop_app.ui.app import install_translations\n"
+        "from desktop_app.services.store import Store\n"
+        "from desktop_app.ui.main_window import MainWindow\n"
+        "app = QApplication([]); install_translations(app)\n"
+        f"store = Store.open({str(big_store_dir)!r})\n"
+        "w = MainWindow(store); w.show(); app.processEvents()\n"
+        "assert w.overview.open_button.text()\n"
+    )
+    bare_t = sorted(_timed(bare, env) for _ in range(5))[2]
+    ours_t = sorted(_timed(ours, env) for _ in range(5))[2]
+    RESULTS["startup (100k store)"] = {"ours_ms": ours_t * 1000, "bare_ms": bare_t * 1000, "rows": 0}
+
+
+def teardown_module() -> None:
+    if not RESULTS:
+        return
+    lines = ["", f"{'case':<24}{'ours ms':>10}{'bare ms':>10}{'ratio':>8}"]
+    for name, r in RESULTS.items():
+        lines.append(f"{name:<24}{r['ours_ms']:>10.1f}{r['bare_ms']:>10.1f}{r['ours_ms'] / r['bare_ms']:>8.2f}")
+    print("\n".join(lines))

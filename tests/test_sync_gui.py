@@ -1,0 +1,152 @@
+"""The 数据交换 and 区教委督导 screens, used as a teacher and a district inspector would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from database.models import Case, Semester
+from desktop_app.services import cases, demo, sync
+from desktop_app.services.store import Store
+from desktop_app.ui.district.page import ApprovalDialog
+from desktop_app.ui.exchange.page import Pickers
+from desktop_app.ui.main_window import MainWindow
+from tests.conftest import MessageLog
+from tests.factories import full_form
+from tests.helpers.qt import type_into
+from tests.test_sync import apply_for_deferral
+from tests.sync_helpers import make_district, make_school, send
+
+CODE = "2150022302"
+
+
+@pytest.fixture
+def usb(tmp_path: Path) -> Path:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def pair(tmp_path: Path, usb: Path) -> Iterator[tuple[Store, Store]]:
+    d = make_district(tmp_path / "district")
+    s = make_school(tmp_path / "school", d, CODE, "米心镇中心小学", "米心镇", usb)
+    yield s, d
+    s.close()
+    d.close()
+
+
+def click(qtbot, button) -> None:  # noqa: ANN001
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, Store], usb: Path,  # noqa: ANN001
+                                                      monkeypatch: pytest.MonkeyPatch, messages: MessageLog) -> None:
+    school, dist = pair
+    demo.load(school, 4)
+    monkeypatch.setattr(Pickers, "folder", staticmethod(lambda _p, _t: usb))
+    school_window = MainWindow(school)
+    qtbot.addWidget(school_window)
+    assert "区教委督导" not in school_window.pages
+    school_window.show()
+    school_window.show_page("数据交换")
+    page = school_window.exchange
+    assert page.peer_model.rowCount() == 1
+    assert page.peer_model.index(0, 4).data() == str(sync.pending_count(school, "district"))
+    states = {page.pending_model.index(r, 2).data() for r in range(page.pending_model.rowCount())}
+    assert page.pending_model.rowCount() == sync.pending_count(school, "district")
+    assert states == {"新建"}
+    click(qtbot, page.export_button)
+    qtbot.waitUntil(lambda: bool(messages.shown), timeout=10_000)
+    assert messages.shown[-1][0] == "info", messages.shown
+    assert "可以安全拔出U盘" in messages.texts("info")[-1]
+    assert (usb / f"{CODE}-500152-1.bxpkg").exists()
+
+    district_window = MainWindow(dist)
+    qtbot.addWidget(district_window)
+    district_window.show_page("数据交换")
+    dpage = district_window.exchange
+    worker = dpage.import_folder()  # the enrolment package in the folder is refused, the school's imported
+    with qtbot.waitSignal(worker.signals.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: len(messages.shown) >= 2)
+    kind, _title, text = messages.shown[-1]
+    assert kind == "error"
+    assert "新增" in text
+    assert "登记包只能在学校导入" in text
+    assert dpage.package_model.rowCount() == 1
+    assert dpage.log_model.index(0, 4).data() in ("成功", "拒绝/失败")
+    # the supervision page shows the school's figures
+    district_window.show_page("区教委督导")
+    sup = district_window.supervision
+    assert sup.school_model.index(0, 1).data() == "米心镇中心小学"
+    assert sup.school_model.index(0, 3).data() == str(cases.open_case_count(school))
+    assert sup.school_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None  # not stale
+    sup.tabs.setCurrentIndex(1)
+    assert sup.ledger_model.rowCount() == 4
+    assert {sup.ledger_model.index(r, 0).data() for r in range(4)} == {"米心镇中心小学"}
+
+
+def test_district_records_an_approval_and_publishes_the_calendar(qtbot, pair: tuple[Store, Store], usb: Path,  # noqa: ANN001
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 qtmodeltester) -> None:  # noqa: ANN001
+    school, dist = pair
+    case_id = cases.save_form(school, full_form())
+    apply_for_deferral(school, case_id)
+    send(school, "district", dist, usb)
+    window = MainWindow(dist)
+    qtbot.addWidget(window)
+    window.show_page("区教委督导")
+    sup = window.supervision
+    qtmodeltester.check(sup.school_model)
+    qtmodeltester.check(sup.ledger_model)
+    sup.ledger_view.selectRow(0)
+    monkeypatch.setattr(ApprovalDialog, "ask", classmethod(
+        lambda cls, _p: (True, dt.date(2026, 11, 2), "潼教发〔2026〕12号")))
+    click(qtbot, sup.approve_button)
+    type_into(qtbot, sup.semester_edit, "2026秋")
+    sup.start_edit.setDate(sup.start_edit.date().fromString("2026-09-01", "yyyy-MM-dd"))
+    sup.end_edit.setDate(sup.end_edit.date().fromString("2027-01-20", "yyyy-MM-dd"))
+    click(qtbot, sup.publish_button)
+    assert sup.semester_model.rowCount() == 1
+    send(dist, CODE, school, usb)
+    with school.read() as session:
+        row = session.get(Case, case_id)
+        assert (row.deferral_approved, row.deferral_document) == (True, "潼教发〔2026〕12号")
+        assert session.query(Semester).one().end_date == dt.date(2027, 1, 20)
+
+
+def test_stale_school_is_shown_red_and_a_conflict_is_settled_on_screen(qtbot, pair: tuple[Store, Store],  # noqa: ANN001
+                                                                       usb: Path) -> None:
+    school, dist = pair
+    case_id = cases.save_form(school, full_form())
+    send(school, "district", dist, usb)
+    send(dist, CODE, school, usb)
+    for store, who in ((school, "赵校长"), (dist, "刘督学")):
+        with store.write() as session:
+            session.get(Case, case_id).responsible_person = who
+    send(school, "district", dist, usb)
+    window = MainWindow(dist)
+    qtbot.addWidget(window)
+    window.show_page("数据交换")
+    page = window.exchange
+    assert page.tabs.tabText(3) == "冲突（1）"
+    assert page.conflict_model.index(0, 4).data() == "responsible_person=刘督学"
+    assert [page.conflict_model.index(0, c).data() for c in (0, 1)] == ["案件", "张小明"]
+    page.conflict_view.selectRow(0)
+    click(qtbot, page.keep_local_button)
+    assert page.conflict_model.rowCount() == 0
+    with dist.read() as session:
+        assert session.get(Case, case_id).responsible_person == "刘督学"
+    # a school that has never sent a package is flagged
+    sync.register_school(dist, sync.SchoolInfo("2150022399", "宝龙镇中心小学", "宝龙镇"))
+    window.show_page("区教委督导")
+    sup = window.supervision
+    rows = {sup.school_model.index(r, 0).data(): r for r in range(sup.school_model.rowCount())}
+    assert sup.school_model.index(rows["2150022399"], 0).data(Qt.ItemDataRole.BackgroundRole) == QColor("#ffe0e0")
+    assert sup.school_model.index(rows["2150022399"], 10).data() == "逾期"
