@@ -15,6 +15,13 @@ from desktop_app.services.store import Store
 from tests.factories import full_form
 
 
+@pytest.fixture(autouse=True)
+def _demo_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that read personal data act for an administrator (the demo school's is admin)."""
+    monkeypatch.setenv("BAOXUE_USER", "admin")
+    monkeypatch.setenv("BAOXUE_PASSWORD", "baoxue-demo")
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
     out = capsys.readouterr()
@@ -82,6 +89,14 @@ def test_expected_errors_are_one_line_and_exit_1(school: str, tmp_path: Path, ca
     code, _, err = run(capsys, "--data-dir", school, *args)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_reading_personal_data_needs_the_administrator(school: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAOXUE_PASSWORD", "wrong password")
+    code, _, err = run(capsys, "--data-dir", school, "print-forms", str(tmp_path / "x.pdf"), "--all")
+    assert code == 1 and not (tmp_path / "x.pdf").exists() and len(err.strip().splitlines()) == 1
 
 
 def test_export_ledgers_and_monthly_report(school: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -86,7 +86,8 @@ class SheetWriter:
         ws.append([self._cell(subtitle, Font(name=FONT_NAME, size=10), Alignment(horizontal="left"))])
         header_font = Font(name=FONT_NAME, size=10, bold=True)
         wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.append([self._cell(c.header, header_font, wrap, fill=_HEADER_FILL, border=_GREY_BORDER) for c in self.columns])
+        ws.append([self._cell(c.header, header_font, wrap, fill=_HEADER_FILL, border=_GREY_BORDER)
+                   for c in self.columns])
         ws.row_dimensions[3].height = 30
 
     def _cell(self, value: Any, font: Font | None = None, alignment: Alignment | None = None,

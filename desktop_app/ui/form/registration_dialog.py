@@ -38,8 +38,8 @@ from desktop_app.services import care, cases, privacy
 from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
-from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
+from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.widgets import (
     ErrorLabel,
     Messages,
