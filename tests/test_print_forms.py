@@ -19,14 +19,15 @@ from sqlalchemy import select, update
 
 from database.models import AuditEntry, Case
 from desktop_app import resources
-from desktop_app.domain.errors import ExportError, NotFoundError, StoreError, ValidationError
+from desktop_app.domain.errors import ExportError, NotFoundError, PermissionDenied, StoreError, ValidationError
 from desktop_app.domain.identity import make_id_number
 from desktop_app.domain.registration import Attempt
+from desktop_app.domain.roles import Role
 from desktop_app.reports import pdf_form, verification
 from desktop_app.reports.files import OutputCancelled
 from desktop_app.resources import cjk_font_path, resources_dir
-from desktop_app.services import cases, demo, printing
-from desktop_app.services.store import Store
+from desktop_app.services import cases, demo, exports, printing
+from desktop_app.services.store import Actor, Store
 from tests.factories import ID_NUMBER, full_form
 
 # Every label of the official attachment (潼教委〔2021〕30号), header to the persuasion record.
@@ -269,7 +270,7 @@ def test_unwritable_target_is_one_clear_error(store: Store, tmp_path: Path) -> N
 def test_identity_number_goes_through_one_privacy_function(store: Store, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = saved_case(store)
-    monkeypatch.setattr(printing, "shown_id_number", lambda number, purpose="form": number[:6] + "*" * 12)
+    monkeypatch.setattr(printing, "shown_id_number", lambda _store, number, purpose="print": number[:6] + "*" * 12)
     job = printing.write_forms_pdf(store, [case_id], tmp_path / "masked.pdf")
     text = flat(page_texts(job.path)[0])
     assert "500223************" in text and "G50022************" in text and ID_NUMBER not in text
@@ -332,3 +333,16 @@ def test_bulk_loading_gives_the_same_forms_as_loading_one_by_one(store: Store) -
     cases.save_form(store, form)
     ids = printing.case_ids(store)
     assert list(printing.load_forms(store, ids, chunk=7)) == [cases.load_form(store, i) for i in ids]
+
+
+def test_roles_decide_who_prints_and_exports(store: Store, tmp_path: Path) -> None:
+    case_id = saved_case(store)
+    store.account = Actor("李老师", role=Role.TEACHER, account_id="teacher-1")
+    job = printing.write_forms_pdf(store, [case_id], tmp_path / "teacher.pdf")  # a teacher prints the form
+    assert ID_NUMBER in flat(page_texts(job.path)[0])
+    with pytest.raises(PermissionDenied):
+        exports.export_ledger(store, tmp_path / "l.xlsx")  # but exports personal data only as administrator
+    store.account = Actor("访客", role=Role.READONLY, account_id="ro-1")
+    with pytest.raises(PermissionDenied):
+        printing.write_forms_pdf(store, [case_id], tmp_path / "ro.pdf")
+    assert not (tmp_path / "ro.pdf").exists() and not (tmp_path / "l.xlsx").exists()

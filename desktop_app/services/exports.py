@@ -20,9 +20,11 @@ from database.models import Case, PersuasionAttempt, Student
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.roles import Permission
 from desktop_app.reports import excel
 from desktop_app.reports.excel import DATE, NUMBER, TEXT, Column
 from desktop_app.services import audit, cases, printing
+from desktop_app.services.access import require
 from desktop_app.services.store import Store
 
 EVENT_LEDGER = "导出台账"
@@ -107,8 +109,8 @@ def _case_rows(store: Store, query: cases.LedgerQuery | None) -> Iterator[Sequen
             address = " ".join(p for p in (r.hukou_province, r.hukou_city, r.hukou_county, r.township,
                                            r.hukou_detail) if p)
             yield (
-                n, r.name, r.sex, printing.shown_id_number(r.id_number, printing.LEDGER), r.birth_date,
-                r.ethnic_group, printing.shown_id_number(r.student_number, printing.LEDGER), r.grade,
+                n, r.name, r.sex, printing.shown_id_number(store, r.id_number, printing.LEDGER), r.birth_date,
+                r.ethnic_group, printing.shown_id_number(store, r.student_number, printing.LEDGER), r.grade,
                 address, r.township, r.village, r.guardian1_name, r.guardian1_phone, r.dropout_reason,
                 r.reason_detail, r.opened_on, r.status, r.attempt_count, r.last_attempt, r.result,
                 r.responsible_person, r.closed_on,
@@ -153,6 +155,7 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
         ValidationError: no such ledger.
         ExportError: the file cannot be written.
     """
+    require(store, Permission.EXPORT)
     ledger = LEDGERS.get(key)
     if ledger is None:
         raise ValidationError(f"没有“{key}”台账，可选：{'、'.join(f'{k}（{v.title}）' for k, v in LEDGERS.items())}")
@@ -193,6 +196,7 @@ def describe_query(query: cases.LedgerQuery | None) -> str:
 
 def export_form(store: Store, case_id: str, path: str | Path) -> Path:
     """One case's registration form as a sheet (label, value), in the official order."""
+    require(store, Permission.EXPORT)
     form = cases.load_form(store, case_id)
     sheet = printing.sheet_for(store, form)
     workbook = excel.new_workbook()
@@ -297,6 +301,7 @@ OPEN_LIST_COLUMNS = (
 
 def export_monthly(store: Store, year: int, month: int, path: str | Path) -> Path:
     """The monthly report as a workbook: the figures by reason, and the students still not returned."""
+    require(store, Permission.EXPORT)
     report = monthly_report(store, year, month)
     unit = printing.unit_name(store)
     workbook = excel.new_workbook()

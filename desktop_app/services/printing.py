@@ -22,11 +22,13 @@ from database.models import AuditEntry, Case
 from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import NotFoundError
 from desktop_app.domain.registration import Attempt, RegistrationForm
+from desktop_app.domain.roles import Permission, Purpose
 from desktop_app.reports import verification
 from desktop_app.reports.files import OutputCancelled, atomic_output
 from desktop_app.reports.pdf_form import FormPdf, FormSheet
 from desktop_app.reports.verification import PrintCode
-from desktop_app.services import audit, cases
+from desktop_app.services import audit, cases, privacy
+from desktop_app.services.access import require
 from desktop_app.services.store import Store
 
 EVENT_PDF = "导出一生一表PDF"
@@ -40,19 +42,19 @@ Progress = Callable[[int, int], bool]
 
 PrintCancelled = OutputCancelled  # the user cancelled a batch: no file left behind, nothing recorded
 
-FORM = "form"  # the official form, signed and sealed, for the township and district
-LEDGER = "ledger"  # Excel ledgers and reports
+FORM = Purpose.PRINT  # the official form, signed and sealed, for the township and district
+LEDGER = Purpose.EXPORT  # Excel ledgers and reports
 
 
-def shown_id_number(id_number: str, purpose: str = FORM) -> str:
+def shown_id_number(store: Store, number: str, purpose: str = FORM) -> str:
     """The identity (or student) number as it appears on paper or in an exported file.
 
-    The one place that decides it: the official form and the ledgers go to the township and
-    district with the full number, so it is shown in full for now. A privacy rule (masking for
-    some roles or some outputs) changes this function only; the verification digest always
-    covers the full number, so codes do not depend on it.
+    The one place printing and exports decide it, through the privacy rule
+    (``privacy.shown_id_number``: full on the printed form for accounts that may print, full in
+    exports for administrators, masked otherwise). The verification digest always covers the full
+    number, so codes do not depend on it.
     """
-    return id_number
+    return privacy.shown_id_number(store, number, purpose)
 
 
 def unit_name(store: Store) -> str:
@@ -64,8 +66,8 @@ def sheet_for(store: Store, form: RegistrationForm) -> FormSheet:
     """The form as printed; identity and student numbers (which holds the identity number) as
     ``shown_id_number`` decides."""
     return FormSheet.for_form(form, unit_name(store), {
-        verification.ID_NUMBER: shown_id_number(form.id_number, FORM),
-        verification.STUDENT_NUMBER: shown_id_number(form.student_number, FORM),
+        verification.ID_NUMBER: shown_id_number(store, form.id_number, FORM),
+        verification.STUDENT_NUMBER: shown_id_number(store, form.student_number, FORM),
     })
 
 
@@ -93,6 +95,7 @@ def write_forms_pdf(store: Store, case_ids: Sequence[str], path: str | Path,
         ExportError: the file cannot be written.
         PrintCancelled: the user cancelled.
     """
+    require(store, Permission.PRINT)
     target = Path(path)
     if not case_ids:
         raise NotFoundError("没有要打印的案件")
@@ -109,6 +112,7 @@ def forms_pdf_bytes(store: Store, case_ids: Sequence[str], progress: Progress | 
 
     Nothing is recorded; call ``record_prints`` once the forms are really printed.
     """
+    require(store, Permission.PRINT)
     if not case_ids:
         raise NotFoundError("没有要打印的案件")
     buffer = io.BytesIO()
@@ -186,6 +190,7 @@ def record_prints(store: Store, job: PrintJob, what: str = EVENT_PRINT, detail: 
 
 
 def _draw_blank(store: Store, target: Path | io.BytesIO, copies: int) -> None:
+    require(store, Permission.PRINT)
     pdf = FormPdf(target, title="一生一表（空白）")
     for _ in range(copies):
         pdf.add(FormSheet.blank_form(unit_name(store)))
@@ -292,6 +297,7 @@ def check_print(store: Store, text: str, *, record: bool = True) -> CheckResult:
         ValidationError: the text is not a verification code.
         NotFoundError: no case of this ledger has this code.
     """
+    require(store, Permission.VIEW)
     code = verification.parse_code(text)
     case_id = _find_case(store, code)
     form = cases.load_form(store, case_id)
