@@ -319,7 +319,8 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         _act_for_admin(store, args)
-        rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"))
+        rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"),
+                                     reason=args.reason or "")
         print(f"已导出{exports.LEDGERS[args.ledger].title} {rows} 行：{args.out}")
         return 0
     finally:
@@ -335,7 +336,7 @@ def cmd_monthly_report(args: argparse.Namespace) -> int:
     store = _open(args)
     try:
         _act_for_admin(store, args)
-        path = exports.export_monthly(store, year, month, args.out)
+        path = exports.export_monthly(store, year, month, args.out, reason=args.reason or "")
         print(f"已导出{year}年{month}月月报：{path}")
         return 0
     finally:
@@ -397,11 +398,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_ledger.add_argument("out", metavar="OUT.xlsx", help="输出的Excel文件")
     p_ledger.add_argument("--ledger", default="open", choices=list(exports.LEDGERS),
                           help="；".join(f"{k}：{v.title}（{v.description}）" for k, v in exports.LEDGERS.items()))
+    p_ledger.add_argument("--reason", help="导出原因（记入历史记录）")
     p_ledger.set_defaults(func=cmd_export_ledger)
 
     p_month = sub.add_parser("monthly-report", help="导出月报Excel（新增、复学、其他销号、仍未复学，按辍学原因）")
     p_month.add_argument("out", metavar="OUT.xlsx", help="输出的Excel文件")
     p_month.add_argument("--month", required=True, metavar="YYYY-MM", help="统计月份，如 2026-09")
+    p_month.add_argument("--reason", help="导出原因（记入历史记录）")
     p_month.set_defaults(func=cmd_monthly_report)
 
     p_check = sub.add_parser("check-print", help="核对纸质表：核验码与台账是否一致（人账相符）；不符时退出码为1")

@@ -187,3 +187,15 @@ def test_monthly_report_counts_new_returned_closed_and_open_by_reason(store: Sto
     assert len(listing) == 3 + 3 and listing[3][6] in (dt.date(2026, 7, 1), dt.date(2026, 8, 20))
     with pytest.raises(ValidationError, match="月份无效"):
         exports.monthly_report(store, 2026, 13)
+
+
+def test_export_with_a_reason_is_recorded_by_privacy_and_can_mask_numbers(store: Store, tmp_path: Path) -> None:
+    number = cases.load_form(store, cases.save_form(store, full_form())).id_number
+    path = tmp_path / "masked.xlsx"
+    exports.export_ledger(store, path, reason="上报教管中心", full_numbers=False)
+    data = calamine_rows(path)
+    shown = data[3][HEADERS.index("居民身份证号码")]
+    assert shown != number and shown.startswith(number[:4]) and shown.endswith(number[-4:]) and "*" in shown
+    with store.read() as session:
+        entry = session.execute(select(AuditEntry).where(AuditEntry.field == "导出")).scalar_one()
+    assert "上报教管中心" in entry.new_value and "masked.xlsx" in entry.new_value

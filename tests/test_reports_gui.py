@@ -19,6 +19,7 @@ from database.models import AuditEntry
 from desktop_app.reports.pdf_render import PdfPages
 from desktop_app.services import cases, demo, printing
 from desktop_app.services.store import Store
+from desktop_app.ui.accounts.dialogs import ExportReasonDialog
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.reports import printing as ui_printing
@@ -48,6 +49,19 @@ def preview(monkeypatch: pytest.MonkeyPatch) -> FakePreview:
     fake = FakePreview()
     monkeypatch.setattr(ui_printing.PdfPrintPreview, "run", classmethod(lambda cls, *a: fake(*a)))
     return fake
+
+
+@pytest.fixture(autouse=True)
+def export_reason(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The export-reason dialog answers as an administrator would; records what it was asked about."""
+    asked: list[str] = []
+
+    def ask(_cls: Any, _store: Any, what: str, _parent: Any = None) -> tuple[str, bool]:
+        asked.append(what)
+        return "按区教委通知上报", True
+
+    monkeypatch.setattr(ExportReasonDialog, "ask", classmethod(ask))
+    return asked
 
 
 @pytest.fixture
@@ -162,6 +176,8 @@ def test_filtered_ledger_to_one_pdf_and_to_excel(qtbot: QtBot, store: Store, sav
     ws = load_workbook(save_to[1]).active
     assert [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)] == [e["name"] for e in expected]
     assert {ws.cell(r, 17).value for r in range(4, ws.max_row + 1)} == {"劝返中"}
+    [export] = events(store, "导出")  # privacy.record_export: who, what, why
+    assert "按区教委通知上报" in export.new_value and "辍学学生台账" in export.new_value
     finish_workers()
 
 

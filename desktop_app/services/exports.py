@@ -23,7 +23,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.roles import Permission
 from desktop_app.reports import excel
 from desktop_app.reports.excel import DATE, NUMBER, TEXT, Column
-from desktop_app.services import audit, cases, printing
+from desktop_app.services import audit, cases, printing, privacy
 from desktop_app.services.access import require
 from desktop_app.services.store import Store
 
@@ -41,7 +41,7 @@ class LedgerExport:
     key: str
     title: str
     columns: tuple[Column, ...]
-    rows: Callable[[Store, cases.LedgerQuery | None], Iterator[Sequence[Any]]]
+    rows: Callable[[Store, cases.LedgerQuery | None, bool], Iterator[Sequence[Any]]]
     count: Callable[[Store, cases.LedgerQuery | None], int]
     description: str = ""
 
@@ -101,7 +101,7 @@ def _case_select(query: cases.LedgerQuery) -> Any:
     )
 
 
-def _case_rows(store: Store, query: cases.LedgerQuery | None) -> Iterator[Sequence[Any]]:
+def _case_rows(store: Store, query: cases.LedgerQuery | None, full: bool = True) -> Iterator[Sequence[Any]]:
     query = query or cases.LedgerQuery()
     with store.read() as session:
         result = session.execute(_case_select(query).execution_options(yield_per=2000))
@@ -109,8 +109,9 @@ def _case_rows(store: Store, query: cases.LedgerQuery | None) -> Iterator[Sequen
             address = " ".join(p for p in (r.hukou_province, r.hukou_city, r.hukou_county, r.township,
                                            r.hukou_detail) if p)
             yield (
-                n, r.name, r.sex, printing.shown_id_number(store, r.id_number, printing.LEDGER), r.birth_date,
-                r.ethnic_group, printing.shown_id_number(store, r.student_number, printing.LEDGER), r.grade,
+                n, r.name, r.sex, printing.shown_id_number(store, r.id_number, printing.LEDGER, full=full),
+                r.birth_date,
+                r.ethnic_group, printing.shown_id_number(store, r.student_number, printing.LEDGER, full=full), r.grade,
                 address, r.township, r.village, r.guardian1_name, r.guardian1_phone, r.dropout_reason,
                 r.reason_detail, r.opened_on, r.status, r.attempt_count, r.last_attempt, r.result,
                 r.responsible_person, r.closed_on,
@@ -130,7 +131,7 @@ def _case_ledger(key: str, title: str, statuses: tuple[str, ...], description: s
     adjust = _with_statuses(statuses)
     return register_ledger(LedgerExport(
         key, title, CASE_COLUMNS,
-        rows=lambda store, query: _case_rows(store, adjust(query)),
+        rows=lambda store, query, full: _case_rows(store, adjust(query), full),
         count=lambda store, query: cases.ledger_count(store, adjust(query)),
         description=description,
     ))
@@ -145,11 +146,14 @@ def ledger_title(store: Store, ledger: LedgerExport) -> str:
 
 
 def export_ledger(store: Store, path: str | Path, key: str = "open", query: cases.LedgerQuery | None = None,
-                  progress: Progress | None = None, today: dt.date | None = None) -> int:
+                  progress: Progress | None = None, today: dt.date | None = None, *, reason: str = "",
+                  full_numbers: bool = True) -> int:
     """Write a ledger to an .xlsx file; returns the number of rows.
 
     ``query`` narrows the ledger as the ledger page's filters do. ``progress(done, total)`` may
-    return False to cancel (OutputCancelled; no file is written).
+    return False to cancel (OutputCancelled; no file is written). With ``reason`` the export is
+    checked and recorded by ``privacy.record_export`` (the GUI always asks for one);
+    ``full_numbers`` False masks identity and student numbers.
 
     Raises:
         ValidationError: no such ledger.
@@ -171,8 +175,10 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
     def report(done: int) -> bool:
         return progress(done, total) if progress is not None else True
 
+    if reason:
+        privacy.record_export(store, ledger.title, total, reason=reason, full_numbers=full_numbers, target=target.name)
     rows = excel.write_rows(target, ledger.title, ledger_title(store, ledger), subtitle, ledger.columns,
-                             ledger.rows(store, query), progress=report if progress else None)
+                            ledger.rows(store, query, full_numbers), progress=report if progress else None)
     with store.write() as session:
         audit.record_event(session, "reports", key, EVENT_LEDGER, f"{ledger.title}：{rows}行 → {target.name}")
     return rows
@@ -194,11 +200,14 @@ def describe_query(query: cases.LedgerQuery | None) -> str:
 # --- one case's form ----------------------------------------------------------------------
 
 
-def export_form(store: Store, case_id: str, path: str | Path) -> Path:
+def export_form(store: Store, case_id: str, path: str | Path, *, reason: str = "") -> Path:
     """One case's registration form as a sheet (label, value), in the official order."""
     require(store, Permission.EXPORT)
     form = cases.load_form(store, case_id)
     sheet = printing.sheet_for(store, form)
+    if reason:
+        privacy.record_export(store, f"一生一表Excel（{form.name}）", 1, reason=reason, full_numbers=True,
+                              target=Path(path).name)
     workbook = excel.new_workbook()
     excel.write_form_sheet(
         workbook, f"{printing.unit_name(store)}义务教育阶段辍学学生登记表（{form.name}）",
@@ -299,10 +308,13 @@ OPEN_LIST_COLUMNS = (
 )
 
 
-def export_monthly(store: Store, year: int, month: int, path: str | Path) -> Path:
+def export_monthly(store: Store, year: int, month: int, path: str | Path, *, reason: str = "") -> Path:
     """The monthly report as a workbook: the figures by reason, and the students still not returned."""
     require(store, Permission.EXPORT)
     report = monthly_report(store, year, month)
+    if reason:
+        privacy.record_export(store, f"月报（{year}年{month}月）", len(report.open_cases), reason=reason,
+                              target=Path(path).name)
     unit = printing.unit_name(store)
     workbook = excel.new_workbook()
     stamp = (f"单位：{unit}　统计期间：{report.first:%Y年%m月%d日}至{report.last:%Y年%m月%d日}"

@@ -46,7 +46,7 @@ FORM = Purpose.PRINT  # the official form, signed and sealed, for the township a
 LEDGER = Purpose.EXPORT  # Excel ledgers and reports
 
 
-def shown_id_number(store: Store, number: str, purpose: str = FORM) -> str:
+def shown_id_number(store: Store, number: str, purpose: str = FORM, *, full: bool = True) -> str:
     """The identity (or student) number as it appears on paper or in an exported file.
 
     The one place printing and exports decide it, through the privacy rule
@@ -54,7 +54,7 @@ def shown_id_number(store: Store, number: str, purpose: str = FORM) -> str:
     exports for administrators, masked otherwise). The verification digest always covers the full
     number, so codes do not depend on it.
     """
-    return privacy.shown_id_number(store, number, purpose)
+    return privacy.shown_id_number(store, number, purpose, full=full)
 
 
 def unit_name(store: Store) -> str:

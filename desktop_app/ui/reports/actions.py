@@ -18,6 +18,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.reports.files import OutputCancelled
 from desktop_app.services import cases, exports, printing
 from desktop_app.services.store import Store
+from desktop_app.ui.accounts.dialogs import ExportReasonDialog
 from desktop_app.ui.reports.printing import PdfPrintPreview, SaveFileDialog
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
@@ -143,8 +144,16 @@ class ReportActions(QObject):
 
     # --- Excel ----------------------------------------------------------------------------
 
+    def _reason(self, what: str) -> tuple[str, bool] | None:
+        """Why personal data leaves the program (and whether numbers go out in full); None: cancelled."""
+        return ExportReasonDialog.ask(self.store, what, self.widget)
+
     def export_ledger(self, key: str = "all", query: cases.LedgerQuery | None = None) -> Worker | None:
         ledger = exports.LEDGERS[key]
+        answer = self._reason(ledger.title)
+        if answer is None:
+            return None
+        reason, full = answer
         path = SaveFileDialog.ask(self.widget, self.tr("导出台账"),
                                   f"{exports.ledger_title(self.store, ledger)}-{_stamp()}.xlsx", XLSX_FILTER)
         if path is None:
@@ -155,14 +164,18 @@ class ReportActions(QObject):
                           .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)))
 
         return self.run(self.tr("正在导出%1…").replace("%1", ledger.title),
-                        lambda report: exports.export_ledger(self.store, path, key, query, report), done)
+                        lambda report: exports.export_ledger(self.store, path, key, query, report, reason=reason,
+                                                             full_numbers=full), done)
 
     def export_form(self, case_id: str, name: str) -> Path | None:
+        answer = self._reason(self.tr("一生一表（%1）").replace("%1", name))
+        if answer is None:
+            return None
         path = SaveFileDialog.ask(self.widget, self.tr("一生一表导出为Excel"), f"一生一表-{name}.xlsx", XLSX_FILTER)
         if path is None:
             return None
         try:
-            exports.export_form(self.store, case_id, path)
+            exports.export_form(self.store, case_id, path, reason=answer[0])
         except BaoxueError as exc:
             Messages.error(self.widget, self.tr("未完成"), str(exc))
             return None
@@ -170,12 +183,15 @@ class ReportActions(QObject):
         return path
 
     def export_monthly(self, year: int, month: int) -> Path | None:
+        answer = self._reason(self.tr("月报（含月末仍未复学学生名单）"))
+        if answer is None:
+            return None
         path = SaveFileDialog.ask(self.widget, self.tr("导出月报"), f"控辍保学月报-{year}年{month:02d}月.xlsx",
                                   XLSX_FILTER)
         if path is None:
             return None
         try:
-            exports.export_monthly(self.store, year, month, path)
+            exports.export_monthly(self.store, year, month, path, reason=answer[0])
         except BaoxueError as exc:
             Messages.error(self.widget, self.tr("未完成"), str(exc))
             return None
