@@ -46,8 +46,8 @@ def test_open_case_ledger_has_title_header_text_numbers_and_real_dates(store: St
 
     wb = load_workbook(path)
     ws = wb.active
-    assert ws.title == "疑似辍学学生台账"
-    assert ws["A1"].value == "潼南区米心镇中心小学疑似辍学学生台账" and ws["A1"].font.b
+    assert ws.title == "未销号案件台账"
+    assert ws["A1"].value == "潼南区米心镇中心小学未销号案件台账" and ws["A1"].font.b
     assert "2026年11月03日" in ws["A2"].value and f"共{open_count}人" in ws["A2"].value
     assert [c.value for c in ws[3]] == HEADERS
     assert ws.freeze_panes == "A4"
@@ -82,11 +82,11 @@ def test_all_cases_ledger_with_the_ledger_page_filter(store: Store, tmp_path: Pa
     demo.load(store, 60)
     query = cases.LedgerQuery(township="米心镇")
     path = tmp_path / "all.xlsx"
-    rows = exports.export_ledger(store, path, "all", query)
+    rows = exports.export_ledger(store, path, "suspected", query)
     expected = cases.ledger_page(store, query, 0, 1000)
     assert rows == len(expected) > 0
     data = calamine_rows(path)
-    assert data[0][0] == "潼南区米心镇中心小学辍学学生台账" and "筛选：乡镇：米心镇" in data[1][0]
+    assert data[0][0] == "潼南区米心镇中心小学疑似辍学学生台账" and "筛选：乡镇：米心镇" in data[1][0]
     assert [r[1] for r in data[3:]] == [e["name"] for e in expected]  # the ledger page's order
     assert {r[HEADERS.index("乡镇(街道)")] for r in data[3:]} == {"米心镇"}
     assert CaseStatus.CLOSED.value in {r[HEADERS.index("状态")] for r in data[3:]} or rows < 5
@@ -111,7 +111,7 @@ def test_cancelled_export_leaves_no_file_and_no_history(store: Store, tmp_path: 
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(OutputCancelled):
-        exports.export_ledger(store, out / "c.xlsx", "all", progress=lambda done, total: done < 1000)
+        exports.export_ledger(store, out / "c.xlsx", "suspected", progress=lambda done, total: done < 1000)
     assert list(out.iterdir()) == []
     with store.read() as session:
         assert len(session.execute(select(AuditEntry.id)).all()) == before
@@ -124,7 +124,7 @@ def test_export_is_recorded_in_the_history(store: Store, tmp_path: Path) -> None
         entry = session.execute(
             select(AuditEntry).where(AuditEntry.field == exports.EVENT_LEDGER)
         ).scalar_one()
-    assert entry.user == "周老师" and "疑似辍学学生台账：1行" in entry.new_value and "l.xlsx" in entry.new_value
+    assert entry.user == "周老师" and "未销号案件台账：1行" in entry.new_value and "l.xlsx" in entry.new_value
     assert store.verify().ok
 
 

@@ -172,7 +172,7 @@ def test_filtered_ledger_to_one_pdf_and_to_excel(qtbot: QtBot, store: Store, sav
     assert expected[0]["name"] in first
     assert f"{len(expected)} 份" in messages.texts("info")[-1]
     page.xlsx_action.trigger()
-    qtbot.waitUntil(lambda: any("已导出辍学学生台账" in t for t in messages.texts("info")), timeout=20000)
+    qtbot.waitUntil(lambda: any("已导出疑似辍学学生台账" in t for t in messages.texts("info")), timeout=20000)
     ws = load_workbook(save_to[1]).active
     assert [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)] == [e["name"] for e in expected]
     assert {ws.cell(r, 17).value for r in range(4, ws.max_row + 1)} == {"劝返中"}
@@ -237,8 +237,8 @@ def test_reports_page_blank_forms_monthly_and_ledger(qtbot: QtBot, store: Store,
     page.ledger_combo.setCurrentIndex(page.ledger_combo.findData("open"))
     worker = page.export_ledger()
     assert worker is not None
-    qtbot.waitUntil(lambda: any("疑似辍学学生台账" in t for t in messages.texts("info")), timeout=20000)
-    assert load_workbook(save_to[-1]).active["A1"].value.endswith("疑似辍学学生台账")
+    qtbot.waitUntil(lambda: any("未销号案件台账" in t for t in messages.texts("info")), timeout=20000)
+    assert load_workbook(save_to[-1]).active["A1"].value.endswith("未销号案件台账")
     finish_workers()
 
 

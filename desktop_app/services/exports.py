@@ -137,8 +137,14 @@ def _case_ledger(key: str, title: str, statuses: tuple[str, ...], description: s
     ))
 
 
-OPEN_LEDGER = _case_ledger("open", "疑似辍学学生台账", CaseStatus.open_values(), "未销号的案件，默认")
-ALL_LEDGER = _case_ledger("all", "辍学学生台账", (), "全部案件，含已销号的")
+# The two national ledgers as the ledger page defines its views, and the open cases (the default).
+OPEN_LEDGER = _case_ledger("open", "未销号案件台账", CaseStatus.open_values(), "疑似辍学、劝返中、联合劝返，默认")
+ALL_LEDGER = _case_ledger("suspected", "疑似辍学学生台账", (), "所有曾列为疑似辍学的学生及其现状，含已销号")
+DROPOUT_LEDGER = _case_ledger(
+    "dropout", "辍学学生台账",
+    (CaseStatus.PERSUADING.value, CaseStatus.JOINT.value, CaseStatus.DEFERRED.value),
+    "正在劝返、联合劝返及缓学跟踪的学生",
+)
 
 
 def ledger_title(store: Store, ledger: LedgerExport) -> str:
@@ -169,7 +175,7 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
     today = today or dt.date.today()
     unit = f"{inst.name}（{inst.code}）" if inst else ""
     subtitle = f"单位：{unit}　导出日期：{today:%Y年%m月%d日}　共{total}人"
-    if (narrowing := describe_query(query)) and key in ("open", "all"):
+    if narrowing := describe_query(query):
         subtitle += f"　筛选：{narrowing}"
 
     def report(done: int) -> bool:

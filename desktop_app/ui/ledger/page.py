@@ -336,7 +336,7 @@ class LedgerPage(QWidget):
         return printing.case_ids(self.store, self.model.query)
 
     def export_excel(self) -> Worker | None:
-        return self.report_actions.export_ledger("all", self.model.query)
+        return self.report_actions.export_ledger("suspected", self.model.query)  # the view's own filter
 
     def export_selected_form(self) -> None:
         ids = self.selected_case_ids()

@@ -148,7 +148,7 @@ class ReportActions(QObject):
         """Why personal data leaves the program (and whether numbers go out in full); None: cancelled."""
         return ExportReasonDialog.ask(self.store, what, self.widget)
 
-    def export_ledger(self, key: str = "all", query: cases.LedgerQuery | None = None) -> Worker | None:
+    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None) -> Worker | None:
         ledger = exports.LEDGERS[key]
         answer = self._reason(ledger.title)
         if answer is None:
