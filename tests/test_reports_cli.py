@@ -103,7 +103,8 @@ def test_export_ledgers_and_monthly_report(school: str, tmp_path: Path, capsys: 
     code, stdout, _ = run(capsys, "--data-dir", school, "export-ledger", str(tmp_path / "open.xlsx"),
                           "--reason", "上报区教委")
     assert code == 0 and "未销号案件台账" in stdout
-    code, stdout, _ = run(capsys, "--data-dir", school, "export-ledger", str(tmp_path / "all.xlsx"), "--ledger", "suspected")
+    code, stdout, _ = run(capsys, "--data-dir", school, "export-ledger", str(tmp_path / "all.xlsx"),
+                          "--ledger", "suspected")
     assert code == 0 and "疑似辍学学生台账 12 行" in stdout
     assert load_workbook(tmp_path / "all.xlsx").active.max_row == 12 + 3
     code, stdout, _ = run(capsys, "--data-dir", school, "monthly-report", str(tmp_path / "m.xlsx"),
