@@ -8,3 +8,4 @@ from database import care  # noqa: F401
 from database import lifecycle  # noqa: F401
 from database import accounts  # noqa: F401
 from database import sync  # noqa: F401
+from database import census  # noqa: F401

@@ -94,10 +94,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
             print("空数据文件夹：已设置演示学校“潼南区演示小学”（仅供演示）")
             print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+            fresh = True
         else:
             _act_for_admin(store, args)
+            fresh = False
         added = demo.load(store, count=args.count, seed=args.seed)
         print(f"已载入演示案件 {added} 件（虚构数据，仅供演示）")
+        if fresh:
+            children = demo.load_census(store)
+            print(f"已载入演示摸排花名册 {children} 名适龄儿童（虚构数据，约三分之二已核查）")
         return 0
     finally:
         store.close()
@@ -354,6 +359,23 @@ def cmd_check_print(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_import_roster(args: argparse.Namespace) -> int:
+    from desktop_app.services import census
+
+    store = _open(args)
+    try:
+        if store.installation() is None:
+            raise CliError("本机尚未设置单位信息，请先运行 baoxue-cli setup")
+        _act_for_admin(store, args)
+        result = census.import_roster(store, args.file, args.kind, semester=args.semester, report_path=args.report)
+        print(result.summary())
+        if result.report_path:
+            print(f"未导入的行及原因已写入：{result.report_path}")
+        return 1 if result.accepted == 0 and result.duplicates == 0 else 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -381,6 +403,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--count", type=int, default=80, help="演示案件数（默认80）")
     p_demo.add_argument("--seed", type=int, default=2026, help=argparse.SUPPRESS)
     p_demo.set_defaults(func=cmd_demo)
+
+    p_import = sub.add_parser("import-roster",
+                              help="导入名册（Excel 或 CSV）：户籍适龄儿童、在籍学生、监测户、残疾儿童")
+    p_import.add_argument("file", help="名册文件（.xlsx、.xls、.ods、.csv）")
+    p_import.add_argument("--kind", required=True,
+                          choices=["census", "enrolled", "monitored", "disabled", "kindergarten"],
+                          help="census 户籍适龄儿童；enrolled 本校在籍学生；monitored 监测户/边缘户；"
+                               "disabled 残疾儿童；kindergarten 幼儿园毕业儿童")
+    p_import.add_argument("--semester", help="在籍名册所属学期，如 2026秋（默认当前学期）")
+    p_import.add_argument("--report", help="未导入行报告的保存位置（默认与名册同一文件夹）")
+    p_import.set_defaults(func=cmd_import_roster)
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)

@@ -98,3 +98,15 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
     for kind in ("error", "info", "confirm"):
         monkeypatch.setattr(Messages, kind, record(kind))
     return log
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes() -> Iterator[None]:
+    """No worker thread outlives its test (it would read a store that is already closed)."""
+    yield
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(30_000)

@@ -148,3 +148,40 @@ def test_backup_and_restore_from_the_command_line(tmp_path: Path, capsys: pytest
     store = Store.open(d)
     assert cases.ledger_count(store, cases.LedgerQuery()) == 7
     store.close()
+def test_import_roster_summary_report_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import rosters as R
+
+    d = str(tmp_path / "s")
+    run(capsys, "--data-dir", d, "setup", "school", "--code", "5002230001", "--name", "测试小学")
+    kids = R.children(5)
+    rows = [R.census_cells(i, c) for i, c in enumerate(kids)] + [R.census_cells(9, kids[0])]
+    rows.append(R.census_cells(10, R.children(7)[6], id_as_number=True))
+    path = R.write_census_xlsx(tmp_path / "名册.xlsx", rows)
+    code, out, _ = run(capsys, "--data-dir", d, "import-roster", str(path), "--kind", "census")
+    assert code == 0 and out.splitlines()[0] == "接受 5 行，拒绝 1 行，重复 1 行"
+    assert (tmp_path / "名册-未导入的行.xlsx").exists()
+    bad = R.write_census_xlsx(tmp_path / "坏.xlsx", [R.census_cells(1, R.children(7)[6], id_as_number=True)])
+    code, out, _ = run(capsys, "--data-dir", d, "import-roster", str(bad), "--kind", "census")
+    assert code == 1 and out.startswith("接受 0 行，拒绝 1 行")
+    R.write_encrypted_xlsx(tmp_path / "密.xlsx")
+    code, _, err = run(capsys, "--data-dir", d, "import-roster", str(tmp_path / "密.xlsx"), "--kind", "census")
+    assert code == 1 and "密码" in err and "Traceback" not in err
+
+
+def test_demo_on_an_empty_folder_includes_a_census_under_way(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import census, semesters
+
+    monkeypatch.delenv("BAOXUE_USER")
+    monkeypatch.delenv("BAOXUE_PASSWORD")
+    d = str(tmp_path / "census-demo")
+    code, out, _ = run(capsys, "--data-dir", d, "demo", "--count", "20")
+    assert code == 0 and "摸排花名册" in out
+    store = Store.open(d)
+    try:
+        progress = census.village_progress(store, semesters.current(store).name)
+        checked, total = sum(p.checked for p in progress), sum(p.total for p in progress)
+        assert total >= 240 and 0 < checked < total
+        assert store.verify().ok
+    finally:
+        store.close()

@@ -96,7 +96,7 @@ def test_overview_figure_opens_the_filtered_ledger(qtbot, filled: Store) -> None
     qtbot.addWidget(window)
     window.show()
     open_count = cases.open_case_count(filled)
-    assert str(open_count) in window.overview.open_button.text()
+    qtbot.waitUntil(lambda: str(open_count) in window.overview.open_button.text(), timeout=20000)
     qtbot.mouseClick(window.overview.open_button, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.ledger
     assert window.ledger.model.total == open_count
@@ -116,3 +116,15 @@ def test_enter_on_a_row_opens_its_form(qtbot, filled: Store) -> None:  # noqa: A
     dialog = window.forms[case_id]
     qtbot.addWidget(dialog)
     assert dialog.name_edit.text() == window.ledger.model.index(3, 0).data()
+
+
+def test_overview_refreshes_in_the_background_when_shown(qtbot, filled: Store) -> None:  # noqa: ANN001
+    window = MainWindow(filled)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("台账")
+    with qtbot.waitSignal(window.overview.refreshed, timeout=20000):
+        window.show_page("总览")
+    assert window.overview.data is not None
+    assert window.overview.data.open_count == cases.open_case_count(filled)
+    assert window.overview.todo_box.title().startswith("待办（") and "计算" not in window.overview.todo_box.title()

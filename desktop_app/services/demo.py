@@ -239,3 +239,83 @@ class DemoCancelled(Exception):
 def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
     snap = {k: audit.to_text(v) for k, v in values.items()}
     return audit.Change("insert", table, record_id, "*", None, json.dumps(snap, ensure_ascii=False, sort_keys=True))
+
+
+def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date | None = None) -> int:
+    """A demonstration census: an invented roster of the school's admission area (an Excel file
+    shaped like a township's export, title row included) imported through the real roster import,
+    with about two children in three already checked. The children of the open demonstration
+    cases are on the roster too, marked 疑似辍学. Returns the number of children on the roster.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from desktop_app.domain.census import CHECK_METHODS, ChildStatus
+    from desktop_app.services import census, semesters
+
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    semester = semesters.current(store, today)
+    school_year_end = dt.date(semester.start.year if semester.name.endswith("秋") else semester.start.year - 1, 8, 31)
+    township = "米心镇"
+    rows: list[list[Any]] = []
+    with store.read() as session:
+        case_children = session.execute(
+            select(Student.id_number, Student.name, Student.birth_date, Student.sex, Student.guardian1_name,
+                   Student.guardian1_phone, Student.hukou_township, Student.village, Student.hukou_detail)
+            .join(Case, Case.student_id == Student.id)
+            .where(Case.status.in_(CaseStatus.open_values()), Student.id_number != "")
+        ).all()
+    suspected = {r.id_number for r in case_children}
+    rows += [list(r) for r in case_children]
+    seen = set(suspected)
+    while len(rows) < count + len(case_children):
+        age = rng.randint(6, 15)
+        birth = school_year_end - dt.timedelta(days=age * 365 + rng.randint(1, 360))
+        sex = rng.choice("男女")
+        seq = rng.randint(0, 499) * 2 + (1 if sex == "男" else 0)
+        id_number = make_id_number(TONGNAN_REGION, birth, seq)
+        if id_number in seen:
+            continue
+        seen.add(id_number)
+        surname = rng.choice(SURNAMES)
+        village = rng.choice(TOWNSHIPS[township])
+        rows.append([id_number, _name(rng, surname), birth, sex, _name(rng, surname), _phone(rng), township, village,
+                     f"{village}{rng.randint(1, 12)}组{rng.randint(1, 90)}号"])
+    book = Workbook()
+    sheet = book.active
+    sheet.append([f"{township}{semester.name}户籍适龄儿童花名册（演示数据，虚构）"])
+    sheet.append(["身份证号码", "姓名", "出生日期", "性别", "监护人姓名", "联系电话", "乡镇", "村(社区)", "户籍地址"])
+    for r in rows:
+        sheet.append(r)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "演示-户籍适龄儿童花名册.xlsx"
+        book.save(path)
+        census.import_roster(store, path, "census", remember=False)
+    with store.read() as session:
+        ids = dict(session.execute(
+            select(Student.id_number, Student.id).where(Student.id_number.in_([r[0] for r in rows]))
+        ).all())
+    statuses = [ChildStatus.HERE] * 12 + [ChildStatus.OTHER_SCHOOL] * 3 + [ChildStatus.OUT_OF_DISTRICT] * 2
+    for r in rows:
+        sid = ids.get(r[0])
+        if sid is None:
+            continue
+        if r[0] in suspected:
+            status = ChildStatus.SUSPECTED
+        elif rng.random() < 0.65:
+            status = rng.choice(statuses)
+        else:
+            continue  # not checked yet: the sweep is under way
+        entry = census.StatusEntry(
+            status=status.value, method=rng.choice(CHECK_METHODS), checked_by=rng.choice(TEACHERS),
+            checked_on=max(semester.start, today - dt.timedelta(days=rng.randint(0, 20))),
+            school="潼南区米心镇中学" if status == ChildStatus.OTHER_SCHOOL else
+            ("东莞市长安镇中心小学" if status == ChildStatus.OUT_OF_DISTRICT else ""),
+            place="广东省东莞市长安镇" if status == ChildStatus.OUT_OF_DISTRICT else "",
+        )
+        census.mark_status(store, sid, semester.name, entry)
+    return len(rows)

@@ -125,6 +125,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
         demo.load(store, 80)
+        demo.load_census(store)
         return True
     if store.installation() is None:
         return SetupDialog.ask(store)  # signs the new administrator in

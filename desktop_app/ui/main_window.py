@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QThreadPool, QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,6 +25,9 @@ from desktop_app.ui.accounts.page import AccountsPage
 from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.district.page import SupervisionPage
 from desktop_app.ui.exchange.page import ExchangePage
+from desktop_app.ui.census.census_page import CensusPage
+from desktop_app.ui.census.comparison_page import ComparisonPage
+from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
@@ -64,7 +67,10 @@ class MainWindow(QMainWindow):
         district = bool(inst and inst.kind == "district")
         self.exchange = ExchangePage(store, self)
         self.supervision = SupervisionPage(store, self) if district else None
-        # Care and home teaching are a school's work; the district supervises instead.
+        # The census, care and home teaching are a school's work; the district supervises instead.
+        self.census_page = None if district else CensusPage(store, self)
+        self.return_page = None if district else ReturnCheckPage(store, self)
+        self.comparison_page = None if district else ComparisonPage(store, self)
         self.care_page = None if district else CarePage(store, self)
         self.home_teaching_page = None if district else HomeTeachingPage(store, self)
         self.accounts_page = AccountsPage(store, self)
@@ -73,6 +79,8 @@ class MainWindow(QMainWindow):
         candidates = (
             (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
             (self.tr("区教委督导"), self.supervision),
+            (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
+            (self.tr("数据比对"), self.comparison_page),
             (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
             (self.tr("数据交换"), self.exchange), (self.tr("报表与打印"), self.reports_page),
             (self.tr("设置"), self.settings_page),
@@ -89,6 +97,9 @@ class MainWindow(QMainWindow):
         self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
+        for census_page in (self.return_page, self.comparison_page):
+            if census_page is not None:
+                census_page.open_case.connect(self._census_case_opened)
         self._build_menus()
         self.user_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -96,13 +107,13 @@ class MainWindow(QMainWindow):
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
         self.settings_page.backup_box.restored.connect(self._restored)
-        self.account_changed()
+        self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
         self.resize(1280, 720)
         geometry = self.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
 
-    def account_changed(self) -> None:
+    def account_changed(self, refresh_page: bool = True) -> None:
         """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
         self.user_label.setText(
             self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
@@ -111,9 +122,8 @@ class MainWindow(QMainWindow):
         self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
         self.lock_action.setEnabled(not self.store.account.is_system)
         self.password_action.setEnabled(not self.store.account.is_system)
-        page = self.stack.currentWidget()
-        if hasattr(page, "refresh"):
-            page.refresh()
+        if refresh_page:
+            self._refresh_page(self.stack.currentWidget())
 
     def lock(self) -> None:
         self.window_lock.lock()
@@ -134,7 +144,14 @@ class MainWindow(QMainWindow):
     def _page_changed(self, row: int) -> None:
         page = list(self.pages.values())[row]
         self.stack.setCurrentWidget(page)
-        if hasattr(page, "refresh"):
+        self._refresh_page(page)
+
+    @staticmethod
+    def _refresh_page(page: QWidget) -> None:
+        """Reload a page's data; pages whose figures can take seconds do it on a worker thread."""
+        if hasattr(page, "refresh_async"):
+            page.refresh_async()
+        elif hasattr(page, "refresh"):
             page.refresh()
 
     def _build_menus(self) -> None:
@@ -220,6 +237,10 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    def _census_case_opened(self, case_id: str) -> None:
+        self._case_saved(case_id)
+        self.open_case(case_id)
+
     def _case_saved(self, _case_id: str) -> None:
         self.ledger.refresh()
         self.overview.refresh()
@@ -280,4 +301,5 @@ class MainWindow(QMainWindow):
         self.window_lock.stop()
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.sync()
+        QThreadPool.globalInstance().waitForDone(30_000)  # let background reads finish before the store closes
         event.accept()

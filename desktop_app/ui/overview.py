@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.services import cases, lifecycle, todo
 from desktop_app.services.store import Store
+from desktop_app.ui.workers import Worker
 
 Index = QModelIndex | QPersistentModelIndex
 NEW_COLOR = QColor("#c62828")
@@ -206,16 +207,20 @@ class OverviewPage(QWidget):
         show_ledger(str): open the ledger filtered by this status label.
         show_query(object): open the ledger with this ``cases.LedgerQuery`` (a figure's cases).
         open_case(str): open a case's form (from the to-do list).
+        refreshed(): the figures and the to-do list on screen are new.
     """
 
     show_ledger = Signal(str)
     show_query = Signal(object)
     open_case = Signal(str)
+    refreshed = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.store = store
         self.data: lifecycle.Overview | None = None
+        self._worker: Worker | None = None
+        self._pending = False
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         self.unit_label = QLabel(self)
@@ -292,11 +297,49 @@ class OverviewPage(QWidget):
         if load:
             self.refresh()
 
+    def _compute(self, today: dt.date) -> tuple[lifecycle.Overview, list[todo.TodoItem]]:
+        """The figures and the to-do list; no widget is touched (runs on a worker thread too)."""
+        return lifecycle.overview(self.store, today), todo.collect(self.store, today)
+
     def refresh(self, today: dt.date | None = None) -> None:
+        """Recompute and show everything now (a school's ledger: well under a second)."""
         today = today or dt.date.today()
+        self._show(today, *self._compute(today))
+        self.refreshed.emit()
+
+    def refresh_async(self, today: dt.date | None = None) -> None:
+        """Recompute on a worker thread and show the result when ready (a district's 100,000 cases
+        take seconds); the page stays usable meanwhile. Emits ``refreshed`` when shown."""
+        today = today or dt.date.today()
+        if self._worker is not None:
+            self._pending = True
+            return
+        self.todo_box.setTitle(self.tr("待办（正在计算…）"))
+        worker = Worker(lambda _report: self._compute(today))
+
+        def done(result: object) -> None:
+            self._worker = None
+            data, items = result  # type: ignore[misc]
+            self._show(today, data, items)
+            if self._pending:  # something changed while computing: once more, then say so
+                self._pending = False
+                self.refresh_async()
+            else:
+                self.refreshed.emit()
+
+        def failed(message: str) -> None:
+            self._worker = None
+            self.todo_box.setTitle(self.tr("待办（计算失败：%1）").replace("%1", message))
+
+        worker.signals.finished.connect(done)
+        worker.signals.failed.connect(failed)
+        self._worker = worker
+        worker.start()
+
+    def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()
         self.unit_label.setText(inst.name if inst else "")
-        data = self.data = lifecycle.overview(self.store, today)
+        self.data = data
         self.open_button.setText(self.tr("未销号案件：%1 件").replace("%1", str(data.open_count)))
         for status, button in self.status_buttons.items():
             button.setText(f"{status}\n{data.by_status.get(status, 0)}")
@@ -314,7 +357,6 @@ class OverviewPage(QWidget):
         self.group_models["grade"].set_rows(data.by_grade)
         self.group_models["township"].set_rows(data.by_township)
         self.chart.set_data(data.trend)
-        items = todo.collect(self.store, today)
         self.todo_model.set_items(items, today)
         self.todo_box.setTitle(self.tr("待办（%1 项）").replace("%1", str(len(items))))
 

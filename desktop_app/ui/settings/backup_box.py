@@ -162,6 +162,8 @@ class BackupBox(QGroupBox):
 class BusinessSettingsBox(QGroupBox):
     """Every numeric setting the areas declared (``settings.declare``), with its range and unit."""
 
+    OWN_BOXES = ("census.",)  # settings shown in an area's own box of 设置 (学期与摸排)
+
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("业务设置"))
@@ -171,6 +173,8 @@ class BusinessSettingsBox(QGroupBox):
         self.spins: dict[str, QSpinBox] = {}
         for key, spec in sorted(settings.SPECS.items()):
             if not isinstance(spec.default, int) or isinstance(spec.default, bool):
+                continue
+            if key.startswith(self.OWN_BOXES):
                 continue
             spin = QSpinBox(self)
             spin.setRange(spec.minimum if spec.minimum is not None else 0,

@@ -17,6 +17,7 @@ from desktop_app.services import installation
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
+from desktop_app.ui.census.settings_box import CensusSettingsBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -45,6 +46,8 @@ class SettingsPage(QWidget):
         layout.addWidget(self.business_box)
         self.backup_box = BackupBox(store, self)
         layout.addWidget(self.backup_box)
+        self.census_box = CensusSettingsBox(store, self)
+        layout.addWidget(self.census_box)
         info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
         info.setWordWrap(True)
         layout.addWidget(info)

@@ -1,0 +1,1055 @@
+"""Census (摸排核查) use cases: roster import, the school-age children ledger, per-village progress,
+the semester sweep, out-of-district contacts, the return check (返校核查), transitions (幼升小、小升初)
+and data comparison (数据比对).
+
+Children are ``students`` rows, matched by identity number (or, without one, by name + birth date +
+guardian); census data lives in the tables of ``database.census``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from database.census import (
+    CensusSweep,
+    ChildStatusRecord,
+    GuardianContact,
+    MatchLink,
+    ReturnCheck,
+    RosterImport,
+    RosterMember,
+)
+from database.models import AuditEntry, Case, Student, new_id, utcnow
+from desktop_app.domain import codes
+from desktop_app.domain.census import (
+    CHECK_METHODS,
+    IN_SCHOOL,
+    ROSTER_LABELS,
+    ChildStatus,
+    ReturnResult,
+    RosterKind,
+    RosterRecord,
+    birth_window,
+    clean_row,
+    fields_for,
+    guess_mapping,
+    header_key,
+    next_grade,
+)
+from desktop_app.domain.codes import CaseStatus
+from desktop_app.domain.contact import Address
+from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
+from desktop_app.domain.names import name_initials, name_pinyin
+from desktop_app.domain.registration import RegistrationForm
+from desktop_app.domain.semester import default_span, previous_name
+from desktop_app.reports import roster_reader
+from desktop_app.services import audit, backup, cases, semesters, settings, todo
+from desktop_app.services.access import Permission, require
+from desktop_app.services.store import Store
+
+MIN_AGE = settings.declare("census.min_age", "适龄儿童最小年龄（8月31日前满）", 6, minimum=3, maximum=10, unit="岁")
+MAX_AGE = settings.declare("census.max_age", "适龄儿童最大年龄（8月31日时）", 15, minimum=12, maximum=20, unit="岁")
+CONTACT_DAYS = settings.declare(
+    "census.contact_interval_days", "区外就读儿童监护人联系间隔", 30, minimum=7, maximum=180, unit="天"
+)
+MAPPING_KEYS = {kind.value: settings.declare(f"census.mapping.{kind.value}", f"{kind.label}列对应", {})
+                for kind in RosterKind}
+
+Progress = Callable[[int, int], bool]
+
+
+class ImportCancelled(Exception):
+    """The user cancelled an import; nothing was saved."""
+
+
+def age_bounds(store: Store) -> tuple[int, int]:
+    return int(settings.get(store, MIN_AGE.key)), int(settings.get(store, MAX_AGE.key))
+
+
+def current_semester(store: Store) -> str:
+    return semesters.current(store).name
+
+
+# --- roster import ------------------------------------------------------------------------
+
+@dataclass
+class RosterPreview:
+    """What the import dialog shows before importing: headers, the first rows, the column mapping."""
+
+    kind: str
+    headers: list[str]
+    rows: list[list[str]]
+    mapping: dict[str, int]
+    header_row: int
+    total_rows: int
+
+
+def _resolve_mapping(store: Store, kind: str, headers: list[str]) -> dict[str, int]:
+    """The remembered mapping (by header text) where the headers match, else a guess."""
+    mapping = guess_mapping(kind, headers)
+    remembered: dict[str, str] = settings.get(store, MAPPING_KEYS[kind].key) or {}
+    keys = [header_key(h) for h in headers]
+    for fkey, header in remembered.items():
+        if header_key(header) in keys:
+            mapping[fkey] = keys.index(header_key(header))
+    return mapping
+
+
+def preview_roster(store: Store, path: str | Path, kind: str, limit: int = 20) -> RosterPreview:
+    """Read a roster and guess where its columns go (a remembered mapping wins)."""
+    _check_kind(kind)
+    raw = roster_reader.read_roster(path)
+    info = roster_reader.locate_header(kind, raw)
+    rows = roster_reader.data_rows(raw, info)
+    from desktop_app.domain.census import cell_text
+
+    shown = [[cell_text(c) for c in cells] for _n, cells in rows[:limit]]
+    return RosterPreview(kind, info.headers, shown, _resolve_mapping(store, kind, info.headers),
+                         info.header_row, len(rows))
+
+
+def remember_mapping(store: Store, kind: str, headers: list[str], mapping: dict[str, int]) -> None:
+    value = {k: headers[i] for k, i in mapping.items() if 0 <= i < len(headers) and headers[i]}
+    if value != settings.get(store, MAPPING_KEYS[kind].key):
+        settings.put(store, MAPPING_KEYS[kind].key, value)
+
+
+@dataclass
+class ImportResult:
+    accepted: int
+    rejected: int
+    duplicates: int
+    report_path: Path | None = None
+    rejected_rows: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
+
+    def summary(self) -> str:
+        return f"接受 {self.accepted} 行，拒绝 {self.rejected} 行，重复 {self.duplicates} 行"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ROSTER_LABELS:
+        raise ValidationError(f"未知的名册类型“{kind}”")
+
+
+def _mapping_errors(kind: str, mapping: dict[str, int]) -> list[FieldError]:
+    errs = []
+    for f in fields_for(kind):
+        if f.required and f.key not in mapping:
+            errs.append(FieldError(f.key, f"请为“{f.label}”选择对应的列"))
+    if "id_number" not in mapping and "birth_date" not in mapping:
+        errs.append(FieldError("id_number", "请为“身份证号码”选择对应的列（没有身份证号码列时至少要有出生日期列）"))
+    return errs
+
+
+@functools.lru_cache(maxsize=16384)
+def _char_pinyin(ch: str) -> tuple[str, str]:
+    return name_initials(ch), name_pinyin(ch)
+
+
+def _pinyin(name: str) -> tuple[str, str]:
+    """Search keys of a name, character by character (cached: bulk imports meet the same characters often).
+
+    The form recomputes them from the whole name when a case is saved.
+    """
+    parts = [_char_pinyin(ch) for ch in name]
+    return "".join(p[0] for p in parts), "".join(p[1] for p in parts)
+
+
+def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[str, int] | None = None,
+                  semester: str | None = None, report_path: str | Path | None = None,
+                  progress: Progress | None = None, remember: bool = True) -> ImportResult:
+    """Import a roster in one transaction; rows already present (same child on the same list) add nothing.
+
+    Args:
+        mapping: field key → column index; None uses the remembered mapping or a guess.
+        semester: the semester of an enrolment roster (default: the current one).
+        report_path: where to write the rejected rows (default: beside the file, ``…-未导入的行.xlsx``).
+        progress: ``progress(done, total)``; returning False cancels (nothing is saved).
+
+    Raises:
+        RosterFileError: the file cannot be read (corrupt, encrypted, wrong type).
+        ValidationError: a required column is not mapped.
+        ImportCancelled: the user cancelled.
+    """
+    _check_kind(kind)
+    require(store, Permission.EDIT_RECORDS)
+    if semester:
+        try:
+            default_span(semester)
+        except ValueError as exc:
+            raise ValidationError(FieldError("semester", f"学期名称应如“2026秋”或“2027春”，不是“{semester}”")) from exc
+    path = Path(path)
+    raw = roster_reader.read_roster(path)
+    info = roster_reader.locate_header(kind, raw)
+    if mapping is None:
+        mapping = _resolve_mapping(store, kind, info.headers)
+    if errs := _mapping_errors(kind, mapping):
+        raise ValidationError(errs)
+    rows = roster_reader.data_rows(raw, info)
+    del raw
+    total = len(rows)
+    step = max(total // 50, 500)
+
+    def report(done: int) -> None:
+        if progress and progress(done, total * 2) is False:
+            raise ImportCancelled
+
+    accepted: list[RosterRecord] = []
+    rejected: list[tuple[int, list[Any], str]] = []
+    duplicates = 0
+    seen: set[tuple[str, ...]] = set()
+    columns = list(mapping.items())
+    for i, (row_number, cells) in enumerate(rows):
+        if i % step == 0:
+            report(i)
+        mapped = {k: cells[c] if c < len(cells) else None for k, c in columns}
+        record, reason = clean_row(kind, row_number, mapped)
+        if record is None:
+            rejected.append((row_number, cells, reason))
+            continue
+        key = record.match_key()
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        accepted.append(record)
+    report(total)
+    del rows, seen
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    member_semester = (semester or current_semester(store)) if kind == RosterKind.ENROLLED.value else ""
+    if accepted:
+        backup.before_import(store, "花名册")  # a checked copy of the store before anything is written
+    added, existing = _write_roster(store, kind, member_semester, path.name, digest, accepted,
+                                    len(rejected), duplicates, lambda d: report(total + d), total)
+    if remember:
+        remember_mapping(store, kind, info.headers, mapping)
+    result = ImportResult(added, len(rejected), duplicates + existing,
+                          rejected_rows=[(n, r) for n, _c, r in rejected])
+    if rejected:
+        target = Path(report_path) if report_path else path.with_name(f"{path.stem}-未导入的行.xlsx")
+        result.report_path = roster_reader.write_error_report(target, info.headers, rejected)
+    return result
+
+
+_FILLABLE = {  # student column ← record attribute: filled on an existing student only where empty
+    "guardian1_name": "guardian_name", "guardian1_phone": "guardian_phone",
+    "hukou_township": "township", "hukou_detail": "address", "village": "village",
+}
+
+
+def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str,
+                  records: list[RosterRecord], rejected: int, duplicates: int,
+                  report: Callable[[int], None], total: int) -> tuple[int, int]:
+    """Insert new students and roster members with their history; returns (added, already there)."""
+    inst = store.installation()
+    node = inst.node_id if inst else ""
+    now = utcnow()
+    stamp = _sql_value(now)
+    meta = {"created_at": stamp, "updated_at": stamp, "updated_by": store.user, "node_id": node, "version": 1}
+    with store.write() as session:
+        ids = [r.id_number for r in records if r.id_number]
+        by_id: dict[str, tuple[str, dict[str, Any]]] = {}
+        for chunk in range(0, len(ids), 5000):
+            part = ids[chunk:chunk + 5000]
+            for row in session.execute(
+                select(Student.id, Student.id_number, *[getattr(Student, c) for c in _FILLABLE])
+                .where(Student.id_number.in_(part))
+            ):
+                by_id[row.id_number] = (row.id, dict(row._mapping))
+        by_nbg: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
+        if any(not r.id_number for r in records):
+            for row in session.execute(
+                select(Student.id, Student.name, Student.birth_date, *[getattr(Student, c) for c in _FILLABLE])
+                .where(Student.id_number == "")
+            ):
+                key = ("nbg", row.name, row.birth_date.isoformat() if row.birth_date else "", row.guardian1_name)
+                by_nbg[key] = (row.id, dict(row._mapping))
+        voided_members: dict[str, str] = {}
+        members: set[str] = set()
+        for member_id, student_id, voided in session.execute(
+            select(RosterMember.id, RosterMember.student_id, RosterMember.voided)
+            .where(RosterMember.kind == kind, RosterMember.semester == semester)
+        ):
+            if voided:
+                voided_members[student_id] = member_id
+            else:
+                members.add(student_id)
+        revived: list[str] = []
+        import_id = new_id()
+        students: list[dict[str, Any]] = []
+        new_members: list[dict[str, Any]] = []
+        fills: list[tuple[str, str, Any, Any]] = []
+        changes: list[audit.Change] = []
+        existing = added = 0
+        batch = 5000
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
+        prev = audit.last_hash(session)
+
+        def flush() -> None:
+            """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
+            nonlocal prev
+            _bulk_insert(conn, Student.__table__, students, ("birth_date",))
+            _bulk_insert(conn, RosterMember.__table__, new_members)
+            rows = [{**r, "at": stamp} for r in audit.chained_rows(changes, prev, store.user, node, now)]
+            if rows:
+                prev = rows[-1]["row_hash"]
+                _bulk_insert(conn, AuditEntry.__table__, rows)
+            students.clear()
+            new_members.clear()
+            changes.clear()
+
+        step = max(len(records) // 50, 500)
+        for i, rec in enumerate(records):
+            if i % step == 0:
+                report(int(i / max(len(records), 1) * total))
+            key = rec.match_key()
+            found = by_id.get(rec.id_number) if rec.id_number else by_nbg.get(key)
+            if found is None:
+                sid = new_id()
+                initials, pinyin = _pinyin(rec.name)
+                values = {
+                    "name": rec.name, "name_initials": initials, "name_pinyin": pinyin,
+                    "id_number": rec.id_number, "birth_date": rec.birth_date, "sex": rec.sex,
+                    "guardian1_name": rec.guardian_name, "guardian1_phone": rec.guardian_phone,
+                    "hukou_township": rec.township, "hukou_detail": rec.address, "village": rec.village,
+                    "student_number": rec.extra.get("student_number", ""),
+                }
+                students.append({"id": sid, **values, **meta})
+                changes.append(_insert_change("students", sid, values))
+                placeholder = {c: values[c] for c in _FILLABLE}
+                if rec.id_number:
+                    by_id[rec.id_number] = (sid, placeholder)
+                else:
+                    by_nbg[key] = (sid, placeholder)
+            else:
+                sid, current = found
+                for column, attr in _FILLABLE.items():
+                    value = getattr(rec, attr)
+                    if value and not current.get(column):
+                        fills.append((sid, column, current.get(column), value))
+                        current[column] = value
+            if sid in members:
+                existing += 1
+                continue
+            members.add(sid)
+            if sid in voided_members:  # on a list whose import was voided: this import brings it back
+                revived.append(voided_members[sid])
+                added += 1
+                continue
+            mid = new_id()
+            values = {
+                "student_id": sid, "kind": kind, "semester": semester, "import_id": import_id,
+                **{k: rec.extra.get(k, "") for k in ("grade", "class_name", "school", "household_type",
+                                                      "disability", "disability_grade", "certificate")},
+            }
+            new_members.append({"id": mid, **values, "voided": 0, "void_reason": "", **meta})
+            changes.append(_insert_change("roster_members", mid, values))
+            added += 1
+            if len(new_members) >= batch:
+                flush()
+        if not added and not fills:
+            return 0, existing
+        for mid in revived:
+            session.execute(update(RosterMember).where(RosterMember.id == mid).values(
+                voided=False, void_reason="", import_id=import_id, updated_at=now, updated_by=store.user,
+                version=RosterMember.version + 1))
+            changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
+            changes.append(audit.Change("update", "roster_members", mid, "import_id", None, import_id))
+        for sid, column, old, value in fills:
+            session.execute(update(Student).where(Student.id == sid).values(
+                {column: value, "updated_at": now, "updated_by": store.user, "version": Student.version + 1}
+            ))
+            changes.append(audit.Change("update", "students", sid, column, audit.to_text(old), audit.to_text(value)))
+        import_values = {
+            "kind": kind, "semester": semester, "file_name": file_name, "file_sha256": digest,
+            "accepted": added, "rejected": rejected, "duplicates": duplicates + existing,
+        }
+        _bulk_insert(conn, RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
+        changes.append(_insert_change("roster_imports", import_id, import_values))
+        flush()
+        report(total)
+        return added, existing
+
+
+def _sql_value(value: Any) -> Any:
+    """A value as SQLAlchemy's SQLite types store it (dates and times as ISO text, booleans as 0/1)."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tuple[str, ...] = ()) -> None:
+    """One ``executemany`` of plain tuples: the fast path for imports of 100,000 rows.
+
+    Every row must have the same keys; values must already be stored forms except the ``convert`` keys
+    (see ``_sql_value``); columns left out take their declared scalar default.
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    if convert:
+        rows = [{**r, **{k: _sql_value(r[k]) for k in convert}} for r in rows]
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in keys and c.default is not None and c.default.is_scalar}
+    names = keys + list(defaults)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    extra = tuple(_sql_value(v) for v in defaults.values())
+    pick = operator.itemgetter(*keys)
+    if len(keys) == 1:
+        conn.exec_driver_sql(sql, [(pick(r), *extra) for r in rows])
+    else:
+        conn.exec_driver_sql(sql, [pick(r) + extra for r in rows])
+
+
+_SNAPSHOT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(…, same options)
+
+
+def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
+    snap = {k: v if isinstance(v, str) else audit.to_text(v) for k, v in values.items()}
+    return audit.Change("insert", table, record_id, "*", None, _SNAPSHOT(snap))
+
+
+def void_import(store: Store, import_id: str, reason: str) -> int:
+    """Void a roster imported by mistake: its list entries stop counting; nothing is deleted.
+
+    Returns the number of entries voided. Children and their statuses stay (they may be on other lists).
+    """
+    require(store, Permission.CLOSE_CASES)
+    if not reason.strip():
+        raise ValidationError(FieldError("void_reason", "请填写作废原因"))
+    with store.write() as session:
+        row = session.get(RosterImport, import_id)
+        if row is None:
+            raise NotFoundError("要作废的导入记录不存在")
+        if row.voided:
+            raise ValidationError(f"{row.file_name}的导入已作废")
+        row.voided, row.void_reason = True, reason.strip()
+        members = session.execute(select(RosterMember).where(
+            RosterMember.import_id == import_id, RosterMember.voided.is_(False))).scalars().all()
+        for m in members:
+            m.voided, m.void_reason = True, f"导入作废：{reason.strip()}"
+        return len(members)
+
+
+def imports(store: Store) -> list[RosterImport]:
+    with store.read() as session:
+        return list(session.execute(select(RosterImport).order_by(RosterImport.created_at.desc())).scalars())
+
+
+# --- the school-age children ledger ---------------------------------------------------------
+
+@dataclass
+class ChildQuery:
+    semester: str
+    township: str = ""
+    village: str = ""
+    status: str = ""  # "" all, "未核查" unchecked, or a ChildStatus value
+    search: str = ""
+
+
+UNCHECKED = "未核查"
+
+
+def _window(store: Store, semester: str) -> tuple[dt.date, dt.date]:
+    low, high = age_bounds(store)
+    return birth_window(semester, low, high)
+
+
+def _children_select(store: Store, query: ChildQuery, columns: list[Any]) -> Any:
+    earliest, latest = _window(store, query.semester)
+    status = ChildStatusRecord
+    stmt = (
+        select(*columns).select_from(RosterMember)
+        .join(Student, Student.id == RosterMember.student_id)
+        .outerjoin(status, and_(status.student_id == Student.id, status.semester == query.semester))
+        .where(RosterMember.kind == RosterKind.CENSUS.value, RosterMember.voided.is_(False),
+               Student.birth_date >= earliest, Student.birth_date <= latest)
+    )
+    if query.township:
+        stmt = stmt.where(Student.hukou_township == query.township)
+    if query.village:
+        stmt = stmt.where(Student.village == query.village)
+    if query.status == UNCHECKED:
+        stmt = stmt.where(status.id.is_(None))
+    elif query.status:
+        stmt = stmt.where(status.status == query.status)
+    if query.search:
+        text = query.search.strip()
+        stmt = stmt.where(or_(Student.name.like(f"%{text}%"), Student.id_number.like(f"%{text.upper()}%"),
+                              Student.name_initials.like(f"{text.lower()}%")))
+    return stmt
+
+
+def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+    s = ChildStatusRecord
+    columns = [
+        Student.id.label("student_id"), Student.name, Student.sex, Student.id_number, Student.birth_date,
+        Student.hukou_township.label("township"), Student.village, Student.guardian1_name,
+        Student.guardian1_phone, s.status, s.method, s.checked_by, s.checked_on, s.school, s.place, s.note,
+    ]
+    stmt = _children_select(store, query, columns).order_by(
+        Student.hukou_township, Student.village, Student.name_pinyin, Student.id
+    ).offset(offset).limit(limit)
+    with store.read() as session:
+        return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def children_count(store: Store, query: ChildQuery) -> int:
+    with store.read() as session:
+        return session.execute(_children_select(store, query, [func.count()])).scalar_one()
+
+
+@dataclass(frozen=True)
+class VillageProgress:
+    township: str
+    village: str
+    total: int
+    checked: int
+
+    @property
+    def unchecked(self) -> int:
+        return self.total - self.checked
+
+
+def village_progress(store: Store, semester: str) -> list[VillageProgress]:
+    """Per village: school-age children on the area roster, and how many have this semester's status."""
+    q = ChildQuery(semester)
+    stmt = _children_select(store, q, [
+        Student.hukou_township, Student.village, func.count(), func.count(ChildStatusRecord.id),
+    ]).group_by(Student.hukou_township, Student.village).order_by(Student.hukou_township, Student.village)
+    with store.read() as session:
+        return [VillageProgress(t or "", v or "", n, c) for t, v, n, c in session.execute(stmt)]
+
+
+@dataclass
+class StatusEntry:
+    """A child's status as the teacher records it."""
+
+    status: str
+    method: str
+    checked_by: str
+    checked_on: dt.date = field(default_factory=dt.date.today)
+    school: str = ""
+    place: str = ""
+    note: str = ""
+
+    def errors(self) -> list[FieldError]:
+        errs = []
+        if self.status not in {s.value for s in ChildStatus}:
+            errs.append(FieldError("status", "请选择就读状态"))
+        if self.method not in CHECK_METHODS:
+            errs.append(FieldError("method", "请选择核查方式"))
+        if not self.checked_by.strip():
+            errs.append(FieldError("checked_by", "请填写核查人"))
+        if self.checked_on > dt.date.today():
+            errs.append(FieldError("checked_on", "核查日期不能晚于今天"))
+        if self.status == ChildStatus.OUT_OF_DISTRICT.value:
+            if not self.school.strip():
+                errs.append(FieldError("school", "区外就读须填写就读学校"))
+            if not self.place.strip():
+                errs.append(FieldError("place", "区外就读须填写就读地点（省市县）"))
+        if self.status == ChildStatus.OTHER_SCHOOL.value and not self.school.strip():
+            errs.append(FieldError("school", "区内他校在读须填写就读学校"))
+        if self.status == ChildStatus.OTHER.value and not self.note.strip():
+            errs.append(FieldError("note", "状态为“其他”时须在备注中说明"))
+        return errs
+
+
+def mark_status(store: Store, student_id: str, semester: str, entry: StatusEntry) -> None:
+    """Record (or correct) a child's status for a semester; the change goes to the history."""
+    require(store, Permission.EDIT_RECORDS)
+    entry.checked_by, entry.school, entry.place = entry.checked_by.strip(), entry.school.strip(), entry.place.strip()
+    if errs := entry.errors():
+        raise ValidationError(errs)
+    with store.write() as session:
+        if session.get(Student, student_id) is None:
+            raise NotFoundError("要核查的儿童不存在")
+        row = session.execute(select(ChildStatusRecord).where(
+            ChildStatusRecord.student_id == student_id, ChildStatusRecord.semester == semester
+        )).scalar_one_or_none()
+        if row is None:
+            row = ChildStatusRecord(student_id=student_id, semester=semester)
+            session.add(row)
+        for name in ("status", "method", "checked_by", "checked_on", "school", "place", "note"):
+            if getattr(row, name) != getattr(entry, name):
+                setattr(row, name, getattr(entry, name))
+
+
+def status_of(store: Store, student_id: str, semester: str) -> ChildStatusRecord | None:
+    with store.read() as session:
+        return session.execute(select(ChildStatusRecord).where(
+            ChildStatusRecord.student_id == student_id, ChildStatusRecord.semester == semester
+        )).scalar_one_or_none()
+
+
+def sweep_completed(store: Store, semester: str) -> CensusSweep | None:
+    with store.read() as session:
+        return session.execute(select(CensusSweep).where(CensusSweep.semester == semester)).scalar_one_or_none()
+
+
+def complete_sweep(store: Store, semester: str, by: str) -> CensusSweep:
+    """Mark the semester's census complete; refused while any school-age child has no status (确保无遗漏)."""
+    require(store, Permission.EDIT_RECORDS)
+    unchecked = children_page(store, ChildQuery(semester, status=UNCHECKED), 0, 5)
+    if unchecked:
+        count = children_count(store, ChildQuery(semester, status=UNCHECKED))
+        names = "、".join(f"{r['village'] or r['township']}{r['name']}" for r in unchecked)
+        raise ValidationError(
+            f"{semester}学期还有 {count} 名适龄儿童没有核查就读状态（{names}{'等' if count > 5 else ''}），"
+            "不能标记摸排完成"
+        )
+    total = children_count(store, ChildQuery(semester))
+    if total == 0:
+        raise ValidationError("还没有导入户籍适龄儿童名册，不能标记摸排完成")
+    if sweep_completed(store, semester):
+        raise ValidationError(f"{semester}学期的摸排已标记完成")
+    if not by.strip():
+        raise ValidationError("请填写确认人")
+    with store.write() as session:
+        sweep = CensusSweep(semester=semester, completed_on=dt.date.today(), completed_by=by.strip(), children=total)
+        session.add(sweep)
+    return sweep
+
+
+# --- children schooled outside the district --------------------------------------------------
+
+def log_contact(store: Store, student_id: str, contact_date: dt.date, method: str, by: str, note: str) -> None:
+    require(store, Permission.EDIT_RECORDS)
+    errs = []
+    if contact_date > dt.date.today():
+        errs.append(FieldError("contact_date", "联系日期不能晚于今天"))
+    if not by.strip():
+        errs.append(FieldError("contacted_by", "请填写联系人（教师）"))
+    if not note.strip():
+        errs.append(FieldError("note", "请简要记录联系情况"))
+    if errs:
+        raise ValidationError(errs)
+    with store.write() as session:
+        if session.get(Student, student_id) is None:
+            raise NotFoundError("儿童不存在")
+        session.add(GuardianContact(student_id=student_id, contact_date=contact_date, method=method,
+                                    contacted_by=by.strip(), note=note.strip()))
+
+
+def contacts(store: Store, student_id: str) -> list[GuardianContact]:
+    with store.read() as session:
+        return list(session.execute(
+            select(GuardianContact).where(GuardianContact.student_id == student_id, GuardianContact.voided.is_(False))
+            .order_by(GuardianContact.contact_date.desc())
+        ).scalars())
+
+
+@dataclass(frozen=True)
+class OutOfDistrictChild:
+    student_id: str
+    name: str
+    village: str
+    school: str
+    place: str
+    guardian: str
+    phone: str
+    last_contact: dt.date | None
+    due: dt.date
+
+
+def out_of_district(store: Store, semester: str) -> list[OutOfDistrictChild]:
+    """Children whose status this semester is 区外就读, with the day their next guardian contact is due."""
+    interval = dt.timedelta(days=int(settings.get(store, CONTACT_DAYS.key)))
+    last = (select(GuardianContact.student_id, func.max(GuardianContact.contact_date).label("last"))
+            .where(GuardianContact.voided.is_(False)).group_by(GuardianContact.student_id).subquery())
+    stmt = (
+        select(Student.id, Student.name, Student.village, ChildStatusRecord.school, ChildStatusRecord.place,
+               Student.guardian1_name, Student.guardian1_phone, last.c.last, ChildStatusRecord.checked_on)
+        .join(ChildStatusRecord, ChildStatusRecord.student_id == Student.id)
+        .outerjoin(last, last.c.student_id == Student.id)
+        .where(ChildStatusRecord.semester == semester, ChildStatusRecord.status == ChildStatus.OUT_OF_DISTRICT.value)
+        .order_by(Student.village, Student.name_pinyin)
+    )
+    with store.read() as session:
+        out = []
+        for sid, name, village, school, place, guardian, phone, last_date, checked in session.execute(stmt):
+            base = last_date or checked
+            out.append(OutOfDistrictChild(sid, name, village, school, place, guardian, phone, last_date,
+                                          base + interval))
+        return out
+
+
+@todo.provider
+def overdue_contacts(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """待办: guardians of out-of-district children not contacted within the interval."""
+    if store.installation() is None:
+        return []
+    items = []
+    for child in out_of_district(store, semesters.current(store, today).name):
+        if child.due <= today:
+            last = child.last_contact.isoformat() if child.last_contact else "从未联系"
+            items.append(todo.TodoItem(
+                due=child.due, title=f"联系区外就读儿童{child.name}的监护人",
+                detail=f"{child.village} {child.name}，{child.place}{child.school}；上次联系：{last}",
+                kind="census.contact", target=("student", child.student_id),
+            ))
+    return items
+
+
+# --- opening a case from a census finding ---------------------------------------------------
+
+def form_from_student(student: Student, grade: str = "") -> RegistrationForm:
+    """A registration form carrying over what is known of the student; nothing invented."""
+    form = RegistrationForm(
+        name=student.name, id_number=student.id_number, birth_date=student.birth_date, sex=student.sex,
+        ethnic_group=student.ethnic_group or "汉族", health=student.health or "健康",
+        student_number=student.student_number, grade=grade if grade in codes.GRADES else "",
+        guardian1_name=student.guardian1_name, guardian1_relation=student.guardian1_relation,
+        guardian1_phone=student.guardian1_phone, guardian2_name=student.guardian2_name,
+        guardian2_relation=student.guardian2_relation, guardian2_phone=student.guardian2_phone,
+        family_situation=student.family_situation,
+    )
+    for kind in cases.ADDRESS_KINDS:
+        setattr(form, kind, Address(**{p: getattr(student, f"{kind}_{p}") for p in Address.PARTS}))
+    return form
+
+
+def open_suspected_case(store: Store, student_id: str, grade: str, source: str,
+                        link: Callable[[Any, str], None] | None = None) -> str:
+    """Open a suspected-dropout case for a student in one action; returns the case id.
+
+    A complete form is saved through ``cases.save_form``; otherwise the case is opened with the data
+    there is (status 疑似辍学) and the teacher completes the form later. ``source`` (where the finding
+    came from) goes to the case's history; ``link(session, case_id)`` records the case on the finding.
+
+    Raises:
+        ValidationError: the student already has an open case.
+    """
+    require(store, Permission.EDIT_RECORDS)
+    with store.read() as session:
+        student = session.get(Student, student_id)
+        if student is None:
+            raise NotFoundError("学生不存在")
+        open_case = session.execute(select(Case.id, Case.opened_on).where(
+            Case.student_id == student_id, Case.status.in_(CaseStatus.open_values()), Case.voided.is_(False)
+        ).limit(1)).first()
+        if open_case:
+            raise ValidationError(f"{student.name}已有未销号的案件（{open_case.opened_on}立案），请在台账中打开")
+        form = form_from_student(student, grade)
+    if not form.errors():
+        case_id = cases.save_form(store, form)
+        with store.write() as session:
+            audit.record_event(session, "cases", case_id, "立案来源", source)
+            if link:
+                link(session, case_id)
+        return case_id
+    with store.write() as session:
+        today = dt.date.today()
+        case = Case(student_id=student_id, status=CaseStatus.SUSPECTED.value, grade=form.grade,
+                    fill_date=today, opened_on=today)
+        session.add(case)
+        session.flush()
+        audit.record_event(session, "cases", case.id, "立案来源", source)
+        if link:
+            link(session, case.id)
+        return case.id
+
+
+# --- return check (返校核查) -------------------------------------------------------------------
+
+@dataclass
+class ReturnRow:
+    student_id: str
+    name: str
+    id_number: str
+    grade: str
+    class_name: str
+    guardian: str
+    phone: str
+    result: str  # "" not yet checked
+    migration_done: bool
+    destination: str
+    case_id: str
+    in_current_roster: bool
+
+
+def return_rows(store: Store, semester: str) -> list[ReturnRow]:
+    """Every student enrolled last semester, with this semester's return-check result."""
+    previous = previous_name(semester)
+    rc = ReturnCheck
+    now = (select(RosterMember.student_id).where(
+        RosterMember.kind == RosterKind.ENROLLED.value, RosterMember.semester == semester,
+        RosterMember.voided.is_(False)))
+    stmt = (
+        select(Student.id, Student.name, Student.id_number, RosterMember.grade, RosterMember.class_name,
+               Student.guardian1_name, Student.guardian1_phone, rc.result, rc.migration_done, rc.destination,
+               rc.case_id, Student.id.in_(now).label("in_now"))
+        .join(RosterMember, RosterMember.student_id == Student.id)
+        .outerjoin(rc, and_(rc.student_id == Student.id, rc.semester == semester))
+        .where(RosterMember.kind == RosterKind.ENROLLED.value, RosterMember.semester == previous,
+               RosterMember.voided.is_(False))
+        .order_by(RosterMember.grade, RosterMember.class_name, Student.name_pinyin)
+    )
+    with store.read() as session:
+        return [ReturnRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", bool(r[8]), r[9] or "",
+                          r[10] or "", bool(r[11])) for r in session.execute(stmt)]
+
+
+def mark_return(store: Store, student_id: str, semester: str, result: str, *, checked_by: str,
+                migration_done: bool = False, destination: str = "", note: str = "",
+                checked_on: dt.date | None = None) -> None:
+    require(store, Permission.EDIT_RECORDS)
+    errs = []
+    if result not in {r.value for r in ReturnResult}:
+        errs.append(FieldError("result", "请选择返校情况：已返校、转学或未返校"))
+    if not checked_by.strip():
+        errs.append(FieldError("checked_by", "请填写核查人"))
+    if result == ReturnResult.TRANSFERRED.value and not destination.strip():
+        errs.append(FieldError("destination", "转学须填写转入学校"))
+    if errs:
+        raise ValidationError(errs)
+    with store.write() as session:
+        row = session.execute(select(ReturnCheck).where(
+            ReturnCheck.student_id == student_id, ReturnCheck.semester == semester)).scalar_one_or_none()
+        if row is None:
+            row = ReturnCheck(student_id=student_id, semester=semester)
+            session.add(row)
+        values = {"result": result, "checked_by": checked_by.strip(), "migration_done": migration_done,
+                  "destination": destination.strip(), "note": note, "checked_on": checked_on or dt.date.today()}
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+
+
+def mark_returned_from_roster(store: Store, semester: str, checked_by: str) -> int:
+    """Mark 已返校 every unchecked student of last semester found on this semester's enrolment roster."""
+    require(store, Permission.EDIT_RECORDS)
+    todo_rows = [r for r in return_rows(store, semester) if not r.result and r.in_current_roster]
+    for r in todo_rows:
+        mark_return(store, r.student_id, semester, ReturnResult.RETURNED.value, checked_by=checked_by,
+                    note="本学期学籍名册中有此学生")
+    return len(todo_rows)
+
+
+def case_for_not_returned(store: Store, student_id: str, semester: str) -> str:
+    """Turn a not-returned student into a suspected-dropout case, carrying over the student's data."""
+    require(store, Permission.EDIT_RECORDS)
+    row = next((r for r in return_rows(store, semester) if r.student_id == student_id), None)
+    if row is None:
+        raise NotFoundError("该学生不在上学期的在籍名册中")
+    if row.result != ReturnResult.NOT_RETURNED.value:
+        raise ValidationError(f"{row.name}的返校情况不是“未返校”，不能据此立案")
+    def link(session: Any, case_id: str) -> None:
+        check = session.execute(select(ReturnCheck).where(
+            ReturnCheck.student_id == student_id, ReturnCheck.semester == semester)).scalar_one()
+        check.case_id = case_id
+
+    return open_suspected_case(store, student_id, row.grade, f"{semester}返校核查：未返校", link)
+
+
+# --- transitions (幼升小、小升初) --------------------------------------------------------------
+
+PRIMARY_TO_JUNIOR = "小升初"
+KINDERGARTEN_TO_PRIMARY = "幼升小"
+
+
+@dataclass
+class TransitionRow:
+    student_id: str
+    name: str
+    id_number: str
+    came_from: str
+    found: bool
+    where: str
+
+
+def _in_school_now(session: Any, semester: str) -> tuple[dict[str, str], dict[str, str]]:
+    enrolled = {sid: grade for sid, grade in session.execute(select(RosterMember.student_id, RosterMember.grade).where(
+        RosterMember.kind == RosterKind.ENROLLED.value, RosterMember.semester == semester,
+        RosterMember.voided.is_(False)))}
+    statuses = {sid: (status, school) for sid, status, school in session.execute(
+        select(ChildStatusRecord.student_id, ChildStatusRecord.status, ChildStatusRecord.school)
+        .where(ChildStatusRecord.semester == semester))}
+    return enrolled, {sid: f"{s}{('：' + sc) if sc else ''}" for sid, (s, sc) in statuses.items() if s in IN_SCHOOL}
+
+
+def transition_rows(store: Store, semester: str, kind: str) -> list[TransitionRow]:
+    """Leavers of grade 6 (小升初: last spring's enrolment) or kindergarten (幼升小: the imported list),
+    each found or not in the next stage this semester (enrolment roster or a recorded in-school status)."""
+    with store.read() as session:
+        if kind == PRIMARY_TO_JUNIOR:
+            spring = previous_name(semester) if semester.endswith("秋") else previous_name(previous_name(semester))
+            leavers = session.execute(
+                select(Student.id, Student.name, Student.id_number, RosterMember.class_name)
+                .join(RosterMember, RosterMember.student_id == Student.id)
+                .where(RosterMember.kind == RosterKind.ENROLLED.value, RosterMember.semester == spring,
+                       RosterMember.grade == "六年级", RosterMember.voided.is_(False))
+                .order_by(Student.name_pinyin)
+            ).all()
+            wanted = next_grade("六年级")
+            came = f"{spring}六年级"
+        elif kind == KINDERGARTEN_TO_PRIMARY:
+            leavers = session.execute(
+                select(Student.id, Student.name, Student.id_number, RosterMember.school)
+                .join(RosterMember, RosterMember.student_id == Student.id)
+                .where(RosterMember.kind == RosterKind.KINDERGARTEN.value, RosterMember.voided.is_(False))
+                .order_by(Student.name_pinyin)
+            ).all()
+            wanted = "一年级"
+            came = "幼儿园"
+        else:
+            raise ValidationError(f"未知的衔接类型“{kind}”")
+        enrolled, in_school = _in_school_now(session, semester)
+    out = []
+    for sid, name, id_number, extra in leavers:
+        if enrolled.get(sid) == wanted:
+            found, where = True, f"本校{wanted}"
+        elif sid in in_school:
+            found, where = True, in_school[sid]
+        else:
+            found, where = False, ""
+        out.append(TransitionRow(sid, name, id_number, f"{came}{(' ' + extra) if extra else ''}", found, where))
+    return out
+
+
+# --- data comparison (数据比对) -----------------------------------------------------------------
+
+REGISTERED_NOT_IN_REGISTRY = "户籍在册但学籍名册中没有"
+IN_REGISTRY_NOT_IN_SCHOOL = "学籍在册但不在校"
+MONITORED_WITHOUT_STATUS = "监测户/边缘户儿童没有就读状态"
+COMPARISONS = (REGISTERED_NOT_IN_REGISTRY, IN_REGISTRY_NOT_IN_SCHOOL, MONITORED_WITHOUT_STATUS)
+
+
+@dataclass
+class Candidate:
+    student_id: str
+    name: str
+    birth_date: dt.date | None
+    guardian: str
+    id_number: str
+    why: str
+
+
+@dataclass
+class ComparisonHit:
+    student_id: str
+    name: str
+    id_number: str
+    birth_date: dt.date | None
+    village: str
+    guardian: str
+    reason: str
+    grade: str = ""
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def compare(store: Store, semester: str, which: str) -> list[ComparisonHit]:
+    """One comparison list with the reason each child is flagged.
+
+    Children are the same when they are the same ``students`` row (matched by identity number at import,
+    or by name + birth date + guardian where there is none) or when a person confirmed a fuzzy match.
+    """
+    earliest, latest = _window(store, semester)
+    with store.read() as session:
+        def people(kind: str, sem: str, window: bool) -> dict[str, tuple[Any, ...]]:
+            stmt = (select(Student.id, Student.name, Student.id_number, Student.birth_date, Student.village,
+                           Student.guardian1_name, RosterMember.grade, RosterMember.household_type)
+                    .join(RosterMember, RosterMember.student_id == Student.id)
+                    .where(RosterMember.kind == kind, RosterMember.semester == sem, RosterMember.voided.is_(False)))
+            if window:
+                stmt = stmt.where(Student.birth_date >= earliest, Student.birth_date <= latest)
+            return {r[0]: tuple(r) for r in session.execute(stmt)}
+
+        statuses = dict(session.execute(select(ChildStatusRecord.student_id, ChildStatusRecord.status)
+                                        .where(ChildStatusRecord.semester == semester)).all())
+        links: dict[str, set[str]] = defaultdict(set)
+        for a, b in session.execute(select(MatchLink.student_id, MatchLink.other_student_id)):
+            links[a].add(b)
+            links[b].add(a)
+        enrolled = people(RosterKind.ENROLLED.value, semester, False)
+        returns = dict(session.execute(select(ReturnCheck.student_id, ReturnCheck.result)
+                                       .where(ReturnCheck.semester == semester)).all())
+        if which == REGISTERED_NOT_IN_REGISTRY:
+            census = people(RosterKind.CENSUS.value, "", True)
+            by_name: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            for row in enrolled.values():
+                by_name[row[1]].append(row)
+            hits = []
+            for sid, row in census.items():
+                if sid in enrolled or sid in statuses or links[sid] & enrolled.keys():
+                    continue
+                hit = _hit(row, "户籍在本片区，本学期本校学籍名册中没有，也没有登记就读状态")
+                for other in by_name.get(row[1], ()):
+                    if other[0] == sid:
+                        continue
+                    same_birth = other[3] == row[3] and row[3] is not None
+                    same_guardian = bool(other[5]) and other[5] == row[5]
+                    if same_birth or same_guardian:
+                        why = "同名、同出生日期" if same_birth else "同名、同监护人"
+                        if same_birth and same_guardian:
+                            why = "同名、同出生日期、同监护人（身份证号码不同或缺失）"
+                        hit.candidates.append(Candidate(other[0], other[1], other[3], other[5], other[2], why))
+                hits.append(hit)
+            return hits
+        if which == IN_REGISTRY_NOT_IN_SCHOOL:
+            hits = []
+            for sid, row in enrolled.items():
+                status = statuses.get(sid)
+                ret = returns.get(sid)
+                if ret == ReturnResult.NOT_RETURNED.value:
+                    hits.append(_hit(row, "在本校学籍名册中，但返校核查为“未返校”"))
+                elif status is not None and status != ChildStatus.HERE.value and status not in IN_SCHOOL:
+                    hits.append(_hit(row, f"在本校学籍名册中，但摸排状态为“{status}”"))
+                elif status is not None and status != ChildStatus.HERE.value:
+                    hits.append(_hit(row, f"在本校学籍名册中，但摸排状态为“{status}”，须办理学籍迁移"))
+            return hits
+        if which == MONITORED_WITHOUT_STATUS:
+            monitored = people(RosterKind.MONITORED.value, "", True)
+            monitored.update({k: v for k, v in people(RosterKind.DISABLED.value, "", True).items()
+                              if k not in monitored})
+            hits = []
+            for sid, row in monitored.items():
+                if sid in statuses or sid in enrolled or links[sid] & enrolled.keys():
+                    continue
+                label = row[7] or "监测户/边缘户或残疾儿童名单"
+                hits.append(_hit(row, f"{label}中的适龄儿童，本学期没有就读状态，也不在本校学籍名册中"))
+            return hits
+    raise ValidationError(f"未知的比对“{which}”")
+
+
+def _hit(row: tuple[Any, ...], reason: str) -> ComparisonHit:
+    sid, name, id_number, birth, village, guardian, grade, _household = row
+    return ComparisonHit(sid, name, id_number, birth, village or "", guardian or "", reason, grade or "")
+
+
+def confirm_match(store: Store, student_id: str, other_student_id: str, note: str = "") -> None:
+    """A person confirms that a fuzzy match is the same child."""
+    require(store, Permission.EDIT_RECORDS)
+    if student_id == other_student_id:
+        raise ValidationError("不能把儿童与自己匹配")
+    with store.write() as session:
+        for sid in (student_id, other_student_id):
+            if session.get(Student, sid) is None:
+                raise NotFoundError("要匹配的儿童不存在")
+        session.add(MatchLink(student_id=student_id, other_student_id=other_student_id,
+                              confirmed_by=store.user, note=note))
+
+
+def semester_choices(store: Store) -> list[str]:
+    """Semesters worth offering: those stored, the current one, and the ones with rosters."""
+    names = {s.name for s in semesters.all_semesters(store)}
+    names.add(current_semester(store))
+    with store.read() as session:
+        names |= {s for (s,) in session.execute(select(RosterMember.semester).distinct()) if s}
+    return sorted(names, key=lambda n: (n[:4], n[4:] == "秋"))

@@ -1,0 +1,266 @@
+"""摸排核查: the semester's school-age children, per-village progress, marking statuses, completing the sweep."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.census import ChildStatus, RosterKind
+from desktop_app.domain.errors import ValidationError
+from desktop_app.services import census
+from desktop_app.services.store import Store
+from desktop_app.ui.census.import_dialog import RosterImportDialog
+from desktop_app.ui.census.models import ChildrenModel, RowsModel
+from desktop_app.ui.census.status_editor import ContactDialog, StatusEditor
+from desktop_app.ui.widgets import Messages
+
+ALL = "全部"
+
+
+class CensusPage(QWidget):
+    """Signals:
+        changed(): statuses or rosters changed (other pages may refresh).
+    """
+
+    changed = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.import_dialog: RosterImportDialog | None = None
+        layout = QVBoxLayout(self)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("学期"), self))
+        self.semester_combo = QComboBox(self)
+        bar.addWidget(self.semester_combo)
+        self.overall_bar = QProgressBar(self)
+        self.overall_bar.setFormat(self.tr("已核查 %v / %m"))
+        self.overall_bar.setMinimumWidth(220)
+        bar.addWidget(self.overall_bar)
+        self.sweep_label = QLabel(self)
+        bar.addWidget(self.sweep_label, 1)
+        self.import_button = QPushButton(self.tr("导入名册…"), self)
+        self.complete_button = QPushButton(self.tr("标记本学期摸排完成"), self)
+        bar.addWidget(self.import_button)
+        bar.addWidget(self.complete_button)
+        layout.addLayout(bar)
+
+        splitter = QSplitter(self)
+        self.village_model = RowsModel(
+            [("village_label", "村(社区)"), ("checked", "已核查"), ("total", "适龄儿童"), ("unchecked", "未核查")],
+            id_key="village", parent=self,
+        )
+        self.village_view = QTableView(splitter)
+        self.village_view.setModel(self.village_model)
+        self.village_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.village_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.village_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.village_view.verticalHeader().hide()
+        self.village_view.setMinimumWidth(250)
+
+        middle = QWidget(splitter)
+        mid_layout = QVBoxLayout(middle)
+        mid_layout.setContentsMargins(0, 0, 0, 0)
+        filters = QHBoxLayout()
+        self.search_edit = QLineEdit(middle)
+        self.search_edit.setPlaceholderText(self.tr("搜索姓名、拼音首字母或身份证号"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.status_filter = QComboBox(middle)
+        self.status_filter.addItems([ALL, census.UNCHECKED, *[s.value for s in ChildStatus]])
+        filters.addWidget(self.search_edit, 2)
+        filters.addWidget(QLabel(self.tr("状态"), middle))
+        filters.addWidget(self.status_filter, 1)
+        mid_layout.addLayout(filters)
+        self.model = ChildrenModel(store, self)
+        self.view = QTableView(middle)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        for col, width in enumerate((64, 36, 130, 80, 80, 64, 80, 90, 60, 80)):
+            self.view.setColumnWidth(col, width)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        mid_layout.addWidget(self.view, 1)
+        self.count_label = QLabel(middle)
+        mid_layout.addWidget(self.count_label)
+
+        side = QGroupBox(self.tr("核查所选儿童"), splitter)
+        side_layout = QVBoxLayout(side)
+        self.child_label = QLabel(self.tr("请在列表中选择一名儿童"), side)
+        self.child_label.setWordWrap(True)
+        side_layout.addWidget(self.child_label)
+        self.editor = StatusEditor(store, side)
+        side_layout.addWidget(self.editor)
+        self.save_button = QPushButton(self.tr("保存核查结果"), side)
+        self.contact_button = QPushButton(self.tr("监护人联系记录…"), side)
+        side_layout.addWidget(self.save_button)
+        side_layout.addWidget(self.contact_button)
+        side_layout.addStretch(1)
+        side.setMinimumWidth(250)
+        splitter.addWidget(self.village_view)
+        splitter.addWidget(middle)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([270, 800, 290])
+        layout.addWidget(splitter, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.status_filter.currentIndexChanged.connect(self.apply_filters)
+        self.semester_combo.currentIndexChanged.connect(self.refresh_figures)
+        self.village_view.selectionModel().selectionChanged.connect(lambda *_: self.apply_filters())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._child_selected())
+        self.model.modelReset.connect(self._child_selected)
+        self.model.total_changed.connect(lambda n: self.count_label.setText(self.tr("共 %1 名").replace("%1", str(n))))
+        self.save_button.clicked.connect(self.save_status)
+        self.contact_button.clicked.connect(self.show_contacts)
+        self.import_button.clicked.connect(self.open_import)
+        self.complete_button.clicked.connect(self.complete_sweep)
+        self.refresh()
+
+    @property
+    def semester(self) -> str:
+        return self.semester_combo.currentText() or census.current_semester(self.store)
+
+    def refresh(self) -> None:
+        current = self.semester_combo.currentText() or census.current_semester(self.store)
+        self.semester_combo.blockSignals(True)
+        self.semester_combo.clear()
+        self.semester_combo.addItems(census.semester_choices(self.store))
+        self.semester_combo.setCurrentText(current)
+        self.semester_combo.blockSignals(False)
+        self.refresh_figures()
+
+    def refresh_figures(self) -> None:
+        """Reload the progress per village and the children list, keeping the selections."""
+        chosen = self.selected_village()
+        progress = census.village_progress(self.store, self.semester)
+        rows = [{"village": f"{p.township}|{p.village}",
+                 "village_label": p.village or p.township or self.tr("（未填村）"),
+                 "checked": p.checked, "total": p.total, "unchecked": p.unchecked} for p in progress]
+        total = sum(p.total for p in progress)
+        checked = sum(p.checked for p in progress)
+        rows.insert(0, {"village": "", "village_label": self.tr("全部"), "checked": checked, "total": total,
+                        "unchecked": total - checked})
+        self.village_view.selectionModel().blockSignals(True)
+        self.village_model.set_rows(rows)
+        for r, row in enumerate(rows):
+            if row["village"] == chosen:
+                self.village_view.selectRow(r)
+        self.village_view.selectionModel().blockSignals(False)
+        self.overall_bar.setMaximum(max(total, 1))
+        self.overall_bar.setValue(checked)
+        sweep = census.sweep_completed(self.store, self.semester)
+        self.sweep_label.setText(
+            self.tr("本学期摸排已于 %1 由 %2 确认完成").replace("%1", str(sweep.completed_on)).replace(
+                "%2", sweep.completed_by)
+            if sweep else self.tr("本学期摸排尚未完成")
+        )
+        self.complete_button.setEnabled(sweep is None)
+        self.apply_filters()
+
+    def selected_village(self) -> str:
+        rows = self.village_view.selectionModel().selectedRows()
+        return self.village_model.row(rows[0].row())["village"] if rows else ""
+
+    def village_progress_text(self, village: str) -> str:
+        """"checked/total" of a village as shown in the progress list (for tests and the status bar)."""
+        for r in range(self.village_model.rowCount()):
+            row = self.village_model.row(r)
+            if row["village_label"] == village:
+                return f"{row['checked']}/{row['total']}"
+        return ""
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        township, _, village = self.selected_village().partition("|")
+        status = self.status_filter.currentText()
+        self.model.set_query(census.ChildQuery(
+            self.semester, township=township, village=village, status="" if status == ALL else status,
+            search=self.search_edit.text(),
+        ))
+
+    # --- one child ----------------------------------------------------------------------
+
+    def selected_child(self) -> dict | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.child(rows[0].row()) if rows else None
+
+    def select_child(self, name: str) -> bool:
+        for r in range(self.model.rowCount()):
+            if self.model.child(r)["name"] == name:
+                self.view.selectRow(r)
+                return True
+        return False
+
+    def _child_selected(self) -> None:
+        child = self.selected_child()
+        enabled = child is not None
+        self.save_button.setEnabled(enabled)
+        self.editor.setEnabled(enabled)
+        self.contact_button.setEnabled(
+            child is not None and child.get("status") == ChildStatus.OUT_OF_DISTRICT.value)
+        if child is None:
+            self.child_label.setText(self.tr("请在列表中选择一名儿童"))
+            return
+        guardian = f"{child['guardian1_name'] or '—'} {child['guardian1_phone'] or ''}"
+        self.child_label.setText(f"{child['name']}　{child['village'] or ''}　{self.tr('监护人')}：{guardian}")
+        self.editor.set_record(child)
+
+    def save_status(self) -> bool:
+        child = self.selected_child()
+        if child is None:
+            return False
+        name = child["name"]
+        if not self.editor.save(child["student_id"], self.semester):
+            return False
+        self.refresh_figures()
+        self.select_child(name)
+        self.changed.emit()
+        return True
+
+    def show_contacts(self) -> None:
+        child = self.selected_child()
+        if child:
+            ContactDialog.ask(self.store, child["student_id"], child["name"], self)
+
+    # --- import and completion ------------------------------------------------------------
+
+    def open_import(self, kind: str = RosterKind.CENSUS.value) -> RosterImportDialog:
+        dialog = RosterImportDialog(self.store, self, kind if isinstance(kind, str) else RosterKind.CENSUS.value)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(lambda _r: (self.refresh(), self.changed.emit()))
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def complete_sweep(self) -> None:
+        if not Messages.confirm(self, self.tr("标记摸排完成"), self.tr(
+                "确认%1学期所有适龄儿童都已逐一核查、无遗漏？").replace("%1", self.semester)):
+            return
+        try:
+            census.complete_sweep(self.store, self.semester, self.store.user)
+        except ValidationError as exc:
+            Messages.error(self, self.tr("不能标记完成"), str(exc))
+            return
+        self.refresh_figures()
+        Messages.info(self, self.tr("摸排完成"), self.tr("%1学期摸排已标记完成。").replace("%1", self.semester))

@@ -1,0 +1,132 @@
+"""Census speed: a 100,000-row roster import beside the bare calamine read of the same file (with peak
+memory), and the comparison of 100,000 registered children against 100,000 registry rows.
+
+Run with ``--benchmark-enable -p no:cacheprovider tests/benchmarks/test_census_bench.py``;
+``BAOXUE_BENCH_ROWS`` changes the size (default 100000).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from desktop_app.services import census, installation
+from desktop_app.services.store import Store
+from tests.conftest import SCHOOL
+from tests.helpers import rosters as R
+
+ROWS = int(os.environ.get("BAOXUE_BENCH_ROWS", "100000"))
+
+
+@pytest.fixture(scope="module")
+def big_roster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("roster")
+    kids = R.children(ROWS)
+    rows = [R.census_cells(i + 1, c, date_style=("date", "text")[i % 2]) for i, c in enumerate(kids)]
+    header = R.CENSUS_HEADER_TOP[:7] + ["监护人姓名", "监护人电话"]
+    return R.write_plain_xlsx(folder / "big.xlsx", header, rows)
+
+
+def _bare_read(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    with CalamineWorkbook.from_path(str(path)) as wb:
+        return len(wb.get_sheet_by_index(0).to_python())
+
+
+def test_bare_calamine_read(benchmark, big_roster: Path) -> None:  # noqa: ANN001
+    rows = benchmark.pedantic(_bare_read, args=(big_roster,), rounds=3, iterations=1)
+    assert rows == ROWS + 1
+
+
+def test_roster_import(benchmark, big_roster: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    counter = iter(range(100))
+
+    def fresh_store() -> Store:
+        store = Store.open(tmp_path / f"d{next(counter)}", user="bench")
+        installation.setup(store, SCHOOL)
+        return store
+
+    def run(store: Store, path: Path) -> census.ImportResult:
+        try:
+            return census.import_roster(store, path, "census")
+        finally:
+            store.close()
+
+    bare = min(_timed(_bare_read, big_roster) for _ in range(2))
+    result = benchmark.pedantic(run, setup=lambda: ((fresh_store(), big_roster), {}), rounds=1, iterations=1)
+    assert result.accepted == ROWS
+    # Peak memory in separate runs: tracemalloc slows allocation-heavy code several times over.
+    bare_peak = _peak(_bare_read, big_roster)
+    import_peak = _peak(run, fresh_store(), big_roster)
+    ratio = benchmark.stats.stats.min / bare
+    benchmark.extra_info.update(bare_read_s=round(bare, 3), ratio=round(ratio, 1),
+                                import_peak_mib=round(import_peak, 1), bare_read_peak_mib=round(bare_peak, 1))
+    print(f"\nimport of {ROWS} rows {benchmark.stats.stats.min:.2f} s, bare calamine read {bare:.2f} s, "
+          f"ratio {ratio:.1f}x; peak traced memory: import {import_peak:.0f} MiB, bare read {bare_peak:.0f} MiB")
+
+
+def _peak(fn, *args) -> float:  # noqa: ANN001
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _timed(fn, *args) -> float:  # noqa: ANN001
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def compared_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """100,000 census children and 100,000 registry rows (half the same children, a few twins without ids)."""
+    import datetime as dt
+
+    from database.census import RosterMember
+    from database.models import Student, new_id, utcnow
+
+    store = Store.open(tmp_path_factory.mktemp("cmp"), user="bench")
+    installation.setup(store, SCHOOL)
+    kids = R.children(ROWS * 3 // 2, seed=11)
+    stamp = census._sql_value(utcnow())
+    meta = {"created_at": stamp, "updated_at": stamp, "updated_by": "bench", "node_id": "n", "version": 1}
+    students, members = [], []
+    ids = []
+    for c in kids:
+        sid = new_id()
+        ids.append(sid)
+        students.append({"id": sid, "name": c["name"], "id_number": c["id_number"],
+                         "birth_date": c["birth_date"], "guardian1_name": c["guardian"], "village": c["village"],
+                         **meta})
+    for c in kids[:2000]:  # registry twins without identity number
+        sid = new_id()
+        ids.append(sid)
+        students.append({"id": sid, "name": c["name"], "id_number": "", "birth_date": c["birth_date"],
+                         "guardian1_name": c["guardian"], "village": c["village"], **meta})
+    census_ids = ids[:ROWS]
+    registry_ids = ids[ROWS // 2:ROWS * 3 // 2 - 2000] + ids[-2000:]
+    for kind, sem, group in (("census", "", census_ids), ("enrolled", "2026秋", registry_ids)):
+        members += [{"id": new_id(), "student_id": s, "kind": kind, "semester": sem, "grade": "五年级",
+                     "voided": 0, **meta} for s in group]
+    with store.write() as session:
+        conn = session.connection()
+        census._bulk_insert(conn, Student.__table__, students, ("birth_date",))
+        census._bulk_insert(conn, RosterMember.__table__, members)
+    assert dt.date.today()
+    return store
+
+
+def test_comparison_100k_against_100k(benchmark, compared_store: Store) -> None:  # noqa: ANN001
+    hits = benchmark.pedantic(census.compare, args=(compared_store, "2026秋", census.REGISTERED_NOT_IN_REGISTRY),
+                              rounds=3, iterations=1)
+    assert len(hits) > ROWS // 4
+    assert sum(1 for h in hits if h.candidates) >= 1000
+    assert benchmark.stats.stats.max < 5.0

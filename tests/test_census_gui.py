@@ -1,0 +1,204 @@
+"""GUI: map a roster's columns, import it, mark a child, watch the progress move; return check; comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from pytestqt.modeltest import ModelTester
+from sqlalchemy import select
+
+from database.census import ChildStatusRecord
+from desktop_app.services import cases, census
+from desktop_app.services.store import Store
+from desktop_app.ui.census.census_page import CensusPage
+from desktop_app.ui.census.comparison_page import ComparisonPage
+from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.main_window import MainWindow
+from tests.helpers import rosters as R
+from tests.helpers.qt import choose, type_into
+
+SEM = "2026秋"
+
+
+def test_map_import_mark_and_progress(qtbot, store: Store, tmp_path: Path, messages) -> None:  # noqa: ANN001
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(5)
+    for k, c in enumerate(kids):
+        c["village"] = "青龙村" if k < 3 else "米心村"
+    header = ["编号", "儿童", "证件", "家长", "村名", "手机"]
+    rows = [[i, c["name"], c["id_number"], c["guardian"], c["village"], c["phone"]] for i, c in enumerate(kids)]
+    rows.append([9, "错号", kids[0]["id_number"][:-1] + "0" if not kids[0]["id_number"].endswith("0")
+                 else kids[0]["id_number"][:-1] + "1", "某", "青龙村", ""])
+    path = R.write_plain_xlsx(tmp_path / "名册.xlsx", header, rows)
+
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    dialog = page.open_import("census")
+    assert dialog.load_file(path)
+    assert dialog.mapping() == {}  # nothing the program recognises: the user maps the columns
+    choose(dialog.mapping_combos["name"], "B列：儿童")
+    choose(dialog.mapping_combos["id_number"], "C列：证件")
+    choose(dialog.mapping_combos["guardian_name"], "D列：家长")
+    choose(dialog.mapping_combos["village"], "E列：村名")
+    choose(dialog.mapping_combos["guardian_phone"], "F列：手机")
+    assert "→ 姓名" in dialog.preview_model.headerData(1, Qt.Orientation.Horizontal)
+    with qtbot.waitSignal(dialog.finished, timeout=10000):
+        dialog.import_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert messages.texts("info")[-1].startswith("接受 5 行，拒绝 1 行，重复 0 行")
+    assert (tmp_path / "名册-未导入的行.xlsx").exists()
+
+    assert page.village_progress_text("青龙村") == "0/3"
+    assert page.village_progress_text("米心村") == "0/2"
+    assert page.overall_bar.value() == 0 and page.overall_bar.maximum() == 5
+    qtbot.mouseClick(page.complete_button, Qt.MouseButton.LeftButton)
+    assert "还有 5 名" in messages.texts("error")[-1]
+
+    assert page.select_child(kids[1]["name"])
+    choose(page.editor.status_combo, "区外就读")
+    choose(page.editor.method_combo, "监护人电话")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "区外就读须填写就读学校" in page.editor.errors.text()
+    type_into(qtbot, page.editor.school_edit, "东莞市长安小学")
+    type_into(qtbot, page.editor.place_edit, "广东省东莞市")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.village_progress_text("青龙村") == "1/3"
+    assert page.overall_bar.value() == 1
+    with store.read() as s:
+        rec = s.execute(select(ChildStatusRecord)).scalar_one()
+        assert (rec.status, rec.school, rec.place, rec.semester) == ("区外就读", "东莞市长安小学", "广东省东莞市", SEM)
+    row = next(r for r in range(page.model.rowCount()) if page.model.child(r)["name"] == kids[1]["name"])
+    assert page.model.index(row, 6).data() == "区外就读"
+    assert page.contact_button.isEnabled()
+
+    choose(page.status_filter, "未核查")
+    assert page.model.rowCount() == 4
+    ModelTester(None).check(page.model)
+    ModelTester(None).check(page.village_model)
+
+    # The mapping is remembered for this kind of roster.
+    again = page.open_import("census")
+    again.load_file(path)
+    assert again.mapping() == {"name": 1, "id_number": 2, "guardian_name": 3, "village": 4, "guardian_phone": 5}
+    again.reject()
+
+
+def test_encrypted_file_shows_the_reason_in_the_dialog(qtbot, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    dialog = page.open_import("census")
+    assert not dialog.load_file(R.write_encrypted_xlsx(tmp_path / "加密.xlsx"))
+    assert "密码" in dialog.errors.text() and not dialog.import_button.isEnabled()
+    dialog.reject()
+
+
+def test_return_check_case_in_one_action(qtbot, store: Store, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    kids = R.children(3)
+    census.import_roster(store, R.write_plain_xlsx(tmp_path / "spring.xlsx", R.ENROLLED_HEADER,
+                         [R.enrolled_cells(c, "四年级") for c in kids]), "enrolled", semester="2026春")
+    census.import_roster(store, R.write_plain_xlsx(tmp_path / "autumn.xlsx", R.ENROLLED_HEADER,
+                         [R.enrolled_cells(c, "五年级") for c in kids[:1]]), "enrolled", semester=SEM)
+    page = ReturnCheckPage(store)
+    qtbot.addWidget(page)
+    page.semester_combo.setCurrentText(SEM)
+    ModelTester(None).check(page.return_model)
+    qtbot.mouseClick(page.auto_button, Qt.MouseButton.LeftButton)
+    assert page.return_model.index(0, 7).data() in ("已返校", "未核查")
+    monkeypatch.setattr(ReturnCheckPage, "ask_destination", staticmethod(lambda _p: "潼南区实验小学"))
+    page.select_student(kids[1]["name"])
+    qtbot.mouseClick(page.transfer_button, Qt.MouseButton.LeftButton)
+    page.select_student(kids[2]["name"])
+    qtbot.mouseClick(page.not_returned_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.open_case) as opened:
+        qtbot.mouseClick(page.case_button, Qt.MouseButton.LeftButton)
+    form = cases.load_form(store, opened.args[0])
+    assert form.name == kids[2]["name"] and form.grade == "四年级"
+    results = {page.return_model.row(r)["name"]: page.return_model.index(r, 7).data()
+               for r in range(page.return_model.rowCount())}
+    assert results == {kids[0]["name"]: "已返校", kids[1]["name"]: "转学", kids[2]["name"]: "未返校"}
+    assert "未返校 1 人" in page.summary_label.text()
+
+
+def test_comparison_page_lists_and_main_window_pages(qtbot, store: Store, tmp_path: Path, messages) -> None:  # noqa: ANN001
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(3)
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [
+        R.census_cells(i, c) for i, c in enumerate(kids)]), "census")
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert {"摸排核查", "返校核查", "数据比对"} <= set(window.pages)
+    window.show_page("数据比对")
+    page = window.comparison_page
+    assert isinstance(page, ComparisonPage)
+    assert page.model.rowCount() == 3
+    assert "没有登记就读状态" in page.model.index(0, 5).data()
+    ModelTester(None).check(page.model)
+    page.view.selectRow(0)
+    assert page.selected() is not None
+    with qtbot.waitSignal(page.open_case, timeout=3000):
+        qtbot.mouseClick(page.case_button, Qt.MouseButton.LeftButton)
+    assert messages.texts("error") == []
+    assert cases.open_case_count(store) == 1
+    for dialog in list(window.forms.values()):
+        dialog.close()
+
+
+def test_settings_semester_dates_and_age_window(qtbot, store: Store) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from desktop_app.services import semesters, settings
+    from desktop_app.ui.census.settings_box import CensusSettingsBox
+    from desktop_app.ui.widgets import to_qdate
+
+    box = CensusSettingsBox(store)
+    qtbot.addWidget(box)
+    box.semester_combo.setCurrentText("2027春")
+    box.start_edit.setDate(to_qdate(dt.date(2027, 2, 22)))
+    box.end_edit.setDate(to_qdate(dt.date(2027, 7, 9)))
+    box.min_spin.setValue(7)
+    box.contact_spin.setValue(45)
+    qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+    assert box.saved_label.text() == "已保存"
+    span = semesters.current(store)
+    assert (span.name, span.start, span.end) == ("2027春", dt.date(2027, 2, 22), dt.date(2027, 7, 9))
+    assert settings.get(store, "census.min_age") == 7 and settings.get(store, "census.contact_interval_days") == 45
+    box.min_spin.setValue(10)
+    box.max_spin.setValue(12)
+    box.end_edit.setDate(to_qdate(dt.date(2027, 1, 1)))
+    qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+    assert "结束日期应晚于开始日期" in box.errors.text()
+
+
+def test_status_dialog_and_contact_dialog(qtbot, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from desktop_app.ui.census.status_editor import ContactDialog, StatusDialog
+
+    kid = R.children(1)[0]
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [R.census_cells(1, kid)]), "census")
+    student_id = census.children_page(store, census.ChildQuery(SEM))[0]["student_id"]
+    dialog = StatusDialog(store, student_id, SEM, "登记就读状态")
+    qtbot.addWidget(dialog)
+    choose(dialog.editor.status_combo, "特殊学校")
+    choose(dialog.editor.method_combo, "村(居)委")
+    type_into(qtbot, dialog.editor.school_edit, "潼南区特殊教育学校")
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    record = census.status_of(store, student_id, SEM)
+    assert (record.status, record.method, record.school) == ("特殊学校", "村(居)委", "潼南区特殊教育学校")
+
+    contact = ContactDialog(store, student_id, kid["name"])
+    qtbot.addWidget(contact)
+    assert contact.history_label.text() == "还没有联系记录"
+    qtbot.mouseClick(contact.save_button, Qt.MouseButton.LeftButton)
+    assert "请简要记录联系情况" in contact.errors.text()
+    type_into(qtbot, contact.note_edit, "电话联系监护人，孩子在校正常")
+    with qtbot.waitSignal(contact.finished):
+        qtbot.mouseClick(contact.save_button, Qt.MouseButton.LeftButton)
+    assert [(c.contact_date, c.note) for c in census.contacts(store, student_id)] == [
+        (dt.date.today(), "电话联系监护人，孩子在校正常")]
