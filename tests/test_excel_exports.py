@@ -95,8 +95,8 @@ def test_all_cases_ledger_with_the_ledger_page_filter(store: Store, tmp_path: Pa
 def test_unknown_ledger_and_bad_target(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(ValidationError, match="没有“census”台账"):
-        exports.export_ledger(store, out / "x.xlsx", "census")
+    with pytest.raises(ValidationError, match="没有“nope”台账"):
+        exports.export_ledger(store, out / "x.xlsx", "nope")
     with pytest.raises(ExportError, match="不存在"):
         exports.export_ledger(store, out / "no" / "x.xlsx")
     with pytest.raises(ExportError, match="文件夹"):
@@ -199,3 +199,16 @@ def test_export_with_a_reason_is_recorded_by_privacy_and_can_mask_numbers(store:
     with store.read() as session:
         entry = session.execute(select(AuditEntry).where(AuditEntry.field == "导出")).scalar_one()
     assert "上报教管中心" in entry.new_value and "masked.xlsx" in entry.new_value
+
+
+def test_school_age_children_ledger_of_the_census(store: Store, tmp_path: Path) -> None:
+    added = demo.load_census(store, 30)
+    path = tmp_path / "census.xlsx"
+    rows = exports.export_ledger(store, path, "census")
+    assert 0 < rows <= added
+    data = calamine_rows(path)
+    assert data[0][0] == "潼南区米心镇中心小学适龄儿童摸排核查台账"
+    assert data[2] == [c.header for c in exports.CENSUS_COLUMNS]
+    assert all(isinstance(r[3], str) and len(r[3]) == 18 for r in data[3:])
+    assert all(isinstance(r[4], dt.date) for r in data[3:])
+    assert {r[9] for r in data[3:]} - {"未核查"}  # some children were checked

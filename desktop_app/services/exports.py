@@ -147,6 +147,46 @@ DROPOUT_LEDGER = _case_ledger(
 )
 
 
+# --- the school-age children ledger of the census (摸排核查) -----------------------------------------
+
+CENSUS_COLUMNS: tuple[Column, ...] = (
+    Column("序号", NUMBER, 6), Column("姓名", TEXT, 10), Column("性别", TEXT, 5), Column("居民身份证号码", TEXT, 20),
+    Column("出生日期", DATE, 11), Column("乡镇(街道)", TEXT, 12), Column("村(社区)", TEXT, 12),
+    Column("监护人", TEXT, 10), Column("监护人联系电话", TEXT, 14), Column("就读情况", TEXT, 12),
+    Column("核查方式", TEXT, 12), Column("核查人", TEXT, 10), Column("核查日期", DATE, 11),
+    Column("就读学校", TEXT, 20), Column("就读地点", TEXT, 20), Column("备注", TEXT, 30),
+)
+
+
+def _census_query(store: Store) -> Any:
+    from desktop_app.services import census
+
+    return census, census.ChildQuery(census.current_semester(store))
+
+
+def _census_rows(store: Store, _query: cases.LedgerQuery | None, full: bool) -> Iterator[Sequence[Any]]:
+    census, query = _census_query(store)
+    rows = census.children_page(store, query, 0, census.children_count(store, query) or 1)
+    for n, r in enumerate(rows, start=1):
+        yield (
+            n, r["name"], r["sex"], printing.shown_id_number(store, r["id_number"], printing.LEDGER, full=full),
+            r["birth_date"], r["township"], r["village"], r["guardian1_name"], r["guardian1_phone"],
+            r["status"] or census.UNCHECKED, r["method"] or "", r["checked_by"] or "", r["checked_on"],
+            r["school"] or "", r["place"] or "", r["note"] or "",
+        )
+
+
+def _census_count(store: Store, _query: cases.LedgerQuery | None) -> int:
+    census, query = _census_query(store)
+    return int(census.children_count(store, query))
+
+
+CENSUS_LEDGER = register_ledger(LedgerExport(
+    "census", "适龄儿童摸排核查台账", CENSUS_COLUMNS, rows=_census_rows, count=_census_count,
+    description="本学期户籍适龄儿童及其就读情况",
+))
+
+
 def ledger_title(store: Store, ledger: LedgerExport) -> str:
     return f"{printing.unit_name(store)}{ledger.title}"
 
