@@ -10,13 +10,14 @@ import datetime as dt
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, demo, installation, sync, todo
+from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, printing, sync, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
@@ -284,6 +285,80 @@ def cmd_import_package(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _progress(label: str) -> Callable[[int, int], bool]:
+    """A progress callback printing to stderr about every 10%."""
+    step = {"next": 0}
+
+    def report(done: int, total: int) -> bool:
+        if total and done * 10 >= step["next"] * total:
+            print(f"{label}：{done}/{total}", file=sys.stderr)
+            step["next"] = done * 10 // total + 1
+        return True
+
+    return report
+
+
+def cmd_print_forms(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        if args.blank:
+            path = printing.write_blank_pdf(store, args.out, copies=args.blank)
+            print(f"已生成空白一生一表 {args.blank} 份：{path}")
+            return 0
+        if args.all or args.open:
+            ids = printing.case_ids(store, cases.LedgerQuery(statuses=CaseStatus.open_values() if args.open else ()))
+        else:
+            ids = list(dict.fromkeys(args.case or []))
+        if not ids:
+            print("错误：没有要打印的案件：请用 --case 指定案件编号，或用 --all / --open", file=sys.stderr)
+            return 1
+        job = printing.write_forms_pdf(store, ids, args.out, progress=_progress("正在生成") if len(ids) > 50 else None)
+        print(f"已生成一生一表 {len(job.codes)} 份，共 {job.pages} 页：{job.path}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_export_ledger(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"),
+                                     reason=args.reason or "")
+        print(f"已导出{exports.LEDGERS[args.ledger].title} {rows} 行：{args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_monthly_report(args: argparse.Namespace) -> int:
+    try:
+        year, month = (int(x) for x in args.month.split("-"))
+    except ValueError:
+        print("错误：月份应写成 年-月，如 2026-09", file=sys.stderr)
+        return 1
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        path = exports.export_monthly(store, year, month, args.out, reason=args.reason or "")
+        print(f"已导出{year}年{month}月月报：{path}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_check_print(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        result = printing.check_print(store, args.code)
+        print(result.report())
+        return 0 if result.matches else 1
+    finally:
+        store.close()
+
+
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from desktop_app.services import census
 
@@ -342,6 +417,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)
+
+    p_print = sub.add_parser("print-forms", help="一生一表PDF（可直接打印、签字盖章）")
+    p_print.add_argument("out", metavar="OUT.pdf", help="输出的PDF文件")
+    which = p_print.add_mutually_exclusive_group()
+    which.add_argument("--case", action="append", metavar="ID", help="案件编号（可重复）")
+    which.add_argument("--all", action="store_true", help="台账中全部案件（含已销号），按台账顺序合成一个PDF")
+    which.add_argument("--open", action="store_true", help="全部未销号案件")
+    which.add_argument("--blank", type=int, nargs="?", const=1, metavar="份数", help="空白表（入户先填纸质表用）")
+    p_print.set_defaults(func=cmd_print_forms)
+
+    p_ledger = sub.add_parser("export-ledger", help="导出台账Excel")
+    p_ledger.add_argument("out", metavar="OUT.xlsx", help="输出的Excel文件")
+    p_ledger.add_argument("--ledger", default="open", choices=list(exports.LEDGERS),
+                          help="；".join(f"{k}：{v.title}（{v.description}）" for k, v in exports.LEDGERS.items()))
+    p_ledger.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_ledger.set_defaults(func=cmd_export_ledger)
+
+    p_month = sub.add_parser("monthly-report", help="导出月报Excel（新增、复学、其他销号、仍未复学，按辍学原因）")
+    p_month.add_argument("out", metavar="OUT.xlsx", help="输出的Excel文件")
+    p_month.add_argument("--month", required=True, metavar="YYYY-MM", help="统计月份，如 2026-09")
+    p_month.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_month.set_defaults(func=cmd_monthly_report)
+
+    p_check = sub.add_parser("check-print", help="核对纸质表：核验码与台账是否一致（人账相符）；不符时退出码为1")
+    p_check.add_argument("code", metavar="CODE", help="扫码得到的 BX1:… 或纸质表上印的 BX1-XXXXXXXX-版本-校验码")
+    p_check.set_defaults(func=cmd_check_print)
 
     p_about = sub.add_parser("about", help="版本、数据文件夹、数据结构版本、节点编号，并检查程序文件是否完整")
     p_about.add_argument("--licences", action="store_true", help="同时列出所用开源组件及其许可证")

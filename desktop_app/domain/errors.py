@@ -49,6 +49,10 @@ class StoreError(BaoxueError):
     """The data store cannot be opened, migrated or verified."""
 
 
+class ExportError(BaoxueError):
+    """A PDF or Excel file cannot be written (folder missing, disk full, file open elsewhere)."""
+
+
 class PermissionDenied(BaoxueError):
     """The signed-in account's role does not allow this action; nothing was changed."""
 

@@ -32,6 +32,7 @@ from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
+from desktop_app.ui.reports.page import ReportsPage
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.care_page = None if district else CarePage(store, self)
         self.home_teaching_page = None if district else HomeTeachingPage(store, self)
         self.accounts_page = AccountsPage(store, self)
+        self.reports_page = ReportsPage(store, self, load=False)
         self.pages: dict[str, QWidget] = {}
         candidates = (
             (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
@@ -80,7 +82,8 @@ class MainWindow(QMainWindow):
             (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
             (self.tr("数据比对"), self.comparison_page),
             (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
-            (self.tr("数据交换"), self.exchange), (self.tr("设置"), self.settings_page),
+            (self.tr("数据交换"), self.exchange), (self.tr("报表与打印"), self.reports_page),
+            (self.tr("设置"), self.settings_page),
             (self.tr("账户"), self.accounts_page),
         )
         for name, page in ((n, p) for n, p in candidates if p is not None):

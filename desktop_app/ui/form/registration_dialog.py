@@ -39,6 +39,7 @@ from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
+from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.widgets import (
     ErrorLabel,
     Messages,
@@ -48,6 +49,7 @@ from desktop_app.ui.widgets import (
     set_combo_text,
     to_qdate,
 )
+from desktop_app.ui.workers import Worker
 
 
 class _Grid:
@@ -91,6 +93,7 @@ class RegistrationFormDialog(QDialog):
         self.errors: dict[str, ErrorLabel] = {}
         self._form = RegistrationForm()
         self._loaded: RegistrationForm | None = None
+        self._report_actions: ReportActions | None = None
         self.setWindowTitle(self.tr("一生一表 — 义务教育阶段辍学学生登记表"))
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self._build()
@@ -165,11 +168,15 @@ class RegistrationFormDialog(QDialog):
         self.save_button.setDefault(True)
         self.save_button.setToolTip(self.tr("保存整张表（Ctrl+S）"))
         self.close_button = QPushButton(self.tr("关闭"), self)
+        self.print_button = QPushButton(self.tr("打印(&P)…"), self)
+        self.print_button.setToolTip(self.tr("打印预览并打印这张表（正式表式样，带核验码）"))
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
         outer.addLayout(buttons)
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
+        self.print_button.clicked.connect(self.print_form)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
     def _scroll(self, inner: QWidget) -> QScrollArea:
@@ -537,6 +544,20 @@ class RegistrationFormDialog(QDialog):
         self.status_label.setText(self.tr("已保存。状态：") + self._form.status)
         self.saved.emit(case_id)
         return True
+
+    def print_form(self) -> Worker | None:
+        """Print the saved form; unsaved changes are saved first (the paper shows the record)."""
+        if self._form.case_id is None or self.is_dirty():
+            if not Messages.confirm(self, self.tr("打印"), self.tr("打印的是台账中保存的内容。先保存这张表再打印吗？")):
+                return None
+            if not self.save():
+                return None
+        case_id = self._form.case_id
+        if case_id is None:
+            return None
+        if self._report_actions is None:
+            self._report_actions = ReportActions(self.store, self)
+        return self._report_actions.preview_cases([case_id], self.windowTitle())
 
     def _saved_before_action(self) -> bool:
         """Lifecycle actions work on the saved case: unsaved edits are saved first (after asking)."""

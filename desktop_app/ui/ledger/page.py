@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.lifecycle import Action
-from desktop_app.services import cases, lifecycle
+from desktop_app.services import cases, lifecycle, printing
 from desktop_app.services.store import Store
 from desktop_app.ui.ledger.model import CaseLedgerModel
 from desktop_app.ui.lifecycle import actions
 from desktop_app.ui.lifecycle.history import CaseHistoryDialog
+from desktop_app.ui.reports.actions import ReportActions
+from desktop_app.ui.workers import Worker
 
 ALL = "全部"
 OPEN = "未销号（全部在案）"
@@ -123,6 +126,7 @@ class LedgerPage(QWidget):
         bottom.addWidget(self.open_button)
         bottom.addWidget(self.new_button)
         layout.addLayout(bottom)
+        self._build_print_menu(bottom)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -289,6 +293,58 @@ class LedgerPage(QWidget):
 
     def _show_total(self, total: int) -> None:
         self.count_label.setText(self.tr("共 %1 件").replace("%1", str(total)))
+
+    # --- printing and exports -------------------------------------------------------------
+
+    def _build_print_menu(self, bar: QHBoxLayout) -> None:
+        self.report_actions = ReportActions(self.store, self)
+        self.print_button = QToolButton(self)
+        self.print_button.setText(self.tr("打印/导出(&P)"))
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.print_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QMenu(self.print_button)
+        self.print_selected_action = menu.addAction(self.tr("打印所选案件的一生一表…"), self.print_selected)
+        self.pdf_selected_action = menu.addAction(self.tr("所选案件的一生一表保存为PDF…"), self.export_selected_pdf)
+        self.pdf_filtered_action = menu.addAction(self.tr("当前列表全部案件的一生一表合成一个PDF…"),
+                                                  self.export_filtered_pdf)
+        menu.addSeparator()
+        self.xlsx_action = menu.addAction(self.tr("当前列表导出为Excel台账…"), self.export_excel)
+        self.form_xlsx_action = menu.addAction(self.tr("所选案件的一生一表导出为Excel…"), self.export_selected_form)
+        self.print_button.setMenu(menu)
+        bar.insertWidget(bar.count() - 2, self.print_button)
+
+    def selected_case_ids(self) -> list[str]:
+        """The selected cases, in the ledger's order."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.case_id(row) for row in rows]
+
+    def print_selected(self) -> Worker | None:
+        return self.report_actions.preview_cases(self.selected_case_ids())
+
+    def export_selected_pdf(self) -> Worker | None:
+        ids = self.selected_case_ids()
+        if not ids:
+            return self.report_actions.preview_cases([])  # says what to select
+        return self.report_actions.export_cases_pdf(ids)
+
+    def export_filtered_pdf(self) -> Worker | None:
+        ids = self.filtered_case_ids()
+        return self.report_actions.export_cases_pdf(ids)
+
+    def filtered_case_ids(self) -> list[str]:
+        """Every case the list shows with the current filters and order (not only the loaded rows)."""
+        return printing.case_ids(self.store, self.model.query)
+
+    def export_excel(self) -> Worker | None:
+        return self.report_actions.export_ledger("suspected", self.model.query)  # the view's own filter
+
+    def export_selected_form(self) -> None:
+        ids = self.selected_case_ids()
+        if not ids:
+            self.report_actions.preview_cases([])
+            return
+        row = sorted(index.row() for index in self.view.selectionModel().selectedRows())[0]
+        self.report_actions.export_form(ids[0], str(self.model.data(self.model.index(row, 0)) or ""))
 
     def _open_selected(self) -> None:
         rows = self.view.selectionModel().selectedRows()

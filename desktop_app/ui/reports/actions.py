@@ -1,0 +1,199 @@
+"""The printing and export actions shared by the ledger page, the form dialog and 报表与打印.
+
+Slow work (PDF batches, Excel ledgers) runs in a Worker behind a progress dialog with a cancel
+button; results and errors come back on the GUI thread as message boxes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop_app.domain.errors import BaoxueError
+from desktop_app.reports.files import OutputCancelled
+from desktop_app.services import cases, exports, printing
+from desktop_app.services.store import Store
+from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.reports.printing import PdfPrintPreview, SaveFileDialog
+from desktop_app.ui.widgets import Messages
+from desktop_app.ui.workers import Cancelled, Worker
+
+PDF_FILTER = "PDF 文件 (*.pdf)"
+XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
+
+
+def _stamp() -> str:
+    return dt.date.today().strftime("%Y%m%d")
+
+
+class ReportActions(QObject):
+    """Printing and exporting on behalf of ``parent`` (message boxes and progress belong to it)."""
+
+    def __init__(self, store: Store, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.widget = parent
+        self.worker: Worker | None = None
+
+    # --- running a job --------------------------------------------------------------------
+
+    def run(self, label: str, job: Callable[[Callable[[int, int], bool]], Any],
+            finished: Callable[[Any], None], maximum: int = 0) -> Worker:
+        """Run ``job(report)`` in a worker with a progress dialog; ``finished(result)`` on the GUI thread."""
+        progress = QProgressDialog(label, self.tr("取消"), 0, maximum, self.widget)
+        progress.setWindowTitle(self.tr("请稍候"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+
+        def wrapped(report: Callable[[int, int], bool]) -> Any:
+            try:
+                return job(report)
+            except OutputCancelled as exc:
+                raise Cancelled from exc
+
+        worker = Worker(wrapped)
+
+        def on_progress(done: int, total: int) -> None:
+            if total and progress.maximum() != total:
+                progress.setMaximum(total)
+            progress.setValue(done)
+
+        def on_finished(result: object) -> None:
+            progress.close()
+            self.worker = None
+            finished(result)
+
+        def on_failed(message: str) -> None:
+            progress.close()
+            self.worker = None
+            Messages.error(self.widget, self.tr("未完成"), message)
+
+        def on_cancelled() -> None:
+            progress.close()
+            self.worker = None
+
+        worker.signals.progress.connect(on_progress)
+        worker.signals.finished.connect(on_finished)
+        worker.signals.failed.connect(on_failed)
+        worker.signals.cancelled.connect(on_cancelled)
+        progress.canceled.connect(worker.cancel)
+        self.worker = worker
+        worker.start()
+        return worker
+
+    # --- registration forms -----------------------------------------------------------------
+
+    def preview_cases(self, case_ids: list[str], title: str = "") -> Worker | None:
+        """Build the forms in memory, then show the print preview; a real print is recorded."""
+        if not case_ids:
+            Messages.info(self.widget, self.tr("打印"), self.tr("请先选中要打印的案件（按住Ctrl或Shift可多选）"))
+            return None
+        title = title or self.tr("一生一表（%1份）").replace("%1", str(len(case_ids)))
+
+        def done(result: Any) -> None:
+            pdf, job = result
+            printer = PdfPrintPreview.run(self.widget, pdf, title)
+            if printer:
+                printing.record_prints(self.store, job, printing.EVENT_PRINT, f"打印机：{printer}")
+
+        return self.run(self.tr("正在生成一生一表…"),
+                        lambda report: printing.forms_pdf_bytes(self.store, case_ids, report), done, len(case_ids))
+
+    def export_cases_pdf(self, case_ids: list[str], suggested: str = "") -> Worker | None:
+        if not case_ids:
+            Messages.info(self.widget, self.tr("导出PDF"), self.tr("没有要导出的案件"))
+            return None
+        path = SaveFileDialog.ask(self.widget, self.tr("一生一表保存为PDF"),
+                                  suggested or f"一生一表-{len(case_ids)}份-{_stamp()}.pdf", PDF_FILTER)
+        if path is None:
+            return None
+
+        def done(job: Any) -> None:
+            Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成一生一表 %1 份，共 %2 页：\n%3")
+                          .replace("%1", str(len(job.codes))).replace("%2", str(job.pages)).replace("%3", str(path)))
+
+        return self.run(self.tr("正在生成一生一表PDF…"),
+                        lambda report: printing.write_forms_pdf(self.store, case_ids, path, report), done,
+                        len(case_ids))
+
+    def preview_blank(self, copies: int = 1) -> str | None:
+        pdf = printing.blank_pdf_bytes(self.store, copies)
+        printer = PdfPrintPreview.run(self.widget, pdf, self.tr("空白一生一表"))
+        if printer:
+            printing.record_blank_print(self.store, copies, printer)
+        return printer
+
+    def export_blank(self, copies: int = 1) -> Path | None:
+        path = SaveFileDialog.ask(self.widget, self.tr("空白一生一表保存为PDF"), "一生一表-空白.pdf", PDF_FILTER)
+        if path is None:
+            return None
+        try:
+            printing.write_blank_pdf(self.store, path, copies)
+        except BaoxueError as exc:
+            Messages.error(self.widget, self.tr("未完成"), str(exc))
+            return None
+        Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)))
+        return path
+
+    # --- Excel ----------------------------------------------------------------------------
+
+    def _reason(self, what: str) -> tuple[str, bool] | None:
+        """Why personal data leaves the program (and whether numbers go out in full); None: cancelled."""
+        return ExportReasonDialog.ask(self.store, what, self.widget)
+
+    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None) -> Worker | None:
+        ledger = exports.LEDGERS[key]
+        answer = self._reason(ledger.title)
+        if answer is None:
+            return None
+        reason, full = answer
+        path = SaveFileDialog.ask(self.widget, self.tr("导出台账"),
+                                  f"{exports.ledger_title(self.store, ledger)}-{_stamp()}.xlsx", XLSX_FILTER)
+        if path is None:
+            return None
+
+        def done(rows: Any) -> None:
+            Messages.info(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
+                          .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)))
+
+        return self.run(self.tr("正在导出%1…").replace("%1", ledger.title),
+                        lambda report: exports.export_ledger(self.store, path, key, query, report, reason=reason,
+                                                             full_numbers=full), done)
+
+    def export_form(self, case_id: str, name: str) -> Path | None:
+        answer = self._reason(self.tr("一生一表（%1）").replace("%1", name))
+        if answer is None:
+            return None
+        path = SaveFileDialog.ask(self.widget, self.tr("一生一表导出为Excel"), f"一生一表-{name}.xlsx", XLSX_FILTER)
+        if path is None:
+            return None
+        try:
+            exports.export_form(self.store, case_id, path, reason=answer[0])
+        except BaoxueError as exc:
+            Messages.error(self.widget, self.tr("未完成"), str(exc))
+            return None
+        Messages.info(self.widget, self.tr("已导出"), str(path))
+        return path
+
+    def export_monthly(self, year: int, month: int) -> Path | None:
+        answer = self._reason(self.tr("月报（含月末仍未复学学生名单）"))
+        if answer is None:
+            return None
+        path = SaveFileDialog.ask(self.widget, self.tr("导出月报"), f"控辍保学月报-{year}年{month:02d}月.xlsx",
+                                  XLSX_FILTER)
+        if path is None:
+            return None
+        try:
+            exports.export_monthly(self.store, year, month, path, reason=answer[0])
+        except BaoxueError as exc:
+            Messages.error(self.widget, self.tr("未完成"), str(exc))
+            return None
+        Messages.info(self.widget, self.tr("已导出"), self.tr("已导出月报：\n%1").replace("%1", str(path)))
+        return path
