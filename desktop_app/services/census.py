@@ -288,8 +288,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 members.add(student_id)
         revived: list[str] = []
         import_id = new_ordered_id()
-        students: list[dict[str, Any]] = []
-        new_members: list[dict[str, Any]] = []
+        students: list[tuple[Any, ...]] = []  # rows in student_keys order
+        new_members: list[tuple[Any, ...]] = []  # rows in member_keys order
+        student_keys: list[str] = []
+        member_keys: list[str] = []
         fills: list[tuple[str, str, Any, Any]] = []
         changes: list[audit.Change] = []
         existing = added = 0
@@ -298,11 +300,23 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         prev = audit.last_hash(session)
 
+        meta_values = tuple(meta.values())
+        member_meta = (0, "", *meta_values)  # voided, void_reason, meta
+        inserts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # table → (SQL, defaults of columns not given)
+
+        def insert(table: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+            if not rows:
+                return
+            if table.name not in inserts:
+                inserts[table.name] = _insert_sql(table, keys)
+            sql, extra = inserts[table.name]
+            conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
+
         def flush() -> None:
             """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
             nonlocal prev
-            _bulk_insert(conn, Student.__table__, students)
-            _bulk_insert(conn, RosterMember.__table__, new_members)
+            insert(Student.__table__, student_keys, students)
+            insert(RosterMember.__table__, member_keys, new_members)
             rows = audit.chained_tuples(changes, prev, store.user, node, now, stamp)
             if rows:
                 prev = rows[-1][-1]
@@ -328,7 +342,9 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                     "hukou_township": rec.township, "hukou_detail": rec.address, "village": rec.village,
                     "student_number": rec.extra.get("student_number", ""),
                 }
-                students.append({"id": sid, **values, **meta})
+                if not student_keys:
+                    student_keys += ["id", *values, *meta]
+                students.append((sid, *values.values(), *meta_values))
                 changes.append(_insert_change("students", sid, values))
                 placeholder = {c: values[c] for c in _FILLABLE}
                 if rec.id_number:
@@ -356,7 +372,9 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 **{k: rec.extra.get(k, "") for k in ("grade", "class_name", "school", "household_type",
                                                       "disability", "disability_grade", "certificate")},
             }
-            new_members.append({"id": mid, **values, "voided": 0, "void_reason": "", **meta})
+            if not member_keys:
+                member_keys += ["id", *values, "voided", "void_reason", *meta]
+            new_members.append((mid, *values.values(), *member_meta))
             changes.append(_insert_change("roster_members", mid, values))
             added += 1
             if len(new_members) >= batch:
@@ -396,6 +414,15 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """INSERT of ``keys`` plus the columns left out that have a scalar default; and those defaults' values."""
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in keys and c.default is not None and c.default.is_scalar}
+    names = [*keys, *defaults]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    return sql, tuple(_sql_value(v) for v in defaults.values())
+
+
 def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tuple[str, ...] = ()) -> None:
     """One ``executemany`` of plain tuples: the fast path for imports of 100,000 rows.
 
@@ -407,11 +434,7 @@ def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tup
     keys = list(rows[0])
     if convert:
         rows = [{**r, **{k: _sql_value(r[k]) for k in convert}} for r in rows]
-    defaults = {c.name: c.default.arg for c in table.columns
-                if c.name not in keys and c.default is not None and c.default.is_scalar}
-    names = keys + list(defaults)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    extra = tuple(_sql_value(v) for v in defaults.values())
+    sql, extra = _insert_sql(table, keys)
     pick = operator.itemgetter(*keys)
     if len(keys) == 1:
         conn.exec_driver_sql(sql, [(pick(r), *extra) for r in rows])
