@@ -114,7 +114,8 @@ def chained_tuples(changes: Iterable[Change], prev: str, user: str, node_id: str
         try:  # texts (nearly always): the JSON string encoder directly
             old = "null" if c.old is None else enc(c.old)
             new = "null" if c.new is None else enc(c.new)
-            text = f"[{enc(prev)}{middle}{enc(c.action)}, {enc(c.table)}, {enc(c.record_id)}, {enc(c.field)}, {old}, {new}]"
+            text = (f"[{enc(prev)}{middle}{enc(c.action)}, {enc(c.table)}, {enc(c.record_id)}, {enc(c.field)}, "
+                    f"{old}, {new}]")
         except TypeError:
             text = (f"[{_j(prev)}{middle}{_j(c.action)}, {_j(c.table)}, {_j(c.record_id)}, {_j(c.field)}, "
                     f"{_j(c.old)}, {_j(c.new)}]")

@@ -29,7 +29,7 @@ from database.census import (
     RosterImport,
     RosterMember,
 )
-from database.models import AuditEntry, Case, Student, new_id, new_ordered_id, utcnow
+from database.models import AuditEntry, Case, Student, new_ordered_id, utcnow
 from desktop_app.domain import codes
 from desktop_app.domain.census import (
     CHECK_METHODS,
