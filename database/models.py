@@ -8,7 +8,8 @@ is deleted: mistaken rows are voided with a reason. ``audit_log`` is the append-
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
+import time
 
 from sqlalchemy import (
     Boolean,
@@ -32,8 +33,31 @@ NAMING_CONVENTION = {
 }
 
 
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) RFC 4122 UUID as text, as ``str(uuid.uuid4())`` gives, built a few times faster."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+def new_ordered_id() -> str:
+    """A time-ordered (version 7, RFC 9562) UUID as text: Unix milliseconds, 12 bits of sub-millisecond
+    time (RFC 9562 section 6.2, method 3), then 62 random bits.
+
+    For bulk imports of many thousand rows: keys made one after another sort one after another, so
+    SQLite appends to its primary-key and reference indexes instead of inserting all over them.
+    """
+    ms, sub = divmod(time.time_ns(), 1_000_000)
+    tick = max(ms << 12 | sub * 4096 // 1_000_000, _last_tick[0] + 1)  # never backwards within a process
+    _last_tick[0] = tick
+    ms, sub = tick >> 12, tick & 0xFFF
+    h = os.urandom(8).hex()
+    return f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{sub:03x}-{_VARIANT[h[0]]}{h[1:4]}-{h[4:]}"
+
+
+_last_tick = [0]
 
 
 def utcnow() -> dt.datetime:

@@ -72,3 +72,40 @@ def test_rows_are_never_deleted_through_the_program(store: Store) -> None:
     with pytest.raises(RuntimeError, match="never deleted"), store.write() as session:
         session.delete(session.get(Case, case_id))
     assert cases.load_form(store, case_id).name == "张小明"
+
+
+def test_history_hashes_and_snapshots_are_the_json_text_they_always_were() -> None:
+    """The fast hash and snapshot builders must give json.dumps' exact text, or old stores stop verifying."""
+    import datetime as dt
+    import hashlib
+    import json
+    import random
+
+    from desktop_app.services import audit
+
+    rng = random.Random(5)
+    alphabet = 'aZ9 "\\/\n\t\r\x00\x1f\x7f\u2028\u00e9张三（）—\U0001f600\ud800'
+    texts = ["", "*", *("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(300))]
+    at = dt.datetime(2026, 9, 1, 8, 30, 5, 123)
+    for i in range(300):
+        old = None if i % 3 == 0 else texts[i]
+        values = [texts[(i + k) % len(texts)] for k in range(7)]
+        expected = hashlib.sha256(json.dumps(
+            [values[0], at.isoformat(timespec="microseconds"), *values[1:6], "f", old, values[6]],
+            ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+        try:
+            got = audit.row_hash(values[0], at, *values[1:6], "f", old, values[6])
+        except UnicodeEncodeError:  # a lone surrogate: json.dumps' text cannot be encoded either
+            continue
+        assert got == expected
+        snap = {texts[(i + k) % len(texts)] or f"k{k}": (None if k == 2 else texts[(i * 7 + k) % len(texts)])
+                for k in range(5)}
+        assert audit.snapshot_text(snap) == json.dumps(snap, ensure_ascii=False, sort_keys=True)
+    changes = [audit.Change("insert", "students", f"id{i}", "*", None, texts[i]) for i in range(1, 50)
+               if "\ud800" not in texts[i]]
+    prev = audit.GENESIS
+    for row, c in zip(audit.chained_rows(changes, prev, "张老师", "node", at), changes, strict=True):
+        assert row["prev_hash"] == prev
+        assert row["row_hash"] == audit.row_hash(prev, at, "张老师", "node", c.action, c.table, c.record_id,
+                                                 c.field, c.old, c.new)
+        prev = row["row_hash"]

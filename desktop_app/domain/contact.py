@@ -15,6 +15,8 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
 def normalize_phone(text: str) -> str:
+    if text and text.isascii() and text.isdigit():  # the common case, with nothing to normalise
+        return text
     text = unicodedata.normalize("NFKC", text or "").strip()
     text = re.sub(r"[\s()（）]", "", text)
     if text.startswith("+86"):

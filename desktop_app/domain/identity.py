@@ -35,6 +35,8 @@ class IdentityInfo:
 
 def normalize_id_number(text: str) -> str:
     """Trim spaces, turn full-width digits and letters into ASCII and a final x into X."""
+    if text and text.isascii() and text.isalnum():  # the common case, with nothing to normalise
+        return text.upper()
     text = unicodedata.normalize("NFKC", text or "")
     text = "".join(ch for ch in text if not ch.isspace() and ch not in "-")
     return text.upper()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from database.census import (
     RosterImport,
     RosterMember,
 )
-from database.models import AuditEntry, Case, Student, new_id, utcnow
+from database.models import AuditEntry, Case, Student, new_ordered_id, utcnow
 from desktop_app.domain import codes
 from desktop_app.domain.census import (
     CHECK_METHODS,
@@ -157,8 +156,10 @@ def _char_pinyin(ch: str) -> tuple[str, str]:
     return name_initials(ch), name_pinyin(ch)
 
 
+@functools.lru_cache(maxsize=65536)
 def _pinyin(name: str) -> tuple[str, str]:
-    """Search keys of a name, character by character (cached: bulk imports meet the same characters often).
+    """Search keys of a name, character by character (cached: bulk imports meet the same names and
+    characters often).
 
     The form recomputes them from the whole name when a case is saved.
     """
@@ -286,9 +287,11 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             else:
                 members.add(student_id)
         revived: list[str] = []
-        import_id = new_id()
-        students: list[dict[str, Any]] = []
-        new_members: list[dict[str, Any]] = []
+        import_id = new_ordered_id()
+        students: list[tuple[Any, ...]] = []  # rows in student_keys order
+        new_members: list[tuple[Any, ...]] = []  # rows in member_keys order
+        student_keys: list[str] = []
+        member_keys: list[str] = []
         fills: list[tuple[str, str, Any, Any]] = []
         changes: list[audit.Change] = []
         existing = added = 0
@@ -297,15 +300,27 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         prev = audit.last_hash(session)
 
+        meta_values = tuple(meta.values())
+        member_meta = (0, "", *meta_values)  # voided, void_reason, meta
+        inserts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # table → (SQL, defaults of columns not given)
+
+        def insert(table: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
+            if not rows:
+                return
+            if table.name not in inserts:
+                inserts[table.name] = _insert_sql(table, keys)
+            sql, extra = inserts[table.name]
+            conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
+
         def flush() -> None:
             """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
             nonlocal prev
-            _bulk_insert(conn, Student.__table__, students, ("birth_date",))
-            _bulk_insert(conn, RosterMember.__table__, new_members)
-            rows = [{**r, "at": stamp} for r in audit.chained_rows(changes, prev, store.user, node, now)]
+            insert(Student.__table__, student_keys, students)
+            insert(RosterMember.__table__, member_keys, new_members)
+            rows = audit.chained_tuples(changes, prev, store.user, node, now, stamp)
             if rows:
-                prev = rows[-1]["row_hash"]
-                _bulk_insert(conn, AuditEntry.__table__, rows)
+                prev = rows[-1][-1]
+                conn.exec_driver_sql(_AUDIT_INSERT, rows)
             students.clear()
             new_members.clear()
             changes.clear()
@@ -317,16 +332,19 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             key = rec.match_key()
             found = by_id.get(rec.id_number) if rec.id_number else by_nbg.get(key)
             if found is None:
-                sid = new_id()
+                sid = new_ordered_id()
                 initials, pinyin = _pinyin(rec.name)
                 values = {
                     "name": rec.name, "name_initials": initials, "name_pinyin": pinyin,
-                    "id_number": rec.id_number, "birth_date": rec.birth_date, "sex": rec.sex,
+                    "id_number": rec.id_number, "sex": rec.sex,
+                    "birth_date": rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
                     "guardian1_name": rec.guardian_name, "guardian1_phone": rec.guardian_phone,
                     "hukou_township": rec.township, "hukou_detail": rec.address, "village": rec.village,
                     "student_number": rec.extra.get("student_number", ""),
                 }
-                students.append({"id": sid, **values, **meta})
+                if not student_keys:
+                    student_keys += ["id", *values, *meta]
+                students.append((sid, *values.values(), *meta_values))
                 changes.append(_insert_change("students", sid, values))
                 placeholder = {c: values[c] for c in _FILLABLE}
                 if rec.id_number:
@@ -348,13 +366,15 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 revived.append(voided_members[sid])
                 added += 1
                 continue
-            mid = new_id()
+            mid = new_ordered_id()
             values = {
                 "student_id": sid, "kind": kind, "semester": semester, "import_id": import_id,
                 **{k: rec.extra.get(k, "") for k in ("grade", "class_name", "school", "household_type",
                                                       "disability", "disability_grade", "certificate")},
             }
-            new_members.append({"id": mid, **values, "voided": 0, "void_reason": "", **meta})
+            if not member_keys:
+                member_keys += ["id", *values, "voided", "void_reason", *meta]
+            new_members.append((mid, *values.values(), *member_meta))
             changes.append(_insert_change("roster_members", mid, values))
             added += 1
             if len(new_members) >= batch:
@@ -394,6 +414,15 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
+def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """INSERT of ``keys`` plus the columns left out that have a scalar default; and those defaults' values."""
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in keys and c.default is not None and c.default.is_scalar}
+    names = [*keys, *defaults]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    return sql, tuple(_sql_value(v) for v in defaults.values())
+
+
 def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tuple[str, ...] = ()) -> None:
     """One ``executemany`` of plain tuples: the fast path for imports of 100,000 rows.
 
@@ -405,11 +434,7 @@ def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tup
     keys = list(rows[0])
     if convert:
         rows = [{**r, **{k: _sql_value(r[k]) for k in convert}} for r in rows]
-    defaults = {c.name: c.default.arg for c in table.columns
-                if c.name not in keys and c.default is not None and c.default.is_scalar}
-    names = keys + list(defaults)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    extra = tuple(_sql_value(v) for v in defaults.values())
+    sql, extra = _insert_sql(table, keys)
     pick = operator.itemgetter(*keys)
     if len(keys) == 1:
         conn.exec_driver_sql(sql, [(pick(r), *extra) for r in rows])
@@ -417,12 +442,19 @@ def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tup
         conn.exec_driver_sql(sql, [pick(r) + extra for r in rows])
 
 
-_SNAPSHOT = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(…, same options)
+_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit.AUDIT_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")
+
+
+_SNAPSHOT_WRITERS: dict[tuple[str, ...], Callable[[dict[str, Any]], str]] = {}
 
 
 def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
-    snap = {k: v if isinstance(v, str) else audit.to_text(v) for k, v in values.items()}
-    return audit.Change("insert", table, record_id, "*", None, _SNAPSHOT(snap))
+    keys = tuple(values)
+    write = _SNAPSHOT_WRITERS.get(keys)
+    if write is None:
+        write = _SNAPSHOT_WRITERS[keys] = audit.snapshot_writer(keys)
+    return audit.Change("insert", table, record_id, "*", None, write(values))
 
 
 def void_import(store: Store, import_id: str, reason: str) -> int:

@@ -812,6 +812,8 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         if (table_name, record_id) in changed:
             pending[(table_name, record_id)].add("*" if action == "insert" else fld)
     owners_new: list[dict[str, Any]] = []
+    if len(new_history) > 2000:  # a big package: a 64 MB page cache keeps the index inserts in memory
+        session.connection().exec_driver_sql("PRAGMA cache_size=-65536")
     result.blobs = _store_blobs(session, payload, known)
     aliases: dict[str, dict[str, str]] = defaultdict(dict)
     for table_name, remote_id, local_id in session.execute(
@@ -834,6 +836,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
                      aliases=aliases, insert_only=insert_only)
     conn = session.connection()
     if owners_new:
+        owners_new.sort(key=lambda o: (o[0], str(o[1])))  # key order: appends to the primary-key index
         conn.exec_driver_sql(
             "INSERT INTO sync_record_owners (table_name, record_id, owner_node, origin_node) VALUES (?, ?, ?, ?)",
             owners_new)
@@ -880,6 +883,7 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
     ``insert_only``: rows already here (by id or natural key) are left as they are.
     """
     conn = session.connection()
+    table_name = str(name)  # a plain str: SQLite adapts a str subclass (quoted_name) slowly, row by row
     col_sql = ", ".join(_q(c) for c in columns)
     existing: dict[str, dict[str, Any]] = {}
     ids = list(incoming)
@@ -915,7 +919,7 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
         if local is None:
             inserts.append(tuple(raw))
             if owner != inst.node_id:
-                owners_new.append((name, rid, owner, sender_node))
+                owners_new.append((table_name, rid, owner, sender_node))
             result.inserted += 1
             continue
         if insert_only:
