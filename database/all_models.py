@@ -3,9 +3,11 @@
 Areas add their own module (``database/census.py`` …) and one import line here.
 """
 
-from database import models  # noqa: F401
-from database import care  # noqa: F401
-from database import lifecycle  # noqa: F401
-from database import accounts  # noqa: F401
-from database import sync  # noqa: F401
-from database import census  # noqa: F401
+from database import (
+    accounts,  # noqa: F401
+    care,  # noqa: F401
+    census,  # noqa: F401
+    lifecycle,  # noqa: F401
+    models,  # noqa: F401
+    sync,  # noqa: F401
+)

@@ -31,3 +31,11 @@ def test_no_qt_import_below_ui_even_inside_functions() -> None:
             if any(n.split(".")[0] in ("PySide6", "shiboken6") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_ruff_finds_nothing() -> None:
+    """The project's lint rules (pyproject.toml [tool.ruff]) hold for the whole tree."""
+    exe = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(exe), "check", "--output-format", "concise", "."], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from database import engine as db
 import database.all_models  # noqa: F401
+from database import engine as db
 from database.models import Base
 from desktop_app.domain.errors import StoreError
 from desktop_app.services.paths import STORE_FILE

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from database.models import ledger_models, Case, PersuasionAttempt, Semester, Student
+from database.models import Case, PersuasionAttempt, Semester, Student, ledger_models
 from desktop_app.domain.registration import Attempt
 from desktop_app.exchange import package as pkg
-from desktop_app.services import lifecycle, cases, demo, district, sync
+from desktop_app.services import cases, demo, district, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.sync_helpers import dump, make_district, make_school, send

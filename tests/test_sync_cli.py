@@ -8,7 +8,6 @@ import pytest
 
 from desktop_app import cli
 
-
 PASSWORD = "Tongnan2026!"
 
 

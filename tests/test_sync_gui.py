@@ -19,8 +19,8 @@ from desktop_app.ui.main_window import MainWindow
 from tests.conftest import MessageLog
 from tests.factories import full_form
 from tests.helpers.qt import type_into
-from tests.test_sync import apply_for_deferral
 from tests.sync_helpers import make_district, make_school, send
+from tests.test_sync import apply_for_deferral
 
 CODE = "2150022302"
 

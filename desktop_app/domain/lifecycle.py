@@ -374,10 +374,9 @@ def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
             if today >= due and not followed:
                 out.append(Reminder(due, REMIND_DEFERRED, f.case_id, f"{f.name}：缓学跟踪本学期尚无跟踪劝返记录",
                                     "经批准延缓入学/休学的学生仍须继续劝返"))
-        if f.status not in CLOSED or f.status == CaseStatus.DEFERRED.value:
-            if f.missing_fields:
-                out.append(Reminder(f.opened_on, REMIND_FORM, f.case_id, f"{f.name}：一生一表尚有必填项未填",
-                                    "未填：" + "、".join(f.missing_fields)))
+        if (f.status not in CLOSED or f.status == CaseStatus.DEFERRED.value) and f.missing_fields:
+            out.append(Reminder(f.opened_on, REMIND_FORM, f.case_id, f"{f.name}：一生一表尚有必填项未填",
+                                "未填：" + "、".join(f.missing_fields)))
     return sorted(out)
 
 

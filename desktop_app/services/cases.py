@@ -14,8 +14,8 @@ from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from desktop_app.domain.identity import normalize_id_number
-from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.lifecycle import status_after_attempts
+from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.registration import Attempt, RegistrationForm, village_of
 from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.accounts import assign_new_student
@@ -62,7 +62,9 @@ def save_form(store: Store, form: RegistrationForm) -> str:
     with store.write() as session:
         if form.id_number and (other := _open_case_for_id_number(session, form.id_number, form.case_id)):
             raise ValidationError(FieldError(
-                "id_number", f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案，{other.status}），请打开原案件"
+                "id_number",
+                f"身份证号码 {form.id_number} 已有未销号的案件（{other.student.name}，{other.opened_on}立案，"
+                f"{other.status}），请打开原案件",
             ))
         if form.case_id:
             case = session.get(Case, form.case_id)

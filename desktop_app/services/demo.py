@@ -166,7 +166,8 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
         joint_attempts = [a for a in attempts if a["is_joint"]]
         if joint_attempts and status in (CaseStatus.JOINT.value, CaseStatus.CLOSED.value):
             item["joint_report"] = {
-                "report_date": joint_attempts[0]["attempt_date"],  # attempts are in date order "reported_to": f"{township}党委政府",
+                "report_date": joint_attempts[0]["attempt_date"],  # attempts are in date order
+                "reported_to": f"{township}党委政府",
                 "reported_by": f"{township}中心学校", "note": "", "voided": False, "void_reason": "",
             }
         if status == CaseStatus.CLOSED.value:

@@ -20,7 +20,7 @@ from database.census import ChildStatusRecord, RosterMember
 from database.models import Case, Semester, Student
 from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.domain.errors import NotFoundError, ValidationError
+from desktop_app.domain.errors import ValidationError
 from desktop_app.reports import supervision
 from desktop_app.services import cases, semesters, settings, sync, todo
 from desktop_app.services.store import Store

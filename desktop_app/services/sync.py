@@ -44,8 +44,8 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
-from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
 from database.lifecycle import EvidenceBlob, EvidenceFile
+from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
 from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QThreadPool, QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,11 +23,11 @@ from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
 from desktop_app.ui.accounts.lock import WindowLock
 from desktop_app.ui.accounts.page import AccountsPage
 from desktop_app.ui.care.page import CarePage
-from desktop_app.ui.district.page import SupervisionPage
-from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.comparison_page import ComparisonPage
 from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.district.page import SupervisionPage
+from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage

@@ -16,8 +16,8 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.services import installation
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
 from desktop_app.ui.census.settings_box import CensusSettingsBox
+from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
