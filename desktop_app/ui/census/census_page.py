@@ -169,6 +169,8 @@ class CensusPage(QWidget):
         self.village_view.selectionModel().blockSignals(False)
         self.overall_bar.setMaximum(max(total, 1))
         self.overall_bar.setValue(checked)
+        # An empty roster has nothing to count: say so rather than "0 / 1".
+        self.overall_bar.setFormat(self.tr("已核查 %v / %m") if total else self.tr("尚未导入本学期的户籍适龄儿童名册"))
         sweep = census.sweep_completed(self.store, self.semester)
         self.sweep_label.setText(
             self.tr("本学期摸排已于 %1 由 %2 确认完成").replace("%1", str(sweep.completed_on)).replace(
