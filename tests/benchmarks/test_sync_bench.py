@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from database.models import AuditEntry, Case, PersuasionAttempt, Student
+from database.models import AuditEntry, ledger_models
 from desktop_app.services import demo, sync
 from desktop_app.services.store import Store
 from tests.sync_helpers import make_district, make_school
@@ -85,16 +85,20 @@ def test_import_10000_cases_beside_bare_sqlite_insert(benchmark, big: dict[str, 
 
 
 def _bare_insert_seconds(school: Store, target: Path, with_history: bool) -> float:
-    """The same rows inserted with sqlite3 executemany into an empty copy of the schema, one transaction."""
-    tables = [Student.__table__, Case.__table__, PersuasionAttempt.__table__]
+    """The same rows inserted with sqlite3 executemany into an empty copy of the schema (tables and their
+    indexes, as the district's store has them), one transaction: every ledger table the package carries."""
+    with school.read() as session:
+        tables = [m.__table__ for m in ledger_models()
+                  if session.execute(select(func.count()).select_from(m)).scalar_one()]
     if with_history:
         tables.append(AuditEntry.__table__)
     target.unlink(missing_ok=True)
     with school.read() as session:
         data = {t.name: [tuple(r) for r in session.execute(select(*t.columns))] for t in tables}
     src = sqlite3.connect(school.path)
-    schema = [sql for (name, sql) in src.execute("SELECT name, sql FROM sqlite_master WHERE type='table'")
-              if name in data]
+    schema = [sql for (name, sql) in src.execute(
+        "SELECT tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+        "ORDER BY type DESC") if name in data]
     src.close()
     conn = sqlite3.connect(target)
     conn.execute("PRAGMA journal_mode=WAL")
