@@ -6,11 +6,12 @@ Expected errors print one Chinese line on stderr and exit with status 1; never a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from desktop_app import APP_NAME, __version__
@@ -57,6 +58,17 @@ def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
     actor = accounts.sign_in(store, user, _password(f"{user} 的密码："))
     if actor.role not in ADMIN_ROLES:
         raise CliError(f"账户“{user}”不是管理员；命令行工具只供管理员使用")
+
+
+@contextlib.contextmanager
+def _admin_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store of --data-dir, acting for an administrator; closed when the command ends."""
+    store = _open(args)
+    try:
+        _act_for_admin(store, args)
+        yield store
+    finally:
+        store.close()
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -157,28 +169,20 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
         print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         source = Path(args.file)
         passphrase = _passphrase(args, confirm=False) if backup.is_encrypted(source) else None
         info = backup.restore(store, source, passphrase)
         print(f"已从备份恢复：{info.unit_name}（{info.unit_code}），{info.cases}件案件，备份时间 {info.created_at}")
         print(f"恢复前的数据已另存到 {backup.backups_dir(store)}")
         return 0
-    finally:
-        store.close()
 
 
 def _semester(store: Store, name: str | None) -> str:
@@ -197,22 +201,16 @@ def _semester(store: Store, name: str | None) -> str:
 def cmd_care_export(args: argparse.Namespace) -> int:
     from desktop_app.services import care
 
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         count = care.export_register(store, Path(args.out))
         print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_home_teaching(args: argparse.Namespace) -> int:
     from desktop_app.services import home_teaching
 
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         semester = _semester(store, args.semester)
         if args.action == "calendar":
             print(home_teaching.propose_calendar(store, semester).message)
@@ -223,8 +221,6 @@ def cmd_home_teaching(args: argparse.Namespace) -> int:
         count = home_teaching.export_log(store, semester, Path(args.out))
         print(f"已导出{semester}送教上门记录：{count}名学生，{args.out}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_todo(args: argparse.Namespace) -> int:
@@ -233,46 +229,32 @@ def cmd_todo(args: argparse.Namespace) -> int:
         today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError as exc:
         raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         items = todo.collect(store, today)
         for item in items:
             print(f"{item.due}\t{item.kind}\t{item.title}\t{item.detail}")
         print(f"共 {len(items)} 项待办", file=sys.stderr)
         return 0
-    finally:
-        store.close()
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
         print(f"已登记 {args.name}（{args.school}），登记包：{path}")
         print(f"本单位密钥指纹：{sync.own_fingerprint(store)}（请电话告知学校核对）")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         result = sync.export_package(store, args.to, Path(args.outdir))
         print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_import_package(args: argparse.Namespace) -> int:
-    store = _open(args)
-    status = 0
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
+        status = 0
         for name in args.files:
             try:
                 result = sync.import_package(store, Path(name))
@@ -281,8 +263,6 @@ def cmd_import_package(args: argparse.Namespace) -> int:
                 print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
                 status = 1
         return status
-    finally:
-        store.close()
 
 
 def _progress(label: str) -> Callable[[int, int], bool]:
@@ -299,9 +279,7 @@ def _progress(label: str) -> Callable[[int, int], bool]:
 
 
 def cmd_print_forms(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         if args.blank:
             path = printing.write_blank_pdf(store, args.out, copies=args.blank)
             print(f"已生成空白一生一表 {args.blank} 份：{path}")
@@ -316,20 +294,14 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
         job = printing.write_forms_pdf(store, ids, args.out, progress=_progress("正在生成") if len(ids) > 50 else None)
         print(f"已生成一生一表 {len(job.codes)} 份，共 {job.pages} 页：{job.path}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"),
                                      reason=args.reason or "")
         print(f"已导出{exports.LEDGERS[args.ledger].title} {rows} 行：{args.out}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_monthly_report(args: argparse.Namespace) -> int:
@@ -338,25 +310,17 @@ def cmd_monthly_report(args: argparse.Namespace) -> int:
     except ValueError:
         print("错误：月份应写成 年-月，如 2026-09", file=sys.stderr)
         return 1
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         path = exports.export_monthly(store, year, month, args.out, reason=args.reason or "")
         print(f"已导出{year}年{month}月月报：{path}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_check_print(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
-        _act_for_admin(store, args)
+    with _admin_store(args) as store:
         result = printing.check_print(store, args.code)
         print(result.report())
         return 0 if result.matches else 1
-    finally:
-        store.close()
 
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
