@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError, ValidationError
@@ -10,7 +10,7 @@ from desktop_app.services import installation
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import AdminFields
 from desktop_app.ui.settings.unit_form import UnitForm
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, ok_cancel_buttons
 
 
 class SetupDialog(QDialog):
@@ -37,11 +37,7 @@ class SetupDialog(QDialog):
         self.other_errors = ErrorLabel(self)
         layout.addWidget(self.other_errors)
         layout.addStretch(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("完成设置"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("完成设置"), cancel_text=self.tr("退出"))
         self.buttons = buttons
         layout.addWidget(buttons)
         self.resize(560, self.sizeHint().height())
@@ -82,9 +78,7 @@ class FirstAdminDialog(QDialog):
         layout.addWidget(self.admin)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
 

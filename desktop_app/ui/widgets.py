@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QLabel,
     QMessageBox,
     QWidget,
@@ -67,6 +70,20 @@ def set_combo_text(combo: QComboBox, text: str) -> None:
         combo.setEditText(text)
     else:
         combo.setCurrentIndex(0)
+
+
+def ok_cancel_buttons(dialog: QDialog, on_accept: Callable[[], None], *, ok_text: str = "",
+                      cancel_text: str = "") -> QDialogButtonBox:
+    """The 确定/取消 row of a dialog: OK runs ``on_accept`` (which accepts when the input is right),
+    Cancel rejects."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+    if ok_text:
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    if cancel_text:
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(on_accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 class Messages:

@@ -8,7 +8,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QTableView,
@@ -20,7 +19,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import accounts
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, ok_cancel_buttons
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -105,9 +104,7 @@ class AssignStudentsDialog(QDialog):
         layout.addWidget(self.view, 1)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
         self.filter_edit.textChanged.connect(self.model.set_filter)

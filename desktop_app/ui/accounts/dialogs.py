@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -20,7 +19,7 @@ from desktop_app.domain.errors import BaoxueError, SignInError, ValidationError
 from desktop_app.domain.roles import ROLE_LABELS, Purpose, Role, may_see_full, password_problem, roles_for
 from desktop_app.services import accounts
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, ok_cancel_buttons
 
 
 def password_edit(parent: QWidget, placeholder: str = "") -> QLineEdit:
@@ -104,11 +103,7 @@ class SignInDialog(QDialog):
         self.form = SignInForm(store, self, user_name=user_name)
         self.form.password_edit.setText(password)
         layout.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("登录"), cancel_text=self.tr("退出"))
         self.buttons = buttons
         layout.addWidget(buttons)
         (self.form.password_edit if user_name else self.form.user_edit).setFocus()
@@ -145,9 +140,7 @@ class ChangePasswordDialog(QDialog):
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
 
@@ -210,9 +203,7 @@ class AccountDialog(QDialog):
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
         self.role_combo.currentIndexChanged.connect(self._role_changed)
@@ -265,9 +256,7 @@ class ResetPasswordDialog(QDialog):
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
 
@@ -333,9 +322,7 @@ class PassphraseDialog(QDialog):
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
 
@@ -378,9 +365,7 @@ class ExportReasonDialog(QDialog):
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
         layout.addWidget(buttons)
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -24,7 +23,7 @@ from desktop_app.domain.care import CareEntry, Tag
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import care
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, set_combo_text
+from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, ok_cancel_buttons, set_combo_text
 
 
 class TagPicker(QWidget):
@@ -93,12 +92,7 @@ class RegisterStudentDialog(QDialog):
         self.errors["tags"] = ErrorLabel(box)
         box_layout.addWidget(self.errors["tags"])
         layout.addWidget(box)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登记"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("登记"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
         self.resize(560, 460)
 
@@ -141,12 +135,7 @@ class CareRecordDialog(QDialog):
         layout.addLayout(form)
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("确定"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
         self.resize(460, 320)
 

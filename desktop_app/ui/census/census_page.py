@@ -24,7 +24,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.import_dialog import RosterImportDialog
-from desktop_app.ui.census.models import ChildrenModel, RowsModel
+from desktop_app.ui.census.models import ChildrenModel, RowsModel, refill_semesters
 from desktop_app.ui.census.status_editor import ContactDialog, StatusEditor
 from desktop_app.ui.widgets import Messages
 
@@ -142,12 +142,7 @@ class CensusPage(QWidget):
         return self.semester_combo.currentText() or census.current_semester(self.store)
 
     def refresh(self) -> None:
-        current = self.semester_combo.currentText() or census.current_semester(self.store)
-        self.semester_combo.blockSignals(True)
-        self.semester_combo.clear()
-        self.semester_combo.addItems(census.semester_choices(self.store))
-        self.semester_combo.setCurrentText(current)
-        self.semester_combo.blockSignals(False)
+        refill_semesters(self.semester_combo, self.store)
         self.refresh_figures()
 
     def refresh_figures(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox
 
 from desktop_app.domain.census import ChildStatus
 from desktop_app.domain.identity import mask_id_number
@@ -182,3 +183,13 @@ class ChildrenModel(QAbstractTableModel):
 
     def child(self, row: int) -> dict[str, Any]:
         return self._rows[row]
+
+
+def refill_semesters(combo: QComboBox, store: Store) -> None:
+    """Offer the semesters the census knows, keeping the one chosen (else the current one), quietly."""
+    current = combo.currentText() or census.current_semester(store)
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(census.semester_choices(store))
+    combo.setCurrentText(current)
+    combo.blockSignals(False)

@@ -22,7 +22,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.semester import previous_name
 from desktop_app.services import census
 from desktop_app.services.store import Store
-from desktop_app.ui.census.models import RowsModel
+from desktop_app.ui.census.models import RowsModel, refill_semesters
 from desktop_app.ui.widgets import Messages
 
 
@@ -129,12 +129,7 @@ class ReturnCheckPage(QWidget):
         return self.semester_combo.currentText() or census.current_semester(self.store)
 
     def refresh(self) -> None:
-        current = self.semester_combo.currentText() or census.current_semester(self.store)
-        self.semester_combo.blockSignals(True)
-        self.semester_combo.clear()
-        self.semester_combo.addItems(census.semester_choices(self.store))
-        self.semester_combo.setCurrentText(current)
-        self.semester_combo.blockSignals(False)
+        refill_semesters(self.semester_combo, self.store)
         self.reload()
 
     def reload(self) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -28,7 +27,7 @@ from desktop_app.services import district, semesters, settings, sync
 from desktop_app.services.store import Store
 from desktop_app.ui.exchange.models import STALE_COLOR, DistrictLedgerModel, RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
-from desktop_app.ui.widgets import Messages, from_qdate, make_date_edit
+from desktop_app.ui.widgets import Messages, from_qdate, make_date_edit, ok_cancel_buttons
 
 ALL = "全部"
 
@@ -48,9 +47,7 @@ class ApprovalDialog(QDialog):
         form.addRow(self.approved_check)
         form.addRow(self.tr("审批日期"), self.date_edit)
         form.addRow(self.tr("批准文号"), self.document_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.accept)
         form.addRow(buttons)
 
     def values(self) -> tuple[bool, dt.date, str]:

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -33,7 +32,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
-from desktop_app.ui.widgets import Messages
+from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
 
 
@@ -70,9 +69,7 @@ class EnrolDialog(QDialog):
         form.addRow(self.tr("学校标识码"), self.code_edit)
         form.addRow(self.tr("学校名称"), self.name_edit)
         form.addRow(self.tr("所属乡镇（教管中心）"), self.township_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.accept)
         form.addRow(buttons)
 
     def info(self) -> sync.SchoolInfo:

@@ -27,15 +27,7 @@ from desktop_app.services import home_teaching, semesters
 from desktop_app.services.store import Store
 from desktop_app.ui.care.common import Ask, make_table, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, to_qdate
-
-
-def _buttons(dialog: QDialog, ok: str) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(dialog.tr("取消"))
-    buttons.rejected.connect(dialog.reject)
-    return buttons
+from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, ok_cancel_buttons, to_qdate
 
 
 class PlanDialog(QDialog):
@@ -76,8 +68,7 @@ class PlanDialog(QDialog):
         if not self._children:
             self.error_label.show_messages([self.tr(
                 "没有安置方式为送教上门或网络送教的学生：请先在“特殊学生关爱”的“残疾儿童”中登记")])
-        self.buttons = _buttons(self, self.tr("保存"))
-        self.buttons.accepted.connect(self._accept)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("保存"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
         if plan_id:
             entry, _facts = home_teaching.load_plan(store, plan_id)
@@ -157,8 +148,7 @@ class SessionDialog(QDialog):
         layout.addLayout(form)
         self.error_label = ErrorLabel(self)
         layout.addWidget(self.error_label)
-        self.buttons = _buttons(self, self.tr("确定"))
-        self.buttons.accepted.connect(self._accept)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
         self.photos_button.clicked.connect(self._add_photos)
         self.resize(480, 400)
@@ -209,8 +199,7 @@ class BreakContactDialog(QDialog):
         form.addRow(self.tr("联系人员"), self.people_edit)
         form.addRow(self.tr("情况"), self.notes_edit)
         layout.addLayout(form)
-        self.buttons = _buttons(self, self.tr("确定"))
-        self.buttons.accepted.connect(self.accept)
+        self.buttons = ok_cancel_buttons(self, self.accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
 
     @classmethod
