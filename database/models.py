@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator
 
 from sqlalchemy import (
     Boolean,
@@ -58,6 +59,23 @@ def new_ordered_id() -> str:
 
 
 _last_tick = [0]
+
+
+def ordered_ids(block: int = 4096) -> Iterator[str]:
+    """``new_ordered_id`` many times over, for bulk imports: one clock reading and one call for random
+    bytes per ``block`` keys. The block's time ticks are reserved at once, so keys made meanwhile by
+    ``new_ordered_id`` still sort after them."""
+    variant = _VARIANT
+    while True:
+        ms, sub = divmod(time.time_ns(), 1_000_000)
+        first = max(ms << 12 | sub * 4096 // 1_000_000, _last_tick[0] + 1)
+        _last_tick[0] = first + block - 1
+        rand = os.urandom(8 * block).hex()
+        for i in range(block):
+            tick = first + i
+            ms, sub = tick >> 12, tick & 0xFFF
+            h = rand[16 * i:16 * i + 16]
+            yield f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{sub:03x}-{variant[h[0]]}{h[1:4]}-{h[4:]}"
 
 
 def utcnow() -> dt.datetime:

@@ -222,3 +222,47 @@ def test_voiding_a_wrong_import_then_importing_again(store: Store, tmp_path: Pat
     assert census.children_count(store, census.ChildQuery("2026秋")) == 4
     assert counts(store)[:2] == (4, 4)  # same children, same list entries: nothing deleted, nothing doubled
     assert store.verify().ok
+
+
+def test_a_teacher_imports_and_the_mapping_is_kept_in_the_same_transaction(store: Store, tmp_path: Path) -> None:
+    """A teacher may import (records.edit) without the right to change settings: the remembered column
+    mapping belongs to the import, is written in its transaction, and the history chain stays whole."""
+    from desktop_app.domain.roles import Role
+    from desktop_app.services import accounts
+
+    accounts.create_first_admin(store, "admin", "Mixin2026!", display_name="周老师")
+    accounts.create_account(store, "li", "Mixin2026!", Role.TEACHER, display_name="李老师")
+    accounts.sign_in(store, "li", "Mixin2026!")
+    header = ["序", "儿童", "证件", "家长", "村名"]
+    kids = R.children(3)
+    path = R.write_plain_xlsx(tmp_path / "odd.xlsx", header, [
+        [i, c["name"], c["id_number"], c["guardian"], c["village"]] for i, c in enumerate(kids)])
+    mapping = {"name": 1, "id_number": 2, "guardian_name": 3, "village": 4}
+    assert census.import_roster(store, path, "census", mapping=mapping).accepted == 3
+    assert settings.get(store, "census.mapping.census")["id_number"] == "证件"
+    with store.read() as s:
+        stamps = {e.table_name: (e.at, e.user) for e in s.execute(select(AuditEntry)).scalars()
+                  if e.table_name in ("students", "app_settings")}
+    assert stamps["students"][1] == stamps["app_settings"][1] == "li"
+    assert store.verify().ok
+    # the same file again: nothing added, the mapping unchanged, still one whole chain
+    again = census.import_roster(store, path, "census", mapping=mapping)
+    assert (again.accepted, again.duplicates) == (0, 3)
+    assert store.verify().ok
+
+
+def test_cancel_forgets_the_mapping_too(store: Store, tmp_path: Path) -> None:
+    header = ["序", "儿童", "证件", "家长", "村名"]
+    kids = R.children(3)
+    path = R.write_plain_xlsx(tmp_path / "odd.xlsx", header, [
+        [i, c["name"], c["id_number"], c["guardian"], c["village"]] for i, c in enumerate(kids)])
+    mapping = {"name": 1, "id_number": 2, "guardian_name": 3, "village": 4}
+
+    def progress(done: int, total: int) -> bool:
+        return done < total  # ``total`` counts reading and writing: cancels at the very end, before the commit
+
+    before = counts(store)
+    with pytest.raises(census.ImportCancelled):
+        census.import_roster(store, path, "census", mapping=mapping, progress=progress)
+    assert counts(store) == before
+    assert settings.get(store, "census.mapping.census") == {}

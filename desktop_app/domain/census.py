@@ -192,6 +192,7 @@ def cell_text(value: Any) -> str:
 
 _region_known = functools.lru_cache(maxsize=8192)(region_known)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_WEIGHT_OFFSET = 48 * sum(_WEIGHTS)
 _CHECK = "10X98765432"
 _TODAY = dt.date.today()
 
@@ -199,8 +200,9 @@ _TODAY = dt.date.today()
 def id_problem(number: str) -> str | None:
     """The reason an 18-character identity number is refused, or None (a fast path for bulk imports;
     any fault is described by ``identity.id_number_error``)."""
-    if len(number) == 18 and number[:17].isdigit():
-        check = _CHECK[sum(map(operator.mul, map(int, number[:17]), _WEIGHTS)) % 11]
+    if len(number) == 18 and number[:17].isdigit() and number.isascii():
+        # the digits' bytes are their codes (48 + digit): subtract 48 × the weights' sum afterwards
+        check = _CHECK[(sum(map(operator.mul, number[:17].encode(), _WEIGHTS)) - _WEIGHT_OFFSET) % 11]
         if number[17] == check:
             try:
                 birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -298,8 +300,22 @@ class RosterRecord:
 _VILLAGE_IN_ADDRESS = re.compile(r"([^省市区县镇乡街道]{1,12}?(?:村|社区|居委会))")
 
 
-def clean_row(kind: str, row_number: int, cells: dict[str, Any]) -> tuple[RosterRecord | None, str]:
-    """Turn the mapped cells of one row into a record, or return the reason it is refused."""
+_BASIC_KEYS = ("name", "id_number", "birth_date", "sex", "guardian_name", "guardian_phone", "township", "village",
+               "address")
+
+
+@functools.cache
+def _extra_fields(kind: str) -> tuple[RosterField, ...]:
+    """The columns of a roster kind kept in ``RosterRecord.extra``."""
+    return tuple(f for f in fields_for(kind) if f.key not in _BASIC_KEYS)
+
+
+def clean_row(kind: str, row_number: int, cells: dict[str, Any],
+              today: dt.date | None = None) -> tuple[RosterRecord | None, str]:
+    """Turn the mapped cells of one row into a record, or return the reason it is refused.
+
+    ``today`` (default: the clock) is given once by bulk imports instead of being read per row.
+    """
     name = cell_text(cells.get("name")).replace(" ", "")
     if not name:
         return None, "姓名为空"
@@ -321,12 +337,12 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any]) -> tuple[Roster
         sex = id_sex
     if birth_reason:
         return None, birth_reason
-    if not id_number:
-        if birth is None:
-            return None, "没有身份证号码时须有出生日期"
-        if not cell_text(cells.get("guardian_name")):
-            return None, "没有身份证号码时须有监护人姓名（用于比对）"
-    if birth and birth > dt.date.today():
+    if not id_number and birth is None:
+        return None, "没有身份证号码时须有出生日期"
+    guardian = cell_text(cells.get("guardian_name"))
+    if not id_number and not guardian:
+        return None, "没有身份证号码时须有监护人姓名（用于比对）"
+    if birth and birth > (today or dt.date.today()):
         return None, "出生日期晚于今天"
     if sex and sex not in ("男", "女"):
         sex = {"1": "男", "2": "女", "M": "男", "F": "女"}.get(sex.upper(), "")
@@ -337,10 +353,7 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any]) -> tuple[Roster
         m = _VILLAGE_IN_ADDRESS.search(address)
         village = m.group(1) if m else ""
     extra: dict[str, str] = {}
-    for f in fields_for(kind):
-        if f.key in ("name", "id_number", "birth_date", "sex", "guardian_name", "guardian_phone", "township",
-                     "village", "address"):
-            continue
+    for f in _extra_fields(kind):
         text = grade_from_cell(cells.get(f.key)) if f.key == "grade" else cell_text(cells.get(f.key))
         if f.required and not text:
             return None, f"{f.label}为空"
@@ -349,7 +362,7 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any]) -> tuple[Roster
         extra[f.key] = text
     return RosterRecord(
         row_number=row_number, name=name, id_number=id_number, birth_date=birth, sex=sex,
-        guardian_name=cell_text(cells.get("guardian_name")).replace(" ", ""), guardian_phone=phone,
+        guardian_name=guardian.replace(" ", ""), guardian_phone=phone,
         township=cell_text(cells.get("township")), village=village, address=address, extra=extra,
     ), ""
 

@@ -13,7 +13,7 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
@@ -78,8 +78,26 @@ def snapshot_writer(keys: Iterable[str]) -> Callable[[dict[str, Any]], str]:
     return write
 
 
-@dataclass(frozen=True)
-class Change:
+def tuple_snapshot_writer(keys: Iterable[str]) -> Callable[[tuple[Any, ...]], str]:
+    """``snapshot_writer`` for values given as a tuple in ``keys`` order (bulk imports: no dict per row)."""
+    keys = tuple(keys)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    template = "{" + ", ".join(f"{_encode_str(keys[i]).replace('%', '%%')}: %s" for i in order) + "}"
+    pick = operator.itemgetter(*order) if len(order) > 1 else (lambda values: (values[order[0]],))
+    enc = _encode_str
+
+    def write(values: tuple[Any, ...]) -> str:
+        try:
+            return template % tuple(map(enc, pick(values)))
+        except TypeError:  # a value that is not text (None, a date, a number …)
+            return snapshot_text({k: to_text(v) for k, v in zip(keys, values, strict=True)})
+
+    return write
+
+
+class Change(NamedTuple):
+    """One history row to write (a tuple: bulk imports make hundreds of thousands)."""
+
     action: str
     table: str
     record_id: str
@@ -100,7 +118,7 @@ AUDIT_COLUMNS = ("at", "user", "node_id", "action", "table_name", "record_id", "
                  "new_value", "prev_hash", "row_hash")
 
 
-def chained_tuples(changes: Iterable[Change], prev: str, user: str, node_id: str, at: dt.datetime,
+def chained_tuples(changes: Iterable[Change | tuple[Any, ...]], prev: str, user: str, node_id: str, at: dt.datetime,
                    stored_at: Any = None) -> list[tuple[Any, ...]]:
     """Audit rows for ``changes`` as tuples in ``AUDIT_COLUMNS`` order, each chained to the one before
     (the fast path of bulk imports; ``stored_at`` is the value written to ``at``, default ``at``)."""
@@ -110,17 +128,16 @@ def chained_tuples(changes: Iterable[Change], prev: str, user: str, node_id: str
     middle = f", {_j(at.isoformat(timespec='microseconds'))}, {_j(user)}, {_j(node_id)}, "  # as in row_hash
     out = []
     append = out.append
-    for c in changes:
+    for action, table, record_id, fld, old_value, new_value in changes:
         try:  # texts (nearly always): the JSON string encoder directly
-            old = "null" if c.old is None else enc(c.old)
-            new = "null" if c.new is None else enc(c.new)
-            text = (f"[{enc(prev)}{middle}{enc(c.action)}, {enc(c.table)}, {enc(c.record_id)}, {enc(c.field)}, "
-                    f"{old}, {new}]")
+            old = "null" if old_value is None else enc(old_value)
+            new = "null" if new_value is None else enc(new_value)
+            text = f"[{enc(prev)}{middle}{enc(action)}, {enc(table)}, {enc(record_id)}, {enc(fld)}, {old}, {new}]"
         except TypeError:
-            text = (f"[{_j(prev)}{middle}{_j(c.action)}, {_j(c.table)}, {_j(c.record_id)}, {_j(c.field)}, "
-                    f"{_j(c.old)}, {_j(c.new)}]")
+            text = (f"[{_j(prev)}{middle}{_j(action)}, {_j(table)}, {_j(record_id)}, {_j(fld)}, "
+                    f"{_j(old_value)}, {_j(new_value)}]")
         h = sha256(text.encode()).hexdigest()
-        append((stored_at, user, node_id, c.action, c.table, c.record_id, c.field, c.old, c.new, prev, h))
+        append((stored_at, user, node_id, action, table, record_id, fld, old_value, new_value, prev, h))
         prev = h
     return out
 

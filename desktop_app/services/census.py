@@ -29,7 +29,7 @@ from database.census import (
     RosterImport,
     RosterMember,
 )
-from database.models import AuditEntry, Case, Student, new_ordered_id, utcnow
+from database.models import AuditEntry, Case, Student, ordered_ids, utcnow
 from desktop_app.domain import codes
 from desktop_app.domain.census import (
     CHECK_METHODS,
@@ -118,10 +118,9 @@ def preview_roster(store: Store, path: str | Path, kind: str, limit: int = 20) -
                          info.header_row, len(rows))
 
 
-def remember_mapping(store: Store, kind: str, headers: list[str], mapping: dict[str, int]) -> None:
-    value = {k: headers[i] for k, i in mapping.items() if 0 <= i < len(headers) and headers[i]}
-    if value != settings.get(store, MAPPING_KEYS[kind].key):
-        settings.put(store, MAPPING_KEYS[kind].key, value)
+def _mapping_setting(headers: list[str], mapping: dict[str, int]) -> dict[str, str]:
+    """A column mapping as remembered: field key → header text (so it survives columns moving)."""
+    return {k: headers[i] for k, i in mapping.items() if 0 <= i < len(headers) and headers[i]}
 
 
 @dataclass
@@ -211,11 +210,12 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
     duplicates = 0
     seen: set[tuple[str, ...]] = set()
     columns = list(mapping.items())
+    today = dt.date.today()
     for i, (row_number, cells) in enumerate(rows):
         if i % step == 0:
             report(i)
         mapped = {k: cells[c] if c < len(cells) else None for k, c in columns}
-        record, reason = clean_row(kind, row_number, mapped)
+        record, reason = clean_row(kind, row_number, mapped, today)
         if record is None:
             rejected.append((row_number, cells, reason))
             continue
@@ -231,10 +231,9 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
     member_semester = (semester or current_semester(store)) if kind == RosterKind.ENROLLED.value else ""
     if accepted:
         backup.before_import(store, "花名册")  # a checked copy of the store before anything is written
+    remembered = (MAPPING_KEYS[kind].key, _mapping_setting(info.headers, mapping)) if remember else None
     added, existing = _write_roster(store, kind, member_semester, path.name, digest, accepted,
-                                    len(rejected), duplicates, lambda d: report(total + d), total)
-    if remember:
-        remember_mapping(store, kind, info.headers, mapping)
+                                    len(rejected), duplicates, lambda d: report(total + d), total, remembered)
     result = ImportResult(added, len(rejected), duplicates + existing,
                           rejected_rows=[(n, r) for n, _c, r in rejected])
     if rejected:
@@ -242,6 +241,13 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
         result.report_path = roster_reader.write_error_report(target, info.headers, rejected)
     return result
 
+
+_STUDENT_FIELDS = ("name", "name_initials", "name_pinyin", "id_number", "sex", "birth_date", "guardian1_name",
+                   "guardian1_phone", "hukou_township", "hukou_detail", "village", "student_number")
+_MEMBER_EXTRA = ("grade", "class_name", "school", "household_type", "disability", "disability_grade", "certificate")
+_MEMBER_FIELDS = ("student_id", "kind", "semester", "import_id", *_MEMBER_EXTRA)
+_STUDENT_SNAPSHOT = audit.tuple_snapshot_writer(_STUDENT_FIELDS)  # the history's copy of a new record
+_MEMBER_SNAPSHOT = audit.tuple_snapshot_writer(_MEMBER_FIELDS)
 
 _FILLABLE = {  # student column ← record attribute: filled on an existing student only where empty
     "guardian1_name": "guardian_name", "guardian1_phone": "guardian_phone",
@@ -251,8 +257,10 @@ _FILLABLE = {  # student column ← record attribute: filled on an existing stud
 
 def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str,
                   records: list[RosterRecord], rejected: int, duplicates: int,
-                  report: Callable[[int], None], total: int) -> tuple[int, int]:
-    """Insert new students and roster members with their history; returns (added, already there)."""
+                  report: Callable[[int], None], total: int,
+                  remembered: tuple[str, dict[str, str]] | None = None) -> tuple[int, int]:
+    """Insert new students and roster members with their history, and remember the column mapping
+    (``remembered``: setting key and value), all in one transaction; returns (added, already there)."""
     inst = store.installation()
     node = inst.node_id if inst else ""
     now = utcnow()
@@ -287,36 +295,28 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             else:
                 members.add(student_id)
         revived: list[str] = []
-        import_id = new_ordered_id()
-        students: list[tuple[Any, ...]] = []  # rows in student_keys order
-        new_members: list[tuple[Any, ...]] = []  # rows in member_keys order
-        student_keys: list[str] = []
-        member_keys: list[str] = []
+        next_id = ordered_ids().__next__
+        import_id = next_id()
+        students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
+        new_members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
         fills: list[tuple[str, str, Any, Any]] = []
-        changes: list[audit.Change] = []
+        changes: list[audit.Change | tuple[Any, ...]] = []
         existing = added = 0
         batch = 5000
         conn = session.connection()
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         prev = audit.last_hash(session)
-
-        meta_values = tuple(meta.values())
-        member_meta = (0, "", *meta_values)  # voided, void_reason, meta
-        inserts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # table → (SQL, defaults of columns not given)
-
-        def insert(table: Any, keys: list[str], rows: list[tuple[Any, ...]]) -> None:
-            if not rows:
-                return
-            if table.name not in inserts:
-                inserts[table.name] = _insert_sql(table, keys)
-            sql, extra = inserts[table.name]
-            conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
+        student_tail = tuple(meta.values())
+        member_tail = (0, "", *student_tail)  # voided, void_reason, meta
+        student_sql = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
+        member_sql = _insert_sql(RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
 
         def flush() -> None:
             """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
             nonlocal prev
-            insert(Student.__table__, student_keys, students)
-            insert(RosterMember.__table__, member_keys, new_members)
+            for (sql, extra), rows in ((student_sql, students), (member_sql, new_members)):
+                if rows:
+                    conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
             rows = audit.chained_tuples(changes, prev, store.user, node, now, stamp)
             if rows:
                 prev = rows[-1][-1]
@@ -325,32 +325,24 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             new_members.clear()
             changes.clear()
 
+        student_snapshot, member_snapshot = _STUDENT_SNAPSHOT, _MEMBER_SNAPSHOT
+        no_extra = ("",) * len(_MEMBER_EXTRA)
         step = max(len(records) // 50, 500)
         for i, rec in enumerate(records):
             if i % step == 0:
                 report(int(i / max(len(records), 1) * total))
-            key = rec.match_key()
-            found = by_id.get(rec.id_number) if rec.id_number else by_nbg.get(key)
-            if found is None:
-                sid = new_ordered_id()
+            id_number = rec.id_number
+            found = by_id.get(id_number) if id_number else by_nbg.get(rec.match_key())
+            extra = rec.extra
+            if found is None:  # a child new to the store (rows were deduplicated: met once per import)
+                sid = next_id()
                 initials, pinyin = _pinyin(rec.name)
-                values = {
-                    "name": rec.name, "name_initials": initials, "name_pinyin": pinyin,
-                    "id_number": rec.id_number, "sex": rec.sex,
-                    "birth_date": rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
-                    "guardian1_name": rec.guardian_name, "guardian1_phone": rec.guardian_phone,
-                    "hukou_township": rec.township, "hukou_detail": rec.address, "village": rec.village,
-                    "student_number": rec.extra.get("student_number", ""),
-                }
-                if not student_keys:
-                    student_keys += ["id", *values, *meta]
-                students.append((sid, *values.values(), *meta_values))
-                changes.append(_insert_change("students", sid, values))
-                placeholder = {c: values[c] for c in _FILLABLE}
-                if rec.id_number:
-                    by_id[rec.id_number] = (sid, placeholder)
-                else:
-                    by_nbg[key] = (sid, placeholder)
+                values = (rec.name, initials, pinyin, id_number, rec.sex,
+                          rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
+                          rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
+                          extra.get("student_number", ""))
+                students.append((sid, *values, *student_tail))
+                changes.append(("insert", "students", sid, "*", None, student_snapshot(values)))
             else:
                 sid, current = found
                 for column, attr in _FILLABLE.items():
@@ -358,28 +350,25 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                     if value and not current.get(column):
                         fills.append((sid, column, current.get(column), value))
                         current[column] = value
-            if sid in members:
-                existing += 1
-                continue
-            members.add(sid)
-            if sid in voided_members:  # on a list whose import was voided: this import brings it back
-                revived.append(voided_members[sid])
-                added += 1
-                continue
-            mid = new_ordered_id()
-            values = {
-                "student_id": sid, "kind": kind, "semester": semester, "import_id": import_id,
-                **{k: rec.extra.get(k, "") for k in ("grade", "class_name", "school", "household_type",
-                                                      "disability", "disability_grade", "certificate")},
-            }
-            if not member_keys:
-                member_keys += ["id", *values, "voided", "void_reason", *meta]
-            new_members.append((mid, *values.values(), *member_meta))
-            changes.append(_insert_change("roster_members", mid, values))
+                if sid in members:
+                    existing += 1
+                    continue
+                members.add(sid)
+                if sid in voided_members:  # on a list whose import was voided: this import brings it back
+                    revived.append(voided_members[sid])
+                    added += 1
+                    continue
+            mid = next_id()
+            values = (sid, kind, semester, import_id,
+                      *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
+            new_members.append((mid, *values, *member_tail))
+            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(values)))
             added += 1
             if len(new_members) >= batch:
                 flush()
         if not added and not fills:
+            if remembered:
+                settings.put_in(session, store.user, *remembered)
             return 0, existing
         for mid in revived:
             session.execute(update(RosterMember).where(RosterMember.id == mid).values(
@@ -399,6 +388,8 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         _bulk_insert(conn, RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
         changes.append(_insert_change("roster_imports", import_id, import_values))
         flush()
+        if remembered:  # part of the import (a teacher may import): chained after the rows above
+            settings.put_in(session, store.user, *remembered)
         report(total)
         return added, existing
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from database.models import AppSetting
 from desktop_app.domain.errors import ValidationError
@@ -68,14 +69,22 @@ def put(store: Store, key: str, value: Any) -> None:
             raise ValidationError(f"{spec.label}不能小于{spec.minimum}{spec.unit}")
         if spec.maximum is not None and value > spec.maximum:
             raise ValidationError(f"{spec.label}不能大于{spec.maximum}{spec.unit}")
-    text = json.dumps(value, ensure_ascii=False)
     with store.write() as session:
-        row = session.get(AppSetting, key)
-        old = None if row is None else row.value
-        if old == text:
-            return
-        if row is None:
-            session.add(AppSetting(key=key, value=text, updated_by=store.user))
-        else:
-            row.value, row.updated_by = text, store.user
-        audit.append(session, [audit.Change("update", "app_settings", key, "value", old, text)])
+        put_in(session, store.user, key, value)
+
+
+def put_in(session: Session, user: str, key: str, value: Any) -> None:
+    """Store a setting inside the caller's transaction, as part of the caller's own action (which has
+    checked its own permission): the column mapping a roster import remembers. Recorded in the history."""
+    if key not in SPECS:
+        raise KeyError(f"undeclared setting {key}")
+    text = json.dumps(value, ensure_ascii=False)
+    row = session.get(AppSetting, key)
+    old = None if row is None else row.value
+    if old == text:
+        return
+    if row is None:
+        session.add(AppSetting(key=key, value=text, updated_by=user))
+    else:
+        row.value, row.updated_by = text, user
+    audit.append(session, [audit.Change("update", "app_settings", key, "value", old, text)])

@@ -70,6 +70,51 @@ def test_roster_import(benchmark, big_roster: Path, tmp_path: Path) -> None:  # 
           f"ratio {ratio:.1f}x; peak traced memory: import {import_peak:.0f} MiB, bare read {bare_peak:.0f} MiB")
 
 
+def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
+    """The floor under any import: the rows our import wrote (children, list entries, history), already
+    prepared, inserted by plain sqlite3 into a fresh store of the same schema, indexes and pragmas
+    included, then committed. Reported beside the bare read, for the 3x target."""
+    import sqlite3
+
+    source = Store.open(tmp_path / "src", user="bench")
+    installation.setup(source, SCHOOL)
+    census.import_roster(source, big_roster, "census")
+    source_file = source.engine.url.database
+    source.close()
+    target = Store.open(tmp_path / "dst", user="bench")
+    installation.setup(target, SCHOOL)
+    target_file = target.engine.url.database
+    target.close()
+
+    src = sqlite3.connect(source_file)
+    tables = {}
+    for table in ("students", "roster_members", "roster_imports", "audit_log"):
+        columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
+        where = ("WHERE table_name IN ('students', 'roster_members', 'roster_imports')"
+                 if table == "audit_log" else "")
+        rows = src.execute(f"SELECT {', '.join(columns)} FROM {table} {where}").fetchall()
+        if table == "audit_log":
+            columns, rows = columns[1:], [r[1:] for r in rows]  # the key is the target's own
+        tables[table] = (columns, rows)
+    src.close()
+
+    dst = sqlite3.connect(target_file, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-65536"):
+        dst.execute(f"PRAGMA {pragma}")
+    bare_read = min(_timed(_bare_read, big_roster) for _ in range(2))
+    start = time.perf_counter()
+    dst.execute("BEGIN")
+    for table, (columns, rows) in tables.items():
+        dst.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+    dst.execute("COMMIT")
+    write = time.perf_counter() - start
+    dst.close()
+    counts = {t: len(r) for t, (_c, r) in tables.items()}
+    assert counts["students"] == ROWS and counts["roster_members"] == ROWS
+    print(f"\nplain sqlite3 writing the import's {sum(counts.values())} rows {counts}: {write:.2f} s = "
+          f"{write / bare_read:.1f}x the bare read ({bare_read:.2f} s); read + write {1 + write / bare_read:.1f}x")
+
+
 def _peak(fn, *args) -> float:  # noqa: ANN001
     tracemalloc.start()
     try:
