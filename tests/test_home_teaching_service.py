@@ -152,3 +152,15 @@ def test_photos_are_copied_into_the_data_folder(store: Store, plan_id: str, tmp_
     with pytest.raises(ValidationError, match="照片文件不存在"):
         home_teaching.log_session(store, plan_id, SessionEntry(D(2026, 9, 2), 2, "送温暖", "王老师", "x",
                                                                photos=[str(tmp_path / "none.jpg")]))
+
+
+def test_a_visit_that_fails_to_save_leaves_no_photo_copies(store: Store, plan_id: str, tmp_path: Path) -> None:
+    """The second photo is missing: the first one's copy is taken back, nothing is recorded."""
+    photo = tmp_path / "visit.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    with pytest.raises(ValidationError, match="照片文件不存在"):
+        home_teaching.log_session(store, plan_id, SessionEntry(D(2026, 9, 2), 2, "送温暖", "王老师", "x",
+                                                               photos=[str(photo), str(tmp_path / "none.jpg")]))
+    folder = store.data_dir / "photos" / plan_id
+    assert not folder.exists() or not any(folder.iterdir())
+    assert home_teaching.sessions(store, plan_id) == []

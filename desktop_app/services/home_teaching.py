@@ -254,20 +254,27 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bo
                 "session_date",
                 f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中",
             ))
-    stored = _copy_photos(store, plan_id, entry.photos) if copy_photos else list(entry.photos)
-    with store.write() as session:
-        row = HomeTeachingSession(
-            plan_id=plan_id, student_id=plan.student_id, session_date=entry.session_date,
-            class_hours=entry.class_hours, form=entry.form, teachers=entry.teachers.strip(),
-            content=entry.content.strip(), guardian_confirmed=entry.guardian_confirmed,
-            guardian_name=entry.guardian_name.strip(), photos="\n".join(stored),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+    copied: list[Path] = []
+    try:
+        stored = _copy_photos(store, plan_id, entry.photos, copied) if copy_photos else list(entry.photos)
+        with store.write() as session:
+            row = HomeTeachingSession(
+                plan_id=plan_id, student_id=plan.student_id, session_date=entry.session_date,
+                class_hours=entry.class_hours, form=entry.form, teachers=entry.teachers.strip(),
+                content=entry.content.strip(), guardian_confirmed=entry.guardian_confirmed,
+                guardian_name=entry.guardian_name.strip(), photos="\n".join(stored),
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    except BaseException:
+        for target in copied:  # the visit was not saved: its copies would belong to nothing
+            target.unlink(missing_ok=True)
+        raise
 
 
-def _copy_photos(store: Store, plan_id: str, photos: list[str]) -> list[str]:
+def _copy_photos(store: Store, plan_id: str, photos: list[str], copied: list[Path]) -> list[str]:
+    """Copy the photos into the data folder; each copy made is appended to ``copied`` as it is made."""
     out = []
     folder = store.data_dir / "photos" / plan_id
     for name in photos:
@@ -283,7 +290,9 @@ def _copy_photos(store: Store, plan_id: str, photos: list[str]) -> list[str]:
         try:
             shutil.copy2(source, target)
         except OSError as exc:
+            target.unlink(missing_ok=True)  # a partly written copy (a full disk)
             raise ValidationError(FieldError("photos", f"无法复制照片 {source.name}：{exc.strerror}")) from exc
+        copied.append(target)
         out.append(str(target.relative_to(store.data_dir)))
     return out
 
