@@ -117,8 +117,11 @@ def generate(count: int, seed: int = 2026, today: dt.date | None = None) -> list
         if status != CaseStatus.SUSPECTED.value:
             n = rng.randint(1, 5)
             day = opened
+            # open cases were worked on up to lately; a closed one took weeks, then closed: its 销号 month
+            # is spread over the year instead of piling up in the current month
+            span = age_days if status != CaseStatus.CLOSED.value else min(age_days, rng.randint(7, 60))
             for i in range(n):
-                step = max(1, age_days // n)
+                step = max(1, span // n)
                 day = min(day + dt.timedelta(days=rng.randint(max(1, step - 5), step)), today)
                 joint = status == CaseStatus.JOINT.value and i >= n - rng.randint(1, n)
                 people = "、".join(rng.sample(TEACHERS, 2)) + ("、镇政府干部、村委会主任" if joint else "")
