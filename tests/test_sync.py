@@ -237,6 +237,23 @@ def test_conflict_kept_and_resolved(pair: tuple[Store, Store], usb: Path, choice
         sync.resolve(dist, conflict.id, choice)
 
 
+def test_all_schools_ledger_shows_a_conflict_on_the_student(pair: tuple[Store, Store], usb: Path) -> None:
+    """A ledger row is the case and its child: the district's all-schools ledger shows 冲突 when the
+    conflict is on the child's record (the guardian's phone changed on both sides), as the school's does."""
+    school, dist = pair
+    case_id = cases.save_form(school, full_form())
+    send(school, "district", dist, usb)
+    send(dist, CODE, school, usb)
+    for store, phone in ((school, "13912345678"), (dist, "13887654321")):
+        with store.write() as session:
+            student = session.get(Student, session.get(Case, case_id).student_id)
+            student.guardian1_phone = phone
+    assert send(school, "district", dist, usb).conflicts == 1
+    assert sync.record_states(dist, "cases", [case_id]) != {case_id: sync.STATE_CONFLICT}  # the case itself is fine
+    [row] = district.ledger_page(dist, cases.LedgerQuery())
+    assert (row["case_id"], row["sync_state"]) == (case_id, sync.STATE_CONFLICT)
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 @pytest.fixture

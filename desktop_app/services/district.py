@@ -318,8 +318,10 @@ def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[Any]:
 
 
 def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
-    """The ledger of every school (``query.extra``: ``school`` code, ``school_township``)."""
-    columns = [Case.id.label("case_id"), func.coalesce(Peer.name, "本单位").label("school"), Student.name,
+    """The ledger of every school (``query.extra``: ``school`` code, ``school_township``); ``sync_state`` is
+    the exchange state of the case and its child together."""
+    columns = [Case.id.label("case_id"), Student.id.label("student_id"),
+               func.coalesce(Peer.name, "本单位").label("school"), Student.name,
                Student.sex, Student.id_number, Case.grade, Student.hukou_township.label("township"),
                Student.village, Case.status, Case.dropout_reason, Case.attempt_count, Case.opened_on,
                Student.guardian1_phone]
@@ -327,9 +329,12 @@ def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: 
     stmt = _with_school(query, columns).order_by(order.desc() if query.descending else order.asc(), Case.id)
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(stmt.offset(offset).limit(limit))]
-    states = sync.record_states(store, "cases", [r["case_id"] for r in rows])
+    # a row is the case and its child: a conflict or change on either shows (as in the school's ledger)
+    states = sync.states_of(store, [("cases", r["case_id"]) for r in rows]
+                            + [("students", r["student_id"]) for r in rows])
     for r in rows:
-        r["sync_state"] = states.get(r["case_id"], "")
+        r["sync_state"] = sync.combined_state(
+            (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
     return rows
 
 
