@@ -204,3 +204,21 @@ def test_comparison_lists(store: Store, tmp_path: Path) -> None:
     assert {h.name for h in census.compare(store, SEM, census.REGISTERED_NOT_IN_REGISTRY)} == {kids[4]["name"]}
     census.mark_status(store, sid(store, kids[4]["id_number"]), SEM, entry("区内他校在读", school="米心中学"))
     assert census.compare(store, SEM, census.MONITORED_WITHOUT_STATUS) == []
+
+
+def test_demo_census_gives_every_census_page_something_to_show(store: Store) -> None:
+    """The demonstration data: last and this semester's enrolment rosters and a monitored-households list,
+    imported through the real import, so the return check, 小升初 and the three comparisons each list
+    children a user can act on; and the history stays whole."""
+    from desktop_app.services import demo
+
+    demo.load(store, 60, seed=5)
+    demo.load_census(store, 120)
+    semester = census.current_semester(store)
+    returns = census.return_rows(store, semester)
+    assert returns and any(r.in_current_roster for r in returns) and not all(r.in_current_roster for r in returns)
+    leavers = census.transition_rows(store, semester, census.PRIMARY_TO_JUNIOR) if semester.endswith("秋") else []
+    assert not semester.endswith("秋") or (leavers and any(t.found for t in leavers))
+    for which in census.COMPARISONS:
+        assert census.compare(store, semester, which), which
+    assert store.verify().ok

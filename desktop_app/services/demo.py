@@ -19,7 +19,7 @@ from database.lifecycle import CaseClosing, JointReport
 from database.models import AuditEntry, Case, PersuasionAttempt, Student, new_id, utcnow
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.domain.identity import make_id_number
+from desktop_app.domain.identity import age_on, make_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import audit
 from desktop_app.services.access import Permission, require
@@ -303,7 +303,11 @@ def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date
         ids = dict(session.execute(
             select(Student.id_number, Student.id).where(Student.id_number.in_([r[0] for r in rows]))
         ).all())
-    statuses = [ChildStatus.HERE] * 12 + [ChildStatus.OTHER_SCHOOL] * 3 + [ChildStatus.OUT_OF_DISTRICT] * 2
+    # the school is a primary school: children up to 11 study here, older ones at the township's middle school
+    primary = [ChildStatus.HERE] * 12 + [ChildStatus.OTHER_SCHOOL] * 2 + [ChildStatus.OUT_OF_DISTRICT] * 2
+    older = [ChildStatus.OTHER_SCHOOL] * 12 + [ChildStatus.OUT_OF_DISTRICT] * 2
+    age_of = {r[0]: age_on(r[2], school_year_end) for r in rows}
+    marked: dict[str, ChildStatus] = {}
     for r in rows:
         sid = ids.get(r[0])
         if sid is None:
@@ -311,9 +315,10 @@ def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date
         if r[0] in suspected:
             status = ChildStatus.SUSPECTED
         elif rng.random() < 0.65:
-            status = rng.choice(statuses)
+            status = rng.choice(primary if age_of[r[0]] <= 11 else older)
         else:
             continue  # not checked yet: the sweep is under way
+        marked[r[0]] = status
         entry = census.StatusEntry(
             status=status.value, method=rng.choice(CHECK_METHODS), checked_by=rng.choice(TEACHERS),
             checked_on=max(semester.start, today - dt.timedelta(days=rng.randint(0, 20))),
@@ -322,4 +327,74 @@ def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date
             place="广东省东莞市长安镇" if status == ChildStatus.OUT_OF_DISTRICT else "",
         )
         census.mark_status(store, sid, semester.name, entry)
+    _demo_rosters(store, rng, rows, age_of, marked, suspected, semester.name)
     return len(rows)
+
+
+def _demo_rosters(store: Store, rng: random.Random, rows: list[list[Any]], age_of: dict[str, int],
+                  marked: dict[str, Any], suspected: set[str], semester: str) -> None:
+    """The school's enrolment rosters (学籍名册) of this semester and the last, and a township list of
+    monitored households, imported like real exports: the return check, the transition to junior
+    school and the three comparisons then have something to show.
+
+    This semester's roster: the primary-age children not known to study elsewhere, less a few not yet
+    registered (the comparison finds them). Last semester's: the same children a grade lower, last
+    year's sixth grade (小升初), and the suspected dropouts of primary age (not back: the return check).
+    """
+    import tempfile
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from desktop_app.domain.census import ChildStatus
+    from desktop_app.domain.semester import previous_name
+    from desktop_app.services import census
+
+    autumn = semester.endswith("秋")
+    header = ["姓名", "身份证号码", "性别", "出生日期", "监护人姓名", "联系电话", "年级", "班级", "全国学籍号"]
+
+    def line(r: list[Any], grade_index: int) -> list[Any]:
+        return [r[1], r[0], r[3], r[2], r[4], r[5], codes.GRADES[grade_index], f"{rng.randint(1, 2)}班",
+                f"G{r[0]}"]
+
+    now: list[list[Any]] = []
+    before: list[list[Any]] = []
+    unregistered: list[list[Any]] = []
+    for r in rows:
+        grade = age_of[r[0]] - 6  # 6 on 31 August: first grade
+        status = marked.get(r[0])
+        if r[0] in suspected:
+            if 1 <= grade <= 5:
+                before.append(line(r, grade - 1 if autumn else grade))
+                if rng.random() < 0.1:  # still on the registry though not in school (空挂学籍)
+                    now.append(line(r, grade))
+            continue
+        if autumn and grade == 6 and (status is not None or rng.random() < 0.3):
+            before.append(line(r, 5))  # last year's sixth grade: at a junior school now, or not found yet
+            continue
+        if status in (ChildStatus.OTHER_SCHOOL, ChildStatus.OUT_OF_DISTRICT):
+            continue
+        if 0 <= grade <= 5:
+            if status is None and rng.random() < 0.15:
+                unregistered.append(r)
+                continue  # not registered yet: the comparison finds them
+            now.append(line(r, grade))
+            if grade >= 1 or not autumn:
+                before.append(line(r, grade - 1 if autumn else grade))
+    monitored = [[r[1], r[0], r[3], r[2], r[4], r[5], rng.choice(("监测户", "边缘户", "脱贫户"))]
+                 for r in rng.sample(rows, min(10, len(rows))) + unregistered[:3]]
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, name, title, head, lines in (
+            ("enrolled", previous_name(semester), "学籍名册", header, before),
+            ("enrolled", semester, "学籍名册", header, now),
+            ("monitored", "", "防返贫监测对象家庭儿童名单", [*header[:6], "户类型"], monitored),
+        ):
+            book = Workbook()
+            sheet = book.active
+            sheet.append([f"{name}{title}（演示数据，虚构）"])
+            sheet.append(head)
+            for item in lines:
+                sheet.append(item)
+            path = Path(folder) / f"演示-{name}{title}.xlsx"
+            book.save(path)
+            census.import_roster(store, path, kind, semester=name or None, remember=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +35,15 @@ def _table(parent: QWidget, model: RowsModel) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(22)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
+    for col in range(model.columnCount()):  # room for a whole (masked) identity number; short columns narrow
+        width = _WIDTHS.get(str(model.headerData(col, Qt.Orientation.Horizontal)))
+        if width:
+            view.setColumnWidth(col, width)
     return view
+
+
+_WIDTHS = {"姓名": 72, "身份证号码": 140, "监护人": 72, "电话": 100, "班级": 56, "上学期年级": 76,
+           "本学期名册中有": 96, "学籍已迁移": 76}
 
 
 class ReturnCheckPage(QWidget):
