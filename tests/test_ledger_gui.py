@@ -128,3 +128,18 @@ def test_overview_refreshes_in_the_background_when_shown(qtbot, filled: Store) -
     assert window.overview.data is not None
     assert window.overview.data.open_count == cases.open_case_count(filled)
     assert window.overview.todo_box.title().startswith("待办（") and "计算" not in window.overview.todo_box.title()
+
+
+def test_overview_status_figures_are_not_cut_off_on_a_768_pixel_screen(qtbot, filled: Store) -> None:  # noqa: ANN001
+    """Each status button shows two lines (the status and its count): on a 1366×768 screen it must be tall
+    enough for both, not squeezed to one line's height."""
+    window = MainWindow(filled)
+    qtbot.addWidget(window)
+    window.resize(1366, 740)
+    with qtbot.waitSignal(window.overview.refreshed, timeout=20000):
+        window.show()
+        window.show_page("总览")
+    for status, button in window.overview.status_buttons.items():
+        assert button.text().startswith(status) and "\n" in button.text()
+        lines = button.text().count("\n") + 1
+        assert button.height() >= lines * button.fontMetrics().lineSpacing() + 16, status  # two lines + padding

@@ -237,6 +237,9 @@ class OverviewPage(QWidget):
         for status in CaseStatus:
             button = QPushButton(self)
             button.setStyleSheet("font-size: 12pt; padding: 8px;")
+            # two lines (status, count): as tall as the headline beside it, never squeezed on a 768-pixel screen
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+            button.setMinimumHeight(64)
             button.clicked.connect(lambda _c=False, s=status.value: self.show_ledger.emit(s))
             top.addWidget(button, 1)
             self.status_buttons[status.value] = button
