@@ -115,6 +115,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if fresh:
             children = demo.load_census(store)
             print(f"已载入演示摸排花名册 {children} 名适龄儿童（虚构数据，约三分之二已核查）")
+            cared = demo.load_care(store)
+            print(f"已载入演示特殊学生 {cared} 名（其中一名送教上门）")
         return 0
     finally:
         store.close()

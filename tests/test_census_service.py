@@ -221,4 +221,13 @@ def test_demo_census_gives_every_census_page_something_to_show(store: Store) -> 
     assert not semester.endswith("秋") or (leavers and any(t.found for t in leavers))
     for which in census.COMPARISONS:
         assert census.compare(store, semester, which), which
+    # the care register and one child taught at home, visited every school week so far but one
+    from desktop_app.services import care, home_teaching
+
+    assert demo.load_care(store) == 12
+    assert len(care.register_rows(store)) == 12
+    [plan] = home_teaching.plan_rows(store, semester)
+    plan_id = plan.get("plan_id") or plan.get("id")
+    sessions = home_teaching.sessions(store, plan_id)
+    assert sessions and all(s["session_date"] <= dt.date.today() for s in sessions)
     assert store.verify().ok

@@ -398,3 +398,68 @@ def _demo_rosters(store: Store, rng: random.Random, rows: list[list[Any]], age_o
             path = Path(folder) / f"演示-{name}{title}.xlsx"
             book.save(path)
             census.import_roster(store, path, kind, semester=name or None, remember=False)
+
+
+def load_care(store: Store, seed: int = 2028, today: dt.date | None = None) -> int:
+    """Demonstration care data on the census children: a dozen special students with their categories,
+    one-to-one helpers and care records; two disabled children, one taught in a regular class and one
+    taught at home, with this semester's home-teaching plan and its visits so far (one week missed, as
+    happens). Call after ``load_census``. Returns the number of students in the care register.
+    """
+    from sqlalchemy import select
+
+    from desktop_app.domain import home_teaching as ht_rules
+    from desktop_app.domain.care import CARE_KINDS, HARDSHIP, HARDSHIP_KINDS, CareEntry, DisabilityFile, Tag
+    from desktop_app.domain.home_teaching import SessionEntry
+    from desktop_app.services import care, home_teaching, semesters
+
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    semester = semesters.current(store, today)
+    with store.read() as session:
+        children = session.execute(
+            select(Student.id_number, Student.name, Student.guardian1_name, Student.guardian1_phone,
+                   Student.birth_date)
+            .where(Student.id_number != "", Student.birth_date.is_not(None))
+            .order_by(Student.id_number)
+        ).all()
+    primary = [c for c in children if 6 <= age_on(c.birth_date, today) <= 12]
+    chosen = rng.sample(primary, min(12, len(primary)))
+    others = ("留守儿童", "随迁子女", "学习困难", "困境儿童", "返乡儿童", "有外出打工倾向")
+    notes = {"心理疏导": "谈心，了解在校情况和想法", "困难帮扶": "送去学习用品和冬衣", "家访": "到家中了解家庭情况，与监护人沟通",
+             "电话联系": "与在外务工的父母通话，介绍孩子近况", "资助落实": "落实本学期生活补助"}
+    ids = []
+    for i, c in enumerate(chosen):
+        if i < 2:
+            tags = [Tag("身体残疾")]
+        else:
+            tags = [Tag(t) for t in rng.sample(others, rng.randint(1, 2))]
+            if rng.random() < 0.4:
+                tags.insert(0, Tag(HARDSHIP, rng.choice(HARDSHIP_KINDS)))
+        phone = c.guardian1_phone or _phone(rng)
+        sid = care.register_student(store, care.NewStudent(c.name, c.id_number, c.guardian1_name, "父亲", phone), tags)
+        ids.append(sid)
+        teacher = rng.choice(TEACHERS)
+        care.assign_helper(store, sid, teacher, _phone(rng), semester.start)
+        for _ in range(rng.randint(1, 3)):
+            kind = rng.choice(CARE_KINDS)
+            day = min(today, semester.start + dt.timedelta(days=rng.randint(0, max((today - semester.start).days, 0))))
+            care.add_care_record(store, sid, CareEntry(day, kind, notes[kind], teacher))
+    if len(ids) < 2:
+        return len(ids)
+    care.save_disability(store, ids[0], DisabilityFile("肢体", "三级", "", "随班就读", semester.start, True))
+    care.save_disability(store, ids[1], DisabilityFile("多重", "一级", "", "送教上门", semester.start, True))
+    home_teaching.propose_calendar(store, semester.name)
+    plan_id = home_teaching.save_plan(store, home_teaching.PlanEntry(
+        ids[1], semester.name, "王老师、李老师", "生活语文、生活数学、康复训练", weekday=2, start_date=semester.start))
+    visits = [v for v in ht_rules.schedule(home_teaching.term_calendar(store, semester.name), 2, semester.start, today)
+              if v.day <= today]
+    missed = rng.randrange(len(visits)) if len(visits) > 2 else -1
+    for i, visit in enumerate(visits):
+        if i == missed:
+            continue
+        home_teaching.log_session(store, plan_id, SessionEntry(
+            visit.day, 2, rng.choice(ht_rules.SESSION_FORMS), "王老师、李老师",
+            rng.choice(("认识数字1-10", "穿衣、洗漱等生活自理训练", "肢体康复训练", "读绘本、认字", "送去冬衣和学习用品")),
+            True, chosen[1].guardian1_name))
+    return len(ids)

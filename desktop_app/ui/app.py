@@ -126,6 +126,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
         demo.load(store, 80)
         demo.load_census(store)
+        demo.load_care(store)
         return True
     if store.installation() is None:
         return SetupDialog.ask(store)  # signs the new administrator in
