@@ -23,7 +23,7 @@ from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
 from desktop_app.domain.identity import id_number_error, mask_id_number, normalize_id_number, parse_id_number
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import audit
-from desktop_app.services.access import Permission, require
+from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.store import Store
 
 
@@ -210,8 +210,45 @@ def void_care_record(store: Store, record_id: str, reason: str) -> None:
     _void(store, CareRecord, record_id, reason)
 
 
-def add_aid(store: Store, student_id: str, semester: str, kind: str, amount: str, notes: str = "") -> str:
-    require(store, Permission.EDIT_RECORDS, student_id=student_id)
+def _editable(session: Session, store: Store, model: Any, record_id: str, what: str) -> Any:
+    """Inside the transaction: the record to correct; refused when missing, voided or not the teacher's student."""
+    row = session.get(model, record_id)
+    if row is None:
+        raise NotFoundError(f"{what}不存在")
+    if row.voided:
+        raise ValidationError(f"{what}已作废，不能修改；如需更正请重新添加")
+    require_student(session, store, row.student_id)
+    return row
+
+
+def _set_changed(row: Any, values: dict[str, Any]) -> None:
+    """Set only the fields whose value differs, so the history holds one row per real change."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def update_care_record(store: Store, record_id: str, entry: CareEntry) -> None:
+    """Correct a care record (a mistyped date, kind, people or content); each changed field goes to the history.
+
+    Raises:
+        ValidationError: the entry is refused as when adding, or the record is voided; nothing saved.
+        NotFoundError: no such record.
+    """
+    require(store, Permission.EDIT_RECORDS)
+    entry.validate()
+    with store.write() as session:
+        row = _editable(session, store, CareRecord, record_id, "关爱记录")
+        _set_changed(row, {"record_date": entry.record_date, "kind": entry.kind, "notes": entry.notes.strip(),
+                           "people": entry.people.strip()})
+
+
+def _aid_amount(semester: str, kind: str, amount: str) -> int:
+    """Check an aid record as typed; returns the amount in fen.
+
+    Raises:
+        ValidationError: every problem at once.
+    """
     problems = []
     if not kind.strip():
         problems.append(FieldError("kind", "请选择或填写资助项目"))
@@ -224,6 +261,12 @@ def add_aid(store: Store, student_id: str, semester: str, kind: str, amount: str
         fen = 0
     if problems:
         raise ValidationError(problems)
+    return fen
+
+
+def add_aid(store: Store, student_id: str, semester: str, kind: str, amount: str, notes: str = "") -> str:
+    require(store, Permission.EDIT_RECORDS, student_id=student_id)
+    fen = _aid_amount(semester, kind, amount)
     with store.write() as session:
         _student(session, student_id)
         row = AidRecord(student_id=student_id, semester=semester, kind=kind.strip(), amount_fen=fen,
@@ -243,6 +286,20 @@ def aid_records(store: Store, student_id: str) -> list[dict[str, Any]]:
 
 def void_aid(store: Store, record_id: str, reason: str) -> None:
     _void(store, AidRecord, record_id, reason)
+
+
+def update_aid(store: Store, record_id: str, semester: str, kind: str, amount: str, notes: str = "") -> None:
+    """Correct an aid record; checked as when adding, each changed field goes to the history.
+
+    Raises:
+        ValidationError: the values are refused as when adding, or the record is voided; nothing saved.
+        NotFoundError: no such record.
+    """
+    require(store, Permission.EDIT_RECORDS)
+    fen = _aid_amount(semester, kind, amount)
+    with store.write() as session:
+        row = _editable(session, store, AidRecord, record_id, "资助记录")
+        _set_changed(row, {"semester": semester, "kind": kind.strip(), "amount_fen": fen, "notes": notes.strip()})
 
 
 # --- disabled children -------------------------------------------------------------------

@@ -247,13 +247,7 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bo
         plan = session.get(HomeTeachingPlan, plan_id)
         if plan is None or plan.voided:
             raise NotFoundError("送教计划不存在或已作废")
-        sem = session.get(Semester, plan.semester_id)
-        assert sem is not None
-        if not sem.start_date <= entry.session_date <= sem.end_date:
-            raise ValidationError(FieldError(
-                "session_date",
-                f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中",
-            ))
+        _check_in_term(session, plan, entry.session_date)
     copied: list[Path] = []
     try:
         stored = _copy_photos(store, plan_id, entry.photos, copied) if copy_photos else list(entry.photos)
@@ -269,6 +263,59 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bo
             return row.id
     except BaseException:
         for target in copied:  # the visit was not saved: its copies would belong to nothing
+            target.unlink(missing_ok=True)
+        raise
+
+
+def _check_in_term(session: Session, plan: HomeTeachingPlan, day: dt.date) -> None:
+    """A visit's date lies inside its plan's semester (a break-time contact is recorded elsewhere)."""
+    sem = session.get(Semester, plan.semester_id)
+    assert sem is not None
+    if not sem.start_date <= day <= sem.end_date:
+        raise ValidationError(FieldError(
+            "session_date",
+            f"送教日期不在学期{sem.name}（{sem.start_date}至{sem.end_date}）内；假期联系请记在“假期联系”中",
+        ))
+
+
+def update_session(store: Store, session_id: str, entry: SessionEntry, copy_photos: bool = True) -> None:
+    """Correct a visit (a mistyped date, hours, content …); each changed field goes to the history.
+
+    Photos: the visit keeps every photo it has. ``entry.photos`` lists only photos to ADD (local
+    files, copied into the data folder as ``log_session`` does); an empty list leaves the photos as
+    they are. A photo is never removed by an edit.
+
+    Raises:
+        ValidationError: the entry is refused as when logging (the date must lie in the plan's
+            semester), or the visit is voided; nothing saved, no photo copy left behind.
+        NotFoundError: no such visit, or its plan is voided.
+    """
+    require(store, Permission.EDIT_RECORDS)
+    entry.validate()
+    copied: list[Path] = []
+    try:
+        with store.write() as session:
+            row = session.get(HomeTeachingSession, session_id)
+            if row is None:
+                raise NotFoundError("送教记录不存在")
+            if row.voided:
+                raise ValidationError("该送教记录已作废，不能修改；如需更正请重新记录")
+            plan = session.get(HomeTeachingPlan, row.plan_id)
+            if plan is None or plan.voided:
+                raise NotFoundError("送教计划不存在或已作废")
+            _check_in_term(session, plan, entry.session_date)
+            added = _copy_photos(store, plan.id, entry.photos, copied) if copy_photos else list(entry.photos)
+            values = {
+                "session_date": entry.session_date, "class_hours": entry.class_hours, "form": entry.form,
+                "teachers": entry.teachers.strip(), "content": entry.content.strip(),
+                "guardian_confirmed": entry.guardian_confirmed, "guardian_name": entry.guardian_name.strip(),
+                "photos": "\n".join([p for p in row.photos.split("\n") if p] + added),
+            }
+            for name, value in values.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+    except BaseException:
+        for target in copied:  # the change was not saved: its copies would belong to nothing
             target.unlink(missing_ok=True)
         raise
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Worker
@@ -42,6 +43,22 @@ def make_table(model: RowsModel, parent: QWidget, stretch: int | None = None) ->
 def selected_row(view: QTableView) -> int | None:
     rows = view.selectionModel().selectedRows()
     return rows[0].row() if rows else None
+
+
+def select_row_where(view: QTableView, key: str, value: Any) -> bool:
+    """Select the row of the view's RowsModel whose ``row[key]`` is ``value`` (after a refresh)."""
+    model = view.model()
+    assert isinstance(model, RowsModel)
+    for i, row in enumerate(model.rows()):
+        if row.get(key) == value:
+            view.selectRow(i)
+            return True
+    return False
+
+
+def messages_of(exc: BaoxueError) -> list[str]:
+    """The sentences to show for a refused save: every field problem, or the one message."""
+    return [e.message for e in exc.errors] if isinstance(exc, ValidationError) else [str(exc)]
 
 
 class Ask:

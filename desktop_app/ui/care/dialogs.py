@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,10 +22,19 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import care as rules
 from desktop_app.domain import codes
 from desktop_app.domain.care import CareEntry, Tag
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.services import care
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, ok_cancel_buttons, set_combo_text
+from desktop_app.ui.care.common import messages_of
+from desktop_app.ui.widgets import (
+    ErrorLabel,
+    from_qdate,
+    make_combo,
+    make_date_edit,
+    ok_cancel_buttons,
+    set_combo_text,
+    to_qdate,
+)
 
 
 class TagPicker(QWidget):
@@ -115,11 +126,17 @@ class RegisterStudentDialog(QDialog):
 
 
 class CareRecordDialog(QDialog):
-    """One care record: date, kind, who, what was done."""
+    """One care record: date, kind, who, what was done.
 
-    def __init__(self, parent: QWidget | None = None, people: str = "") -> None:
+    Given ``current`` (a record to correct) the dialog opens filled with it, titled 修改关爱记录, and
+    OK runs ``save`` with the entry: a refusal is shown in the dialog, which stays open.
+    """
+
+    def __init__(self, parent: QWidget | None = None, people: str = "", current: CareEntry | None = None,
+                 save: Callable[[CareEntry], None] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("关爱记录"))
+        self.save = save
+        self.setWindowTitle(self.tr("修改关爱记录") if current else self.tr("关爱记录"))
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.date_edit = make_date_edit(self, dt.date.today())
@@ -137,7 +154,15 @@ class CareRecordDialog(QDialog):
         layout.addWidget(self.error_label)
         self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
+        if current:
+            self.set_value(current)
         self.resize(460, 320)
+
+    def set_value(self, entry: CareEntry) -> None:
+        self.date_edit.setDate(to_qdate(entry.record_date))
+        set_combo_text(self.kind_combo, entry.kind)
+        self.people_edit.setText(entry.people)
+        self.notes_edit.setPlainText(entry.notes)
 
     def value(self) -> CareEntry:
         return CareEntry(from_qdate(self.date_edit.date()) or dt.date.today(), self.kind_combo.currentText(),
@@ -145,13 +170,75 @@ class CareRecordDialog(QDialog):
 
     def _accept(self) -> None:
         try:
-            self.value().validate()
-        except ValidationError as exc:
-            self.error_label.show_messages([e.message for e in exc.errors])
+            entry = self.value()
+            entry.validate()
+            if self.save:
+                self.save(entry)
+        except BaoxueError as exc:
+            self.error_label.show_messages(messages_of(exc))
             return
         self.accept()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, people: str = "") -> CareEntry | None:
-        dialog = cls(parent, people)
+    def ask(cls, parent: QWidget | None, people: str = "", current: CareEntry | None = None,
+            save: Callable[[CareEntry], None] | None = None) -> CareEntry | None:
+        """A new record (``current`` None), or the correction of ``current`` saved through ``save``."""
+        dialog = cls(parent, people, current, save)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class AidDialog(QDialog):
+    """修改资助记录: the semester, the aid, the amount and a note of one aid record, saved through ``save``
+    (aid is added in the row under the list; this dialog corrects one)."""
+
+    def __init__(self, semesters: list[str], current: dict[str, Any],
+                 save: Callable[[str, str, str, str], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.save = save
+        self.setWindowTitle(self.tr("修改资助记录"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        names = list(semesters) if current["semester"] in semesters else [current["semester"], *semesters]
+        self.semester_combo = make_combo(names, self, blank=False)
+        self.kind_combo = make_combo(rules.AID_KINDS, self, editable=True)
+        self.amount_edit = QLineEdit(self)
+        self.amount_edit.setPlaceholderText(self.tr("金额（元）"))
+        self.notes_edit = QLineEdit(self)
+        self.errors: dict[str, ErrorLabel] = {}
+        for label, widget, field in ((self.tr("学期"), self.semester_combo, "semester"),
+                                     (self.tr("资助项目"), self.kind_combo, "kind"),
+                                     (self.tr("金额(元)"), self.amount_edit, "amount"),
+                                     (self.tr("说明"), self.notes_edit, "notes")):
+            form.addRow(label, widget)
+            self.errors[field] = ErrorLabel(self)
+            form.addRow("", self.errors[field])
+        layout.addLayout(form)
+        self.error_label = ErrorLabel(self)
+        layout.addWidget(self.error_label)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
+        layout.addWidget(self.buttons)
+        set_combo_text(self.semester_combo, current["semester"])
+        set_combo_text(self.kind_combo, current["kind"])
+        self.amount_edit.setText(current["amount"])
+        self.notes_edit.setText(current["notes"])
+        self.resize(400, 260)
+
+    def _accept(self) -> None:
+        try:
+            self.save(self.semester_combo.currentText(), self.kind_combo.currentText(), self.amount_edit.text(),
+                      self.notes_edit.text())
+        except ValidationError as exc:
+            for field, label in self.errors.items():
+                label.show_messages(exc.for_field(field))
+            self.error_label.show_messages(exc.for_field(""))
+            return
+        except BaoxueError as exc:
+            self.error_label.show_messages([str(exc)])
+            return
+        self.accept()
+
+    @classmethod
+    def ask(cls, semesters: list[str], current: dict[str, Any], save: Callable[[str, str, str, str], None],
+            parent: QWidget | None) -> bool:
+        """Correct the aid record ``current`` (a row of ``care.aid_records``); True when saved."""
+        return cls(semesters, current, save, parent).exec() == QDialog.DialogCode.Accepted

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import care as rules
+from desktop_app.domain.care import CareEntry
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import care, semesters
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, run_in_worker, selected_row
-from desktop_app.ui.care.dialogs import CareRecordDialog, RegisterStudentDialog, TagPicker
+from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
+from desktop_app.ui.care.dialogs import AidDialog, CareRecordDialog, RegisterStudentDialog, TagPicker
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.widgets import (
     ErrorLabel,
@@ -151,8 +153,11 @@ class CarePage(QWidget):
         v.addWidget(self.records_view)
         row = QHBoxLayout()
         self.add_record_button = QPushButton(self.tr("添加关爱记录…"), page)
+        self.edit_record_button = QPushButton(self.tr("修改…"), page)
+        self.edit_record_button.setToolTip(self.tr("修改所选记录（也可双击记录）"))
         self.void_record_button = QPushButton(self.tr("作废…"), page)
         row.addWidget(self.add_record_button)
+        row.addWidget(self.edit_record_button)
         row.addWidget(self.void_record_button)
         row.addStretch(1)
         v.addLayout(row)
@@ -172,9 +177,11 @@ class CarePage(QWidget):
         self.aid_amount_edit.setPlaceholderText(self.tr("金额（元）"))
         self.aid_amount_edit.setMaximumWidth(90)
         self.add_aid_button = QPushButton(self.tr("添加"), page)
+        self.edit_aid_button = QPushButton(self.tr("修改…"), page)
+        self.edit_aid_button.setToolTip(self.tr("修改所选记录（也可双击记录）"))
         self.void_aid_button = QPushButton(self.tr("作废…"), page)
         for w in (self.aid_semester_combo, self.aid_kind_combo, self.aid_amount_edit, self.add_aid_button,
-                  self.void_aid_button):
+                  self.edit_aid_button, self.void_aid_button):
             row.addWidget(w)
         v.addLayout(row)
         self.aid_error = ErrorLabel(page)
@@ -240,9 +247,16 @@ class CarePage(QWidget):
         self.save_tags_button.clicked.connect(self.save_tags)
         self.assign_button.clicked.connect(self.assign_helper)
         self.add_record_button.clicked.connect(self.add_record)
+        self.edit_record_button.clicked.connect(self.edit_record)
         self.void_record_button.clicked.connect(self.void_record)
         self.add_aid_button.clicked.connect(self.add_aid)
+        self.edit_aid_button.clicked.connect(self.edit_aid)
         self.void_aid_button.clicked.connect(self.void_aid)
+        self.records_view.doubleClicked.connect(lambda _index: self.edit_record())
+        self.aid_view.doubleClicked.connect(lambda _index: self.edit_aid())
+        for view in (self.records_view, self.aid_view):
+            view.selectionModel().selectionChanged.connect(lambda *_: self._update_edit_buttons())
+        self._update_edit_buttons()
         self.save_file_button.clicked.connect(self.save_file)
         self.save_plan_button.clicked.connect(self.save_plan)
         self.plan_semester_combo.currentTextChanged.connect(lambda _t: self._load_plan())
@@ -297,6 +311,15 @@ class CarePage(QWidget):
         if self.student_id:
             self.records_model.set_rows(care.care_records(self.store, self.student_id))
             self.aid_model.set_rows(care.aid_records(self.store, self.student_id))
+        self._update_edit_buttons()
+
+    def _update_edit_buttons(self) -> None:
+        """修改 needs a selected record that is not voided, and an account that may change this student's records."""
+        allowed = bool(self.student_id) and can(self.store, Permission.EDIT_RECORDS, student_id=self.student_id)
+        for view, model, button in ((self.records_view, self.records_model, self.edit_record_button),
+                                    (self.aid_view, self.aid_model, self.edit_aid_button)):
+            row = selected_row(view)
+            button.setEnabled(allowed and row is not None and not model.row(row)["voided"])
 
     def _load_file(self) -> None:
         file = care.disability_of(self.store, self.student_id) if self.student_id else None
@@ -375,6 +398,19 @@ class CarePage(QWidget):
             return
         self.refresh()
 
+    def edit_record(self) -> None:
+        """Correct the selected care record in the dialog used to add one, filled with it."""
+        row = selected_row(self.records_view)
+        if row is None or not self.edit_record_button.isEnabled():
+            return
+        data = self.records_model.row(row)
+        current = CareEntry(data["record_date"], data["kind"], data["notes"], data["people"])
+        saved = CareRecordDialog.ask(self, current=current,
+                                     save=lambda entry: care.update_care_record(self.store, data["id"], entry))
+        if saved is not None:
+            self.refresh()
+            select_row_where(self.records_view, "id", data["id"])
+
     def void_record(self) -> None:
         row = selected_row(self.records_view)
         if row is None or self.records_model.row(row)["voided"]:
@@ -396,6 +432,21 @@ class CarePage(QWidget):
         self.aid_error.show_messages([])
         self.aid_amount_edit.clear()
         self.refresh()
+
+    def edit_aid(self) -> None:
+        """Correct the selected aid record."""
+        row = selected_row(self.aid_view)
+        if row is None or not self.edit_aid_button.isEnabled():
+            return
+        data = self.aid_model.row(row)
+        names = [self.aid_semester_combo.itemText(i) for i in range(self.aid_semester_combo.count())]
+
+        def save(semester: str, kind: str, amount: str, notes: str) -> None:
+            care.update_aid(self.store, data["id"], semester, kind, amount, notes)
+
+        if AidDialog.ask(names, data, save, self):
+            self.refresh()
+            select_row_where(self.aid_view, "id", data["id"])
 
     def void_aid(self) -> None:
         row = selected_row(self.aid_view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,9 +26,17 @@ from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.home_teaching import BREAKS, CONTACT_METHODS, SESSION_FORMS, SessionEntry
 from desktop_app.services import home_teaching, semesters
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, selected_row
+from desktop_app.ui.care.common import Ask, make_table, messages_of, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, ok_cancel_buttons, to_qdate
+from desktop_app.ui.widgets import (
+    ErrorLabel,
+    from_qdate,
+    make_combo,
+    make_date_edit,
+    ok_cancel_buttons,
+    set_combo_text,
+    to_qdate,
+)
 
 
 class PlanDialog(QDialog):
@@ -108,13 +117,21 @@ class PlanDialog(QDialog):
 
 
 class SessionDialog(QDialog):
-    """One visit as it happened: date, class hours, form, teachers, content, the guardian's confirmation, photos."""
+    """One visit as it happened: date, class hours, form, teachers, content, the guardian's confirmation, photos.
+
+    Given ``current`` (a visit to correct, its ``photos`` the stored ones) the dialog opens filled with
+    it, titled 修改送教记录; photos chosen then are added to the stored ones. OK runs ``save`` with the
+    entry: a refusal is shown in the dialog, which stays open.
+    """
 
     def __init__(self, parent: QWidget | None = None, day: dt.date | None = None, teachers: str = "",
-                 hours: int = 2) -> None:
+                 hours: int = 2, current: SessionEntry | None = None,
+                 save: Callable[[SessionEntry], None] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("送教记录"))
-        self.photos: list[str] = []
+        self.save = save
+        self.setWindowTitle(self.tr("修改送教记录") if current else self.tr("送教记录"))
+        self.photos: list[str] = []  # chosen in this dialog (local files to copy)
+        self.kept_photos = len(current.photos) if current else 0
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.date_edit = make_date_edit(self, day or dt.date.today())
@@ -151,12 +168,33 @@ class SessionDialog(QDialog):
         self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
         layout.addWidget(self.buttons)
         self.photos_button.clicked.connect(self._add_photos)
+        if current:
+            self.set_value(current)
         self.resize(480, 400)
+
+    def set_value(self, entry: SessionEntry) -> None:
+        self.date_edit.setDate(to_qdate(entry.session_date))
+        self.hours_spin.setValue(entry.class_hours)
+        set_combo_text(self.form_combo, entry.form)
+        self.teachers_edit.setText(entry.teachers)
+        self.content_edit.setPlainText(entry.content)
+        self.confirmed_check.setChecked(entry.guardian_confirmed)
+        self.guardian_edit.setText(entry.guardian_name)
+        self._show_photo_count()
 
     def _add_photos(self) -> None:
         self.photos += Ask.open_paths(self, self.tr("选择照片"), self.tr("图片 (*.jpg *.jpeg *.png)"))
-        count = len(self.photos)
-        self.photos_label.setText(self.tr("%1张").replace("%1", str(count)) if count else self.tr("无"))
+        self._show_photo_count()
+
+    def _show_photo_count(self) -> None:
+        added = len(self.photos)
+        if self.kept_photos:
+            text = self.tr("已有%1张").replace("%1", str(self.kept_photos))
+            if added:
+                text += self.tr("，新增%1张").replace("%1", str(added))
+        else:
+            text = self.tr("%1张").replace("%1", str(added)) if added else self.tr("无")
+        self.photos_label.setText(text)
 
     def value(self) -> SessionEntry:
         return SessionEntry(
@@ -167,16 +205,21 @@ class SessionDialog(QDialog):
 
     def _accept(self) -> None:
         try:
-            self.value().validate()
-        except ValidationError as exc:
-            self.error_label.show_messages([e.message for e in exc.errors])
+            entry = self.value()
+            entry.validate()
+            if self.save:
+                self.save(entry)
+        except BaoxueError as exc:
+            self.error_label.show_messages(messages_of(exc))
             return
         self.accept()
 
     @classmethod
     def ask(cls, parent: QWidget | None, day: dt.date | None = None, teachers: str = "",
-            hours: int = 2) -> SessionEntry | None:
-        dialog = cls(parent, day, teachers, hours)
+            hours: int = 2, current: SessionEntry | None = None,
+            save: Callable[[SessionEntry], None] | None = None) -> SessionEntry | None:
+        """A new visit (``current`` None), or the correction of ``current`` saved through ``save``."""
+        dialog = cls(parent, day, teachers, hours, current, save)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.domain.home_teaching import WeekStatus
+from desktop_app.domain.home_teaching import SessionEntry, WeekStatus
 from desktop_app.domain.school_calendar import WEEKDAYS
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import home_teaching, semesters, settings
+from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, run_in_worker, selected_row
+from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.home_teaching.dialogs import BreakContactDialog, CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
@@ -130,8 +131,11 @@ class HomeTeachingPage(QWidget):
         v.addWidget(self.sessions_view)
         row = QHBoxLayout()
         self.log_button = QPushButton(self.tr("记录送教…"), page)
+        self.edit_session_button = QPushButton(self.tr("修改…"), page)
+        self.edit_session_button.setToolTip(self.tr("修改所选记录（也可双击记录）"))
         self.void_session_button = QPushButton(self.tr("作废…"), page)
         row.addWidget(self.log_button)
+        row.addWidget(self.edit_session_button)
         row.addWidget(self.void_session_button)
         row.addStretch(1)
         v.addLayout(row)
@@ -171,7 +175,11 @@ class HomeTeachingPage(QWidget):
         self.pdf_button.clicked.connect(self.print_child)
         self.reason_button.clicked.connect(self.enter_reason)
         self.log_button.clicked.connect(self.log_session)
+        self.edit_session_button.clicked.connect(self.edit_session)
         self.void_session_button.clicked.connect(self.void_session)
+        self.sessions_view.doubleClicked.connect(lambda _index: self.edit_session())
+        self.sessions_view.selectionModel().selectionChanged.connect(lambda *_: self._update_edit_button())
+        self._update_edit_button()
         self.contact_button.clicked.connect(self.add_contact)
         self.plans_view.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.refresh()
@@ -239,6 +247,7 @@ class HomeTeachingPage(QWidget):
             "monday": w.week.monday, "failed": w.failed, "planned_date": w.planned_day,
         } for w in result.weeks])
         self.sessions_model.set_rows(home_teaching.sessions(self.store, self.plan_id))
+        self._update_edit_button()
         entry, _facts = home_teaching.load_plan(self.store, self.plan_id)
         self.plan_label.setText(self.tr("方式：%1\n送教教师：%2\n每周送教日：%3　每次%4学时　自%5起\n送教内容：%6")
                                 .replace("%1", entry.mode).replace("%2", entry.teachers)
@@ -289,6 +298,28 @@ class HomeTeachingPage(QWidget):
             Messages.error(self, self.tr("未保存"), str(exc))
             return
         self.refresh()
+
+    def _update_edit_button(self) -> None:
+        """修改 needs a selected visit that is not voided, and an account that may change records."""
+        row = selected_row(self.sessions_view)
+        self.edit_session_button.setEnabled(
+            row is not None and not self.sessions_model.row(row)["voided"]
+            and can(self.store, Permission.EDIT_RECORDS)
+        )
+
+    def edit_session(self) -> None:
+        """Correct the selected visit in the dialog used to log one, filled with it."""
+        row = selected_row(self.sessions_view)
+        if row is None or not self.edit_session_button.isEnabled():
+            return
+        data = self.sessions_model.row(row)
+        current = SessionEntry(data["session_date"], data["class_hours"], data["form"], data["teachers"],
+                               data["content"], data["guardian_confirmed"], data["guardian_name"], data["photos"])
+        saved = SessionDialog.ask(self, current=current,
+                                  save=lambda entry: home_teaching.update_session(self.store, data["id"], entry))
+        if saved is not None:
+            self.refresh()
+            select_row_where(self.sessions_view, "id", data["id"])
 
     def void_session(self) -> None:
         row = selected_row(self.sessions_view)
