@@ -216,3 +216,31 @@ def test_a_correction_keeps_the_photos_and_copies_added_ones(store: Store, plan_
     assert photos[0] == kept and len(photos) == 2
     assert (store.data_dir / photos[1]).read_bytes() == b"\xff\xd8two"
     assert {f for f, _old, _new in changes(store, "home_teaching_sessions", vid)} == {"class_hours", "photos"}
+
+
+def test_a_limited_teacher_cannot_void_or_log_for_a_child_not_assigned(store: Store) -> None:
+    """A teacher limited to assigned students may not void another child's care or aid record, nor log,
+    correct or void that child's home-teaching visits or plan: refused, nothing changed."""
+    semesters.set_dates(store, "2026秋", D(2026, 9, 1), D(2027, 1, 22))
+    sid = child(store)
+    care.save_disability(store, sid, DisabilityFile("多重", "一级", "", "送教上门", D(2026, 9, 1), True))
+    rid = care.add_care_record(store, sid, CareEntry(D(2026, 11, 2), "家访", "了解学习情况", "王老师"))
+    aid = care.add_aid(store, sid, "2026秋", "生活补助", "800")
+    entry = home_teaching.PlanEntry(sid, "2026秋", "王老师", "生活语文", weekday=1)
+    plan = home_teaching.save_plan(store, entry)
+    visit = SessionEntry(D(2026, 9, 1), 2, "送文化", "王老师", "认识数字", True, "陈国强")
+    vid = home_teaching.log_session(store, plan, visit)
+    sign_in_as(store, Role.TEACHER, all_students=False)
+    before = dump(store)
+    for attempt in (
+        lambda: care.void_care_record(store, rid, "记错了"),
+        lambda: care.void_aid(store, aid, "记错了"),
+        lambda: home_teaching.log_session(store, plan, SessionEntry(D(2026, 9, 8), 2, "送文化", "王老师", "x")),
+        lambda: home_teaching.update_session(store, vid, SessionEntry(D(2026, 9, 2), 2, "送文化", "王老师", "x")),
+        lambda: home_teaching.void_session(store, vid, "记错了"),
+        lambda: home_teaching.set_missed_reason(store, plan, D(2026, 9, 7), "生病住院"),
+        lambda: home_teaching.save_plan(store, entry, plan),
+    ):
+        with pytest.raises(PermissionDenied, match="只能修改分配给您的学生"):
+            attempt()
+    assert dump(store) == before

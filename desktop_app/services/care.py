@@ -202,6 +202,7 @@ def _void(store: Store, model: Any, record_id: str, reason: str) -> None:
         row = session.get(model, record_id)
         if row is None:
             raise NotFoundError("记录不存在")
+        require_student(session, store, row.student_id)  # a limited teacher: only their students' records
         if not row.voided:
             row.voided, row.void_reason = True, reason.strip()
 

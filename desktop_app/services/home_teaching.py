@@ -40,7 +40,7 @@ from desktop_app.domain.home_teaching import (
 )
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import audit, semesters, settings, todo
-from desktop_app.services.access import Permission, require
+from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.store import Store
 
 MIN_VISITS = settings.declare("home_teaching.min_visits_per_week", "送教上门每周最少次数", 1,
@@ -162,7 +162,7 @@ class PlanEntry:
 
 def save_plan(store: Store, entry: PlanEntry, plan_id: str | None = None) -> str:
     """Create or change the plan of a child placed in home or online teaching for a semester."""
-    require(store, Permission.EDIT_RECORDS)
+    require(store, Permission.EDIT_RECORDS, student_id=entry.student_id)
     span = semesters.ensure(store, entry.semester)
     problems = []
     if not entry.teachers.strip():
@@ -247,6 +247,7 @@ def log_session(store: Store, plan_id: str, entry: SessionEntry, copy_photos: bo
         plan = session.get(HomeTeachingPlan, plan_id)
         if plan is None or plan.voided:
             raise NotFoundError("送教计划不存在或已作废")
+        require_student(session, store, plan.student_id)
         _check_in_term(session, plan, entry.session_date)
     copied: list[Path] = []
     try:
@@ -303,6 +304,7 @@ def update_session(store: Store, session_id: str, entry: SessionEntry, copy_phot
             plan = session.get(HomeTeachingPlan, row.plan_id)
             if plan is None or plan.voided:
                 raise NotFoundError("送教计划不存在或已作废")
+            require_student(session, store, plan.student_id)
             _check_in_term(session, plan, entry.session_date)
             added = _copy_photos(store, plan.id, entry.photos, copied) if copy_photos else list(entry.photos)
             values = {
@@ -352,6 +354,7 @@ def void_session(store: Store, session_id: str, reason: str) -> None:
         row = session.get(HomeTeachingSession, session_id)
         if row is None:
             raise NotFoundError("送教记录不存在")
+        require_student(session, store, row.student_id)
         row.voided, row.void_reason = True, reason.strip()
 
 
@@ -371,8 +374,10 @@ def set_missed_reason(store: Store, plan_id: str, week_monday: dt.date, reason: 
     if not reason.strip():
         raise ValidationError(FieldError("reason", "请填写未送教（或学时不足）的原因"))
     with store.write() as session:
-        if session.get(HomeTeachingPlan, plan_id) is None:
+        plan = session.get(HomeTeachingPlan, plan_id)
+        if plan is None:
             raise NotFoundError("送教计划不存在")
+        require_student(session, store, plan.student_id)
         row = session.execute(select(MissedWeekReason).where(
             MissedWeekReason.plan_id == plan_id, MissedWeekReason.week_monday == week_monday)).scalar_one_or_none()
         if row is None:
