@@ -245,3 +245,27 @@ def test_a_voided_visit_cannot_be_opened_for_correction(qtbot, teaching_screen, 
     monkeypatch.setattr(SessionDialog, "ask", classmethod(lambda *a, **k: opened.append(a)))
     double_click(qtbot, page.sessions_view, 0)
     assert opened == []
+
+
+def test_a_new_visit_refused_keeps_what_was_typed(qtbot, teaching_screen, store: Store) -> None:  # noqa: ANN001
+    """Logging a visit dated in the summer break: the refusal shows in the dialog, which stays open with
+    what the teacher typed; with the date fixed it saves."""
+    page, plan_id = teaching_screen
+    before = len(home_teaching.sessions(store, plan_id))
+
+    def log(d: QDialog) -> None:
+        assert isinstance(d, SessionDialog) and d.windowTitle() == "送教记录"
+        d.date_edit.setDate(QDate(2026, 8, 28))
+        type_into(qtbot, d.content_edit, "穿衣训练")
+        ok(qtbot, d)
+        assert d.isVisible() and "送教日期不在学期2026秋" in d.error_label.text()
+        assert d.content_edit.toPlainText() == "穿衣训练"  # nothing typed is lost
+        d.date_edit.setDate(QDate(2026, 9, 8))
+        ok(qtbot, d)
+
+    shown = when_shown(SessionDialog, log)
+    qtbot.mouseClick(page.log_button, LEFT)
+    assert shown and shown[0].result() == QDialog.DialogCode.Accepted
+    visits = home_teaching.sessions(store, plan_id)
+    assert len(visits) == before + 1
+    assert any(v["session_date"] == D(2026, 9, 8) and v["content"] == "穿衣训练" for v in visits)

@@ -133,7 +133,7 @@ class CareRecordDialog(QDialog):
     """
 
     def __init__(self, parent: QWidget | None = None, people: str = "", current: CareEntry | None = None,
-                 save: Callable[[CareEntry], None] | None = None) -> None:
+                 save: Callable[[CareEntry], object] | None = None) -> None:
         super().__init__(parent)
         self.save = save
         self.setWindowTitle(self.tr("修改关爱记录") if current else self.tr("关爱记录"))
@@ -181,7 +181,7 @@ class CareRecordDialog(QDialog):
 
     @classmethod
     def ask(cls, parent: QWidget | None, people: str = "", current: CareEntry | None = None,
-            save: Callable[[CareEntry], None] | None = None) -> CareEntry | None:
+            save: Callable[[CareEntry], object] | None = None) -> CareEntry | None:
         """A new record (``current`` None), or the correction of ``current`` saved through ``save``."""
         dialog = cls(parent, people, current, save)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None

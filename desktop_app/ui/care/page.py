@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import care as rules
 from desktop_app.domain.care import CareEntry
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import care, semesters
 from desktop_app.services.access import Permission, can
@@ -388,15 +388,12 @@ class CarePage(QWidget):
         if not self.student_id:
             return
         helper = care.current_helper(self.store, self.student_id)
-        entry = CareRecordDialog.ask(self, helper.teacher_name if helper else "")
-        if entry is None:
-            return
-        try:
-            care.add_care_record(self.store, self.student_id, entry)
-        except BaoxueError as exc:
-            Messages.error(self, self.tr("未保存"), str(exc))
-            return
-        self.refresh()
+        student_id = self.student_id
+        # saved from the dialog: a refusal is shown in it and what was typed stays there to fix
+        entry = CareRecordDialog.ask(self, helper.teacher_name if helper else "",
+                                     save=lambda e: care.add_care_record(self.store, student_id, e))
+        if entry is not None:
+            self.refresh()
 
     def edit_record(self) -> None:
         """Correct the selected care record in the dialog used to add one, filled with it."""

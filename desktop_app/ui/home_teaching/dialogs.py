@@ -126,7 +126,7 @@ class SessionDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, day: dt.date | None = None, teachers: str = "",
                  hours: int = 2, current: SessionEntry | None = None,
-                 save: Callable[[SessionEntry], None] | None = None) -> None:
+                 save: Callable[[SessionEntry], object] | None = None) -> None:
         super().__init__(parent)
         self.save = save
         self.setWindowTitle(self.tr("修改送教记录") if current else self.tr("送教记录"))
@@ -217,7 +217,7 @@ class SessionDialog(QDialog):
     @classmethod
     def ask(cls, parent: QWidget | None, day: dt.date | None = None, teachers: str = "",
             hours: int = 2, current: SessionEntry | None = None,
-            save: Callable[[SessionEntry], None] | None = None) -> SessionEntry | None:
+            save: Callable[[SessionEntry], object] | None = None) -> SessionEntry | None:
         """A new visit (``current`` None), or the correction of ``current`` saved through ``save``."""
         dialog = cls(parent, day, teachers, hours, current, save)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None

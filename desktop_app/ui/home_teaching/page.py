@@ -289,15 +289,12 @@ class HomeTeachingPage(QWidget):
         if row is not None:
             week = self.weeks_model.row(row)
             day = week["planned_date"] if week["status"] != WeekStatus.FUTURE.value else None
-        session = SessionDialog.ask(self, day, entry.teachers.split("、")[0], entry.hours_per_visit)
-        if session is None:
-            return
-        try:
-            home_teaching.log_session(self.store, self.plan_id, session)
-        except BaoxueError as exc:
-            Messages.error(self, self.tr("未保存"), str(exc))
-            return
-        self.refresh()
+        plan_id = self.plan_id
+        # saved from the dialog: a refusal is shown in it and what was typed stays there to fix
+        session = SessionDialog.ask(self, day, entry.teachers.split("、")[0], entry.hours_per_visit,
+                                    save=lambda e: home_teaching.log_session(self.store, plan_id, e))
+        if session is not None:
+            self.refresh()
 
     def _update_edit_button(self) -> None:
         """修改 needs a selected visit that is not voided, and an account that may change records."""
