@@ -95,6 +95,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.district:
+        return _demo_district(args)
     store = _open(args)
     try:
         if store.installation() is None:
@@ -117,6 +119,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"已载入演示摸排花名册 {children} 名适龄儿童（虚构数据，约三分之二已核查）")
             cared = demo.load_care(store)
             print(f"已载入演示特殊学生 {cared} 名（其中一名送教上门）")
+        return 0
+    finally:
+        store.close()
+
+
+def _demo_district(args: argparse.Namespace) -> int:
+    """``demo --district``: the district office's demonstration (a demonstration district on an empty folder)."""
+    from desktop_app.services import demo_district
+
+    store = _open(args)
+    try:
+        if store.installation() is None:
+            demo_district.setup_demo_district(store)
+            print(f"空数据文件夹：已设置演示区教委“{demo_district.DEMO_DISTRICT.name}”（仅供演示）")
+            print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+        else:
+            _act_for_admin(store, args)
+
+        def progress(done: int, total: int, name: str) -> None:
+            if name:
+                print(f"[{done + 1}/{total}] 正在生成演示学校“{name}”并导入其数据包…", flush=True)
+
+        added = demo_district.load_district(store, args.schools, progress=progress)
+        print(f"已载入演示学校 {added} 所（虚构数据；各校数据经签名加密的数据包导入）")
         return 0
     finally:
         store.close()
@@ -365,9 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
         p.set_defaults(func=cmd_setup)
 
-    p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校）")
+    p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校；--district 为区教委演示）")
     p_demo.add_argument("--count", type=int, default=80, help="演示案件数（默认80）")
     p_demo.add_argument("--seed", type=int, default=2026, help=argparse.SUPPRESS)
+    p_demo.add_argument("--district", action="store_true",
+                        help="区教委演示：空文件夹时先设置演示区教委，再生成若干演示学校并导入其数据包")
+    p_demo.add_argument("--schools", type=int, default=6, help="区教委演示的学校数（默认6，最多8）")
     p_demo.set_defaults(func=cmd_demo)
 
     p_import = sub.add_parser("import-roster",

@@ -222,6 +222,20 @@ def test_demo_start_signs_in_the_demo_administrator(qtbot: QtBot, empty_store: S
     assert asked == [("admin", "baoxue-demo")]
 
 
+def test_district_demo_start_builds_schools_and_signs_in(qtbot: QtBot, empty_store: Store,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``baoxue --demo-district`` on an empty folder: the demonstration district office, its schools'
+    packages imported (two schools here, for speed), the administrator signed in."""
+    from desktop_app.services import demo_district, district
+    from desktop_app.ui import app
+
+    monkeypatch.setattr(demo_district, "SCHOOLS", demo_district.SCHOOLS[:2])
+    assert app.sign_in_at_start(empty_store, demo_district=True)
+    assert empty_store.installation().kind == "district" and empty_store.user == "admin"
+    figures = district.school_figures(empty_store)
+    assert len(figures) == 2 and all(f.open_cases > 0 for f in figures)
+
+
 def test_assign_students_to_a_teacher(qtbot: QtBot, window: MainWindow, signed_in: Store,
                                       messages: MessageLog, qtmodeltester) -> None:  # noqa: ANN001
     demo.load(signed_in, 5)

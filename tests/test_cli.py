@@ -185,3 +185,34 @@ def test_demo_on_an_empty_folder_includes_a_census_under_way(tmp_path: Path, cap
         assert store.verify().ok
     finally:
         store.close()
+
+
+def test_district_demo_on_an_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`demo --district`: a demonstration district whose schools were built as real schools and sent in by
+    real packages; the last one has sent nothing yet. A school's folder refuses the district demo."""
+    from desktop_app.services import district
+
+    monkeypatch.delenv("BAOXUE_USER")
+    monkeypatch.delenv("BAOXUE_PASSWORD")
+    d = str(tmp_path / "district-demo")
+    code, out, _ = run(capsys, "--data-dir", d, "demo", "--district", "--schools", "5")
+    assert code == 0 and "演示区教委" in out and "已载入演示学校 5 所" in out and "[5/5]" in out
+    store = Store.open(d)
+    try:
+        figures = {f.name: f for f in district.school_figures(store)}
+        assert len(figures) == 5
+        sent = [f for f in figures.values() if f.last_package_at is not None]
+        assert len(sent) == 4 and all(f.open_cases > 0 and f.ratios["摸排完成率"].total > 0 for f in sent)
+        assert sum(f.last_package_at is None and f.stale for f in figures.values()) == 1
+        assert district.ledger_count(store, cases.LedgerQuery()) == sum(f.open_cases for f in sent) + sum(
+            1 for r in district.ledger_page(store, cases.LedgerQuery(), limit=10_000) if r["status"] == "已销号")
+        assert store.verify().ok
+    finally:
+        store.close()
+    monkeypatch.setenv("BAOXUE_USER", "admin")
+    monkeypatch.setenv("BAOXUE_PASSWORD", "baoxue-demo")
+    school = str(tmp_path / "school-demo")
+    assert run(capsys, "--data-dir", school, "demo", "--count", "3")[0] == 0
+    code, _out, err = run(capsys, "--data-dir", school, "demo", "--district")
+    assert code == 1 and "只能载入区教委的数据文件夹" in err and "Traceback" not in err

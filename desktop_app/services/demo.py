@@ -403,8 +403,8 @@ def _demo_rosters(store: Store, rng: random.Random, rows: list[list[Any]], age_o
 def load_care(store: Store, seed: int = 2028, today: dt.date | None = None) -> int:
     """Demonstration care data on the census children: a dozen special students with their categories,
     one-to-one helpers and care records; two disabled children, one taught in a regular class and one
-    taught at home, with this semester's home-teaching plan and its visits so far (one week missed, as
-    happens). Call after ``load_census``. Returns the number of students in the care register.
+    taught at home, with this semester's home-teaching plan and its visits so far (a week or two may be
+    missed, as happens). Call after ``load_census``. Returns the number of students in the care register.
     """
     from sqlalchemy import select
 
@@ -454,9 +454,9 @@ def load_care(store: Store, seed: int = 2028, today: dt.date | None = None) -> i
         ids[1], semester.name, "王老师、李老师", "生活语文、生活数学、康复训练", weekday=2, start_date=semester.start))
     visits = [v for v in ht_rules.schedule(home_teaching.term_calendar(store, semester.name), 2, semester.start, today)
               if v.day <= today]
-    missed = rng.randrange(len(visits)) if len(visits) > 2 else -1
+    missed = set(rng.sample(range(len(visits)), rng.choice((0, 1, 1, 2)))) if len(visits) > 2 else set()
     for i, visit in enumerate(visits):
-        if i == missed:
+        if i in missed:
             continue
         home_teaching.log_session(store, plan_id, SessionEntry(
             visit.day, 2, rng.choice(ht_rules.SESSION_FORMS), "王老师、李老师",

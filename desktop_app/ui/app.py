@@ -9,7 +9,7 @@ from typing import cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
@@ -23,6 +23,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="baoxue", description=f"{APP_NAME} {__version__}")
     parser.add_argument("--data-dir", help="数据文件夹")
     parser.add_argument("--demo", action="store_true", help="空数据文件夹时设置演示学校并载入演示数据")
+    parser.add_argument("--demo-district", action="store_true",
+                        help="空数据文件夹时设置演示区教委，生成若干演示学校并导入其数据包")
     parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_known_args(list(argv))[0]
 
@@ -108,7 +110,7 @@ def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None
         QTimer.singleShot(600, lambda: app.exit(2))
 
 
-def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
+def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: bool = False) -> bool:
     """Set-up on an empty store (with the first administrator), then sign-in; False to quit.
 
     ``--demo`` on an empty store sets up the demonstration school with the administrator
@@ -117,6 +119,28 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False) -> bool:
     from desktop_app.ui.accounts.dialogs import ChangePasswordDialog, SignInDialog
     from desktop_app.ui.setup_dialog import FirstAdminDialog, SetupDialog
 
+    if demo_district and store.installation() is None:
+        from desktop_app.services import demo_district as district_demo
+
+        district_demo.setup_demo_district(store)
+        dialog = QProgressDialog("正在生成演示学校并导入其数据包…", "", 0, len(district_demo.SCHOOLS))
+        dialog.setWindowTitle(APP_NAME)
+        dialog.setCancelButton(None)  # a few seconds, once, on an empty folder
+        dialog.setMinimumDuration(0)
+
+        def progress(done: int, total: int, name: str) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+            if name:
+                dialog.setLabelText(f"正在生成演示学校“{name}”并导入其数据包…（{done + 1}/{total}）")
+            QApplication.processEvents()
+
+        try:
+            district_demo.load_district(store, progress=progress)
+        finally:
+            dialog.close()
+        return True
+    demo_start = demo_start or demo_district
     if demo_start and store.installation() is None:
         installation.setup(store, installation.InstallationInfo(
             kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
@@ -163,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Messages.error(None, APP_NAME, str(exc))
         instance.release()
         return 1
-    if not sign_in_at_start(store, demo_start=args.demo):
+    if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
         store.close()
         instance.release()
         return 0
