@@ -107,14 +107,14 @@ def test_overdue_contact_reminder(store: Store, tmp_path: Path) -> None:
     load_census(store, tmp_path, [kid])
     child = sid(store, kid["id_number"])
     census.mark_status(store, child, SEM, entry("区外就读", school="成都市某小学", place="四川省成都市"))
-    due = [t for t in todo.collect(store, dt.date(2026, 10, 11)) if t.kind == "census.contact"]
+    due = [t for t in todo.collect(store, dt.date(2026, 10, 11)) if t.kind == "区外联系"]
     assert len(due) == 1 and kid["name"] in due[0].title and due[0].target == ("student", child)
     assert due[0].due == dt.date(2026, 10, 10)  # 30 days after the check
     census.log_contact(store, child, dt.date(2026, 10, 11), "电话", "周老师", "监护人说孩子在校正常")
-    assert [t for t in todo.collect(store, dt.date(2026, 11, 9)) if t.kind == "census.contact"] == []
-    assert len([t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "census.contact"]) == 1
+    assert [t for t in todo.collect(store, dt.date(2026, 11, 9)) if t.kind == "区外联系"] == []
+    assert len([t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "区外联系"]) == 1
     settings.put(store, census.CONTACT_DAYS.key, 60)
-    assert [t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "census.contact"] == []
+    assert [t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "区外联系"] == []
 
 
 def test_return_check_creates_the_right_cases(store: Store, tmp_path: Path) -> None:

@@ -93,13 +93,13 @@ def test_sessions_drive_compliance_and_reminders(store: Store, plan_id: str, tmp
                                                WeekStatus.MET, WeekStatus.MET]
     assert result.weeks[6].status is WeekStatus.CURRENT
 
-    items = [i for i in todo.collect(store, today) if i.kind == "home_teaching"]
+    items = [i for i in todo.collect(store, today) if i.kind == "送教上门"]
     assert [i.title for i in items] == ["送教上门未达标：陈小宇 第3周（09-14至09-20）"]
     assert items[0].due == D(2026, 9, 21) and items[0].target == ("home_teaching_plan", plan_id)
     # The current week is not flagged until its Monday after.
-    assert len([i for i in todo.collect(store, D(2026, 10, 19)) if i.kind == "home_teaching"]) == 2
+    assert len([i for i in todo.collect(store, D(2026, 10, 19)) if i.kind == "送教上门"]) == 2
     home_teaching.set_missed_reason(store, plan_id, D(2026, 9, 14), "学生发烧，家长要求改期")
-    assert [i for i in todo.collect(store, today) if i.kind == "home_teaching"] == []
+    assert [i for i in todo.collect(store, today) if i.kind == "送教上门"] == []
     row = home_teaching.plan_rows(store, "2026秋", today)[0]
     assert (row["met_weeks"], row["failed_weeks"], row["unexplained"]) == (5, 1, 0)
     assert (row["planned_hours"], row["delivered_hours"]) == (12, 14)

@@ -254,6 +254,22 @@ def test_all_schools_ledger_shows_a_conflict_on_the_student(pair: tuple[Store, S
     assert (row["case_id"], row["sync_state"]) == (case_id, sync.STATE_CONFLICT)
 
 
+def test_the_districts_to_do_list_is_the_districts_work(pair: tuple[Store, Store], usb: Path) -> None:
+    """A school's reminders (persuade within 3 days …) stay on the school's list; the district's list holds
+    what the district must do (a school that has not reported …)."""
+    from desktop_app.services import todo
+
+    school, dist = pair
+    cases.save_form(school, full_form())
+    send(school, "district", dist, usb)
+    later = dt.date.today() + dt.timedelta(days=60)
+    school_work = {*lifecycle.REMINDER_LABELS.values(), "送教上门", "区外联系"}
+    assert any(t.kind in school_work for t in todo.collect(school, later))
+    on_district = todo.collect(dist, later)
+    assert not any(t.kind in school_work for t in on_district)
+    assert [t.kind for t in on_district] == ["督导"]  # the school has not sent a package for 60 days
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -716,7 +716,8 @@ def out_of_district(store: Store, semester: str) -> list[OutOfDistrictChild]:
 @todo.provider
 def overdue_contacts(store: Store, today: dt.date) -> list[todo.TodoItem]:
     """待办: guardians of out-of-district children not contacted within the interval."""
-    if store.installation() is None:
+    inst = store.installation()
+    if inst is None or inst.kind != "school":  # the school's own work, not on the district's list
         return []
     items = []
     for child in out_of_district(store, semesters.current(store, today).name):
@@ -725,7 +726,7 @@ def overdue_contacts(store: Store, today: dt.date) -> list[todo.TodoItem]:
             items.append(todo.TodoItem(
                 due=child.due, title=f"联系区外就读儿童{child.name}的监护人",
                 detail=f"{child.village} {child.name}，{child.place}{child.school}；上次联系：{last}",
-                kind="census.contact", target=("student", child.student_id),
+                kind="区外联系", target=("student", child.student_id),
             ))
     return items
 

@@ -488,7 +488,8 @@ def plan_rows(store: Store, semester: str, today: dt.date | None = None) -> list
 @todo.provider
 def missed_weeks_todo(store: Store, today: dt.date) -> list[todo.TodoItem]:
     """From the Monday after, every term week without a sufficient visit and without a reason entered."""
-    if store.installation() is None:
+    inst = store.installation()
+    if inst is None or inst.kind != "school":  # the school's own work, not on the district's list
         return []
     semester = semesters.current(store, today).name
     items = []
@@ -500,7 +501,7 @@ def missed_weeks_todo(store: Store, today: dt.date) -> list[todo.TodoItem]:
                 due=week.week.sunday + dt.timedelta(days=1),
                 title=f"送教上门未达标：{row['name']} {week.week.label()}",
                 detail=f"{week.status.value}（实际{week.delivered_hours}学时）。请补送或填写原因",
-                kind="home_teaching", target=("home_teaching_plan", row["plan_id"]),
+                kind="送教上门", target=("home_teaching_plan", row["plan_id"]),
             ))
     return items
 

@@ -565,6 +565,9 @@ REMINDER_LABELS = {
 
 @todo.provider
 def case_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """The school's persuasion reminders (the district supervises them through its figures instead)."""
+    if _at_district(store):
+        return []
     span = semesters.current(store, today)
     items = rules.reminders(case_facts(store), today, thresholds(store), span.start)
     return [todo.TodoItem(r.due, r.title, r.detail, REMINDER_LABELS.get(r.kind, r.kind), ("case", r.case_id))

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.overview.show_ledger.connect(self.show_ledger)
         self.overview.show_query.connect(self.show_ledger_query)
         self.overview.open_case.connect(self.open_case)
+        self.overview.open_target.connect(self.open_target)
         self.ledger.case_changed.connect(self._case_changed_elsewhere)
         self.ledger.open_case.connect(self.open_case)
         self.ledger.new_case.connect(self.new_case)
@@ -132,6 +133,21 @@ class MainWindow(QMainWindow):
         self.store.forget_installation()
         self._case_saved("")
         self.window_lock.lock(self.tr("已从备份恢复。请用备份中的账户重新登录。"))
+
+    def open_target(self, kind: str, target: str) -> None:
+        """A 待办 item that is not a case: show the page that deals with it."""
+        if kind == "approval" and self.supervision is not None:
+            self.show_page(self.tr("区教委督导"))
+            show = getattr(self.supervision, "show_application", None)
+            if show is not None:
+                show(target)
+        elif kind == "school" and self.supervision is not None:
+            self.show_page(self.tr("区教委督导"))
+            self.supervision.tabs.setCurrentIndex(0)
+        elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
+            self.show_page(self.tr("送教上门"))
+        elif kind == "student" and self.tr("摸排核查") in self.pages:
+            self.show_page(self.tr("摸排核查"))
 
     def add_page(self, name: str, page: QWidget) -> None:
         self.pages[name] = page

@@ -213,6 +213,7 @@ class OverviewPage(QWidget):
     show_ledger = Signal(str)
     show_query = Signal(object)
     open_case = Signal(str)
+    open_target = Signal(str, str)  # kind, id of a 待办 item that is not a case: ("approval", id) …
     refreshed = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, load: bool = True) -> None:
@@ -232,7 +233,7 @@ class OverviewPage(QWidget):
         self.open_button.setStyleSheet("font-size: 26pt; padding: 12px 18px; text-align: left; color: #b00020;")
         self.open_button.setToolTip(self.tr("点击查看全部未销号案件"))
         self.open_button.clicked.connect(lambda: self.show_ledger.emit("未销号（全部在案）"))
-        top.addWidget(self.open_button, 2)
+        top.addWidget(self.open_button, 3)  # room for a district's three- or four-digit figure
         self.status_buttons: dict[str, QPushButton] = {}
         for status in CaseStatus:
             button = QPushButton(self)
@@ -294,7 +295,10 @@ class OverviewPage(QWidget):
         todo_layout.addWidget(self.todo_view)
         layout.addWidget(self.todo_box, 3)
 
-        self.hint = QLabel(self.tr("动态清零：未销号案件数是本校的核心指标，目标为 0。点击任一数字查看对应台账。"), self)
+        inst = store.installation()
+        whose = self.tr("全区") if inst is not None and inst.kind == "district" else self.tr("本校")
+        self.hint = QLabel(self.tr("动态清零：未销号案件数是%1的核心指标，目标为 0。点击任一数字查看对应台账。")
+                           .replace("%1", whose), self)
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
         if load:
@@ -403,3 +407,5 @@ class OverviewPage(QWidget):
         kind, target = self.todo_model.item(row).target
         if kind == "case" and target:
             self.open_case.emit(target)
+        elif kind and target:
+            self.open_target.emit(kind, target)  # the main window shows the page that deals with it
