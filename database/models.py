@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +25,9 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from sqlalchemy import FromClause
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,6 +92,10 @@ class Base(DeclarativeBase):
 
 class LedgerMixin:
     """Columns every ledger row carries."""
+
+    if TYPE_CHECKING:  # set on every ledger table (which also inherits Base); the mixin is not mapped
+        __tablename__: str
+        __table__: ClassVar[FromClause]
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -248,7 +256,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_record_id", "record_id"),)
 
 
-def ledger_models() -> list[type[Base]]:
+def ledger_models() -> list[type[LedgerMixin]]:
     """Every mapped class that carries the ledger columns (all modules of ``database`` loaded)."""
     import database.all_models  # noqa: F401 - registers every table on Base.metadata
 

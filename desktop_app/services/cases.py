@@ -76,16 +76,17 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             student = case.student
             require_student(session, store, student.id)
         else:
-            student = None
+            found = None
             if form.id_number:
-                student = session.execute(
+                found = session.execute(
                     select(Student).where(Student.id_number == form.id_number).limit(1)
                 ).scalar_one_or_none()
-            if student is None:
+            if found is None:
                 student = Student(name=form.name)
                 session.add(student)
                 new_student = True
             else:
+                student = found
                 require_student(session, store, student.id)
             case = Case(student=student, status=CaseStatus.SUSPECTED.value, opened_on=dt.date.today())
             session.add(case)

@@ -337,12 +337,12 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             if found is None:  # a child new to the store (rows were deduplicated: met once per import)
                 sid = next_id()
                 initials, pinyin = _pinyin(rec.name)
-                values = (rec.name, initials, pinyin, id_number, rec.sex,
-                          rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
-                          rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
-                          extra.get("student_number", ""))
-                students.append((sid, *values, *student_tail))
-                changes.append(("insert", "students", sid, "*", None, student_snapshot(values)))
+                student_values = (rec.name, initials, pinyin, id_number, rec.sex,
+                                  rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
+                                  rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
+                                  extra.get("student_number", ""))
+                students.append((sid, *student_values, *student_tail))
+                changes.append(("insert", "students", sid, "*", None, student_snapshot(student_values)))
             else:
                 sid, current = found
                 for column, attr in _FILLABLE.items():
@@ -359,10 +359,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                     added += 1
                     continue
             mid = next_id()
-            values = (sid, kind, semester, import_id,
-                      *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
-            new_members.append((mid, *values, *member_tail))
-            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(values)))
+            member_values = (sid, kind, semester, import_id,
+                             *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
+            new_members.append((mid, *member_values, *member_tail))
+            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(member_values)))
             added += 1
             if len(new_members) >= batch:
                 flush()
