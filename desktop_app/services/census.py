@@ -13,10 +13,10 @@ import functools
 import hashlib
 import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -557,7 +557,8 @@ def village_progress(store: Store, semester: str) -> list[VillageProgress]:
         Student.hukou_township, Student.village, func.count(), func.count(ChildStatusRecord.id),
     ]).group_by(Student.hukou_township, Student.village).order_by(Student.hukou_township, Student.village)
     with store.read() as session:
-        return [VillageProgress(t or "", v or "", n, c) for t, v, n, c in session.execute(stmt)]
+        rows = cast("Iterable[tuple[str | None, str | None, int, int]]", session.execute(stmt))  # stmt: built in parts
+        return [VillageProgress(t or "", v or "", n, c) for t, v, n, c in rows]
 
 
 @dataclass
@@ -706,7 +707,9 @@ def out_of_district(store: Store, semester: str) -> list[OutOfDistrictChild]:
     )
     with store.read() as session:
         out = []
-        for sid, name, village, school, place, guardian, phone, last_date, checked in session.execute(stmt):
+        rows = cast("Iterable[tuple[str, str, str, str, str, str, str, dt.date | None, dt.date]]",  # 9 columns
+                    session.execute(stmt))
+        for sid, name, village, school, place, guardian, phone, last_date, checked in rows:
             base = last_date or checked
             out.append(OutOfDistrictChild(sid, name, village, school, place, guardian, phone, last_date,
                                           base + interval))
@@ -825,8 +828,11 @@ def return_rows(store: Store, semester: str) -> list[ReturnRow]:
         .order_by(RosterMember.grade, RosterMember.class_name, Student.name_pinyin)
     )
     with store.read() as session:
+        # 12 columns: more than SQLAlchemy's typed rows carry; the return check is outer-joined (None)
+        rows = cast("Iterable[tuple[str, str, str, str, str, str, str, str | None, bool | None, str | None, "
+                    "str | None, bool]]", session.execute(stmt))
         return [ReturnRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", bool(r[8]), r[9] or "",
-                          r[10] or "", bool(r[11])) for r in session.execute(stmt)]
+                          r[10] or "", bool(r[11])) for r in rows]
 
 
 def mark_return(store: Store, student_id: str, semester: str, result: str, *, checked_by: str,

@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or_, select, type_coerce
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -1113,7 +1113,9 @@ def states_of(store: Store, keys: list[tuple[str, str]]) -> dict[tuple[str, str]
             chunk = unique[start:start + _CHUNK]
             sql = _STATES_SQL.format(values=", ".join("(?, ?)" for _ in chunk))
             params = tuple(v for key in chunk for v in key)
-            for table, rid, seq, updated, owner, clash in conn.exec_driver_sql(sql, params):
+            found = cast("Iterable[tuple[str, str, int | None, int, str | None, int]]",  # _STATES_SQL's columns
+                         conn.exec_driver_sql(sql, params))
+            for table, rid, seq, updated, owner, clash in found:
                 if clash:
                     state = STATE_CONFLICT
                 elif seq is None:
