@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import cases, demo
 from desktop_app.services.store import Store
@@ -128,3 +129,15 @@ def test_overview_refreshes_in_the_background_when_shown(qtbot, filled: Store) -
     assert window.overview.data is not None
     assert window.overview.data.open_count == cases.open_case_count(filled)
     assert window.overview.todo_box.title().startswith("待办（") and "计算" not in window.overview.todo_box.title()
+
+
+def test_ctrl_f_moves_to_the_search_box(qtbot, store: Store) -> None:  # noqa: ANN001
+    page = LedgerPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.windowHandle().requestActivate()  # a shortcut only works in the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.focusWidget() is page.search_edit

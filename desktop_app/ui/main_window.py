@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -147,8 +149,10 @@ class MainWindow(QMainWindow):
         self._refresh_page(page)
 
     @staticmethod
-    def _refresh_page(page: QWidget) -> None:
-        """Reload a page's data; pages whose figures can take seconds do it on a worker thread."""
+    def _refresh_page(page: QWidget | None) -> None:
+        """Reload a page's data; pages whose figures can take seconds do it on a worker thread (None: no page)."""
+        if page is None:
+            return
         if hasattr(page, "refresh_async"):
             page.refresh_async()
         elif hasattr(page, "refresh"):
@@ -267,7 +271,7 @@ class MainWindow(QMainWindow):
 
         from desktop_app.services import demo
 
-        def job(report):  # noqa: ANN001, ANN202
+        def job(report: Callable[[int, int], bool]) -> int:
             try:
                 return demo.load(self.store, count, progress=report, batch=max(count // 20, 10))
             except demo.DemoCancelled as exc:

@@ -145,7 +145,7 @@ class LedgerPage(QWidget):
         self.open_button.clicked.connect(self._open_selected)
         self.new_button.clicked.connect(self.new_case.emit)
         self.model.total_changed.connect(self._show_total)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_edit.setFocus)
+        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search_edit.setFocus)
         self._options: cases.FilterOptions | None = None
         self.clear_filter_button.hide()
         if load:
