@@ -126,7 +126,7 @@ class Student(LedgerMixin, Base):
     """A child: the 基本信息 part of the registration form."""
 
     __tablename__ = "students"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     name: Mapped[str] = mapped_column(String(50))
     name_initials: Mapped[str] = mapped_column(String(50), default="")
@@ -176,7 +176,7 @@ class Case(LedgerMixin, Base):
     """A suspected-dropout case: the 核查劝返情况 part of the form and the ledger row."""
 
     __tablename__ = "cases"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     status: Mapped[str] = mapped_column(String(20))
@@ -218,7 +218,7 @@ class PersuasionAttempt(LedgerMixin, Base):
     """One persuasion visit or call (劝返过程详细记录, one entry per attempt)."""
 
     __tablename__ = "persuasion_attempts"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     attempt_date: Mapped[dt.date] = mapped_column(Date)
@@ -281,7 +281,7 @@ class Semester(LedgerMixin, Base):
     """A semester with its real start and end dates (the term calendar hangs off it)."""
 
     __tablename__ = "semesters"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     name: Mapped[str] = mapped_column(String(20), unique=True)
     start_date: Mapped[dt.date] = mapped_column(Date)

@@ -270,9 +270,10 @@ def _row_columns() -> list[Any]:
     ]
 
 
-def ledger_page_select(query: LedgerQuery, offset: int, limit: int) -> Select[Any]:
-    """One page of the ledger: the page's case ids are chosen on the narrow cases table first,
-    then only those rows are joined to their students (never the whole filtered set)."""
+def ledger_page_select(query: LedgerQuery, offset: int, limit: int | None) -> Select[Any]:
+    """One page of the ledger (``limit`` None: every row from ``offset`` on): the page's case ids are
+    chosen on the narrow cases table first, then only those rows are joined to their students (never
+    the whole filtered set)."""
     order = _SORT_COLUMNS.get(query.sort, Case.opened_on)
     order_by = [order.desc() if query.descending else order.asc(), Case.id]
     needs_join = order.class_ is Student

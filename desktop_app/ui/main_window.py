@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.services import accounts, paths, settings
+from desktop_app.services import accounts, cases, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.about_dialog import AboutDialog
@@ -210,9 +210,9 @@ class MainWindow(QMainWindow):
         self.show_page(self.tr("台账"))
         self.ledger.show_statuses(status_label)
 
-    def show_ledger_query(self, query: object) -> None:
+    def show_ledger_query(self, query: cases.LedgerQuery) -> None:
         self.show_page(self.tr("台账"))
-        self.ledger.show_query(query)  # type: ignore[arg-type]
+        self.ledger.show_query(query)
 
     def _case_changed_elsewhere(self, case_id: str) -> None:
         """A lifecycle action from the ledger: an open, unchanged form of that case is reloaded."""

@@ -262,7 +262,7 @@ class LedgerPage(QWidget):
         menu.addAction(self.tr("打开一生一表"), lambda: self.open_case.emit(case_id))
         menu.addSeparator()
         for label, action, fn in actions.ACTIONS:
-            item = menu.addAction(self.tr(label), lambda f=fn: self._run_action(f, case_id))  # type: ignore[misc]
+            item = menu.addAction(self.tr(label), lambda f=fn: self._run_action(f, case_id))  # type: ignore[misc]  # mypy: lambda default
             if action is not None:
                 enabled = st.can(action)
                 if action is Action.APPLY_DEFERRAL:
