@@ -19,7 +19,7 @@ class RosterImport(LedgerMixin, Base):
     """One imported roster file (who imported what, and the counts)."""
 
     __tablename__ = "roster_imports"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     kind: Mapped[str] = mapped_column(String(20))
     semester: Mapped[str] = mapped_column(String(20), default="")
@@ -37,7 +37,7 @@ class RosterMember(LedgerMixin, Base):
     a monitored-household or disability list, a kindergarten leavers' list."""
 
     __tablename__ = "roster_members"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     kind: Mapped[str] = mapped_column(String(20))
@@ -63,7 +63,7 @@ class ChildStatusRecord(LedgerMixin, Base):
     """Where a school-age child studies in one semester, who checked it, how and when."""
 
     __tablename__ = "census_statuses"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     semester: Mapped[str] = mapped_column(String(20))
@@ -85,7 +85,7 @@ class GuardianContact(LedgerMixin, Base):
     """A contact with the guardian of a child schooled outside the district."""
 
     __tablename__ = "guardian_contacts"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     contact_date: Mapped[dt.date] = mapped_column(Date)
@@ -102,7 +102,7 @@ class ReturnCheck(LedgerMixin, Base):
     """返校核查: last semester's student at the start of this one."""
 
     __tablename__ = "return_checks"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     semester: Mapped[str] = mapped_column(String(20))
@@ -123,7 +123,7 @@ class CensusSweep(LedgerMixin, Base):
     """A semester's census marked complete (every child of the area has a status)."""
 
     __tablename__ = "census_sweeps"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     semester: Mapped[str] = mapped_column(String(20), unique=True)
     completed_on: Mapped[dt.date] = mapped_column(Date)
@@ -135,7 +135,7 @@ class MatchLink(LedgerMixin, Base):
     """A person confirmed that two student rows (found by a fuzzy match) are the same child."""
 
     __tablename__ = "census_match_links"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     other_student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,8 +43,8 @@ def make_engine(path: Path) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -20,7 +20,7 @@ class JointReport(LedgerMixin, Base):
     """联合劝返: the written report to the township Party committee and government."""
 
     __tablename__ = "joint_reports"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     report_date: Mapped[dt.date] = mapped_column(Date)
@@ -35,7 +35,7 @@ class CourtRuling(LedgerMixin, Base):
     """A court ruling on the guardian's duty (N-11's second path to a deferral)."""
 
     __tablename__ = "court_rulings"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     ruling_date: Mapped[dt.date] = mapped_column(Date)
@@ -51,7 +51,7 @@ class DeferralApplication(LedgerMixin, Base):
     """The township's application to the district leading group for 延缓入学/休学 (owned by the school)."""
 
     __tablename__ = "deferral_applications"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # 延缓入学 | 休学
@@ -67,7 +67,7 @@ class DeferralDecision(LedgerMixin, Base):
     """The district leading group's decision on an application (owned by the district office)."""
 
     __tablename__ = "deferral_decisions"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     application_id: Mapped[str] = mapped_column(ForeignKey("deferral_applications.id"), index=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -82,7 +82,7 @@ class CaseClosing(LedgerMixin, Base):
     """One closing (销号) with its reason and evidence; a reopening fills the reopen_* fields."""
 
     __tablename__ = "case_closings"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))
@@ -105,7 +105,7 @@ class EvidenceFile(LedgerMixin, Base):
     """A photo or scan attached to a case, a persuasion attempt or a closing."""
 
     __tablename__ = "evidence_files"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     owner_table: Mapped[str] = mapped_column(String(50))  # cases | persuasion_attempts | case_closings

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +25,9 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from sqlalchemy import FromClause
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,6 +93,10 @@ class Base(DeclarativeBase):
 class LedgerMixin:
     """Columns every ledger row carries."""
 
+    if TYPE_CHECKING:  # set on every ledger table (which also inherits Base); the mixin is not mapped
+        __tablename__: str
+        __table__: ClassVar[FromClause]
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -118,7 +126,7 @@ class Student(LedgerMixin, Base):
     """A child: the 基本信息 part of the registration form."""
 
     __tablename__ = "students"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     name: Mapped[str] = mapped_column(String(50))
     name_initials: Mapped[str] = mapped_column(String(50), default="")
@@ -168,7 +176,7 @@ class Case(LedgerMixin, Base):
     """A suspected-dropout case: the 核查劝返情况 part of the form and the ledger row."""
 
     __tablename__ = "cases"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
     status: Mapped[str] = mapped_column(String(20))
@@ -210,7 +218,7 @@ class PersuasionAttempt(LedgerMixin, Base):
     """One persuasion visit or call (劝返过程详细记录, one entry per attempt)."""
 
     __tablename__ = "persuasion_attempts"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     attempt_date: Mapped[dt.date] = mapped_column(Date)
@@ -248,7 +256,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_record_id", "record_id"),)
 
 
-def ledger_models() -> list[type[Base]]:
+def ledger_models() -> list[type[LedgerMixin]]:
     """Every mapped class that carries the ledger columns (all modules of ``database`` loaded)."""
     import database.all_models  # noqa: F401 - registers every table on Base.metadata
 
@@ -273,7 +281,7 @@ class Semester(LedgerMixin, Base):
     """A semester with its real start and end dates (the term calendar hangs off it)."""
 
     __tablename__ = "semesters"
-    __mapper_args__ = {"version_id_col": LedgerMixin.version}  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": LedgerMixin.version}
 
     name: Mapped[str] = mapped_column(String(20), unique=True)
     start_date: Mapped[dt.date] = mapped_column(Date)

@@ -161,3 +161,15 @@ def test_closing_with_unsaved_changes_asks(qtbot, window: MainWindow, messages) 
     messages.answer = True
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+
+
+def test_ctrl_s_saves_the_form(qtbot, window: MainWindow, store: Store) -> None:  # noqa: ANN001
+    dialog = window.new_case()
+    qtbot.addWidget(dialog)
+    fill_whole_form(qtbot, dialog)
+    dialog.windowHandle().requestActivate()  # a shortcut only works in the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    with qtbot.waitSignal(dialog.saved, timeout=3000):
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    with store.read() as s:
+        assert s.execute(select(Student.name)).scalars().all() == ["张小明"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import cases, demo
 from desktop_app.services.store import Store
@@ -143,3 +144,15 @@ def test_overview_status_figures_are_not_cut_off_on_a_768_pixel_screen(qtbot, fi
         assert button.text().startswith(status) and "\n" in button.text()
         lines = button.text().count("\n") + 1
         assert button.height() >= lines * button.fontMetrics().lineSpacing() + 16, status  # two lines + padding
+
+
+def test_ctrl_f_moves_to_the_search_box(qtbot, store: Store) -> None:  # noqa: ANN001
+    page = LedgerPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.windowHandle().requestActivate()  # a shortcut only works in the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.focusWidget() is page.search_edit

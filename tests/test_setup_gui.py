@@ -41,6 +41,11 @@ def test_first_run_setup_as_the_district(qtbot, empty_store: Store) -> None:  # 
     qtbot.addWidget(dialog)
     dialog.unit_form.district_radio.click()
     assert dialog.unit_form.code_caption.text() == "区县代码"
+    township = (dialog.unit_form.edits["township_centre"], dialog.unit_form.township_caption)
+    assert not any(w.isVisibleTo(dialog) for w in township)  # a district office has no township centre
+    dialog.unit_form.school_radio.click()
+    assert all(w.isVisibleTo(dialog) for w in township)
+    dialog.unit_form.district_radio.click()
     type_into(qtbot, dialog.unit_form.edits["name"], "潼南区教委")
     type_into(qtbot, dialog.unit_form.edits["code"], "500152")
     type_into(qtbot, dialog.admin.user_edit, "admin")

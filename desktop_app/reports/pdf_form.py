@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import segno
 from reportlab.lib.pagesizes import A4
@@ -25,6 +25,9 @@ from desktop_app import APP_NAME, __version__
 from desktop_app.domain.registration import RegistrationForm
 from desktop_app.reports import verification as v
 from desktop_app.reports.fonts import register_cjk_font, text_width, wrap
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.pathobject import PDFPathObject
 
 FORM_TITLE = "重庆市潼南区义务教育阶段辍学学生登记表"
 ADDRESS_TEMPLATE = (
@@ -264,10 +267,10 @@ class FormPdf:
             c.drawString(x, y, part)
             x += width * size + free
 
-    def _draw_row(self, row: _Row, path: object) -> None:
+    def _draw_row(self, row: _Row, path: PDFPathObject) -> None:
         x = INNER_X
         for cell in row.cells:
-            path.rect(x, row.top - row.height, cell.width, row.height)  # type: ignore[attr-defined]
+            path.rect(x, row.top - row.height, cell.width, row.height)
             if cell.label:
                 self._label(x, row.top, cell.width, row.height, cell.lines, cell.size)
             else:

@@ -111,7 +111,7 @@ def _read_csv(path: Path) -> RawRoster:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
     if not any(any(c.strip() for c in r) for r in rows):
         raise RosterFileError(f"文件 {path.name} 中没有任何数据")

@@ -126,7 +126,7 @@ def chained_tuples(changes: Iterable[Change | tuple[Any, ...]], prev: str, user:
     enc = _encode_str
     stored_at = at if stored_at is None else stored_at
     middle = f", {_j(at.isoformat(timespec='microseconds'))}, {_j(user)}, {_j(node_id)}, "  # as in row_hash
-    out = []
+    out: list[tuple[Any, ...]] = []
     append = out.append
     for action, table, record_id, fld, old_value, new_value in changes:
         try:  # texts (nearly always): the JSON string encoder directly

@@ -76,16 +76,17 @@ def save_form(store: Store, form: RegistrationForm) -> str:
             student = case.student
             require_student(session, store, student.id)
         else:
-            student = None
+            found = None
             if form.id_number:
-                student = session.execute(
+                found = session.execute(
                     select(Student).where(Student.id_number == form.id_number).limit(1)
                 ).scalar_one_or_none()
-            if student is None:
+            if found is None:
                 student = Student(name=form.name)
                 session.add(student)
                 new_student = True
             else:
+                student = found
                 require_student(session, store, student.id)
             case = Case(student=student, status=CaseStatus.SUSPECTED.value, opened_on=dt.date.today())
             session.add(case)
@@ -269,9 +270,10 @@ def _row_columns() -> list[Any]:
     ]
 
 
-def ledger_page_select(query: LedgerQuery, offset: int, limit: int) -> Select[Any]:
-    """One page of the ledger: the page's case ids are chosen on the narrow cases table first,
-    then only those rows are joined to their students (never the whole filtered set)."""
+def ledger_page_select(query: LedgerQuery, offset: int, limit: int | None) -> Select[Any]:
+    """One page of the ledger (``limit`` None: every row from ``offset`` on): the page's case ids are
+    chosen on the narrow cases table first, then only those rows are joined to their students (never
+    the whole filtered set)."""
     order = _SORT_COLUMNS.get(query.sort, Case.opened_on)
     order_by = [order.desc() if query.descending else order.asc(), Case.id]
     needs_join = order.class_ is Student

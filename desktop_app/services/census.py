@@ -13,10 +13,10 @@ import functools
 import hashlib
 import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -337,12 +337,12 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             if found is None:  # a child new to the store (rows were deduplicated: met once per import)
                 sid = next_id()
                 initials, pinyin = _pinyin(rec.name)
-                values = (rec.name, initials, pinyin, id_number, rec.sex,
-                          rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
-                          rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
-                          extra.get("student_number", ""))
-                students.append((sid, *values, *student_tail))
-                changes.append(("insert", "students", sid, "*", None, student_snapshot(values)))
+                student_values = (rec.name, initials, pinyin, id_number, rec.sex,
+                                  rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
+                                  rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
+                                  extra.get("student_number", ""))
+                students.append((sid, *student_values, *student_tail))
+                changes.append(("insert", "students", sid, "*", None, student_snapshot(student_values)))
             else:
                 sid, current = found
                 for column, attr in _FILLABLE.items():
@@ -359,10 +359,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                     added += 1
                     continue
             mid = next_id()
-            values = (sid, kind, semester, import_id,
-                      *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
-            new_members.append((mid, *values, *member_tail))
-            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(values)))
+            member_values = (sid, kind, semester, import_id,
+                             *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
+            new_members.append((mid, *member_values, *member_tail))
+            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(member_values)))
             added += 1
             if len(new_members) >= batch:
                 flush()
@@ -557,7 +557,8 @@ def village_progress(store: Store, semester: str) -> list[VillageProgress]:
         Student.hukou_township, Student.village, func.count(), func.count(ChildStatusRecord.id),
     ]).group_by(Student.hukou_township, Student.village).order_by(Student.hukou_township, Student.village)
     with store.read() as session:
-        return [VillageProgress(t or "", v or "", n, c) for t, v, n, c in session.execute(stmt)]
+        rows = cast("Iterable[tuple[str | None, str | None, int, int]]", session.execute(stmt))  # stmt: built in parts
+        return [VillageProgress(t or "", v or "", n, c) for t, v, n, c in rows]
 
 
 @dataclass
@@ -706,7 +707,9 @@ def out_of_district(store: Store, semester: str) -> list[OutOfDistrictChild]:
     )
     with store.read() as session:
         out = []
-        for sid, name, village, school, place, guardian, phone, last_date, checked in session.execute(stmt):
+        rows = cast("Iterable[tuple[str, str, str, str, str, str, str, dt.date | None, dt.date]]",  # 9 columns
+                    session.execute(stmt))
+        for sid, name, village, school, place, guardian, phone, last_date, checked in rows:
             base = last_date or checked
             out.append(OutOfDistrictChild(sid, name, village, school, place, guardian, phone, last_date,
                                           base + interval))
@@ -826,8 +829,11 @@ def return_rows(store: Store, semester: str) -> list[ReturnRow]:
         .order_by(RosterMember.grade, RosterMember.class_name, Student.name_pinyin)
     )
     with store.read() as session:
+        # 12 columns: more than SQLAlchemy's typed rows carry; the return check is outer-joined (None)
+        rows = cast("Iterable[tuple[str, str, str, str, str, str, str, str | None, bool | None, str | None, "
+                    "str | None, bool]]", session.execute(stmt))
         return [ReturnRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", bool(r[8]), r[9] or "",
-                          r[10] or "", bool(r[11])) for r in session.execute(stmt)]
+                          r[10] or "", bool(r[11])) for r in rows]
 
 
 def mark_return(store: Store, student_id: str, semester: str, result: str, *, checked_by: str,

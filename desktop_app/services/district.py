@@ -8,10 +8,10 @@ is the district after it records an approval).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -187,7 +187,8 @@ def _case_counts(session: Session, today: dt.date, owner: str | None) -> dict[st
         .group_by(owner_col)
     )
     out: dict[str | None, dict[str, int]] = {}
-    for node, open_n, new_n, closed_n in session.execute(stmt):
+    rows = cast("Iterable[tuple[str | None, int | None, int | None, int | None]]", session.execute(stmt))  # sums
+    for node, open_n, new_n, closed_n in rows:
         out[node] = {"open": int(open_n or 0), "new": int(new_n or 0), "closed": int(closed_n or 0)}
     return out
 

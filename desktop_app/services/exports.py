@@ -93,7 +93,7 @@ def _last_attempt() -> Any:
 
 def _case_select(query: cases.LedgerQuery) -> Any:
     # the ledger page's own select (filters, search and order), with the columns the file needs
-    return cases.ledger_page_select(query, 0, None).add_columns(  # type: ignore[arg-type]
+    return cases.ledger_page_select(query, 0, None).add_columns(
         Student.birth_date, Student.ethnic_group, Student.student_number,
         Student.hukou_province, Student.hukou_city, Student.hukou_county, Student.hukou_detail,
         Student.guardian1_name, Case.reason_detail, Case.result, Case.responsible_person, Case.closed_on,

@@ -72,7 +72,7 @@ def setup(store: Store, info: InstallationInfo) -> Installation:
     from desktop_app.services import sync  # noqa: PLC0415 - sync needs this module's callers set up first
 
     sync.ensure_keys(store)  # the node's key pairs for USB packages
-    return store.installation()  # type: ignore[return-value]
+    return _saved(store)
 
 
 def update(store: Store, info: InstallationInfo) -> Installation:
@@ -94,4 +94,11 @@ def update(store: Store, info: InstallationInfo) -> Installation:
                 setattr(inst, name, new)
         audit.append(session, changes)
     store.forget_installation()
-    return store.installation()  # type: ignore[return-value]
+    return _saved(store)
+
+
+def _saved(store: Store) -> Installation:
+    """The installation row just written."""
+    inst = store.installation()
+    assert inst is not None  # written in the transaction before
+    return inst

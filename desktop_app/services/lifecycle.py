@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -479,7 +480,7 @@ def overview(store: Store, today: dt.date | None = None) -> Overview:
             rows = session.execute(
                 select(col, func.count()).select_from(Case).join(Student, Case.student_id == Student.id)
                 .where(live, open_).group_by(col).order_by(func.count().desc(), col)).all()
-            return [(k or "", n) for k, n in rows]
+            return [(k or "", n) for k, n in cast("Sequence[tuple[str | None, int]]", rows)]  # col: any column
 
         starts = _month_starts(today, 12)
         trend = []

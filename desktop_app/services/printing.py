@@ -343,5 +343,5 @@ def case_ids(store: Store, query: cases.LedgerQuery | None = None, limit: int | 
     """The ids of the ledger's cases in the ledger's order (a filter as the ledger page shows it)."""
     query = query or cases.LedgerQuery()
     with store.read() as session:
-        stmt = cases.ledger_page_select(query, 0, limit)  # type: ignore[arg-type]  # None: no limit
+        stmt = cases.ledger_page_select(query, 0, limit)  # None: no limit
         return [row.case_id for row in session.execute(stmt)]

@@ -6,9 +6,10 @@ import contextlib
 import datetime as dt
 import getpass
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
@@ -34,7 +35,7 @@ def _bad_blob(session: Session) -> str | None:
     """The SHA-256 of the first stored attachment whose bytes no longer hash to it (None: all good)."""
     cursor = session.connection().exec_driver_sql("SELECT sha256, size, content FROM evidence_blobs")
     while rows := cursor.fetchmany(64):
-        for sha, size, content in rows:
+        for sha, size, content in cast("Sequence[tuple[str, int, bytes | None]]", rows):  # raw SQL rows
             if content is None or len(content) != size or hashlib.sha256(content).hexdigest() != sha:
                 return str(sha)
     return None
@@ -198,7 +199,7 @@ class Store:
                     )
             bad = _bad_blob(session)
             if bad is not None:
-                names = session.connection().exec_driver_sql(
+                names: Sequence[str] = session.connection().exec_driver_sql(
                     "SELECT file_name FROM evidence_files WHERE sha256 = ? LIMIT 3", (bad,)).scalars().all()
                 label = "、".join(f"“{n}”" for n in names) or f"校验值 {bad[:12]}…"
                 return audit.VerifyResult(

@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or_, select, type_coerce
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -99,7 +99,7 @@ def owner_kind(table: str) -> str:
 
 def ledger_tables() -> dict[str, Table]:
     """Every ledger table, in dependency order (parents before children)."""
-    names = {m.__tablename__ for m in ledger_models()}  # type: ignore[attr-defined]
+    names = {m.__tablename__ for m in ledger_models()}
     return {t.name: t for t in Base.metadata.sorted_tables if t.name in names}
 
 
@@ -411,7 +411,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
             if not wanted:
                 continue
             columns = [c.name for c in table.columns]
-            rows: list[list[Any]] = []
+            rows: list[tuple[Any, ...]] = []
             # Values as SQLite stores them (ISO dates, 0/1), so both ends move them without conversion.
             select_sql = f'SELECT {", ".join(_q(c) for c in columns)} FROM {_q(name)} WHERE id IN '
             for start in range(0, len(wanted), _CHUNK):
@@ -811,7 +811,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     ):
         if (table_name, record_id) in changed:
             pending[(table_name, record_id)].add("*" if action == "insert" else fld)
-    owners_new: list[dict[str, Any]] = []
+    owners_new: list[tuple[str, str, str, str]] = []
     if len(new_history) > 2000:  # a big package: a 64 MB page cache keeps the index inserts in memory
         session.connection().exec_driver_sql("PRAGMA cache_size=-65536")
     result.blobs = _store_blobs(session, payload, known)
@@ -891,8 +891,8 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
         chunk = ids[start:start + _CHUNK]
         cursor = conn.exec_driver_sql(
             f"SELECT {col_sql} FROM {_q(name)} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-        for raw in cursor.fetchall():
-            existing[raw[columns.index("id")]] = dict(zip(columns, raw, strict=True))
+        for found in cursor.fetchall():
+            existing[found[columns.index("id")]] = dict(zip(columns, found, strict=True))
     local_of = {rid: rid for rid in incoming}
     natural = NATURAL_KEYS.get(name)
     if natural:  # a row made on both sides (the semester "2026秋") is merged into the local one
@@ -1050,13 +1050,13 @@ def resolve(store: Store, conflict_id: int, choice: str) -> None:
     """
     if choice not in ("local", "remote"):
         raise ValidationError("请选择保留本机的值还是对方的值")
-    model = {m.__tablename__: m for m in ledger_models()}  # type: ignore[attr-defined]
+    model = {m.__tablename__: m for m in ledger_models()}
     with store.write() as session:
         conflict = session.get(SyncConflict, conflict_id)
         if conflict is None or conflict.status != "open":
             raise NotFoundError("这个冲突不存在或已处理")
         cls = model[conflict.table_name]
-        table = cls.__table__  # type: ignore[attr-defined]
+        table = cls.__table__
         obj = session.get(cls, conflict.record_id)
         if obj is None:
             raise NotFoundError("冲突所在的记录不存在")
@@ -1113,7 +1113,9 @@ def states_of(store: Store, keys: list[tuple[str, str]]) -> dict[tuple[str, str]
             chunk = unique[start:start + _CHUNK]
             sql = _STATES_SQL.format(values=", ".join("(?, ?)" for _ in chunk))
             params = tuple(v for key in chunk for v in key)
-            for table, rid, seq, updated, owner, clash in conn.exec_driver_sql(sql, params):
+            found = cast("Iterable[tuple[str, str, int | None, int, str | None, int]]",  # _STATES_SQL's columns
+                         conn.exec_driver_sql(sql, params))
+            for table, rid, seq, updated, owner, clash in found:
                 if clash:
                     state = STATE_CONFLICT
                 elif seq is None:

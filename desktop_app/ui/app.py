@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
 from PySide6.QtGui import QIcon
@@ -17,6 +17,9 @@ from desktop_app.services import accounts, backup, demo, installation, paths
 from desktop_app.services.store import Store
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
+
+if TYPE_CHECKING:
+    from desktop_app.ui.main_window import MainWindow
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -82,7 +85,7 @@ def bring_forward(app: QApplication) -> None:
     widget.activateWindow()
 
 
-def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None:
+def run_smoke_test(app: QApplication, window: MainWindow, translated: bool) -> None:
     """--smoke-test: visit every page, open the About box, check the bundled data files, quit.
 
     Prints one line on stdout when the main window was shown; problems go to stderr and the exit
@@ -99,7 +102,7 @@ def run_smoke_test(app: QApplication, window: QWidget, translated: bool) -> None
         for row in range(nav.count()):
             nav.setCurrentRow(row)
         nav.setCurrentRow(0)
-    dialog = AboutDialog(window.store, window)  # type: ignore[attr-defined]
+    dialog = AboutDialog(window.store, window)
     dialog.show()
     dialog.close()
     print(f"smoke-test: 主窗口已显示：{window.windowTitle()}", flush=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.services import accounts, paths, settings
+from desktop_app.services import accounts, cases, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.about_dialog import AboutDialog
@@ -163,8 +165,10 @@ class MainWindow(QMainWindow):
         self._refresh_page(page)
 
     @staticmethod
-    def _refresh_page(page: QWidget) -> None:
-        """Reload a page's data; pages whose figures can take seconds do it on a worker thread."""
+    def _refresh_page(page: QWidget | None) -> None:
+        """Reload a page's data; pages whose figures can take seconds do it on a worker thread (None: no page)."""
+        if page is None:
+            return
         if hasattr(page, "refresh_async"):
             page.refresh_async()
         elif hasattr(page, "refresh"):
@@ -222,9 +226,9 @@ class MainWindow(QMainWindow):
         self.show_page(self.tr("台账"))
         self.ledger.show_statuses(status_label)
 
-    def show_ledger_query(self, query: object) -> None:
+    def show_ledger_query(self, query: cases.LedgerQuery) -> None:
         self.show_page(self.tr("台账"))
-        self.ledger.show_query(query)  # type: ignore[arg-type]
+        self.ledger.show_query(query)
 
     def _case_changed_elsewhere(self, case_id: str) -> None:
         """A lifecycle action from the ledger: an open, unchanged form of that case is reloaded."""
@@ -283,7 +287,7 @@ class MainWindow(QMainWindow):
 
         from desktop_app.services import demo
 
-        def job(report):  # noqa: ANN001, ANN202
+        def job(report: Callable[[int, int], bool]) -> int:
             try:
                 return demo.load(self.store, count, progress=report, batch=max(count // 20, 10))
             except demo.DemoCancelled as exc:

@@ -324,9 +324,9 @@ class OverviewPage(QWidget):
         self.todo_box.setTitle(self.tr("待办（正在计算…）"))
         worker = Worker(lambda _report: self._compute(today))
 
-        def done(result: object) -> None:
+        def done(result: tuple[lifecycle.Overview, list[todo.TodoItem]]) -> None:  # what _compute returned
             self._worker = None
-            data, items = result  # type: ignore[misc]
+            data, items = result
             self._show(today, data, items)
             if self._pending:  # something changed while computing: once more, then say so
                 self._pending = False

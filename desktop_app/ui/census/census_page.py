@@ -245,7 +245,12 @@ class CensusPage(QWidget):
     def open_import(self, kind: str = RosterKind.CENSUS.value) -> RosterImportDialog:
         dialog = RosterImportDialog(self.store, self, kind if isinstance(kind, str) else RosterKind.CENSUS.value)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.imported.connect(lambda _r: (self.refresh(), self.changed.emit()))
+
+        def imported(_result: object) -> None:
+            self.refresh()
+            self.changed.emit()
+
+        dialog.imported.connect(imported)
         self.import_dialog = dialog
         dialog.open()
         return dialog

@@ -151,8 +151,9 @@ class RosterImportDialog(QDialog):
     def _fill_mapping(self) -> None:
         while self.mapping_grid.count():
             item = self.mapping_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.mapping_combos = {}
         headers = self.preview.headers if self.preview else []
         choices = [NOT_MAPPED] + [f"{column_letter(i)}列：{h or '（无标题）'}" for i, h in enumerate(headers)]
@@ -201,7 +202,7 @@ class RosterImportDialog(QDialog):
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(400)
 
-        def job(report):  # noqa: ANN001, ANN202
+        def job(report: census.Progress) -> census.ImportResult:
             try:
                 return census.import_roster(self.store, path, kind, mapping=mapping, semester=semester or None,
                                             progress=report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from desktop_app.domain.errors import BaoxueError
@@ -82,8 +84,8 @@ class CensusSettingsBox(QGroupBox):
         try:
             if self.min_spin.value() > self.max_spin.value():
                 raise BaoxueError("适龄儿童最小年龄不能大于最大年龄")
-            semesters.set_dates(self.store, name, from_qdate(self.start_edit.date()),  # type: ignore[arg-type]
-                                from_qdate(self.end_edit.date()))  # type: ignore[arg-type]
+            semesters.set_dates(self.store, name, from_qdate(self.start_edit.date()) or dt.date.today(),
+                                from_qdate(self.end_edit.date()) or dt.date.today())
             semesters.choose_current(self.store, name)
             settings.put(self.store, census.MIN_AGE.key, self.min_spin.value())
             settings.put(self.store, census.MAX_AGE.key, self.max_spin.value())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop_app.domain.census import CHECK_METHODS, ChildStatus
@@ -51,7 +53,7 @@ class StatusEditor(QWidget):
     def value(self) -> census.StatusEntry:
         return census.StatusEntry(
             status=self.status_combo.currentText(), method=self.method_combo.currentText(),
-            checked_by=self.checked_by_edit.text(), checked_on=from_qdate(self.date_edit.date()),  # type: ignore[arg-type]
+            checked_by=self.checked_by_edit.text(), checked_on=from_qdate(self.date_edit.date()) or dt.date.today(),
             school=self.school_edit.text(), place=self.place_edit.text(), note=self.note_edit.text(),
         )
 
@@ -132,7 +134,7 @@ class ContactDialog(QDialog):
 
     def _save(self) -> None:
         try:
-            census.log_contact(self.store, self.student_id, from_qdate(self.date_edit.date()),  # type: ignore[arg-type]
+            census.log_contact(self.store, self.student_id, from_qdate(self.date_edit.date()) or dt.date.today(),
                                self.method_combo.currentText(), self.by_edit.text(), self.note_edit.text())
         except ValidationError as exc:
             self.errors.show_messages([e.message for e in exc.errors])

@@ -7,8 +7,9 @@ their enrolment packages, import a whole folder of packages at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -34,6 +35,8 @@ from desktop_app.services.store import Store
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
+
+T = TypeVar("T")
 
 
 class Pickers:
@@ -150,7 +153,7 @@ class ExchangePage(QWidget):
              self.tr("变更序号范围"), self.tr("确认对方到"), self.tr("时间")],
             self._package_rows, self,
         )
-        self.log_model = RowsModel(
+        self.log_model: RowsModel = RowsModel(  # typed: its highlight refers to itself
             [self.tr("时间"), self.tr("操作"), self.tr("文件"), self.tr("单位"), self.tr("结果"), self.tr("说明")],
             self._log_rows, self, highlight=lambda row: BAD_COLOR if self.log_model.key(row) is False else None,
         )
@@ -159,7 +162,7 @@ class ExchangePage(QWidget):
              self.tr("记录中现为")],
             self._conflict_rows, self,
         )
-        self.pending_model = RowsModel(
+        self.pending_model: RowsModel = RowsModel(  # typed: the peer view's selection refers to it first
             [self.tr("表"), self.tr("记录"), self.tr("同步状态"), self.tr("未确认的改动数")], self._pending_rows, self,
         )
         self.pending_view = _table(self, self.pending_model)
@@ -266,16 +269,16 @@ class ExchangePage(QWidget):
         if folder is None:
             return None
 
-        def job(report):  # noqa: ANN001, ANN202
-            done = []
+        def job(report: Callable[[int, int], bool]) -> list[sync.ExportResult]:
+            done: list[sync.ExportResult] = []
             for i, code in enumerate(codes):
                 done.append(sync.export_package(self.store, code, folder))
                 if report(i + 1, len(codes)) is False:
                     break
             return done
 
-        def finished(results: object) -> None:
-            names = "\n".join(f"{r.path.name}（{r.records}条记录）{r.note}" for r in results)  # type: ignore[attr-defined]
+        def finished(results: list[sync.ExportResult]) -> None:
+            names = "\n".join(f"{r.path.name}（{r.records}条记录）{r.note}" for r in results)
             Messages.info(self, self.tr("导出完成"),
                           self.tr("已写出并读回核对：\n%1\n现在可以安全拔出U盘。").replace("%1", names))
 
@@ -296,12 +299,12 @@ class ExchangePage(QWidget):
         return self.import_paths(paths)
 
     def import_paths(self, paths: list[Path]) -> Worker:
-        def job(report):  # noqa: ANN001, ANN202
+        def job(report: Callable[[int, int], bool]) -> list[tuple[Path, sync.ImportResult | str]]:
             return sync.import_many(self.store, paths, report)
 
-        def finished(results: object) -> None:
+        def finished(results: list[tuple[Path, sync.ImportResult | str]]) -> None:
             lines, refused = [], 0
-            for path, outcome in results:  # type: ignore[attr-defined]
+            for path, outcome in results:
                 if isinstance(outcome, sync.ImportResult):
                     lines.append(f"{path.name}：{outcome.message}")
                 else:
@@ -315,7 +318,8 @@ class ExchangePage(QWidget):
 
         return self._run(job, len(paths), self.tr("正在导入数据包…"), finished, self.tr("导入失败"))
 
-    def _run(self, job: Any, total: int, label: str, finished: Any, fail_title: str) -> Worker:
+    def _run(self, job: Callable[[Callable[[int, int], bool]], T], total: int, label: str,
+             finished: Callable[[T], None], fail_title: str) -> Worker:
         progress = QProgressDialog(label, self.tr("取消"), 0, total, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
@@ -323,7 +327,7 @@ class ExchangePage(QWidget):
         worker.signals.progress.connect(lambda done, _total: progress.setValue(done))
         progress.canceled.connect(worker.cancel)
 
-        def done(result: object) -> None:
+        def done(result: T) -> None:
             progress.close()
             self.refresh()
             finished(result)
@@ -335,7 +339,12 @@ class ExchangePage(QWidget):
 
         worker.signals.finished.connect(done)
         worker.signals.failed.connect(failed)
-        worker.signals.cancelled.connect(lambda: (progress.close(), self.refresh()))
+
+        def cancelled() -> None:
+            progress.close()
+            self.refresh()
+
+        worker.signals.cancelled.connect(cancelled)
         self._worker = worker
         worker.start()
         return worker

@@ -87,6 +87,14 @@ class RegistrationFormDialog(QDialog):
 
     saved = Signal(str)
 
+    # made by setattr in the guardians loop of the basic-information page (n = 1, 2)
+    guardian1_name_edit: QLineEdit
+    guardian1_relation_combo: QComboBox
+    guardian1_phone_edit: QLineEdit
+    guardian2_name_edit: QLineEdit
+    guardian2_relation_combo: QComboBox
+    guardian2_phone_edit: QLineEdit
+
     def __init__(self, store: Store, case_id: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
@@ -116,11 +124,11 @@ class RegistrationFormDialog(QDialog):
             edit.setText(privacy.shown_phone(self.store, edit.text(), Purpose.FORM))
         for edit in self.findChildren(QLineEdit):
             edit.setReadOnly(True)
-        for edit in self.findChildren(QPlainTextEdit):
-            edit.setReadOnly(True)
-        for widget in self.findChildren(QPushButton):
-            if widget is not self.close_button:
-                widget.setEnabled(False)
+        for text_edit in self.findChildren(QPlainTextEdit):
+            text_edit.setReadOnly(True)
+        for button in self.findChildren(QPushButton):
+            if button is not self.close_button:
+                button.setEnabled(False)
         for widget in self.findChildren(QComboBox) + self.findChildren(QDateEdit) + self.findChildren(QCheckBox):
             widget.setEnabled(False)
         self.save_button.hide()
@@ -177,7 +185,7 @@ class RegistrationFormDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
         self.print_button.clicked.connect(self.print_form)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
 
     def _scroll(self, inner: QWidget) -> QScrollArea:
         area = QScrollArea(self)

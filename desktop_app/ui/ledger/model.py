@@ -113,7 +113,7 @@ class CaseLedgerModel(QAbstractTableModel):
                 return value.strftime("%Y-%m-%d")
             return "" if value is None else str(value) if not isinstance(value, int) else value
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
-            return QColor(STATUS_COLORS.get(value, "#000000"))
+            return QColor(STATUS_COLORS.get(value or "", "#000000"))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "attempt_count":
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == self.CaseIdRole:

@@ -145,7 +145,7 @@ class LedgerPage(QWidget):
         self.open_button.clicked.connect(self._open_selected)
         self.new_button.clicked.connect(self.new_case.emit)
         self.model.total_changed.connect(self._show_total)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_edit.setFocus)
+        QShortcut(QKeySequence.StandardKey.Find, self).activated.connect(self.search_edit.setFocus)
         self._options: cases.FilterOptions | None = None
         self.clear_filter_button.hide()
         if load:
@@ -262,7 +262,7 @@ class LedgerPage(QWidget):
         menu.addAction(self.tr("打开一生一表"), lambda: self.open_case.emit(case_id))
         menu.addSeparator()
         for label, action, fn in actions.ACTIONS:
-            item = menu.addAction(self.tr(label), lambda f=fn: self._run_action(f, case_id))  # type: ignore[misc]
+            item = menu.addAction(self.tr(label), lambda f=fn: self._run_action(f, case_id))  # type: ignore[misc]  # mypy: lambda default
             if action is not None:
                 enabled = st.can(action)
                 if action is Action.APPLY_DEFERRAL:

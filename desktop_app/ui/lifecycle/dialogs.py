@@ -65,7 +65,7 @@ class _FormDialog(QDialog):
 
     @classmethod
     def _run(cls, dialog: _FormDialog) -> Any:
-        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None  # type: ignore[attr-defined]
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None  # type: ignore[attr-defined]  # every subclass has value()
 
 
 EMPTY_DATE = QDate(2000, 1, 1)

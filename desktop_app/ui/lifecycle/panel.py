@@ -45,7 +45,7 @@ class CaseLifecyclePanel(QWidget):
         self.store = store
         self.case_id: str | None = None
         # A weak reference: the form owns this panel, and a strong one would keep the form alive.
-        self._ensure_saved = weakref.WeakMethod(ensure_saved) if ensure_saved else None  # type: ignore[arg-type]
+        self._ensure_saved = weakref.WeakMethod(ensure_saved) if ensure_saved else None
         self.history_dialog: CaseHistoryDialog | None = None
         layout = QVBoxLayout(self)
 

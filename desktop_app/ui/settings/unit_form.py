@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
@@ -15,6 +16,13 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import installation
 from desktop_app.ui.widgets import ErrorLabel
+
+
+def _caption(layout: QFormLayout, field: QWidget) -> QLabel:
+    """The label ``layout.addRow(text, field)`` made for ``field``."""
+    label = layout.labelForField(field)
+    assert isinstance(label, QLabel)  # addRow with a text always makes a QLabel
+    return label
 
 
 class UnitForm(QWidget):
@@ -40,6 +48,7 @@ class UnitForm(QWidget):
         self.district_radio.setEnabled(kind_editable)
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, ErrorLabel] = {}
+        boxes: dict[str, QWidget] = {}
         labels = {
             "name": self.tr("单位名称"),
             "code": self.tr("学校标识码"),
@@ -66,15 +75,17 @@ class UnitForm(QWidget):
             layout.addRow(labels[field], box)
             self.edits[field] = edit
             self.errors[field] = error
-        self.code_caption = layout.labelForField(self.edits["code"].parentWidget())
-        self.township_caption = layout.labelForField(self.edits["township_centre"].parentWidget())
+            boxes[field] = box
+        self.code_caption = _caption(layout, boxes["code"])
+        self.township_box = boxes["township_centre"]
+        self.township_caption = _caption(layout, self.township_box)
         self.district_radio.toggled.connect(self._kind_changed)
 
     def _kind_changed(self) -> None:
         district = self.district_radio.isChecked()
         self.code_caption.setText(self.tr("区县代码") if district else self.tr("学校标识码"))
         self.edits["code"].setPlaceholderText(self.tr("6位行政区划代码，如500152") if district else self.tr("10位数字"))
-        self.edits["township_centre"].parentWidget().setVisible(not district)
+        self.township_box.setVisible(not district)
         self.township_caption.setVisible(not district)
 
     def value(self) -> installation.InstallationInfo:
