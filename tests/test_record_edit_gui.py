@@ -269,3 +269,22 @@ def test_a_new_visit_refused_keeps_what_was_typed(qtbot, teaching_screen, store:
     visits = home_teaching.sessions(store, plan_id)
     assert len(visits) == before + 1
     assert any(v["session_date"] == D(2026, 9, 8) and v["content"] == "穿衣训练" for v in visits)
+
+
+def test_add_aid_with_a_note_from_the_row_under_the_list(qtbot, care_screen, store: Store) -> None:  # noqa: ANN001
+    """The aid row: a wrong amount is refused beside the row and nothing is added; with the amount and a
+    note typed, 添加 adds the record, shows it, and clears the row for the next one."""
+    page, sid = care_screen
+    page.tabs.setCurrentIndex(2)
+    choose(page.aid_kind_combo, "营养改善计划")
+    type_into(qtbot, page.aid_amount_edit, "五百")
+    qtbot.mouseClick(page.add_aid_button, LEFT)
+    assert "不是数字" in page.aid_error.text() and page.aid_model.rowCount() == 1
+    page.aid_amount_edit.clear()
+    type_into(qtbot, page.aid_amount_edit, "500")
+    type_into(qtbot, page.aid_notes_edit, "秋季学期第一批")
+    qtbot.mouseClick(page.add_aid_button, LEFT)
+    rows = [[page.aid_model.data(page.aid_model.index(r, c)) for c in range(4)] for r in range(page.aid_model.rowCount())]
+    assert [page.aid_semester_combo.currentText(), "营养改善计划", "500.00", "秋季学期第一批"] in rows
+    assert page.aid_amount_edit.text() == "" and page.aid_notes_edit.text() == "" and page.aid_error.text() == ""
+    assert any(a["notes"] == "秋季学期第一批" and a["kind"] == "营养改善计划" for a in care.aid_records(store, sid))

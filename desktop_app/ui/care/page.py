@@ -176,13 +176,15 @@ class CarePage(QWidget):
         self.aid_amount_edit = QLineEdit(page)
         self.aid_amount_edit.setPlaceholderText(self.tr("金额（元）"))
         self.aid_amount_edit.setMaximumWidth(90)
+        self.aid_notes_edit = QLineEdit(page)
+        self.aid_notes_edit.setPlaceholderText(self.tr("说明（可不填，如：第一批）"))
         self.add_aid_button = QPushButton(self.tr("添加"), page)
         self.edit_aid_button = QPushButton(self.tr("修改…"), page)
         self.edit_aid_button.setToolTip(self.tr("修改所选记录（也可双击记录）"))
         self.void_aid_button = QPushButton(self.tr("作废…"), page)
-        for w in (self.aid_semester_combo, self.aid_kind_combo, self.aid_amount_edit, self.add_aid_button,
-                  self.edit_aid_button, self.void_aid_button):
-            row.addWidget(w)
+        for w in (self.aid_semester_combo, self.aid_kind_combo, self.aid_amount_edit, self.aid_notes_edit,
+                  self.add_aid_button, self.edit_aid_button, self.void_aid_button):
+            row.addWidget(w, 1 if w is self.aid_notes_edit else 0)
         v.addLayout(row)
         self.aid_error = ErrorLabel(page)
         v.addWidget(self.aid_error)
@@ -422,12 +424,13 @@ class CarePage(QWidget):
             return
         try:
             care.add_aid(self.store, self.student_id, self.aid_semester_combo.currentText(),
-                         self.aid_kind_combo.currentText(), self.aid_amount_edit.text())
+                         self.aid_kind_combo.currentText(), self.aid_amount_edit.text(), self.aid_notes_edit.text())
         except ValidationError as exc:
             self.aid_error.show_messages([e.message for e in exc.errors])
             return
         self.aid_error.show_messages([])
         self.aid_amount_edit.clear()
+        self.aid_notes_edit.clear()
         self.refresh()
 
     def edit_aid(self) -> None:
