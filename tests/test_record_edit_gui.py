@@ -181,6 +181,24 @@ def test_read_only_accounts_see_no_edit(qtbot, store: Store) -> None:  # noqa: A
     assert page.select_student(sid)
     page.records_view.selectRow(0)
     assert selected_row(page.records_view) == 0 and not page.edit_record_button.isEnabled()
+    # nor anything else that changes records: the buttons say so before the service would refuse
+    for button in (page.void_record_button, page.add_record_button, page.add_aid_button, page.save_tags_button,
+                   page.assign_button, page.save_file_button, page.save_plan_button, page.register_button):
+        assert not button.isEnabled(), button.text()
+
+
+def test_read_only_accounts_cannot_log_or_void_visits(qtbot, teaching_screen, store: Store) -> None:  # noqa: ANN001
+    page, _plan_id = teaching_screen
+    page.sessions_view.selectRow(0)
+    assert page.log_button.isEnabled() and page.void_session_button.isEnabled()  # the set-up's administrator
+    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "ro", PASSWORD, Role.READONLY, display_name="王主任")
+    accounts.sign_in(store, "ro", PASSWORD)
+    page.refresh()  # as the main window does after a sign-in
+    page.sessions_view.selectRow(0)
+    for button in (page.log_button, page.edit_session_button, page.void_session_button, page.new_plan_button,
+                   page.reason_button, page.edit_plan_button, page.contact_button):
+        assert not button.isEnabled(), button.text()
 
 
 @pytest.fixture

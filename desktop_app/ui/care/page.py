@@ -281,6 +281,7 @@ class CarePage(QWidget):
         self.count_label.setText(self.tr("共 %1 人").replace("%1", str(len(rows))))
         if keep:
             self.select_student(keep)
+        self._update_edit_buttons()  # the account may have changed (sign-in, unlock)
 
     def select_student(self, student_id: str) -> bool:
         for i, row in enumerate(self.model.rows()):
@@ -316,12 +317,20 @@ class CarePage(QWidget):
         self._update_edit_buttons()
 
     def _update_edit_buttons(self) -> None:
-        """修改 needs a selected record that is not voided, and an account that may change this student's records."""
+        """修改/作废 need a selected record that is not voided, and an account that may change this student's
+        records; adding and saving need the account."""
         allowed = bool(self.student_id) and can(self.store, Permission.EDIT_RECORDS, student_id=self.student_id)
-        for view, model, button in ((self.records_view, self.records_model, self.edit_record_button),
-                                    (self.aid_view, self.aid_model, self.edit_aid_button)):
+        for view, model, buttons in ((self.records_view, self.records_model,
+                                      (self.edit_record_button, self.void_record_button)),
+                                     (self.aid_view, self.aid_model, (self.edit_aid_button, self.void_aid_button))):
             row = selected_row(view)
-            button.setEnabled(allowed and row is not None and not model.row(row)["voided"])
+            for button in buttons:
+                button.setEnabled(allowed and row is not None and not model.row(row)["voided"])
+        # what only adds or saves: an account that may change this student's records (the services refuse too)
+        for button in (self.add_record_button, self.add_aid_button, self.save_tags_button, self.assign_button,
+                       self.save_file_button, self.save_plan_button):
+            button.setEnabled(allowed)
+        self.register_button.setEnabled(can(self.store, Permission.EDIT_RECORDS))
 
     def _load_file(self) -> None:
         file = care.disability_of(self.store, self.student_id) if self.student_id else None

@@ -219,6 +219,7 @@ class HomeTeachingPage(QWidget):
         )
         if keep:
             self.select_plan(keep)
+        self._update_edit_button()  # the account may have changed (sign-in, unlock)
 
     def select_plan(self, plan_id: str) -> bool:
         for i, row in enumerate(self.plans_model.rows()):
@@ -297,12 +298,16 @@ class HomeTeachingPage(QWidget):
             self.refresh()
 
     def _update_edit_button(self) -> None:
-        """修改 needs a selected visit that is not voided, and an account that may change records."""
+        """修改/作废 need a selected visit that is not voided, and an account that may change records; adding
+        and saving need the account."""
         row = selected_row(self.sessions_view)
-        self.edit_session_button.setEnabled(
-            row is not None and not self.sessions_model.row(row)["voided"]
-            and can(self.store, Permission.EDIT_RECORDS)
-        )
+        allowed = can(self.store, Permission.EDIT_RECORDS)
+        for button in (self.edit_session_button, self.void_session_button):
+            button.setEnabled(row is not None and not self.sessions_model.row(row)["voided"] and allowed)
+        # what only adds or saves: an account that may change records (the services refuse too)
+        for button in (self.new_plan_button, self.log_button, self.reason_button, self.edit_plan_button,
+                       self.contact_button):
+            button.setEnabled(allowed)
 
     def edit_session(self) -> None:
         """Correct the selected visit in the dialog used to log one, filled with it."""
