@@ -202,3 +202,32 @@ def test_status_dialog_and_contact_dialog(qtbot, store: Store, tmp_path: Path) -
         qtbot.mouseClick(contact.save_button, Qt.MouseButton.LeftButton)
     assert [(c.contact_date, c.note) for c in census.contacts(store, student_id)] == [
         (dt.date.today(), "电话联系监护人，孩子在校正常")]
+
+
+def test_mark_the_registry_children_here_from_the_census_page(qtbot, store: Store, tmp_path: Path,  # noqa: ANN001
+                                                              messages) -> None:  # noqa: ANN001
+    """The button asks first (with the count and who checks); cancelling changes nothing; confirming marks
+    them 本校在读 and the progress bar moves."""
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(4)
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [R.census_cells(i + 1, c)
+                                                                        for i, c in enumerate(kids)]), "census")
+    rows = [R.enrolled_cells(c, "五年级") for c in kids[:3]]
+    census.import_roster(store, R.write_plain_xlsx(tmp_path / "e.xlsx", R.ENROLLED_HEADER, rows), "enrolled",
+                         semester=SEM)
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.overall_bar.value() == 0 and page.overall_bar.maximum() == 4
+    messages.answer = False
+    qtbot.mouseClick(page.registry_button, Qt.MouseButton.LeftButton)
+    assert "尚未核查的 3 名适龄儿童" in messages.texts("confirm")[-1]
+    assert page.overall_bar.value() == 0 and census.unchecked_on_roster(store, SEM)
+    messages.answer = True
+    qtbot.mouseClick(page.registry_button, Qt.MouseButton.LeftButton)
+    assert messages.texts("info")[-1] == "已标记 3 名儿童为“本校在读”。"
+    assert page.overall_bar.value() == 3
+    with store.read() as s:
+        assert sorted(s.execute(select(ChildStatusRecord.status)).scalars()) == ["本校在读"] * 3
+    qtbot.mouseClick(page.registry_button, Qt.MouseButton.LeftButton)  # nothing left to mark: says why
+    assert "没有尚未核查、又在本校学籍名册中的适龄儿童" in messages.texts("info")[-1]

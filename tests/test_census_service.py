@@ -231,3 +231,25 @@ def test_demo_census_gives_every_census_page_something_to_show(store: Store) -> 
     sessions = home_teaching.sessions(store, plan_id)
     assert sessions and all(s["session_date"] <= dt.date.today() for s in sessions)
     assert store.verify().ok
+
+
+def test_children_on_the_registry_are_marked_here_in_one_step(store: Store, tmp_path: Path) -> None:
+    """按学籍名册标记本校在读: the unchecked children on this semester's enrolment roster become 本校在读
+    (checked through 全国学籍管理系统); a child already checked keeps its status; the others stay unchecked."""
+    kids = R.children(5)
+    load_census(store, tmp_path, kids)
+    load_enrolled(store, tmp_path, kids[:3], SEM)
+    ids = [sid(store, k["id_number"]) for k in kids]
+    census.mark_status(store, ids[0], SEM, entry("区内他校在读", school="潼南区实验小学"))
+    assert census.unchecked_on_roster(store, SEM) == sorted(ids[1:3])
+    with pytest.raises(ValidationError, match="核查人"):
+        census.mark_here_from_roster(store, SEM, "  ")
+    assert census.mark_here_from_roster(store, SEM, "周老师") == 2
+    statuses = {i: census.status_of(store, i, SEM) for i in ids}
+    assert statuses[ids[0]].status == "区内他校在读"  # already checked: unchanged
+    for i in ids[1:3]:
+        assert (statuses[i].status, statuses[i].method, statuses[i].checked_by, statuses[i].note) == (
+            "本校在读", "全国学籍管理系统", "周老师", census.REGISTRY_NOTE)
+    assert statuses[ids[3]] is None and statuses[ids[4]] is None  # not on the registry: still to check
+    assert census.mark_here_from_roster(store, SEM, "周老师") == 0
+    assert store.verify().ok

@@ -850,26 +850,65 @@ def mark_return(store: Store, student_id: str, semester: str, result: str, *, ch
     if errs:
         raise ValidationError(errs)
     with store.write() as session:
-        row = session.execute(select(ReturnCheck).where(
-            ReturnCheck.student_id == student_id, ReturnCheck.semester == semester)).scalar_one_or_none()
-        if row is None:
-            row = ReturnCheck(student_id=student_id, semester=semester)
-            session.add(row)
-        values = {"result": result, "checked_by": checked_by.strip(), "migration_done": migration_done,
-                  "destination": destination.strip(), "note": note, "checked_on": checked_on or dt.date.today()}
-        for name, value in values.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
+        _set_return(session, student_id, semester, {
+            "result": result, "checked_by": checked_by.strip(), "migration_done": migration_done,
+            "destination": destination.strip(), "note": note, "checked_on": checked_on or dt.date.today()})
+
+
+def _set_return(session: Any, student_id: str, semester: str, values: dict[str, Any]) -> None:
+    row = session.execute(select(ReturnCheck).where(
+        ReturnCheck.student_id == student_id, ReturnCheck.semester == semester)).scalar_one_or_none()
+    if row is None:
+        row = ReturnCheck(student_id=student_id, semester=semester)
+        session.add(row)
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def mark_returned_from_roster(store: Store, semester: str, checked_by: str) -> int:
-    """Mark 已返校 every unchecked student of last semester found on this semester's enrolment roster."""
+    """Mark 已返校 every unchecked student of last semester found on this semester's enrolment roster
+    (one transaction: all of them or, on any failure, none)."""
     require(store, Permission.EDIT_RECORDS)
+    if not checked_by.strip():
+        raise ValidationError(FieldError("checked_by", "请填写核查人"))
     todo_rows = [r for r in return_rows(store, semester) if not r.result and r.in_current_roster]
-    for r in todo_rows:
-        mark_return(store, r.student_id, semester, ReturnResult.RETURNED.value, checked_by=checked_by,
-                    note="本学期学籍名册中有此学生")
+    today = dt.date.today()
+    with store.write() as session:
+        for r in todo_rows:
+            _set_return(session, r.student_id, semester, {
+                "result": ReturnResult.RETURNED.value, "checked_by": checked_by.strip(), "migration_done": False,
+                "destination": "", "note": "本学期学籍名册中有此学生", "checked_on": today})
     return len(todo_rows)
+
+
+REGISTRY_NOTE = "本学期本校学籍名册中有此儿童"
+
+
+def unchecked_on_roster(store: Store, semester: str) -> list[str]:
+    """The school-age children without a status this semester who are on this semester's enrolment roster
+    of the school (the ones the registry already shows studying here)."""
+    unchecked = {r["student_id"] for r in children_page(store, ChildQuery(semester, status=UNCHECKED), 0, 10**9)}
+    with store.read() as session:
+        enrolled = set(session.execute(select(RosterMember.student_id).where(
+            RosterMember.kind == RosterKind.ENROLLED.value, RosterMember.semester == semester,
+            RosterMember.voided.is_(False))).scalars())
+    return sorted(unchecked & enrolled)
+
+
+def mark_here_from_roster(store: Store, semester: str, checked_by: str) -> int:
+    """Mark 本校在读 (checked through 全国学籍管理系统) every unchecked school-age child on this semester's
+    enrolment roster, in one transaction; children already checked keep their status. Returns how many."""
+    require(store, Permission.EDIT_RECORDS)
+    entry = StatusEntry(ChildStatus.HERE.value, CHECK_METHODS[0], checked_by.strip(), note=REGISTRY_NOTE)
+    if errs := entry.errors():
+        raise ValidationError(errs)
+    ids = unchecked_on_roster(store, semester)
+    with store.write() as session:
+        for sid in ids:
+            session.add(ChildStatusRecord(student_id=sid, semester=semester, status=entry.status, method=entry.method,
+                                          checked_by=entry.checked_by, checked_on=entry.checked_on, note=entry.note))
+    return len(ids)
 
 
 def case_for_not_returned(store: Store, student_id: str, semester: str) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.census import ChildStatus, RosterKind
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.import_dialog import RosterImportDialog
@@ -55,8 +55,12 @@ class CensusPage(QWidget):
         self.sweep_label = QLabel(self)
         bar.addWidget(self.sweep_label, 1)
         self.import_button = QPushButton(self.tr("导入名册…"), self)
+        self.registry_button = QPushButton(self.tr("按学籍名册标记本校在读…"), self)
+        self.registry_button.setToolTip(self.tr(
+            "本学期本校学籍名册中有、尚未核查的适龄儿童，一次标记为“本校在读”（核查方式：全国学籍管理系统）"))
         self.complete_button = QPushButton(self.tr("标记本学期摸排完成"), self)
         bar.addWidget(self.import_button)
+        bar.addWidget(self.registry_button)
         bar.addWidget(self.complete_button)
         layout.addLayout(bar)
 
@@ -135,6 +139,7 @@ class CensusPage(QWidget):
         self.contact_button.clicked.connect(self.show_contacts)
         self.import_button.clicked.connect(self.open_import)
         self.complete_button.clicked.connect(self.complete_sweep)
+        self.registry_button.clicked.connect(self.mark_from_registry)
         self.refresh()
 
     @property
@@ -254,6 +259,30 @@ class CensusPage(QWidget):
         self.import_dialog = dialog
         dialog.open()
         return dialog
+
+    def mark_from_registry(self) -> None:
+        """The children the registry shows studying here: 本校在读 in one step, after a confirmation."""
+        semester = self.semester
+        count = len(census.unchecked_on_roster(self.store, semester))
+        if not count:
+            Messages.info(self, self.tr("按学籍名册标记"), self.tr(
+                "%1学期没有尚未核查、又在本校学籍名册中的适龄儿童（请先在“导入名册”中导入本学期的学籍名册）。")
+                .replace("%1", semester))
+            return
+        checker = self.store.account.display_name or self.store.user
+        if not Messages.confirm(self, self.tr("按学籍名册标记"), self.tr(
+                "%1学期本校学籍名册中有、尚未核查的 %2 名适龄儿童将标记为“本校在读”，"
+                "核查方式“全国学籍管理系统”，核查人“%3”，核查日期今天。\n已核查的儿童不变。确定吗？")
+                .replace("%1", semester).replace("%2", str(count)).replace("%3", checker)):
+            return
+        try:
+            marked = census.mark_here_from_roster(self.store, semester, checker)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("按学籍名册标记"), str(exc))
+            return
+        self.refresh_figures()
+        self.changed.emit()
+        Messages.info(self, self.tr("按学籍名册标记"), self.tr("已标记 %1 名儿童为“本校在读”。").replace("%1", str(marked)))
 
     def complete_sweep(self) -> None:
         if not Messages.confirm(self, self.tr("标记摸排完成"), self.tr(
