@@ -231,3 +231,36 @@ def test_mark_the_registry_children_here_from_the_census_page(qtbot, store: Stor
         assert sorted(s.execute(select(ChildStatusRecord.status)).scalars()) == ["本校在读"] * 3
     qtbot.mouseClick(page.registry_button, Qt.MouseButton.LeftButton)  # nothing left to mark: says why
     assert "没有尚未核查、又在本校学籍名册中的适龄儿童" in messages.texts("info")[-1]
+
+
+def test_several_children_checked_the_same_way_are_saved_at_once(qtbot, store: Store, tmp_path: Path,  # noqa: ANN001
+                                                                  messages) -> None:  # noqa: ANN001
+    """Ctrl-click two children (siblings studying at the same middle school), fill the status once, save:
+    asked first, then both carry it and the progress counts two."""
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(4)
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [R.census_cells(i + 1, c)
+                                                                        for i, c in enumerate(kids)]), "census")
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    page.resize(1300, 700)
+    page.show()
+    view = page.view
+    for row, modifier in ((0, Qt.KeyboardModifier.NoModifier), (2, Qt.KeyboardModifier.ControlModifier)):
+        rect = view.visualRect(page.model.index(row, 0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+    chosen = [c["student_id"] for c in page.selected_children()]
+    assert len(chosen) == 2 and page.selected_child() is None
+    assert page.child_label.text().startswith("已选 2 名儿童") and not page.contact_button.isEnabled()
+    choose(page.editor.status_combo, "区内他校在读")
+    choose(page.editor.method_combo, "监护人电话")
+    type_into(qtbot, page.editor.school_edit, "潼南区米心镇中学")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "为所选 2 名儿童记录同一核查结果“区内他校在读”" in messages.texts("confirm")[-1]
+    assert page.overall_bar.value() == 2
+    for sid in chosen:
+        record = census.status_of(store, sid, SEM)
+        assert record is not None and (record.status, record.method, record.school) == (
+            "区内他校在读", "监护人电话", "潼南区米心镇中学")
+    with store.read() as s:
+        assert len(s.execute(select(ChildStatusRecord)).scalars().all()) == 2

@@ -253,3 +253,19 @@ def test_children_on_the_registry_are_marked_here_in_one_step(store: Store, tmp_
     assert statuses[ids[3]] is None and statuses[ids[4]] is None  # not on the registry: still to check
     assert census.mark_here_from_roster(store, SEM, "周老师") == 0
     assert store.verify().ok
+
+
+def test_the_same_status_for_several_children_is_all_or_nothing(store: Store, tmp_path: Path) -> None:
+    from desktop_app.domain.errors import NotFoundError
+
+    kids = R.children(3)
+    load_census(store, tmp_path, kids)
+    ids = [sid(store, k["id_number"]) for k in kids]
+    with pytest.raises(NotFoundError):
+        census.mark_statuses(store, [ids[0], "no-such-child", ids[1]], SEM, entry())
+    assert all(census.status_of(store, i, SEM) is None for i in ids)  # the first was not kept either
+    with pytest.raises(ValidationError, match="区内他校在读须填写就读学校"):
+        census.mark_statuses(store, ids, SEM, entry("区内他校在读"))
+    assert census.mark_statuses(store, [ids[0], ids[1], ids[0]], SEM, entry()) == 2
+    assert [census.status_of(store, i, SEM) is not None for i in ids] == [True, True, False]
+    assert store.verify().ok

@@ -597,22 +597,32 @@ class StatusEntry:
 
 def mark_status(store: Store, student_id: str, semester: str, entry: StatusEntry) -> None:
     """Record (or correct) a child's status for a semester; the change goes to the history."""
+    mark_statuses(store, [student_id], semester, entry)
+
+
+def mark_statuses(store: Store, student_ids: list[str], semester: str, entry: StatusEntry) -> int:
+    """Record the same status for several children (a teacher who checked a family's or a class's children
+    the same way), in one transaction: all of them or, on any problem, none. Returns how many."""
     require(store, Permission.EDIT_RECORDS)
     entry.checked_by, entry.school, entry.place = entry.checked_by.strip(), entry.school.strip(), entry.place.strip()
     if errs := entry.errors():
         raise ValidationError(errs)
+    if not student_ids:
+        raise ValidationError("请先选择要核查的儿童")
     with store.write() as session:
-        if session.get(Student, student_id) is None:
-            raise NotFoundError("要核查的儿童不存在")
-        row = session.execute(select(ChildStatusRecord).where(
-            ChildStatusRecord.student_id == student_id, ChildStatusRecord.semester == semester
-        )).scalar_one_or_none()
-        if row is None:
-            row = ChildStatusRecord(student_id=student_id, semester=semester)
-            session.add(row)
-        for name in ("status", "method", "checked_by", "checked_on", "school", "place", "note"):
-            if getattr(row, name) != getattr(entry, name):
-                setattr(row, name, getattr(entry, name))
+        for student_id in dict.fromkeys(student_ids):
+            if session.get(Student, student_id) is None:
+                raise NotFoundError("要核查的儿童不存在")
+            row = session.execute(select(ChildStatusRecord).where(
+                ChildStatusRecord.student_id == student_id, ChildStatusRecord.semester == semester
+            )).scalar_one_or_none()
+            if row is None:
+                row = ChildStatusRecord(student_id=student_id, semester=semester)
+                session.add(row)
+            for name in ("status", "method", "checked_by", "checked_on", "school", "place", "note"):
+                if getattr(row, name) != getattr(entry, name):
+                    setattr(row, name, getattr(entry, name))
+    return len(dict.fromkeys(student_ids))
 
 
 def status_of(store: Store, student_id: str, semester: str) -> ChildStatusRecord | None:

@@ -94,7 +94,8 @@ class CensusPage(QWidget):
         self.view = QTableView(middle)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several children checked the same way (one family, one class): Ctrl/Shift-click, one save for all
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setDefaultSectionSize(22)
         for col, width in enumerate((64, 36, 130, 80, 80, 64, 80, 90, 60, 80)):
@@ -106,7 +107,7 @@ class CensusPage(QWidget):
 
         side = QGroupBox(self.tr("核查所选儿童"), splitter)
         side_layout = QVBoxLayout(side)
-        self.child_label = QLabel(self.tr("请在列表中选择一名儿童"), side)
+        self.child_label = QLabel(self.tr("请在列表中选择一名儿童（按住 Ctrl 或 Shift 可多选）"), side)
         self.child_label.setWordWrap(True)
         side_layout.addWidget(self.child_label)
         self.editor = StatusEditor(store, side)
@@ -204,8 +205,13 @@ class CensusPage(QWidget):
     # --- one child ----------------------------------------------------------------------
 
     def selected_child(self) -> dict | None:
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.child(rows[0].row()) if rows else None
+        """The one selected child (None when none or several are selected)."""
+        children = self.selected_children()
+        return children[0] if len(children) == 1 else None
+
+    def selected_children(self) -> list[dict]:
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        return [self.model.child(r) for r in rows]
 
     def select_child(self, name: str) -> bool:
         for r in range(self.model.rowCount()):
@@ -215,25 +221,36 @@ class CensusPage(QWidget):
         return False
 
     def _child_selected(self) -> None:
-        child = self.selected_child()
-        enabled = child is not None
+        children = self.selected_children()
+        child = children[0] if len(children) == 1 else None
+        enabled = bool(children)
         self.save_button.setEnabled(enabled)
         self.editor.setEnabled(enabled)
         self.contact_button.setEnabled(
             child is not None and child.get("status") == ChildStatus.OUT_OF_DISTRICT.value)
+        if len(children) > 1:
+            names = "、".join(c["name"] for c in children[:3]) + ("等" if len(children) > 3 else "")
+            self.child_label.setText(self.tr("已选 %1 名儿童（%2）：保存时为他们记录同一核查结果")
+                                     .replace("%1", str(len(children))).replace("%2", names))
+            self.editor.set_record(None)
+            return
         if child is None:
-            self.child_label.setText(self.tr("请在列表中选择一名儿童"))
+            self.child_label.setText(self.tr("请在列表中选择一名儿童（按住 Ctrl 或 Shift 可多选）"))
             return
         guardian = f"{child['guardian1_name'] or '—'} {child['guardian1_phone'] or ''}"
         self.child_label.setText(f"{child['name']}　{child['village'] or ''}　{self.tr('监护人')}：{guardian}")
         self.editor.set_record(child)
 
     def save_status(self) -> bool:
-        child = self.selected_child()
-        if child is None:
+        children = self.selected_children()
+        if not children:
             return False
-        name = child["name"]
-        if not self.editor.save(child["student_id"], self.semester):
+        if len(children) > 1 and not Messages.confirm(self, self.tr("保存核查结果"), self.tr(
+                "为所选 %1 名儿童记录同一核查结果“%2”？").replace("%1", str(len(children)))
+                .replace("%2", self.editor.status_combo.currentText())):
+            return False
+        name = children[0]["name"]
+        if not self.editor.save([c["student_id"] for c in children], self.semester):
             return False
         self.refresh_figures()
         self.select_child(name)

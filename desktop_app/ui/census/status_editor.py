@@ -57,9 +57,11 @@ class StatusEditor(QWidget):
             school=self.school_edit.text(), place=self.place_edit.text(), note=self.note_edit.text(),
         )
 
-    def save(self, student_id: str, semester: str) -> bool:
+    def save(self, student_id: str | list[str], semester: str) -> bool:
+        """Store the fields for one child, or the same for several (one transaction); False when refused."""
         try:
-            census.mark_status(self.store, student_id, semester, self.value())
+            census.mark_statuses(self.store, [student_id] if isinstance(student_id, str) else student_id, semester,
+                                 self.value())
         except ValidationError as exc:
             self.errors.show_messages([e.message for e in exc.errors])
             return False
