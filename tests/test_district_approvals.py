@@ -6,6 +6,8 @@ The data is made the real way: schools record applications and send their packag
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +179,14 @@ def test_pending_applications_are_reminders_at_the_district_only(offices: Office
     case_id = district.deferral_applications(offices.dist, pending_only=True)[0]["case_id"]
     assert lifecycle.state(offices.shuangjiang, case_id).pending_application
     assert not [t for t in todo.collect(offices.shuangjiang, TODAY) if t.kind == "缓学审批"]
+
+
+def test_the_command_line_todo_lists_pending_applications_at_the_district(offices: Offices) -> None:
+    # a fresh process: only what the command itself imports registers reminders
+    done = subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(offices.dist.data_dir), "todo",
+                           "--date", TODAY.isoformat()], capture_output=True, text=True, encoding="utf-8",
+                          check=True)
+    assert "2026-11-04\t缓学审批\t缓学申请待审批：米心镇中心小学 张小明（延缓入学）" in done.stdout
 
 
 def test_a_supervisor_may_not_decide(offices: Offices) -> None:
