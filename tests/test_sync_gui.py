@@ -107,8 +107,12 @@ def test_district_records_an_approval_and_publishes_the_calendar(qtbot, pair: tu
     qtmodeltester.check(sup.ledger_model)
     sup.ledger_view.selectRow(0)
     monkeypatch.setattr(ApprovalDialog, "ask", classmethod(
-        lambda cls, _p: (True, dt.date(2026, 11, 2), "潼教发〔2026〕12号")))
-    click(qtbot, sup.approve_button)
+        lambda cls, _p, _app, approved, decide: decide(approved, dt.date(2026, 11, 2), "潼教发〔2026〕12号", "")
+        or True))
+    window.show()
+    click(qtbot, sup.approve_button)  # the case's pending application, in the 缓学审批 tab
+    assert sup.tabs.currentWidget() is sup.approvals_tab
+    click(qtbot, sup.approve_app_button)
     type_into(qtbot, sup.semester_edit, "2026秋")
     sup.start_edit.setDate(sup.start_edit.date().fromString("2026-09-01", "yyyy-MM-dd"))
     sup.end_edit.setDate(sup.end_edit.date().fromString("2027-01-20", "yyyy-MM-dd"))

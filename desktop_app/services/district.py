@@ -365,6 +365,75 @@ def record_deferral_approval(store: Store, case_id: str, approved: bool, on: dt.
     )
 
 
+APPROVAL_DAYS = settings.declare(
+    "district.approval_days", "缓学申请审批期限", 7, minimum=1, maximum=60, unit="天")
+
+
+def deferral_applications(store: Store, pending_only: bool = False) -> list[dict[str, Any]]:
+    """The deferral applications (N-11) the schools have sent, with each one's school and decision:
+    those awaiting a decision first, then the newest. Voided applications (and those of voided cases)
+    are left out.
+
+    Each row: application_id, case_id, school, school_code, township, name, grade, kind,
+    application_date, reported_by, basis, note, decided, approved, decision_date, document_number,
+    approver, decision_note.
+    """
+    from database.lifecycle import DeferralApplication, DeferralDecision
+
+    stmt = (
+        select(DeferralApplication.id.label("application_id"), DeferralApplication.case_id,
+               func.coalesce(Peer.name, "本单位").label("school"), func.coalesce(Peer.code, "").label("school_code"),
+               func.coalesce(Peer.township, "").label("township"), Student.name, Case.grade,
+               DeferralApplication.kind, DeferralApplication.application_date, DeferralApplication.reported_by,
+               DeferralApplication.basis, DeferralApplication.note, DeferralApplication.created_at)
+        .join(Case, Case.id == DeferralApplication.case_id)
+        .join(Student, Student.id == Case.student_id)
+        .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
+        .outerjoin(Peer, Peer.node_id == RecordOwner.owner_node)
+        .where(DeferralApplication.voided.is_(False), Case.voided.is_(False))
+    )
+    with store.read() as session:
+        rows = [dict(r._mapping) for r in session.execute(stmt)]
+        decisions: dict[str, DeferralDecision] = {}
+        ids = [r["application_id"] for r in rows]
+        for start in range(0, len(ids), 500):
+            for d in session.execute(
+                select(DeferralDecision).where(DeferralDecision.application_id.in_(ids[start:start + 500]))
+                .order_by(DeferralDecision.created_at)
+            ).scalars():
+                decisions[d.application_id] = d  # the latest decision counts (as lifecycle reads it)
+    out = []
+    for r in rows:
+        d = decisions.get(r["application_id"])
+        if d is not None and pending_only:
+            continue
+        r.update(decided=d is not None, approved=bool(d and d.approved),
+                 decision_date=d.decision_date if d else None, document_number=d.document_number if d else "",
+                 approver=d.approver if d else "", decision_note=d.note if d else "")
+        out.append(r)
+    out.sort(key=lambda r: (not r["decided"], r["application_date"], r["created_at"]), reverse=True)
+    for r in out:  # pending first, each part newest first
+        del r["created_at"]
+    return out
+
+
+def decide_application(store: Store, application_id: str, approved: bool, on: dt.date | None, document: str,
+                       note: str = "", *, today: dt.date | None = None) -> str:
+    """The district leading group's decision on one application (缓学审批, N-11), recorded in the name of
+    this installation; it goes back to the school with the next package. Returns the decision's id.
+
+    Raises:
+        PermissionDenied: the account may not approve.
+        NotFoundError: the application does not exist or was voided.
+        ValidationError: already decided, or a field is wrong (an approval needs its document number).
+    """
+    from desktop_app.services import lifecycle
+
+    inst = store.installation()
+    return lifecycle.decide_deferral(store, application_id, approved, on, document,
+                                     inst.name if inst else store.user, note, today=today)
+
+
 def publish_semester(store: Store, name: str, start: dt.date, end: dt.date) -> None:
     """Set a semester's dates at the district; it is sent to every school with the next packages."""
     semesters.set_dates(store, name, start, end)
@@ -382,3 +451,20 @@ def stale_school_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
             since = "从未报送数据包" if r.days_since is None else f"已{r.days_since}天未报送数据包"
             out.append(todo.TodoItem(today, f"{r.name}{since}", f"{r.township} {r.code}", "督导", ("school", r.code)))
     return out
+
+
+@todo.provider
+def approval_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """At the district: one reminder per deferral application awaiting the leading group's decision,
+    due the set number of days after it was made."""
+    inst = store.installation()
+    if inst is None or inst.kind != sync.DISTRICT:
+        return []
+    days = int(settings.get(store, APPROVAL_DAYS.key))
+    return [
+        todo.TodoItem(a["application_date"] + dt.timedelta(days=days),
+                      f"缓学申请待审批：{a['school']} {a['name']}（{a['kind']}）",
+                      "；".join(filter(None, (f"{a['reported_by']}于{a['application_date']}申请", a["basis"]))),
+                      "缓学审批", ("approval", a["application_id"]))
+        for a in deferral_applications(store, pending_only=True)
+    ]
