@@ -257,8 +257,6 @@ def cmd_todo(args: argparse.Namespace) -> int:
         today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError as exc:
         raise BaoxueError(f"日期“{args.date}”无效，请写成 2026-10-09 的形式") from exc
-    from desktop_app.services import district  # noqa: F401 - registers the district's reminders (缓学审批, 督导)
-
     with _admin_store(args) as store:
         items = todo.collect(store, today)
         for item in items:

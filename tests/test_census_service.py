@@ -113,6 +113,13 @@ def test_overdue_contact_reminder(store: Store, tmp_path: Path) -> None:
     census.log_contact(store, child, dt.date(2026, 10, 11), "电话", "周老师", "监护人说孩子在校正常")
     assert [t for t in todo.collect(store, dt.date(2026, 11, 9)) if t.kind == "区外联系"] == []
     assert len([t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "区外联系"]) == 1
+    # the command line lists it too: a fresh process registers every area's reminders, not only its own
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(store.data_dir), "todo",
+                           "--date", "2026-11-10"], capture_output=True, text=True, encoding="utf-8", check=True)
+    assert f"2026-11-10\t区外联系\t联系区外就读儿童{kid['name']}的监护人" in done.stdout
     settings.put(store, census.CONTACT_DAYS.key, 60)
     assert [t for t in todo.collect(store, dt.date(2026, 11, 10)) if t.kind == "区外联系"] == []
 

@@ -140,3 +140,21 @@ def test_a_supervisor_sees_the_applications_but_may_not_decide(qtbot, offices: O
     assert "王小芳" in sup.approval_detail.toPlainText()
     assert not sup.approve_app_button.isEnabled() and not sup.refuse_app_button.isEnabled()
     assert "无权" in sup.approve_app_button.toolTip()
+
+
+def test_a_pending_application_on_the_overview_opens_in_the_approvals_tab(qtbot, offices: Offices,  # noqa: ANN001, F811
+                                                                          ) -> None:
+    """The district's 待办 lists each application awaiting a decision; double-clicking one shows it, selected,
+    in 区教委督导 → 缓学审批."""
+    window = MainWindow(offices.dist)
+    qtbot.addWidget(window)
+    window.show()
+    window.overview.refresh(TODAY)
+    model = window.overview.todo_model
+    row = next(r for r in range(model.rowCount()) if model.item(r).target == ("approval", offices.later))
+    assert model.item(row).kind == "缓学审批" and "王小芳" in model.item(row).title
+    window.overview.open_todo(row)
+    sup = window.supervision
+    assert sup is not None and window.stack.currentWidget() is sup and sup.tabs.currentWidget() is sup.approvals_tab
+    selected = sup.selected_application()
+    assert selected is not None and selected["application_id"] == offices.later and selected["name"] == "王小芳"

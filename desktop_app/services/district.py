@@ -397,11 +397,11 @@ def deferral_applications(store: Store, pending_only: bool = False) -> list[dict
         decisions: dict[str, DeferralDecision] = {}
         ids = [r["application_id"] for r in rows]
         for start in range(0, len(ids), 500):
-            for d in session.execute(
+            for decision in session.execute(
                 select(DeferralDecision).where(DeferralDecision.application_id.in_(ids[start:start + 500]))
                 .order_by(DeferralDecision.created_at)
             ).scalars():
-                decisions[d.application_id] = d  # the latest decision counts (as lifecycle reads it)
+                decisions[decision.application_id] = decision  # the latest counts (as lifecycle reads it)
     out = []
     for r in rows:
         d = decisions.get(r["application_id"])

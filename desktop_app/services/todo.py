@@ -6,6 +6,7 @@ A provider is ``fn(store, today) -> list[TodoItem]``; ``collect`` runs them all,
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,14 @@ def provider(fn: Provider) -> Provider:
     return fn
 
 
+#: The modules whose providers make up the list (a provider registers when its module is imported).
+PROVIDER_MODULES = ("lifecycle", "census", "home_teaching", "district")
+
+
 def collect(store: Store, today: dt.date | None = None) -> list[TodoItem]:
+    """Every reminder, whichever screens or commands happen to have been imported before."""
+    for name in PROVIDER_MODULES:
+        importlib.import_module(f"desktop_app.services.{name}")
     today = today or dt.date.today()
     items: list[TodoItem] = []
     for fn in PROVIDERS:

@@ -140,9 +140,7 @@ class MainWindow(QMainWindow):
         """A 待办 item that is not a case: show the page that deals with it."""
         if kind == "approval" and self.supervision is not None:
             self.show_page(self.tr("区教委督导"))
-            show = getattr(self.supervision, "show_application", None)
-            if show is not None:
-                show(target)
+            self.supervision.show_application(target)
         elif kind == "school" and self.supervision is not None:
             self.show_page(self.tr("区教委督导"))
             self.supervision.tabs.setCurrentIndex(0)
