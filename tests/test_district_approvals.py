@@ -99,7 +99,7 @@ def test_listing_names_each_school_pending_first_and_leaves_out_voided(offices: 
     assert [r["application_id"] for r in rows] == [offices.applied, offices.later]  # pending first
     decided = rows[1]
     assert (decided["decided"], decided["approved"], decided["decision_date"]) == (True, False, dt.date(2026, 11, 10))
-    assert (decided["approver"], decided["decision_note"]) == ("潼南区教育委员会", "材料不全")
+    assert (decided["approver"], decided["decision_note"]) == ("区扶贫工作领导小组", "材料不全")
     assert [r["application_id"] for r in district.deferral_applications(offices.dist, pending_only=True)] == [
         offices.applied]
 
@@ -110,7 +110,7 @@ def test_approval_is_recorded_in_the_history_and_fills_the_case(offices: Offices
     with offices.dist.read() as session:
         decision = session.get(DeferralDecision, decision_id)
         assert (decision.approved, decision.document_number, decision.approver, decision.note) == (
-            True, DOC, "潼南区教育委员会", "同意延缓入学一年")
+            True, DOC, "区扶贫工作领导小组", "同意延缓入学一年")
         case = session.get(Case, decision.case_id)
         assert (case.deferral_approved, case.deferral_approval_date, case.deferral_document) == (
             True, dt.date(2026, 11, 2), DOC)

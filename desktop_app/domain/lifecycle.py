@@ -16,6 +16,10 @@ from desktop_app.domain.codes import GRADES, CaseStatus
 from desktop_app.domain.errors import FieldError, ValidationError
 from desktop_app.domain.identity import age_on
 
+#: Who decides a deferral (N-11): the district's poverty-alleviation leading group; the district office
+#: records the decision on its behalf (the history names the account that recorded it).
+LEADING_GROUP = "区扶贫工作领导小组"
+
 OPEN = CaseStatus.open_values()
 CLOSED = CaseStatus.closed_values()
 

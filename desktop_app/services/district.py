@@ -21,6 +21,7 @@ from database.models import Case, Semester, Student
 from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.lifecycle import LEADING_GROUP
 from desktop_app.reports import supervision
 from desktop_app.services import cases, semesters, settings, sync, todo
 from desktop_app.services.store import Store
@@ -359,10 +360,7 @@ def record_deferral_approval(store: Store, case_id: str, approved: bool, on: dt.
     pending = [a for a in lifecycle.state(store, case_id).applications if not a.decided]
     if not pending:
         raise ValidationError("学校尚未报来待审批的延缓入学/休学申请，不能审批此案件")
-    inst = store.installation()
-    return lifecycle.decide_deferral(
-        store, pending[-1].id, approved, on, document, approver or (inst.name if inst else store.user),
-    )
+    return lifecycle.decide_deferral(store, pending[-1].id, approved, on, document, approver or LEADING_GROUP)
 
 
 APPROVAL_DAYS = settings.declare(
@@ -419,8 +417,9 @@ def deferral_applications(store: Store, pending_only: bool = False) -> list[dict
 
 def decide_application(store: Store, application_id: str, approved: bool, on: dt.date | None, document: str,
                        note: str = "", *, today: dt.date | None = None) -> str:
-    """The district leading group's decision on one application (缓学审批, N-11), recorded in the name of
-    this installation; it goes back to the school with the next package. Returns the decision's id.
+    """The district leading group's decision on one application (缓学审批, N-11), recorded by this district
+    office in the group's name (the history names the account); it goes back to the school with the next
+    package. Returns the decision's id.
 
     Raises:
         PermissionDenied: the account may not approve.
@@ -429,9 +428,7 @@ def decide_application(store: Store, application_id: str, approved: bool, on: dt
     """
     from desktop_app.services import lifecycle
 
-    inst = store.installation()
-    return lifecycle.decide_deferral(store, application_id, approved, on, document,
-                                     inst.name if inst else store.user, note, today=today)
+    return lifecycle.decide_deferral(store, application_id, approved, on, document, LEADING_GROUP, note, today=today)
 
 
 def publish_semester(store: Store, name: str, start: dt.date, end: dt.date) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import codes
 from desktop_app.domain import lifecycle as rules
-from desktop_app.domain.lifecycle import Closing, ClosingReason
+from desktop_app.domain.lifecycle import LEADING_GROUP, Closing, ClosingReason
 from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, set_combo_text, to_qdate
 
 
@@ -214,7 +214,7 @@ class DecisionDialog(_FormDialog):
         self.date_edit = make_date_edit(self)
         self.number_edit = QLineEdit(self)
         self.number_edit.setPlaceholderText(self.tr("如：潼扶组〔2026〕12号"))
-        self.approver_edit = QLineEdit(self.tr("区扶贫工作领导小组"), self)
+        self.approver_edit = QLineEdit(LEADING_GROUP, self)
         self.note_edit = _text_edit(self)
         self.form.addRow(self.tr("审批结果"), row)
         self.form.addRow(self.tr("审批日期"), self.date_edit)
