@@ -101,12 +101,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         if store.installation() is None:
             installation.setup(store, installation.InstallationInfo(
-                kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
+                kind=installation.SCHOOL, name="潼南区演示学校（九年一贯制）", code="2150022301",
                 township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
             ))
             accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
             accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
-            print("空数据文件夹：已设置演示学校“潼南区演示小学”（仅供演示）")
+            print("空数据文件夹：已设置演示学校“潼南区演示学校（九年一贯制）”（仅供演示）")
             print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
             fresh = True
         else:

@@ -63,6 +63,6 @@ def test_smoke_test_flag_opens_every_page_and_quits(tmp_path: Path) -> None:
         capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    assert "smoke-test: 主窗口已显示：保学台账 — 潼南区演示小学" in result.stdout
+    assert "smoke-test: 主窗口已显示：保学台账 — 潼南区演示学校（九年一贯制）" in result.stdout
     assert "Traceback" not in result.stderr
     assert "smoke-test:" not in result.stderr  # no missing file reported

@@ -303,9 +303,9 @@ def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date
         ids = dict(session.execute(
             select(Student.id_number, Student.id).where(Student.id_number.in_([r[0] for r in rows]))
         ).all())
-    # the school is a primary school: children up to 11 study here, older ones at the township's middle school
-    primary = [ChildStatus.HERE] * 12 + [ChildStatus.OTHER_SCHOOL] * 2 + [ChildStatus.OUT_OF_DISTRICT] * 2
-    older = [ChildStatus.OTHER_SCHOOL] * 12 + [ChildStatus.OUT_OF_DISTRICT] * 2
+    # the school is a nine-year school (九年一贯制, grades 1-9, as township schools often are): most children
+    # study here, some at another school of the district or outside it
+    statuses = [ChildStatus.HERE] * 12 + [ChildStatus.OTHER_SCHOOL] * 2 + [ChildStatus.OUT_OF_DISTRICT] * 2
     age_of = {r[0]: age_on(r[2], school_year_end) for r in rows}
     marked: dict[str, ChildStatus] = {}
     for r in rows:
@@ -315,7 +315,7 @@ def load_census(store: Store, count: int = 240, seed: int = 2027, today: dt.date
         if r[0] in suspected:
             status = ChildStatus.SUSPECTED
         elif rng.random() < 0.65:
-            status = rng.choice(primary if age_of[r[0]] <= 11 else older)
+            status = rng.choice(statuses)
         else:
             continue  # not checked yet: the sweep is under way
         marked[r[0]] = status
@@ -337,9 +337,9 @@ def _demo_rosters(store: Store, rng: random.Random, rows: list[list[Any]], age_o
     monitored households, imported like real exports: the return check, the transition to junior
     school and the three comparisons then have something to show.
 
-    This semester's roster: the primary-age children not known to study elsewhere, less a few not yet
-    registered (the comparison finds them). Last semester's: the same children a grade lower, last
-    year's sixth grade (小升初), and the suspected dropouts of primary age (not back: the return check).
+    This semester's roster (grades 1-9): the children not known to study elsewhere, less a few not yet
+    registered (the comparison finds them). Last semester's: the same children a grade lower (last year's
+    sixth grade is this year's seventh: 小升初) and the suspected dropouts (not back: the return check).
     """
     import tempfile
     from pathlib import Path
@@ -360,21 +360,25 @@ def _demo_rosters(store: Store, rng: random.Random, rows: list[list[Any]], age_o
     now: list[list[Any]] = []
     before: list[list[Any]] = []
     unregistered: list[list[Any]] = []
+    hollow = 0  # suspected dropouts still on this semester's registry: at least one, to be found
     for r in rows:
         grade = age_of[r[0]] - 6  # 6 on 31 August: first grade
         status = marked.get(r[0])
         if r[0] in suspected:
-            if 1 <= grade <= 5:
+            if 1 <= grade <= 8:
                 before.append(line(r, grade - 1 if autumn else grade))
-                if rng.random() < 0.1:  # still on the registry though not in school (空挂学籍)
+                if not hollow or rng.random() < 0.1:  # still on the registry though not in school (空挂学籍)
                     now.append(line(r, grade))
-            continue
-        if autumn and grade == 6 and (status is not None or rng.random() < 0.3):
-            before.append(line(r, 5))  # last year's sixth grade: at a junior school now, or not found yet
+                    hollow += 1
             continue
         if status in (ChildStatus.OTHER_SCHOOL, ChildStatus.OUT_OF_DISTRICT):
+            if autumn and grade == 6:  # last year's sixth grade, gone to a junior school elsewhere (小升初)
+                before.append(line(r, 5))
             continue
-        if 0 <= grade <= 5:
+        if autumn and grade == 6 and status is None and rng.random() < 0.3:
+            before.append(line(r, 5))  # last year's sixth grade, not found in any school yet
+            continue
+        if 0 <= grade <= 8:
             if status is None and rng.random() < 0.15:
                 unregistered.append(r)
                 continue  # not registered yet: the comparison finds them
@@ -423,8 +427,8 @@ def load_care(store: Store, seed: int = 2028, today: dt.date | None = None) -> i
             .where(Student.id_number != "", Student.birth_date.is_not(None))
             .order_by(Student.id_number)
         ).all()
-    primary = [c for c in children if 6 <= age_on(c.birth_date, today) <= 12]
-    chosen = rng.sample(primary, min(12, len(primary)))
+    school_age = [c for c in children if 6 <= age_on(c.birth_date, today) <= 15]
+    chosen = rng.sample(school_age, min(12, len(school_age)))
     others = ("留守儿童", "随迁子女", "学习困难", "困境儿童", "返乡儿童", "有外出打工倾向")
     notes = {"心理疏导": "谈心，了解在校情况和想法", "困难帮扶": "送去学习用品和冬衣", "家访": "到家中了解家庭情况，与监护人沟通",
              "电话联系": "与在外务工的父母通话，介绍孩子近况", "资助落实": "落实本学期生活补助"}

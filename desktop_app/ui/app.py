@@ -146,7 +146,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
     demo_start = demo_start or demo_district
     if demo_start and store.installation() is None:
         installation.setup(store, installation.InstallationInfo(
-            kind=installation.SCHOOL, name="潼南区演示小学", code="2150022301",
+            kind=installation.SCHOOL, name="潼南区演示学校（九年一贯制）", code="2150022301",
             township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",
         ))
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")

@@ -155,7 +155,7 @@ def test_gui_shows_its_main_window_and_quits(build: Build, env: dict[str, str], 
     data = str(tmp_path / "data")
     out, err = run(build.gui, "--data-dir", data, "--demo", "--smoke-test", env=env, timeout=120)
     if WINDOWED_OUTPUT:
-        assert "smoke-test: 主窗口已显示：保学台账 — 潼南区演示小学" in out
+        assert "smoke-test: 主窗口已显示：保学台账 — 潼南区演示学校（九年一贯制）" in out
     assert unexpected(err) == []
     assert (tmp_path / "data" / STORE_FILE).is_file()
     assert (tmp_path / "data" / "settings.ini").is_file()
