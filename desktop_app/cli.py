@@ -361,7 +361,9 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         _act_for_admin(store, args)
         result = census.import_roster(store, args.file, args.kind, semester=args.semester, report_path=args.report)
         print(result.summary())
-        if result.report_path:
+        if result.report_note:
+            print(result.report_note, file=sys.stderr)
+        elif result.report_path:
             print(f"未导入的行及原因已写入：{result.report_path}")
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
     finally:

@@ -266,3 +266,20 @@ def test_cancel_forgets_the_mapping_too(store: Store, tmp_path: Path) -> None:
         census.import_roster(store, path, "census", mapping=mapping, progress=progress)
     assert counts(store) == before
     assert settings.get(store, "census.mapping.census") == {}
+
+
+def test_an_error_report_that_cannot_be_written_goes_to_the_data_folder(store: Store, tmp_path: Path) -> None:
+    """The place asked for cannot take the report (here its folder is a file; in life the old report is
+    still open in Excel, or the drive is write-protected): the rows are imported all the same, the report
+    goes into the data folder, and the note says where and why."""
+    rows, expected = messy_rows()
+    path = R.write_census_xlsx(tmp_path / "messy.xlsx", rows)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    result = census.import_roster(store, path, "census", report_path=blocked / "report.xlsx")
+    assert (result.accepted, result.rejected) == (40, len(expected))
+    assert result.report_path is not None and result.report_path.parent == store.data_dir / "导入错误报告"
+    assert "无法写入" in result.report_note and str(result.report_path) in result.report_note
+    book = load_workbook(result.report_path)
+    assert book.active.max_row == len(expected) + 1
+    assert counts(store)[0] == 40

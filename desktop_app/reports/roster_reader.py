@@ -180,14 +180,20 @@ def write_error_report(path: str | Path, headers: list[str], rejected: list[tupl
     from openpyxl.styles import Font
 
     path = Path(path)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("未导入的行")
-    ws.append([*headers, "原行号", "拒绝原因"])
-    for row_number, cells, reason in rejected:
-        values = [_report_value(c) for c in cells[:len(headers)]]
-        values += [""] * (len(headers) - len(values))
-        ws.append([*values, row_number, reason])
-    wb.save(path)
+    with path.open("wb") as out:  # fails at once (open in Excel, write-protected) before any work is done
+        try:
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("未导入的行")
+            ws.append([*headers, "原行号", "拒绝原因"])
+            for row_number, cells, reason in rejected:
+                values = [_report_value(c) for c in cells[:len(headers)]]
+                values += [""] * (len(headers) - len(values))
+                ws.append([*values, row_number, reason])
+            wb.save(out)
+        except OSError:
+            out.close()
+            path.unlink(missing_ok=True)  # a half-written report (a full drive) would not open
+            raise
     # Bold header: write_only workbooks cannot style after the fact cheaply, so reopen only small files.
     if len(rejected) < 5000:
         from openpyxl import load_workbook

@@ -130,6 +130,7 @@ class ImportResult:
     duplicates: int
     report_path: Path | None = None
     rejected_rows: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
+    report_note: str = ""  # why the error report is not where it was asked for (the rows were imported)
 
     def summary(self) -> str:
         return f"接受 {self.accepted} 行，拒绝 {self.rejected} 行，重复 {self.duplicates} 行"
@@ -238,8 +239,28 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
                           rejected_rows=[(n, r) for n, _c, r in rejected])
     if rejected:
         target = Path(report_path) if report_path else path.with_name(f"{path.stem}-未导入的行.xlsx")
-        result.report_path = roster_reader.write_error_report(target, info.headers, rejected)
+        _write_report(store, result, target, info.headers, rejected)
     return result
+
+
+def _write_report(store: Store, result: ImportResult, target: Path, headers: list[str],
+                  rejected: list[tuple[int, list[Any], str]]) -> None:
+    """The error report beside the roster; when that cannot be written (the old report still open in Excel,
+    a write-protected or full drive) into the data folder instead, saying why. The import itself stands."""
+    try:
+        result.report_path = roster_reader.write_error_report(target, headers, rejected)
+        return
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    fallback = store.data_dir / "导入错误报告" / f"{target.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"
+    try:
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        result.report_path = roster_reader.write_error_report(fallback, headers, rejected)
+        result.report_note = (f"无法写入 {target}（{reason}；如该文件正在 Excel 中打开，请先关闭），"
+                              f"未导入的行已改存到 {fallback}")
+    except OSError as exc:
+        result.report_note = (f"名册已导入，但未导入的行的报告无法写出（{target}：{reason}；"
+                              f"{fallback.parent}：{exc.strerror or type(exc).__name__}）")
 
 
 _STUDENT_FIELDS = ("name", "name_initials", "name_pinyin", "id_number", "sex", "birth_date", "guardian1_name",

@@ -218,7 +218,9 @@ class RosterImportDialog(QDialog):
             assert isinstance(result, census.ImportResult)
             self.result_value = result
             text = result.summary()
-            if result.report_path:
+            if result.report_note:
+                text += "\n" + result.report_note
+            elif result.report_path:
                 text += self.tr("\n未导入的行及原因已写入：%1").replace("%1", str(result.report_path))
             Messages.info(self, self.tr("导入完成"), text)
             self.imported.emit(result)
