@@ -99,7 +99,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _demo_district(args)
     store = _open(args)
     try:
-        if store.installation() is None:
+        inst = store.installation()
+        if inst is not None and inst.kind == installation.DISTRICT:  # a district's demo is its schools
+            store.close()
+            return _demo_district(args)
+        if inst is None:
             installation.setup(store, installation.InstallationInfo(
                 kind=installation.SCHOOL, name="潼南区演示学校（九年一贯制）", code="2150022301",
                 township_centre="梓潼教管中心", contact_name="演示联系人", contact_phone="023-44551234",

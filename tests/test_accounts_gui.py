@@ -236,6 +236,26 @@ def test_district_demo_start_builds_schools_and_signs_in(qtbot: QtBot, empty_sto
     assert len(figures) == 2 and all(f.open_cases > 0 for f in figures)
 
 
+def test_the_demo_menu_at_a_district_adds_schools_not_cases(qtbot: QtBot, empty_store: Store, messages,  # noqa: ANN001
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """文件 → 载入演示数据… at the district office: demonstration schools with their packages (one here, for
+    speed), built on a worker thread; the district's own ledger gets no cases of its own."""
+    from desktop_app.services import demo_district, district, installation
+
+    monkeypatch.setattr(demo_district, "SCHOOLS", demo_district.SCHOOLS[:1])
+    installation.setup(empty_store, demo_district.DEMO_DISTRICT)
+    window = MainWindow(empty_store)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.overview.refreshed, timeout=20000):
+        window.show()
+    window.ask_load_demo()
+    assert "演示学校" in messages.texts("confirm")[-1]
+    qtbot.waitUntil(lambda: "已载入演示学校 1 所" in window.statusBar().currentMessage(), timeout=30000)
+    [school] = district.school_figures(empty_store)
+    assert school.open_cases > 0 and school.last_package_at is not None
+    assert all(r["school"] != "本单位" for r in district.ledger_page(empty_store, cases.LedgerQuery(), limit=10_000))
+
+
 def test_assign_students_to_a_teacher(qtbot: QtBot, window: MainWindow, signed_in: Store,
                                       messages: MessageLog, qtmodeltester) -> None:  # noqa: ANN001
     demo.load(signed_in, 5)

@@ -212,6 +212,9 @@ def test_district_demo_on_an_empty_folder(tmp_path: Path, capsys: pytest.Capture
         store.close()
     monkeypatch.setenv("BAOXUE_USER", "admin")
     monkeypatch.setenv("BAOXUE_PASSWORD", "baoxue-demo")
+    # plain `demo` on the district adds schools (up to six in all: one more), never cases of its own
+    code, out, _ = run(capsys, "--data-dir", d, "demo")
+    assert code == 0 and "已载入演示学校 1 所" in out
     school = str(tmp_path / "school-demo")
     assert run(capsys, "--data-dir", school, "demo", "--count", "3")[0] == 0
     code, _out, err = run(capsys, "--data-dir", school, "demo", "--district")

@@ -273,10 +273,52 @@ class MainWindow(QMainWindow):
             Messages.error(self, self.tr("校验失败"), result.message)
 
     def ask_load_demo(self) -> None:
+        inst = self.store.installation()
+        if inst is not None and inst.kind == "district":  # a district's demonstration is its schools
+            if Messages.confirm(self, self.tr("载入演示数据"), self.tr(
+                "将生成若干虚构的演示学校（各有案件、摸排、关爱和送教数据），登记为本区学校并导入其数据包，用于熟悉软件。\n"
+                "演示学校会和真实学校混在一起，正式使用的电脑请不要载入。\n确定载入吗？"
+            )):
+                self.load_district_demo()
+            return
         if Messages.confirm(self, self.tr("载入演示数据"), self.tr(
             "将向本机台账加入80件虚构的演示案件，用于熟悉软件。\n演示数据会和真实数据混在一起，正式使用的电脑请不要载入。\n确定载入吗？"
         )):
             self.load_demo(80)
+
+    def load_district_demo(self) -> Worker:
+        """Demonstration schools for the district, built on a worker thread with progress."""
+        from desktop_app.services import demo_district
+
+        progress = QProgressDialog(self.tr("正在生成演示学校并导入其数据包…"), "", 0, len(demo_district.SCHOOLS), self)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        worker = Worker(lambda report: demo_district.load_district(
+            self.store, progress=lambda done, total, _name: report(done, total)))
+
+        def moved(done: int, total: int) -> None:
+            progress.setMaximum(total)
+            progress.setValue(done)
+
+        worker.signals.progress.connect(moved)
+
+        def finished(added: object) -> None:
+            progress.close()
+            self._case_saved("")
+            if self.supervision is not None:
+                self.supervision.refresh()
+            self.statusBar().showMessage(self.tr("已载入演示学校 %1 所").replace("%1", str(added)), 5000)
+
+        def failed(message: str) -> None:
+            progress.close()
+            Messages.error(self, self.tr("载入失败"), message)
+
+        worker.signals.finished.connect(finished)
+        worker.signals.failed.connect(failed)
+        self._worker = worker
+        worker.start()
+        return worker
 
     def load_demo(self, count: int) -> Worker:
         progress = QProgressDialog(self.tr("正在载入演示数据…"), self.tr("取消"), 0, count, self)
