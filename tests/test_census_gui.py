@@ -43,7 +43,13 @@ def test_map_import_mark_and_progress(qtbot, store: Store, tmp_path: Path, messa
     choose(dialog.mapping_combos["guardian_name"], "D列：家长")
     choose(dialog.mapping_combos["village"], "E列：村名")
     choose(dialog.mapping_combos["guardian_phone"], "F列：手机")
-    assert "→ 姓名" in dialog.preview_model.headerData(1, Qt.Orientation.Horizontal)
+    assert "→ 姓名" in dialog.preview_model.headerData(2, Qt.Orientation.Horizontal)
+    # before importing, the first column says what each row will become with the columns chosen
+    checks = [dialog.preview_model.index(r, 0).data() for r in range(dialog.preview_model.rowCount())]
+    assert checks[:5] == [f"可导入（出生日期 {c['birth_date'].isoformat()}）" for c in kids]
+    assert checks[5].startswith("拒绝：") and "校验码" in checks[5]
+    assert dialog.preview_model.index(5, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # in red
+    assert "其中 1 行将被拒绝" in dialog.info_label.text()
     with qtbot.waitSignal(dialog.finished, timeout=10000):
         dialog.import_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted

@@ -92,6 +92,23 @@ class RosterPreview:
     mapping: dict[str, int]
     header_row: int
     total_rows: int
+    raw_rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (sheet row, cells) of ``rows``
+
+    def check(self, mapping: dict[str, int]) -> list[str]:
+        """What importing would make of each previewed row with ``mapping``: 可导入 (with the birth date as it
+        will be read: a date typed as text or an Excel serial) or 拒绝 and the reason. Duplicates are
+        only found by the import itself."""
+        out = []
+        today = dt.date.today()
+        for row_number, cells in self.raw_rows:
+            record, reason = clean_row(self.kind, row_number,
+                                       {k: cells[c] if 0 <= c < len(cells) else None for k, c in mapping.items()},
+                                       today)
+            if record is None:
+                out.append(f"拒绝：{reason}")
+            else:
+                out.append(f"可导入（出生日期 {record.birth_date.isoformat()}）" if record.birth_date else "可导入")
+        return out
 
 
 def _resolve_mapping(store: Store, kind: str, headers: list[str]) -> dict[str, int]:
@@ -115,7 +132,7 @@ def preview_roster(store: Store, path: str | Path, kind: str, limit: int = 20) -
 
     shown = [[cell_text(c) for c in cells] for _n, cells in rows[:limit]]
     return RosterPreview(kind, info.headers, shown, _resolve_mapping(store, kind, info.headers),
-                         info.header_row, len(rows))
+                         info.header_row, len(rows), raw_rows=rows[:limit])
 
 
 def _mapping_setting(headers: list[str], mapping: dict[str, int]) -> dict[str, str]:

@@ -185,11 +185,17 @@ class RosterImportDialog(QDialog):
         columns = [(str(i), f"{column_letter(i)} {h}" + (f" → {labels[k]}" if (k := next(
             (k for k, c in mapping.items() if c == i), None)) else ""))
             for i, h in enumerate(self.preview.headers)]
-        self.preview_model.columns = columns
-        self.preview_model.set_rows([{str(i): v for i, v in enumerate(r)} for r in self.preview.rows])
-        self.info_label.setText(self.tr("表头在第 %1 行，共 %2 行数据；下面是前 %3 行。").replace(
-            "%1", str(self.preview.header_row + 1)).replace("%2", str(self.preview.total_rows)).replace(
-            "%3", str(len(self.preview.rows))))
+        # first column: what the import would make of the row with the columns chosen now
+        checks = self.preview.check(mapping) if "name" in mapping else ["请先选择“姓名”列"] * len(self.preview.rows)
+        self.preview_model.columns = [("check", self.tr("按当前列对应检查")), *columns]
+        self.preview_model.set_rows([{"check": checks[n], **{str(i): v for i, v in enumerate(r)}}
+                                     for n, r in enumerate(self.preview.rows)])
+        refused = sum(c.startswith("拒绝") for c in checks)
+        self.info_label.setText(self.tr("表头在第 %1 行，共 %2 行数据；下面是前 %3 行，其中 %4 行将被拒绝（原因见第一列）。")
+                                .replace("%1", str(self.preview.header_row + 1))
+                                .replace("%2", str(self.preview.total_rows))
+                                .replace("%3", str(len(self.preview.rows))).replace("%4", str(refused)))
+        self.preview_view.setColumnWidth(0, 230)
 
     # --- import -------------------------------------------------------------------------
 

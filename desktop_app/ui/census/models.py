@@ -81,7 +81,7 @@ class RowsModel(QAbstractTableModel):
             return _display(key, value)
         if role == Qt.ItemDataRole.ForegroundRole:
             shown = self.formatters[key](row) if key in self.formatters else value
-            if isinstance(shown, str) and shown in ALERT:
+            if isinstance(shown, str) and (shown in ALERT or shown.startswith("拒绝：")):
                 return QColor("#b00020")
         if role == RowIdRole:
             return row.get(self.id_key)
