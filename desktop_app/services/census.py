@@ -60,7 +60,7 @@ from desktop_app.services.store import Store
 MIN_AGE = settings.declare("census.min_age", "适龄儿童最小年龄（8月31日前满）", 6, minimum=3, maximum=10, unit="岁")
 MAX_AGE = settings.declare("census.max_age", "适龄儿童最大年龄（8月31日时）", 15, minimum=12, maximum=20, unit="岁")
 CONTACT_DAYS = settings.declare(
-    "census.contact_interval_days", "区外就读儿童监护人联系间隔", 30, minimum=7, maximum=180, unit="天"
+    "census.contact_interval_days", "区外就读儿童监护人联系间隔", 30, minimum=7, maximum=180, unit="天", scope="school"
 )
 MAPPING_KEYS = {kind.value: settings.declare(f"census.mapping.{kind.value}", f"{kind.label}列对应", {})
                 for kind in RosterKind}

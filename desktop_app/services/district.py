@@ -364,7 +364,7 @@ def record_deferral_approval(store: Store, case_id: str, approved: bool, on: dt.
 
 
 APPROVAL_DAYS = settings.declare(
-    "district.approval_days", "缓学申请审批期限", 7, minimum=1, maximum=60, unit="天")
+    "district.approval_days", "缓学申请审批期限", 7, minimum=1, maximum=60, unit="天", scope="district")
 
 
 def deferral_applications(store: Store, pending_only: bool = False) -> list[dict[str, Any]]:

@@ -37,13 +37,15 @@ from desktop_app.services.access import Permission, require, require_case
 from desktop_app.services.store import Store
 
 FIRST_ATTEMPT_DAYS = settings.declare(
-    "lifecycle.first_attempt_days", "疑似辍学立案后开展首次劝返的期限", 3, minimum=1, maximum=30, unit="天")
+    "lifecycle.first_attempt_days", "疑似辍学立案后开展首次劝返的期限", 3, minimum=1, maximum=30, unit="天",
+    scope="school")
 IDLE_DAYS = settings.declare(
-    "lifecycle.idle_days", "未销号案件无劝返记录提醒", 30, minimum=7, maximum=180, unit="天")
+    "lifecycle.idle_days", "未销号案件无劝返记录提醒", 30, minimum=7, maximum=180, unit="天", scope="school")
 DEFERRED_GRACE_DAYS = settings.declare(
-    "lifecycle.deferred_grace_days", "缓学跟踪：开学后多少天内须有本学期跟踪记录", 30, minimum=1, maximum=120, unit="天")
+    "lifecycle.deferred_grace_days", "缓学跟踪：开学后多少天内须有本学期跟踪记录", 30, minimum=1, maximum=120, unit="天",
+    scope="school")
 EVIDENCE_MAX_MB = settings.declare(
-    "lifecycle.evidence_max_mb", "佐证材料单个文件大小上限", 10, minimum=1, maximum=50, unit="MB")
+    "lifecycle.evidence_max_mb", "佐证材料单个文件大小上限", 10, minimum=1, maximum=50, unit="MB", scope="school")
 
 MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
 _MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}

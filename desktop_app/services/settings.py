@@ -6,6 +6,7 @@ Changes go to the history.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -28,14 +29,28 @@ class SettingSpec:
     minimum: int | None = None
     maximum: int | None = None
     unit: str = ""
+    scope: str = ""  # "school" or "district": only that kind of installation uses it; "" both
+
+    def applies_to(self, kind: str | None) -> bool:
+        return not self.scope or kind is None or self.scope == kind
 
 
 SPECS: dict[str, SettingSpec] = {}
 
+#: The modules that declare settings (a setting is declared when its module is imported).
+DECLARING_MODULES = ("accounts", "backup", "lifecycle", "census", "home_teaching", "sync", "district")
+
+
+def declared() -> dict[str, SettingSpec]:
+    """Every declared setting, whichever screens happen to have been imported before."""
+    for name in DECLARING_MODULES:
+        importlib.import_module(f"desktop_app.services.{name}")
+    return SPECS
+
 
 def declare(key: str, label: str, default: Any, *, minimum: int | None = None, maximum: int | None = None,
-            unit: str = "") -> SettingSpec:
-    spec = SettingSpec(key, label, default, minimum, maximum, unit)
+            unit: str = "", scope: str = "") -> SettingSpec:
+    spec = SettingSpec(key, label, default, minimum, maximum, unit, scope)
     SPECS[key] = spec
     return spec
 
@@ -58,8 +73,19 @@ def all_values(store: Store) -> dict[str, Any]:
 
 def put(store: Store, key: str, value: Any) -> None:
     """Store one setting after checking its range; the change is in the history."""
+    put_many(store, {key: value})
+
+
+def put_many(store: Store, values: dict[str, Any]) -> None:
+    """Store several settings as one action (one transaction) after checking every range: all or none."""
     require(store, Permission.MANAGE_SETTINGS)
-    spec = SPECS[key]
+    checked = {key: _checked(SPECS[key], value) for key, value in values.items()}
+    with store.write() as session:
+        for key, value in checked.items():
+            put_in(session, store.user, key, value)
+
+
+def _checked(spec: SettingSpec, value: Any) -> Any:
     if isinstance(spec.default, int) and not isinstance(spec.default, bool):
         try:
             value = int(value)
@@ -69,8 +95,7 @@ def put(store: Store, key: str, value: Any) -> None:
             raise ValidationError(f"{spec.label}不能小于{spec.minimum}{spec.unit}")
         if spec.maximum is not None and value > spec.maximum:
             raise ValidationError(f"{spec.label}不能大于{spec.maximum}{spec.unit}")
-    with store.write() as session:
-        put_in(session, store.user, key, value)
+    return value
 
 
 def put_in(session: Session, user: str, key: str, value: Any) -> None:

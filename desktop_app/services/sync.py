@@ -71,7 +71,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 STALE_DAYS = settings.declare("sync.stale_days", "学校超过多少天未报送数据包即标为逾期", 30,
-                              minimum=1, maximum=365, unit="天")
+                              minimum=1, maximum=365, unit="天", scope="district")
 EXCHANGE_LOG = "exchange-log.jsonl"
 _META = {"id", "created_at", "updated_at", "updated_by", "node_id", "version"}
 _CHUNK = 500

@@ -171,11 +171,12 @@ class BusinessSettingsBox(QGroupBox):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.spins: dict[str, QSpinBox] = {}
-        for key, spec in sorted(settings.SPECS.items()):
+        inst = store.installation()
+        for key, spec in sorted(settings.declared().items()):
             if not isinstance(spec.default, int) or isinstance(spec.default, bool):
                 continue
-            if key.startswith(self.OWN_BOXES):
-                continue
+            if key.startswith(self.OWN_BOXES) or not spec.applies_to(inst.kind if inst else None):
+                continue  # another box's, or a setting the other kind of installation uses
             spin = QSpinBox(self)
             spin.setRange(spec.minimum if spec.minimum is not None else 0,
                           spec.maximum if spec.maximum is not None else 100000)
@@ -203,10 +204,10 @@ class BusinessSettingsBox(QGroupBox):
         self.saved_label.clear()
 
     def save(self) -> None:
-        try:
-            for key, spin in self.spins.items():
-                if settings.get(self.store, key) != spin.value():
-                    settings.put(self.store, key, spin.value())
+        try:  # one action, one transaction: all the changed values or none
+            current = settings.all_values(self.store)
+            settings.put_many(self.store, {key: spin.value() for key, spin in self.spins.items()
+                                           if current[key] != spin.value()})
         except BaoxueError as exc:
             self.errors.show_messages([str(exc)])
             return
