@@ -41,6 +41,11 @@ SPECS: dict[str, SettingSpec] = {}
 DECLARING_MODULES = ("accounts", "backup", "lifecycle", "census", "home_teaching", "sync", "district")
 
 
+def _spec(key: str) -> SettingSpec:
+    """The declaration of ``key`` (its module is imported if need be); KeyError for an undeclared key."""
+    return SPECS[key] if key in SPECS else declared()[key]
+
+
 def declared() -> dict[str, SettingSpec]:
     """Every declared setting, whichever screens happen to have been imported before."""
     for name in DECLARING_MODULES:
@@ -59,7 +64,7 @@ CURRENT_SEMESTER = declare("semester.current", "当前学期", "")
 
 
 def get(store: Store, key: str) -> Any:
-    spec = SPECS[key]
+    spec = _spec(key)
     with store.read() as session:
         row = session.get(AppSetting, key)
     return spec.default if row is None else json.loads(row.value)
@@ -68,7 +73,7 @@ def get(store: Store, key: str) -> Any:
 def all_values(store: Store) -> dict[str, Any]:
     with store.read() as session:
         stored = {r.key: json.loads(r.value) for r in session.execute(select(AppSetting)).scalars()}
-    return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
+    return {key: stored.get(key, spec.default) for key, spec in declared().items()}
 
 
 def put(store: Store, key: str, value: Any) -> None:
@@ -79,7 +84,7 @@ def put(store: Store, key: str, value: Any) -> None:
 def put_many(store: Store, values: dict[str, Any]) -> None:
     """Store several settings as one action (one transaction) after checking every range: all or none."""
     require(store, Permission.MANAGE_SETTINGS)
-    checked = {key: _checked(SPECS[key], value) for key, value in values.items()}
+    checked = {key: _checked(_spec(key), value) for key, value in values.items()}
     with store.write() as session:
         for key, value in checked.items():
             put_in(session, store.user, key, value)
@@ -101,7 +106,7 @@ def _checked(spec: SettingSpec, value: Any) -> Any:
 def put_in(session: Session, user: str, key: str, value: Any) -> None:
     """Store a setting inside the caller's transaction, as part of the caller's own action (which has
     checked its own permission): the column mapping a roster import remembers. Recorded in the history."""
-    if key not in SPECS:
+    if key not in SPECS and key not in declared():
         raise KeyError(f"undeclared setting {key}")
     text = json.dumps(value, ensure_ascii=False)
     row = session.get(AppSetting, key)
