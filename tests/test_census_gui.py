@@ -69,8 +69,16 @@ def test_map_import_mark_and_progress(qtbot, store: Store, tmp_path: Path, messa
     assert "区外就读须填写就读学校" in page.editor.errors.text()
     type_into(qtbot, page.editor.school_edit, "东莞市长安小学")
     type_into(qtbot, page.editor.place_edit, "广东省东莞市")
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved_row = page.view.selectionModel().selectedRows()[0].row()
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(lambda: page.isActiveWindow())
+    qtbot.keyClick(page.editor.place_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Ctrl+S saves
     assert page.village_progress_text("青龙村") == "1/3"
+    # the sweep goes on: the next child down the list is selected, ready to be marked
+    assert page.view.selectionModel().selectedRows()[0].row() == saved_row + 1
+    assert page.selected_child()["name"] != kids[1]["name"]
+    assert page.select_child(kids[1]["name"])
     assert page.overall_bar.value() == 1
     with store.read() as s:
         rec = s.execute(select(ChildStatusRecord)).scalar_one()
@@ -270,3 +278,27 @@ def test_several_children_checked_the_same_way_are_saved_at_once(qtbot, store: S
             "区内他校在读", "监护人电话", "潼南区米心镇中学")
     with store.read() as s:
         assert len(s.execute(select(ChildStatusRecord)).scalars().all()) == 2
+
+
+def test_marking_down_the_unchecked_list_moves_to_the_next_child(qtbot, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+    """Filtered on 未核查, each saved child leaves the list and the one below takes its place, selected: the
+    teacher marks the whole list without touching the mouse between children."""
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(3)
+    census.import_roster(store, R.write_census_xlsx(tmp_path / "c.xlsx", [R.census_cells(i + 1, c)
+                                                                        for i, c in enumerate(kids)]), "census")
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    choose(page.status_filter, "未核查")
+    page.view.selectRow(0)
+    marked = []
+    for _ in range(3):
+        child = page.selected_child()
+        assert child is not None
+        marked.append(child["student_id"])
+        choose(page.editor.status_combo, "本校在读")
+        choose(page.editor.method_combo, "全国学籍管理系统")
+        assert page.save_status()
+    assert page.model.rowCount() == 0 and page.overall_bar.value() == 3
+    assert len(set(marked)) == 3  # each child once, none skipped

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -112,9 +114,12 @@ class CensusPage(QWidget):
         side_layout.addWidget(self.child_label)
         self.editor = StatusEditor(store, side)
         side_layout.addWidget(self.editor)
-        self.save_button = QPushButton(self.tr("保存核查结果"), side)
+        self.save_button = QPushButton(self.tr("保存核查结果（Ctrl+S）"), side)
+        self.advance_check = QCheckBox(self.tr("保存后选中下一名儿童"), side)
+        self.advance_check.setChecked(True)  # the sweep goes child by child down the list
         self.contact_button = QPushButton(self.tr("监护人联系记录…"), side)
         side_layout.addWidget(self.save_button)
+        side_layout.addWidget(self.advance_check)
         side_layout.addWidget(self.contact_button)
         side_layout.addStretch(1)
         side.setMinimumWidth(250)
@@ -137,6 +142,7 @@ class CensusPage(QWidget):
         self.model.modelReset.connect(self._child_selected)
         self.model.total_changed.connect(lambda n: self.count_label.setText(self.tr("共 %1 名").replace("%1", str(n))))
         self.save_button.clicked.connect(self.save_status)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save_status)
         self.contact_button.clicked.connect(self.show_contacts)
         self.import_button.clicked.connect(self.open_import)
         self.complete_button.clicked.connect(self.complete_sweep)
@@ -216,6 +222,7 @@ class CensusPage(QWidget):
     def select_child(self, name: str) -> bool:
         for r in range(self.model.rowCount()):
             if self.model.child(r)["name"] == name:
+                self.view.clearSelection()  # this child alone, whatever keys are held
                 self.view.selectRow(r)
                 return True
         return False
@@ -250,10 +257,23 @@ class CensusPage(QWidget):
                 .replace("%2", self.editor.status_combo.currentText())):
             return False
         name = children[0]["name"]
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
         if not self.editor.save([c["student_id"] for c in children], self.semester):
             return False
         self.refresh_figures()
-        self.select_child(name)
+        if self.advance_check.isChecked() and len(children) == 1:
+            # the next child down the list (the same row when a 未核查 filter has just taken this one out)
+            still_listed = any(self.model.child(r)["student_id"] == children[0]["student_id"]
+                               for r in range(self.model.rowCount()))
+            following = rows[0] + 1 if still_listed else rows[0]
+            if following < self.model.rowCount():
+                self.view.clearSelection()
+                self.view.selectRow(following)
+                self.editor.status_combo.setFocus()
+            else:
+                self.select_child(name)
+        else:
+            self.select_child(name)
         self.changed.emit()
         return True
 
