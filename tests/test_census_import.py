@@ -283,3 +283,16 @@ def test_an_error_report_that_cannot_be_written_goes_to_the_data_folder(store: S
     book = load_workbook(result.report_path)
     assert book.active.max_row == len(expected) + 1
     assert counts(store)[0] == 40
+
+
+def test_cells_are_cleaned_as_people_type_them() -> None:
+    """Full-width characters and spaces are normalised, already clean text is left as it is, and a name
+    with a digit in it (full-width too) is refused."""
+    from desktop_app.domain.census import cell_text, clean_row
+
+    assert cell_text("　张　三 ") == "张 三" and cell_text("ＡＢＣ１２３") == "ABC123" and cell_text("李小明") == "李小明"
+    assert cell_text("  a   b ") == "a b" and cell_text(None) == "" and cell_text(13800001234.0) == "13800001234"
+    record, reason = clean_row("census", 5, {"name": "王２", "birth_date": "2015-03-04", "guardian_name": "王父"})
+    assert record is None and "不像人名" in reason
+    record, reason = clean_row("census", 6, {"name": "王 小 二", "birth_date": "2015-03-04", "guardian_name": "王父"})
+    assert record is not None and record.name == "王小二" and reason == ""

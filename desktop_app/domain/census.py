@@ -173,9 +173,9 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if type(value) is str:
-        if value.isascii():
-            return " ".join(value.split())
-        return " ".join(unicodedata.normalize("NFKC", value).split())
+        if not value.isascii() and not unicodedata.is_normalized("NFKC", value):
+            value = unicodedata.normalize("NFKC", value)
+        return " ".join(value.split())
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -300,6 +300,7 @@ class RosterRecord:
 _VILLAGE_IN_ADDRESS = re.compile(r"([^省市区县镇乡街道]{1,12}?(?:村|社区|居委会))")
 
 
+_DIGIT = re.compile(r"\d")  # str.isdigit's digits, as ``\d`` matches every Unicode decimal digit
 _BASIC_KEYS = ("name", "id_number", "birth_date", "sex", "guardian_name", "guardian_phone", "township", "village",
                "address")
 
@@ -319,7 +320,7 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any],
     name = cell_text(cells.get("name")).replace(" ", "")
     if not name:
         return None, "姓名为空"
-    if len(name) > 30 or any(ch.isdigit() for ch in name):
+    if len(name) > 30 or _DIGIT.search(name):
         return None, f"姓名“{name}”不像人名"
     id_number, id_reason = id_from_cell(cells.get("id_number"))
     if id_reason:
