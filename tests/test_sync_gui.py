@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
 from database.models import Case, Semester
@@ -154,3 +154,21 @@ def test_stale_school_is_shown_red_and_a_conflict_is_settled_on_screen(qtbot, pa
     rows = {sup.school_model.index(r, 0).data(): r for r in range(sup.school_model.rowCount())}
     assert sup.school_model.index(rows["2150022399"], 0).data(Qt.ItemDataRole.BackgroundRole) == QColor("#ffe0e0")
     assert sup.school_model.index(rows["2150022399"], 10).data() == "逾期"
+    # which schools lag: a click on 未销号案件 puts the most open cases first, the school without figures last;
+    # the red row stays with its school, and the order survives a reload
+    header = sup.school_view.horizontalHeader()
+    column = next(c for c in range(sup.school_model.columnCount()) if sup.school_model.headerData(
+        c, Qt.Orientation.Horizontal) == "未销号案件")
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(column) + 5, header.height() // 2))
+    if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:  # the first click's order depends on the style
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(header.sectionViewportPosition(column) + 5, header.height() // 2))
+    counts = [int(sup.school_model.index(r, column).data()) for r in range(sup.school_model.rowCount())]
+    assert counts == sorted(counts, reverse=True)
+    sup.refresh()
+    after = {sup.school_model.index(r, 0).data(): r for r in range(sup.school_model.rowCount())}
+    assert [int(sup.school_model.index(r, column).data()) for r in range(sup.school_model.rowCount())] == counts
+    assert sup.school_model.index(after["2150022399"], 0).data(Qt.ItemDataRole.BackgroundRole) == QColor("#ffe0e0")
+    assert all(sup.school_model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+               for code, r in after.items() if code != "2150022399")  # the schools that report are not red

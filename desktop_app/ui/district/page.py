@@ -161,12 +161,15 @@ class SupervisionPage(QWidget):
         s_layout.addLayout(top)
         self.school_model = RowsModel(
             list(district.SCHOOL_HEADERS), self._school_rows, self,
-            highlight=lambda row: STALE_COLOR if self._figures[row].stale else None,
+            highlight=lambda row: STALE_COLOR if self._figure(self.school_model.key(row)).stale else None,
         )
         self.town_model = RowsModel(list(district.TOWNSHIP_HEADERS), self._town_rows, self)
         splitter = QSplitter(Qt.Orientation.Vertical, schools)
         self.school_view = _table(splitter, self.school_model)
         self.town_view = _table(splitter, self.town_model)
+        for view in (self.school_view, self.town_view):  # which schools lag: click a figure's heading
+            view.setSortingEnabled(True)
+            view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         splitter.addWidget(self.school_view)
         splitter.addWidget(self.town_view)
         splitter.setSizes([400, 180])
@@ -265,6 +268,9 @@ class SupervisionPage(QWidget):
         self.refresh()
 
     # --- loading ----------------------------------------------------------------------------
+
+    def _figure(self, code: str) -> district.SchoolFigures:
+        return next(f for f in self._figures if f.code == code)
 
     def _school_rows(self) -> list[tuple[Any, list[Any]]]:
         self._figures = district.school_figures(self.store)

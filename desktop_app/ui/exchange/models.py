@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +16,22 @@ from desktop_app.ui.ledger.model import CaseLedgerModel
 Index = QModelIndex | QPersistentModelIndex
 STALE_COLOR = "#ffe0e0"
 BAD_COLOR = "#b00020"
+
+
+_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
+
+
+def _sort_key(value: Any) -> tuple[int, float, str] | None:
+    """Numbers (and text that starts with one, like "69.2%（204/295）") before other text; None for blank."""
+    if value is None or value in ("", "—"):
+        return None
+    if isinstance(value, bool):
+        return (1, 0.0, str(value))
+    if isinstance(value, (int, float)):
+        return (0, float(value), "")
+    text = str(value)
+    match = _NUMBER.match(text)
+    return (0, float(match.group(1)), text) if match else (1, 0.0, text)
 
 
 class RowsModel(QAbstractTableModel):
@@ -32,14 +49,34 @@ class RowsModel(QAbstractTableModel):
         self._load = load
         self._highlight = highlight
         self._rows: list[tuple[Any, list[Any]]] = []
+        self._sorted: tuple[int, Qt.SortOrder] | None = None
 
     def reload(self) -> None:
         self.beginResetModel()
         self._rows = self._load()
+        if self._sorted is not None:
+            self._sort_rows(*self._sorted)
         self.endResetModel()
 
     def key(self, row: int) -> Any:
         return self._rows[row][0]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """By the column's values: numbers and figures like "69.2%（204/295）" by their number, the rest
+        as text; empty cells and "—" last. Kept across reloads."""
+        if not 0 <= column < len(self._headers):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sorted = (column, order)
+        self._sort_rows(column, order)
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        filled = [r for r in self._rows if _sort_key(r[1][column] if column < len(r[1]) else None) is not None]
+        empty = [r for r in self._rows if _sort_key(r[1][column] if column < len(r[1]) else None) is None]
+        filled.sort(key=lambda r: _sort_key(r[1][column]) or (2, 0.0, ""), reverse=descending)
+        self._rows = filled + empty
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
