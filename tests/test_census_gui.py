@@ -122,10 +122,14 @@ def test_return_check_case_in_one_action(qtbot, store: Store, tmp_path: Path, mo
     assert page.return_model.index(0, 7).data() in ("已返校", "未核查")
     monkeypatch.setattr(ReturnCheckPage, "ask_destination", staticmethod(lambda _p: "潼南区实验小学"))
     page.select_student(kids[1]["name"])
+    before = page.return_view.selectionModel().selectedRows()[0].row()
     qtbot.mouseClick(page.transfer_button, Qt.MouseButton.LeftButton)
+    after = page.return_view.selectionModel().selectedRows()[0].row()
+    assert after == min(before + 1, page.return_model.rowCount() - 1)  # on to the next student
     page.select_student(kids[2]["name"])
     qtbot.mouseClick(page.not_returned_button, Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(page.open_case) as opened:
+    assert page.return_model.row(page.return_view.selectionModel().selectedRows()[0].row())["name"] == kids[2]["name"]
+    with qtbot.waitSignal(page.open_case) as opened:  # a student not back stays selected, for 立案
         qtbot.mouseClick(page.case_button, Qt.MouseButton.LeftButton)
     form = cases.load_form(store, opened.args[0])
     assert form.name == kids[2]["name"] and form.grade == "四年级"

@@ -169,9 +169,12 @@ class ReturnCheckPage(QWidget):
         return text if ok else None
 
     def mark(self, result: str) -> None:
+        """Record the selected student's return result, then select the next student down the list (a student
+        marked 未返校 stays selected: the next step is usually 未返校学生立案)."""
         row = self._selected(self.return_view, self.return_model)
         if row is None:
             return
+        index = self.return_view.selectionModel().selectedRows()[0].row()
         destination = ""
         migrated = False
         if result == ReturnResult.TRANSFERRED.value:
@@ -187,7 +190,11 @@ class ReturnCheckPage(QWidget):
             Messages.error(self, self.tr("不能保存"), str(exc))
             return
         self.reload()
-        self.select_student(row["name"])
+        # the check goes down the list student by student; a student not back stays selected for 立案
+        if result != ReturnResult.NOT_RETURNED.value and index + 1 < self.return_model.rowCount():
+            self.return_view.selectRow(index + 1)
+        else:
+            self.select_student(row["name"])
 
     def mark_from_roster(self) -> None:
         n = census.mark_returned_from_roster(self.store, self.semester, self.store.user)
