@@ -284,12 +284,12 @@ class CarePage(QWidget):
         self._update_edit_buttons()  # the account may have changed (sign-in, unlock)
 
     def select_student(self, student_id: str) -> bool:
-        for i, row in enumerate(self.model.rows()):
-            if row["student_id"] == student_id:
-                self.view.selectRow(i)
-                self._selection_changed()
-                return True
-        return False
+        before = selected_row(self.view)
+        if not select_row_where(self.view, "student_id", student_id):
+            return False
+        if selected_row(self.view) == before:  # selected already: no selectionChanged, so reload the details here
+            self._selection_changed()
+        return True
 
     def _selection_changed(self) -> None:
         row = selected_row(self.view)

@@ -222,12 +222,12 @@ class HomeTeachingPage(QWidget):
         self._update_edit_button()  # the account may have changed (sign-in, unlock)
 
     def select_plan(self, plan_id: str) -> bool:
-        for i, row in enumerate(self.plans_model.rows()):
-            if row["plan_id"] == plan_id:
-                self.plans_view.selectRow(i)
-                self._selection_changed()
-                return True
-        return False
+        before = selected_row(self.plans_view)
+        if not select_row_where(self.plans_view, "plan_id", plan_id):
+            return False
+        if selected_row(self.plans_view) == before:  # selected already: no selectionChanged, so reload here
+            self._selection_changed()
+        return True
 
     def _selection_changed(self) -> None:
         row = selected_row(self.plans_view)
