@@ -145,6 +145,7 @@ class SupervisionPage(QWidget):
         super().__init__(parent)
         self.store = store
         self._figures: list[district.SchoolFigures] = []
+        self._figures_by_code: dict[str, district.SchoolFigures] = {}
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs)
@@ -270,10 +271,11 @@ class SupervisionPage(QWidget):
     # --- loading ----------------------------------------------------------------------------
 
     def _figure(self, code: str) -> district.SchoolFigures:
-        return next(f for f in self._figures if f.code == code)
+        return self._figures_by_code[code]
 
     def _school_rows(self) -> list[tuple[Any, list[Any]]]:
         self._figures = district.school_figures(self.store)
+        self._figures_by_code = {f.code: f for f in reversed(self._figures)}  # the first of a code wins
         return [(f.code, district.school_row(f)) for f in self._figures]
 
     def _town_rows(self) -> list[tuple[Any, list[Any]]]:
@@ -336,8 +338,6 @@ class SupervisionPage(QWidget):
         else:
             self.approval_count_label.setText(self.tr("共 %1 件，其中待审批 %2 件")
                                               .replace("%1", str(len(self._applications))).replace("%2", str(pending)))
-        if not self.pending_only_check.isChecked():
-            pending = len(district.deferral_applications(self.store, pending_only=True))
         index = self.tabs.indexOf(self.approvals_tab)
         self.tabs.setTabText(index, self.tr("缓学审批（%1）").replace("%1", str(pending)) if pending
                              else self.tr("缓学审批"))
