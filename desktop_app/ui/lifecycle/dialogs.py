@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,7 +24,15 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import codes
 from desktop_app.domain import lifecycle as rules
 from desktop_app.domain.lifecycle import LEADING_GROUP, Closing, ClosingReason
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, set_combo_text, to_qdate
+from desktop_app.ui.widgets import (
+    ErrorLabel,
+    from_qdate,
+    make_combo,
+    make_date_edit,
+    ok_cancel_buttons,
+    set_combo_text,
+    to_qdate,
+)
 
 
 class _FormDialog(QDialog):
@@ -43,12 +50,7 @@ class _FormDialog(QDialog):
         self._layout.addLayout(self.form)
         self.error_label = ErrorLabel(self)
         self._layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("确定"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("确定"), cancel_text=self.tr("取消"))
 
     def finish(self) -> None:
         self._layout.addWidget(self.buttons)
