@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.errors import BaoxueError, ValidationError
+
 ERROR_STYLE = "color: #b00020;"
 
 
@@ -31,6 +33,11 @@ class ErrorLabel(QLabel):
     def show_messages(self, messages: list[str]) -> None:
         self.setText("\n".join(messages))
         self.setVisible(bool(messages))
+
+
+def messages_of(exc: BaoxueError) -> list[str]:
+    """The sentences to show for a refused save: every field problem, or the one message."""
+    return [e.message for e in exc.errors] if isinstance(exc, ValidationError) else [str(exc)]
 
 
 def to_qdate(value: dt.date | None) -> QDate:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Worker
@@ -54,11 +53,6 @@ def select_row_where(view: QTableView, key: str, value: Any) -> bool:
             view.selectRow(i)
             return True
     return False
-
-
-def messages_of(exc: BaoxueError) -> list[str]:
-    """The sentences to show for a refused save: every field problem, or the one message."""
-    return [e.message for e in exc.errors] if isinstance(exc, ValidationError) else [str(exc)]
 
 
 class Ask:

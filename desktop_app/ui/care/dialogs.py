@@ -25,12 +25,12 @@ from desktop_app.domain.care import CareEntry, Tag
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.services import care
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import messages_of
 from desktop_app.ui.widgets import (
     ErrorLabel,
     from_qdate,
     make_combo,
     make_date_edit,
+    messages_of,
     ok_cancel_buttons,
     set_combo_text,
     to_qdate,

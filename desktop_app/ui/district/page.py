@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import district, semesters, settings, sync
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.exchange.models import STALE_COLOR, DistrictLedgerModel, RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
-from desktop_app.ui.widgets import ErrorLabel, Messages, from_qdate, make_date_edit, ok_cancel_buttons
+from desktop_app.ui.widgets import ErrorLabel, Messages, from_qdate, make_date_edit, messages_of, ok_cancel_buttons
 
 ALL = "全部"
 PENDING_COLOR = "#fff4d6"
@@ -124,11 +124,8 @@ class ApprovalDialog(QDialog):
         if self.decide is not None:
             try:
                 self.decide(*self.values())
-            except ValidationError as exc:
-                self.error_label.show_messages([e.message for e in exc.errors] or [str(exc)])
-                return
             except BaoxueError as exc:
-                self.error_label.show_messages([str(exc)])
+                self.error_label.show_messages(messages_of(exc))
                 return
         self.accept()
 

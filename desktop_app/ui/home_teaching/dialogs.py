@@ -22,17 +22,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import school_calendar as cal
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.home_teaching import BREAKS, CONTACT_METHODS, SESSION_FORMS, SessionEntry
 from desktop_app.services import home_teaching, semesters
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, messages_of, selected_row
+from desktop_app.ui.care.common import Ask, make_table, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.widgets import (
     ErrorLabel,
     from_qdate,
     make_combo,
     make_date_edit,
+    messages_of,
     ok_cancel_buttons,
     set_combo_text,
     to_qdate,
@@ -102,11 +103,8 @@ class PlanDialog(QDialog):
         )
         try:
             self.plan_id = home_teaching.save_plan(self.store, entry, self.plan_id)
-        except ValidationError as exc:
-            self.error_label.show_messages([e.message for e in exc.errors])
-            return
         except BaoxueError as exc:
-            self.error_label.show_messages([str(exc)])
+            self.error_label.show_messages(messages_of(exc))
             return
         self.accept()
 
