@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from desktop_app.domain.census import CHECK_METHODS, ChildStatus
+from desktop_app.domain.census import CHECK_METHODS, CONTACT_METHODS, ChildStatus
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import census
 from desktop_app.services.store import Store
@@ -106,8 +106,6 @@ class ContactDialog(QDialog):
         self.store, self.student_id = store, student_id
         self.setWindowTitle(self.tr("监护人联系记录：%1").replace("%1", name))
         layout = QVBoxLayout(self)
-        from PySide6.QtWidgets import QLabel
-
         earlier = census.contacts(store, student_id)
         history = "\n".join(f"{c.contact_date}  {c.method}  {c.contacted_by}：{c.note}" for c in earlier)
         self.history_label = QLabel(history or self.tr("还没有联系记录"), self)
@@ -115,10 +113,7 @@ class ContactDialog(QDialog):
         layout.addWidget(self.history_label)
         form = QFormLayout()
         self.date_edit = make_date_edit(self)
-        self.method_combo = QComboBox(self)
-        from desktop_app.domain.census import CONTACT_METHODS
-
-        self.method_combo.addItems(list(CONTACT_METHODS))
+        self.method_combo = make_combo(CONTACT_METHODS, self, blank=False)
         self.by_edit = QLineEdit(store.user, self)
         self.note_edit = QLineEdit(self)
         form.addRow(self.tr("联系日期"), self.date_edit)
