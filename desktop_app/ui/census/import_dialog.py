@@ -173,10 +173,6 @@ class RosterImportDialog(QDialog):
     def mapping(self) -> dict[str, int]:
         return {key: combo.currentIndex() - 1 for key, combo in self.mapping_combos.items() if combo.currentIndex() > 0}
 
-    def set_mapping(self, key: str, column: int) -> None:
-        """Choose the column (0-based) for a field, as the user does in its list; -1 for none."""
-        self.mapping_combos[key].setCurrentIndex(column + 1)
-
     def _show_preview(self) -> None:
         if not self.preview:
             return

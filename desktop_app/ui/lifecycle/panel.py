@@ -164,9 +164,6 @@ class CaseLifecyclePanel(QWidget):
         index = self.owner_combo.findData(current_owner)
         self.owner_combo.setCurrentIndex(max(index, 0))
 
-    def status_text(self) -> str:
-        return self.steps_label.text()
-
     # --- actions -------------------------------------------------------------------------
 
     def _run(self, fn: Callable[[QWidget | None, Store, str], bool]) -> bool:
