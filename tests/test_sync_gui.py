@@ -81,6 +81,11 @@ def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, 
     assert "登记包只能在学校导入" in text
     assert dpage.package_model.rowCount() == 1
     assert dpage.log_model.index(0, 4).data() in ("成功", "拒绝/失败")
+    # the school chosen in the list stays chosen when the page refreshes (its pending list with it)
+    dpage.peer_view.selectRow(0)
+    chosen = dpage.peer_model.key(0)
+    dpage.refresh()
+    assert [dpage.peer_model.key(i.row()) for i in dpage.peer_view.selectionModel().selectedRows()] == [chosen]
     # the supervision page shows the school's figures
     district_window.show_page("区教委督导")
     sup = district_window.supervision

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import care as rules
 from desktop_app.domain.care import CareEntry
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import care, semesters
 from desktop_app.services.access import Permission, can
@@ -36,6 +36,7 @@ from desktop_app.ui.widgets import (
     from_qdate,
     make_combo,
     make_date_edit,
+    messages_of,
     set_combo_text,
     to_qdate,
 )
@@ -375,8 +376,8 @@ class CarePage(QWidget):
             return
         try:
             care.set_tags(self.store, self.student_id, tags)
-        except ValidationError as exc:
-            self.tag_error.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.tag_error.show_messages(messages_of(exc))
             return
         self.tag_error.show_messages([])
         self.refresh()
@@ -387,8 +388,8 @@ class CarePage(QWidget):
         try:
             care.assign_helper(self.store, self.student_id, self.helper_name_edit.text(),
                                self.helper_phone_edit.text())
-        except ValidationError as exc:
-            self.helper_error.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.helper_error.show_messages(messages_of(exc))
             return
         self.helper_error.show_messages([])
         self.helper_name_edit.clear()
@@ -434,8 +435,8 @@ class CarePage(QWidget):
         try:
             care.add_aid(self.store, self.student_id, self.aid_semester_combo.currentText(),
                          self.aid_kind_combo.currentText(), self.aid_amount_edit.text(), self.aid_notes_edit.text())
-        except ValidationError as exc:
-            self.aid_error.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.aid_error.show_messages(messages_of(exc))
             return
         self.aid_error.show_messages([])
         self.aid_amount_edit.clear()
@@ -476,8 +477,8 @@ class CarePage(QWidget):
         )
         try:
             care.save_disability(self.store, self.student_id, file)
-        except ValidationError as exc:
-            self.file_error.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.file_error.show_messages(messages_of(exc))
             return
         self.file_error.show_messages([])
         self.refresh()
@@ -489,8 +490,8 @@ class CarePage(QWidget):
                              self.plan_teachers_edit.text())
         try:
             care.save_individual_plan(self.store, self.student_id, self.plan_semester_combo.currentText(), plan)
-        except ValidationError as exc:
-            self.plan_error.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.plan_error.show_messages(messages_of(exc))
             return
         self.plan_error.show_messages([])
         self.plan_saved_label.setText(self.tr("已保存"))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.census import ChildStatus, RosterKind
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.import_dialog import RosterImportDialog
@@ -327,7 +327,7 @@ class CensusPage(QWidget):
             return
         try:
             census.complete_sweep(self.store, self.semester, self.store.user)
-        except ValidationError as exc:
+        except BaoxueError as exc:
             Messages.error(self, self.tr("不能标记完成"), str(exc))
             return
         self.refresh_figures()

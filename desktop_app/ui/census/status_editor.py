@@ -7,10 +7,10 @@ import datetime as dt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop_app.domain.census import CHECK_METHODS, CONTACT_METHODS, ChildStatus
-from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import census
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, set_combo_text
+from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, messages_of, set_combo_text
 
 
 class StatusEditor(QWidget):
@@ -62,8 +62,8 @@ class StatusEditor(QWidget):
         try:
             census.mark_statuses(self.store, [student_id] if isinstance(student_id, str) else student_id, semester,
                                  self.value())
-        except ValidationError as exc:
-            self.errors.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.errors.show_messages(messages_of(exc))
             return False
         self.errors.show_messages([])
         return True
@@ -133,8 +133,8 @@ class ContactDialog(QDialog):
         try:
             census.log_contact(self.store, self.student_id, from_qdate(self.date_edit.date()) or dt.date.today(),
                                self.method_combo.currentText(), self.by_edit.text(), self.note_edit.text())
-        except ValidationError as exc:
-            self.errors.show_messages([e.message for e in exc.errors])
+        except BaoxueError as exc:  # a refusal of any kind (not allowed, record gone …) shows here
+            self.errors.show_messages(messages_of(exc))
             return
         self.accept()
 

@@ -235,7 +235,14 @@ class ExchangePage(QWidget):
             self.tr("本单位：%1（%2）　本机密钥指纹：%3　（登记时请与对方电话核对指纹）")
             .replace("%1", inst.name).replace("%2", inst.code).replace("%3", fingerprint)
         )
-        for model in (self.peer_model, self.pending_model, self.package_model, self.log_model, self.conflict_model):
+        chosen = self._selected_peer()
+        self.peer_model.reload()
+        if chosen is not None:  # the reload cleared the selection: the pending list is the chosen school's
+            for row in range(self.peer_model.rowCount()):
+                if self.peer_model.key(row) == chosen:
+                    self.peer_view.selectRow(row)
+                    break
+        for model in (self.pending_model, self.package_model, self.log_model, self.conflict_model):
             model.reload()
         conflicts = self.conflict_model.rowCount()
         self.tabs.setTabText(3, self.tr("冲突（%1）").replace("%1", str(conflicts)) if conflicts else self.tr("冲突"))
