@@ -331,12 +331,7 @@ def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: 
     stmt = _with_school(query, columns).order_by(order.desc() if query.descending else order.asc(), Case.id)
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(stmt.offset(offset).limit(limit))]
-    # a row is the case and its child: a conflict or change on either shows (as in the school's ledger)
-    states = sync.states_of(store, [("cases", r["case_id"]) for r in rows]
-                            + [("students", r["student_id"]) for r in rows])
-    for r in rows:
-        r["sync_state"] = sync.combined_state(
-            (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
+    sync.add_ledger_states(store, rows)  # as in the school's ledger
     return rows
 
 
