@@ -76,13 +76,6 @@ def _owner_filter(owners: list[str | None]) -> Any:
     return or_(*conds) if conds else false()
 
 
-def _semester_name(store: Store, today: dt.date) -> str:
-    """The current semester's name, as ``semesters.current`` picks it, without creating its row."""
-    from desktop_app.domain.semester import semester_name
-
-    return str(settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today))
-
-
 @figure("摸排完成率")
 def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
                       ) -> dict[str | None, Ratio]:
@@ -91,7 +84,7 @@ def census_completion(store: Store, session: Session, owners: list[str | None], 
     from desktop_app.domain.census import RosterKind, birth_window
     from desktop_app.services import census
 
-    semester = _semester_name(store, today)
+    semester = semesters.current_name(store, today)
     low, high = census.age_bounds(store)
     earliest, latest = birth_window(semester, low, high)
     stmt = (
@@ -117,7 +110,7 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
     from desktop_app.domain.home_teaching import Visit, compliance
     from desktop_app.services import home_teaching
 
-    semester = _semester_name(store, today)
+    semester = semesters.current_name(store, today)
     sem_id = session.execute(select(Semester.id).where(Semester.name == semester)).scalar_one_or_none()
     if sem_id is None:
         return {}
