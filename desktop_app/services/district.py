@@ -161,13 +161,9 @@ def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> di
     return out
 
 
-def _month_start(today: dt.date) -> dt.date:
-    return today.replace(day=1)
-
-
-def _case_counts(session: Session, today: dt.date, owner: str | None) -> dict[str | None, dict[str, int]]:
+def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
     """Open, new this month and closed this month; per owner school (None: this installation's own)."""
-    start = _month_start(today)
+    start = today.replace(day=1)
     open_values = CaseStatus.open_values()
     owner_col = RecordOwner.owner_node
     stmt = (
@@ -207,7 +203,7 @@ def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
     today = today or dt.date.today()
     inst = store.installation()
     with store.read() as session:
-        counts = _case_counts(session, today, None).get(None, {"open": 0, "new": 0, "closed": 0})
+        counts = _case_counts(session, today).get(None, {"open": 0, "new": 0, "closed": 0})
     ratios = _extra_figures(store, [None], today)[None]
     extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
     return SchoolFigures(inst.code if inst else "", inst.name if inst else "", inst.township_centre if inst else "",
@@ -219,7 +215,7 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
     today = today or dt.date.today()
     threshold = int(settings.get(store, sync.STALE_DAYS.key))
     with store.read() as session:
-        counts = _case_counts(session, today, None)
+        counts = _case_counts(session, today)
         schools = list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL)
                                        .order_by(Peer.township, Peer.code)).scalars())
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
