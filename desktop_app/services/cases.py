@@ -331,14 +331,5 @@ def filter_options(store: Store) -> FilterOptions:
         return FilterOptions(grades, list(villages), villages)
 
 
-def status_counts(store: Store) -> dict[str, int]:
-    """Cases per status (voided ones left out), in one query."""
-    with store.read() as session:
-        rows = session.execute(
-            select(Case.status, func.count()).where(Case.voided.is_(False)).group_by(Case.status)
-        )
-        return {status: n for status, n in rows}
-
-
 def open_case_count(store: Store) -> int:
     return ledger_count(store, LedgerQuery(statuses=CaseStatus.open_values()))

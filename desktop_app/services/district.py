@@ -292,9 +292,6 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
 
 # --- all schools' ledger -------------------------------------------------------------------
 
-SCHOOL_COLUMN = ("school", "学校")
-
-
 def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[Any]:
     stmt = (
         cases.ledger_select(query, columns)

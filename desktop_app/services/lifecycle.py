@@ -348,14 +348,6 @@ def _closing_value(c: CaseClosing) -> Closing:
                    registry_migrated=c.registry_migrated, detail=c.detail, proof=c.proof)
 
 
-def current_closing_id(store: Store, case_id: str) -> str | None:
-    with store.read() as session:
-        return session.execute(
-            select(CaseClosing.id).where(CaseClosing.case_id == case_id, CaseClosing.reopened_on.is_(None))
-            .order_by(CaseClosing.created_at.desc()).limit(1)
-        ).scalar_one_or_none()
-
-
 # --- evidence ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
