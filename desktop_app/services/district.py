@@ -210,14 +210,25 @@ def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
                          counts["open"], counts["new"], counts["closed"], extra, ratios)
 
 
+def _schools(session: Session) -> list[Peer]:
+    """The registered schools, by township and code."""
+    return list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL).order_by(Peer.township, Peer.code))
+                .scalars())
+
+
+def _since_last_package(peer: Peer, today: dt.date, threshold: int) -> tuple[int | None, bool]:
+    """Days since the school's last package (None: never) and whether that is over the threshold."""
+    days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
+    return days, days is None or days > threshold
+
+
 def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFigures]:
     """One row per registered school, with how long since its last package and the stale flag."""
     today = today or dt.date.today()
     threshold = int(settings.get(store, sync.STALE_DAYS.key))
     with store.read() as session:
         counts = _case_counts(session, today)
-        schools = list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL)
-                                       .order_by(Peer.township, Peer.code)).scalars())
+        schools = _schools(session)
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
     out = []
     for peer in schools:
@@ -225,9 +236,9 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
             {"open": 0, "new": 0, "closed": 0}
         ratios = extras.get(peer.node_id, {}) if peer.node_id else {}
         extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
-        days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
+        days, stale = _since_last_package(peer, today, threshold)
         out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
-                                 ratios, peer.last_received_at, days, days is None or days > threshold))
+                                 ratios, peer.last_received_at, days, stale))
     return out
 
 
@@ -419,15 +430,21 @@ def publish_semester(store: Store, name: str, start: dt.date, end: dt.date) -> N
 
 @todo.provider
 def stale_school_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
-    """At the district: a reminder for each school whose last package is older than the threshold."""
+    """At the district: a reminder for each school whose last package is older than the threshold (read from
+    the schools' rows alone: the supervision figures are not needed for it)."""
     inst = store.installation()
     if inst is None or inst.kind != sync.DISTRICT:
         return []
+    threshold = int(settings.get(store, sync.STALE_DAYS.key))
+    with store.read() as session:
+        schools = _schools(session)
     out = []
-    for r in school_figures(store, today):
-        if r.stale:
-            since = "从未报送数据包" if r.days_since is None else f"已{r.days_since}天未报送数据包"
-            out.append(todo.TodoItem(today, f"{r.name}{since}", f"{r.township} {r.code}", "督导", ("school", r.code)))
+    for peer in schools:
+        days, stale = _since_last_package(peer, today, threshold)
+        if stale:
+            since = "从未报送数据包" if days is None else f"已{days}天未报送数据包"
+            out.append(todo.TodoItem(today, f"{peer.name}{since}", f"{peer.township} {peer.code}", "督导",
+                                     ("school", peer.code)))
     return out
 
 
