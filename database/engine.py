@@ -95,19 +95,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def backup_file(source: Path, target: Path) -> None:
-    """Copy a live SQLite file with the online backup API and check the copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def copy_checked(source: Path, target: Path) -> str:
+    """Copy a live SQLite file over ``target`` with the online backup API; the copy's integrity_check
+    result ("ok" when sound)."""
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)
-            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
         finally:
             dst.close()
     finally:
         src.close()
+
+
+def backup_file(source: Path, target: Path) -> None:
+    """Copy a live SQLite file with the online backup API and check the copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ok = copy_checked(source, target)
     if ok != "ok":
         target.unlink(missing_ok=True)
         raise RuntimeError(f"backup copy failed its integrity check: {ok}")

@@ -369,9 +369,10 @@ def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
                 if today >= due:
                     out.append(Reminder(due, REMIND_IDLE, f.case_id, f"{f.name}：已{(today - last).days}天没有劝返记录",
                                         f"上次劝返：{last}"))
-            if n11_eligibility(f.joint_attempts, f.court_ruling_fulfilled).eligible and not f.has_application:
+            eligibility = n11_eligibility(f.joint_attempts, f.court_ruling_fulfilled)
+            if eligibility.eligible and not f.has_application:
                 out.append(Reminder(today, REMIND_APPLY, f.case_id, f"{f.name}：已达到申请延缓入学/休学的条件，尚未申请",
-                                    n11_eligibility(f.joint_attempts, f.court_ruling_fulfilled).basis))
+                                    eligibility.basis))
         if f.status == CaseStatus.DEFERRED.value:
             due = semester_start + dt.timedelta(days=thresholds.deferred_grace_days)
             followed = any(d >= semester_start for d in f.attempt_dates)

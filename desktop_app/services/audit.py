@@ -62,24 +62,9 @@ def snapshot_text(values: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{_encode_str(k)}: {_j(values[k])}" for k in sorted(values)) + "}"
 
 
-def snapshot_writer(keys: Iterable[str]) -> Callable[[dict[str, Any]], str]:
-    """``snapshot_text`` of the values as ``snapshot`` converts them (``to_text``), for many dicts with the
-    same ``keys``: a template filled per row."""
-    order = sorted(keys)
-    template = "{" + ", ".join(f"{_encode_str(k).replace('%', '%%')}: %s" for k in order) + "}"
-    pick = operator.itemgetter(*order)
-
-    def write(values: dict[str, Any]) -> str:
-        try:
-            return template % tuple(map(_encode_str, pick(values)))
-        except TypeError:  # a value that is not text (None, a date, a number …)
-            return snapshot_text({k: to_text(v) for k, v in values.items()})
-
-    return write
-
-
 def tuple_snapshot_writer(keys: Iterable[str]) -> Callable[[tuple[Any, ...]], str]:
-    """``snapshot_writer`` for values given as a tuple in ``keys`` order (bulk imports: no dict per row)."""
+    """``snapshot_text`` of the values as ``snapshot`` converts them (``to_text``), for many rows with the
+    same ``keys`` given as tuples in ``keys`` order (bulk imports: a template filled per row, no dict per row)."""
     keys = tuple(keys)
     order = sorted(range(len(keys)), key=keys.__getitem__)
     template = "{" + ", ".join(f"{_encode_str(keys[i]).replace('%', '%%')}: %s" for i in order) + "}"

@@ -344,7 +344,7 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
 
     if accounts.has_accounts(store):
         require(store, Permission.RESTORE)
-    known = _known_revisions()
+    known = set(db.revisions())
     with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
         path, created = _materialise(source, passphrase, Path(tmp))
         info = _describe(path, created)
@@ -352,16 +352,7 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
         take(store, BEFORE_RESTORE, now)
         store.engine.dispose()
-        src = sqlite3.connect(path)
-        try:
-            dst = sqlite3.connect(store.path)
-            try:
-                src.backup(dst)
-                status = dst.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        status = db.copy_checked(path, store.path)
     if status != "ok":
         raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
     store.engine.dispose()
@@ -372,9 +363,3 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         audit.record_event(session, "backup", "", "从备份恢复",
                            f"{source.name}（{info.unit_name}，{info.cases}件案件）")
     return info
-
-
-def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return {rev.revision for rev in ScriptDirectory.from_config(db.alembic_config()).walk_revisions()}

@@ -298,11 +298,7 @@ def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(ledger_page_select(query, offset, limit))]
     if rows and store.installation() is not None:
-        states = sync.states_of(store, [("cases", r["case_id"]) for r in rows]
-                                + [("students", r["student_id"]) for r in rows])
-        for r in rows:
-            r["sync_state"] = sync.combined_state(
-                (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
+        sync.add_ledger_states(store, rows)
     return rows
 
 
@@ -333,15 +329,6 @@ def filter_options(store: Store) -> FilterOptions:
                 if village:
                     villages[township].append(village)
         return FilterOptions(grades, list(villages), villages)
-
-
-def status_counts(store: Store) -> dict[str, int]:
-    """Cases per status (voided ones left out), in one query."""
-    with store.read() as session:
-        rows = session.execute(
-            select(Case.status, func.count()).where(Case.voided.is_(False)).group_by(Case.status)
-        )
-        return {status: n for status, n in rows}
 
 
 def open_case_count(store: Store) -> int:

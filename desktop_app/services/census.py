@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -423,8 +422,9 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             "kind": kind, "semester": semester, "file_name": file_name, "file_sha256": digest,
             "accepted": added, "rejected": rejected, "duplicates": duplicates + existing,
         }
-        _bulk_insert(conn, RosterImport.__table__, [{"id": import_id, **import_values, **meta}])
-        changes.append(_insert_change("roster_imports", import_id, import_values))
+        _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
+        changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
+                                    audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
         flush()
         if remembered:  # part of the import (a teacher may import): chained after the rows above
             settings.put_in(session, store.user, *remembered)
@@ -452,38 +452,14 @@ def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(_sql_value(v) for v in defaults.values())
 
 
-def _bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]], convert: tuple[str, ...] = ()) -> None:
-    """One ``executemany`` of plain tuples: the fast path for imports of 100,000 rows.
-
-    Every row must have the same keys; values must already be stored forms except the ``convert`` keys
-    (see ``_sql_value``); columns left out take their declared scalar default.
-    """
-    if not rows:
-        return
-    keys = list(rows[0])
-    if convert:
-        rows = [{**r, **{k: _sql_value(r[k]) for k in convert}} for r in rows]
-    sql, extra = _insert_sql(table, keys)
-    pick = operator.itemgetter(*keys)
-    if len(keys) == 1:
-        conn.exec_driver_sql(sql, [(pick(r), *extra) for r in rows])
-    else:
-        conn.exec_driver_sql(sql, [pick(r) + extra for r in rows])
+def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
+    """One INSERT of ``values`` (already in stored forms); columns left out take their declared scalar default."""
+    sql, extra = _insert_sql(table, list(values))
+    conn.exec_driver_sql(sql, (*values.values(), *extra))
 
 
 _AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit.AUDIT_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")
-
-
-_SNAPSHOT_WRITERS: dict[tuple[str, ...], Callable[[dict[str, Any]], str]] = {}
-
-
-def _insert_change(table: str, record_id: str, values: dict[str, Any]) -> audit.Change:
-    keys = tuple(values)
-    write = _SNAPSHOT_WRITERS.get(keys)
-    if write is None:
-        write = _SNAPSHOT_WRITERS[keys] = audit.snapshot_writer(keys)
-    return audit.Change("insert", table, record_id, "*", None, write(values))
 
 
 def void_import(store: Store, import_id: str, reason: str) -> int:

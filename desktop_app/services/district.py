@@ -76,13 +76,6 @@ def _owner_filter(owners: list[str | None]) -> Any:
     return or_(*conds) if conds else false()
 
 
-def _semester_name(store: Store, today: dt.date) -> str:
-    """The current semester's name, as ``semesters.current`` picks it, without creating its row."""
-    from desktop_app.domain.semester import semester_name
-
-    return str(settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today))
-
-
 @figure("摸排完成率")
 def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
                       ) -> dict[str | None, Ratio]:
@@ -91,7 +84,7 @@ def census_completion(store: Store, session: Session, owners: list[str | None], 
     from desktop_app.domain.census import RosterKind, birth_window
     from desktop_app.services import census
 
-    semester = _semester_name(store, today)
+    semester = semesters.current_name(store, today)
     low, high = census.age_bounds(store)
     earliest, latest = birth_window(semester, low, high)
     stmt = (
@@ -117,7 +110,7 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
     from desktop_app.domain.home_teaching import Visit, compliance
     from desktop_app.services import home_teaching
 
-    semester = _semester_name(store, today)
+    semester = semesters.current_name(store, today)
     sem_id = session.execute(select(Semester.id).where(Semester.name == semester)).scalar_one_or_none()
     if sem_id is None:
         return {}
@@ -168,13 +161,9 @@ def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> di
     return out
 
 
-def _month_start(today: dt.date) -> dt.date:
-    return today.replace(day=1)
-
-
-def _case_counts(session: Session, today: dt.date, owner: str | None) -> dict[str | None, dict[str, int]]:
+def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
     """Open, new this month and closed this month; per owner school (None: this installation's own)."""
-    start = _month_start(today)
+    start = today.replace(day=1)
     open_values = CaseStatus.open_values()
     owner_col = RecordOwner.owner_node
     stmt = (
@@ -214,11 +203,23 @@ def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
     today = today or dt.date.today()
     inst = store.installation()
     with store.read() as session:
-        counts = _case_counts(session, today, None).get(None, {"open": 0, "new": 0, "closed": 0})
+        counts = _case_counts(session, today).get(None, {"open": 0, "new": 0, "closed": 0})
     ratios = _extra_figures(store, [None], today)[None]
     extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
     return SchoolFigures(inst.code if inst else "", inst.name if inst else "", inst.township_centre if inst else "",
                          counts["open"], counts["new"], counts["closed"], extra, ratios)
+
+
+def _schools(session: Session) -> list[Peer]:
+    """The registered schools, by township and code."""
+    return list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL).order_by(Peer.township, Peer.code))
+                .scalars())
+
+
+def _since_last_package(peer: Peer, today: dt.date, threshold: int) -> tuple[int | None, bool]:
+    """Days since the school's last package (None: never) and whether that is over the threshold."""
+    days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
+    return days, days is None or days > threshold
 
 
 def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFigures]:
@@ -226,9 +227,8 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
     today = today or dt.date.today()
     threshold = int(settings.get(store, sync.STALE_DAYS.key))
     with store.read() as session:
-        counts = _case_counts(session, today, None)
-        schools = list(session.execute(select(Peer).where(Peer.kind == sync.SCHOOL)
-                                       .order_by(Peer.township, Peer.code)).scalars())
+        counts = _case_counts(session, today)
+        schools = _schools(session)
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
     out = []
     for peer in schools:
@@ -236,9 +236,9 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
             {"open": 0, "new": 0, "closed": 0}
         ratios = extras.get(peer.node_id, {}) if peer.node_id else {}
         extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
-        days = (today - peer.last_received_at.date()).days if peer.last_received_at else None
+        days, stale = _since_last_package(peer, today, threshold)
         out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
-                                 ratios, peer.last_received_at, days, days is None or days > threshold))
+                                 ratios, peer.last_received_at, days, stale))
     return out
 
 
@@ -303,9 +303,6 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
 
 # --- all schools' ledger -------------------------------------------------------------------
 
-SCHOOL_COLUMN = ("school", "学校")
-
-
 def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[Any]:
     stmt = (
         cases.ledger_select(query, columns)
@@ -331,12 +328,7 @@ def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: 
     stmt = _with_school(query, columns).order_by(order.desc() if query.descending else order.asc(), Case.id)
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(stmt.offset(offset).limit(limit))]
-    # a row is the case and its child: a conflict or change on either shows (as in the school's ledger)
-    states = sync.states_of(store, [("cases", r["case_id"]) for r in rows]
-                            + [("students", r["student_id"]) for r in rows])
-    for r in rows:
-        r["sync_state"] = sync.combined_state(
-            (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
+    sync.add_ledger_states(store, rows)  # as in the school's ledger
     return rows
 
 
@@ -438,15 +430,21 @@ def publish_semester(store: Store, name: str, start: dt.date, end: dt.date) -> N
 
 @todo.provider
 def stale_school_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
-    """At the district: a reminder for each school whose last package is older than the threshold."""
+    """At the district: a reminder for each school whose last package is older than the threshold (read from
+    the schools' rows alone: the supervision figures are not needed for it)."""
     inst = store.installation()
     if inst is None or inst.kind != sync.DISTRICT:
         return []
+    threshold = int(settings.get(store, sync.STALE_DAYS.key))
+    with store.read() as session:
+        schools = _schools(session)
     out = []
-    for r in school_figures(store, today):
-        if r.stale:
-            since = "从未报送数据包" if r.days_since is None else f"已{r.days_since}天未报送数据包"
-            out.append(todo.TodoItem(today, f"{r.name}{since}", f"{r.township} {r.code}", "督导", ("school", r.code)))
+    for peer in schools:
+        days, stale = _since_last_package(peer, today, threshold)
+        if stale:
+            since = "从未报送数据包" if days is None else f"已{days}天未报送数据包"
+            out.append(todo.TodoItem(today, f"{peer.name}{since}", f"{peer.township} {peer.code}", "督导",
+                                     ("school", peer.code)))
     return out
 
 

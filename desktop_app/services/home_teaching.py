@@ -36,7 +36,6 @@ from desktop_app.domain.home_teaching import (
     Visit,
     WeekStatus,
     compliance,
-    schedule,
 )
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import audit, semesters, settings, todo
@@ -434,11 +433,6 @@ def plan_compliance(store: Store, plan_id: str, today: dt.date | None = None) ->
             select(MissedWeekReason.week_monday, MissedWeekReason.reason).where(MissedWeekReason.plan_id == plan_id))}
     return compliance(calendar, entry.weekday, visits, minimum(store), today, start=entry.start_date,
                       reasons=reasons, hours_per_visit=entry.hours_per_visit)
-
-
-def plan_schedule(store: Store, plan_id: str) -> list[Any]:
-    entry, _facts = load_plan(store, plan_id)
-    return schedule(term_calendar(store, entry.semester), entry.weekday, entry.start_date)
 
 
 def _plan_results(store: Store, semester: str, today: dt.date) -> list[tuple[dict[str, Any], Compliance]]:

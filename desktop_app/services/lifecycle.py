@@ -80,8 +80,14 @@ def _active_attempts(session: Session, case_id: str) -> list[PersuasionAttempt]:
     ).scalars())
 
 
-def _eligibility(session: Session, case_id: str) -> rules.Eligibility:
-    joint = sum(1 for a in _active_attempts(session, case_id) if a.is_joint)
+def _joint_count(attempts: list[PersuasionAttempt]) -> int:
+    return sum(1 for a in attempts if a.is_joint)
+
+
+def _eligibility(session: Session, case_id: str, joint: int | None = None) -> rules.Eligibility:
+    """N-11 eligibility; ``joint``: the active joint attempts when the caller has already counted them."""
+    if joint is None:
+        joint = _joint_count(_active_attempts(session, case_id))
     fulfilled = session.execute(
         select(func.count()).select_from(CourtRuling).where(
             CourtRuling.case_id == case_id, CourtRuling.guardian_duty_fulfilled, ~CourtRuling.voided)
@@ -305,11 +311,11 @@ class LifecycleState:
 def state(store: Store, case_id: str) -> LifecycleState:
     with store.read() as session:
         case = _case(session, case_id)
-        attempts = _active_attempts(session, case_id)
+        joint = _joint_count(_active_attempts(session, case_id))
         st = LifecycleState(
             case_id=case.id, version=case.version, name=case.student.name, status=case.status,
             opened_on=case.opened_on, closed_on=case.closed_on,
-            joint_attempts=sum(1 for a in attempts if a.is_joint), eligibility=_eligibility(session, case_id),
+            joint_attempts=joint, eligibility=_eligibility(session, case_id, joint),
         )
         for r in session.execute(select(JointReport).where(JointReport.case_id == case_id, ~JointReport.voided)
                                  .order_by(JointReport.report_date)).scalars():
@@ -340,14 +346,6 @@ def _closing_value(c: CaseClosing) -> Closing:
     return Closing(reason=c.reason, closed_on=c.closed_on, event_date=c.event_date, grade=c.grade,
                    class_name=c.class_name, placement=c.placement, school=c.school, place=c.place,
                    registry_migrated=c.registry_migrated, detail=c.detail, proof=c.proof)
-
-
-def current_closing_id(store: Store, case_id: str) -> str | None:
-    with store.read() as session:
-        return session.execute(
-            select(CaseClosing.id).where(CaseClosing.case_id == case_id, CaseClosing.reopened_on.is_(None))
-            .order_by(CaseClosing.created_at.desc()).limit(1)
-        ).scalar_one_or_none()
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -522,8 +520,7 @@ def case_facts(store: Store) -> list[rules.CaseFacts]:
     """The facts the reminders need, for every case that is open or under deferred follow-up."""
     followed = (*CaseStatus.open_values(), CaseStatus.DEFERRED.value)
     with store.read() as session:
-        completion = ("grade", "contact_name", "contact_phone", "persuading_unit", "responsible_person",
-                      "responsible_phone", "result")
+        completion = (*(key for key, _label in rules.COMPLETION_FIELDS), "result")  # what missing_fields reads
         rows = session.execute(
             select(Case.id, Case.status, Case.opened_on, Student.name, *[getattr(Case, k) for k in completion])
             .join(Student, Case.student_id == Student.id)

@@ -45,10 +45,14 @@ def all_semesters(store: Store) -> list[SemesterSpan]:
         return [SemesterSpan(r.name, r.start_date, r.end_date) for r in rows]
 
 
+def current_name(store: Store, today: dt.date | None = None) -> str:
+    """The name of the semester chosen in 设置, or of the one today falls in (its row is not created)."""
+    return str(settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today or dt.date.today()))
+
+
 def current(store: Store, today: dt.date | None = None) -> SemesterSpan:
     """The semester chosen in 设置, or the one today falls in."""
-    name = settings.get(store, settings.CURRENT_SEMESTER.key) or semester_name(today or dt.date.today())
-    return ensure(store, name)
+    return ensure(store, current_name(store, today))
 
 
 def choose_current(store: Store, name: str) -> SemesterSpan:

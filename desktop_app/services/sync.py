@@ -1036,10 +1036,7 @@ def pending_records(store: Store, code: str, limit: int = 500) -> list[PendingRe
             counts[(r.table_name, r.record_id)] += 1
         keys = list(counts)[:limit]
         labels = {k: record_label(session, *k) for k in keys}
-    by_table: dict[str, list[str]] = defaultdict(list)
-    for table, rid in keys:
-        by_table[table].append(rid)
-    states = {(t, rid): st for t, ids in by_table.items() for rid, st in record_states(store, t, ids).items()}
+    states = states_of(store, keys)
     return [PendingRecord(t, rid, labels[(t, rid)], states.get((t, rid), ""), counts[(t, rid)]) for t, rid in keys]
 
 
@@ -1144,6 +1141,15 @@ STATE_PRIORITY = (STATE_CONFLICT, STATE_NEW, STATE_CHANGED, STATE_SENT, STATE_AC
 def combined_state(states: Iterable[str]) -> str:
     present = set(states)
     return next((s for s in STATE_PRIORITY if s in present), "")
+
+
+def add_ledger_states(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Set ``sync_state`` on ledger rows (``case_id``, ``student_id``): a row is the case and its child, so
+    a conflict or change on either shows. One ``states_of`` call for the page."""
+    states = states_of(store, [("cases", r["case_id"]) for r in rows] + [("students", r["student_id"]) for r in rows])
+    for r in rows:
+        r["sync_state"] = combined_state(
+            (states.get(("cases", r["case_id"]), ""), states.get(("students", r["student_id"]), "")))
 
 
 @dataclass
