@@ -187,12 +187,6 @@ def write_form_sheet(workbook: Workbook, title: str, subtitle: str, content: dic
         sheet.append_styled(["劝返过程详细记录" if i == 1 else "", line])
 
 
-def as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
-
-
 # --- small tables in an ordinary workbook (care, home teaching) ---------------------------
 
 _THIN = Side(style="thin")
