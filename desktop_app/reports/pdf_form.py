@@ -74,8 +74,9 @@ class FormSheet:
 
     @classmethod
     def for_form(cls, form: RegistrationForm, unit: str, shown: dict[str, str] | None = None) -> FormSheet:
-        code = v.make_code(form) if form.case_id and form.case_version is not None else None
-        return cls(unit, v.record_content(form), code, dict(shown or {}))
+        content = v.record_content(form)  # once: the printed text and the code's digest
+        code = v.make_code(form, content) if form.case_id and form.case_version is not None else None
+        return cls(unit, content, code, dict(shown or {}))
 
     @classmethod
     def blank_form(cls, unit: str = "") -> FormSheet:
