@@ -31,20 +31,32 @@ class CliError(BaoxueError):
     """A command-line problem (missing account name, passwords that differ …)."""
 
 
-def _open(args: argparse.Namespace) -> Store:
-    return Store.open(args.data_dir)
+@contextlib.contextmanager
+def _store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store of --data-dir; closed when the command ends."""
+    store = Store.open(args.data_dir)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
+    """A secret typed at the terminal; typed a second time when ``again`` is given."""
+    try:
+        first = getpass.getpass(prompt)
+        if again is not None and getpass.getpass(again) != first:
+            raise CliError(mismatch)
+    except EOFError as exc:
+        raise CliError(unreadable) from exc
+    return first
 
 
 def _password(prompt: str, *, confirm: bool = False) -> str:
     if value := os.environ.get(PASSWORD_ENV):
         return value
-    try:
-        first = getpass.getpass(prompt)
-        if confirm and getpass.getpass("再输入一次：") != first:
-            raise CliError("两次输入的密码不一致")
-    except EOFError as exc:
-        raise CliError(f"无法读取密码：请在终端中输入，或设置环境变量 {PASSWORD_ENV}") from exc
-    return first
+    return _prompt(prompt, "再输入一次：" if confirm else None, mismatch="两次输入的密码不一致",
+                   unreadable=f"无法读取密码：请在终端中输入，或设置环境变量 {PASSWORD_ENV}")
 
 
 def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
@@ -63,17 +75,13 @@ def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
 @contextlib.contextmanager
 def _admin_store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir, acting for an administrator; closed when the command ends."""
-    store = _open(args)
-    try:
+    with _store(args) as store:
         _act_for_admin(store, args)
         yield store
-    finally:
-        store.close()
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
+    with _store(args) as store:
         info = installation.InstallationInfo(
             kind=args.kind, name=args.name, code=args.code, township_centre=args.township or "",
             contact_name=args.contact or "", contact_phone=args.phone or "",
@@ -90,19 +98,15 @@ def cmd_setup(args: argparse.Namespace) -> int:
         print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），数据文件：{store.path}")
         print(f"管理员账户：{args.admin}")
         return 0
-    finally:
-        store.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    if args.district:
-        return _demo_district(args)
-    store = _open(args)
-    try:
+    with _store(args) as store:
+        if args.district:
+            return _demo_district(store, args)
         inst = store.installation()
         if inst is not None and inst.kind == installation.DISTRICT:  # a district's demo is its schools
-            store.close()
-            return _demo_district(args)
+            return _demo_district(store, args)
         if inst is None:
             installation.setup(store, installation.InstallationInfo(
                 kind=installation.SCHOOL, name="潼南区演示学校（九年一贯制）", code="2150022301",
@@ -124,54 +128,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
             cared = demo.load_care(store)
             print(f"已载入演示特殊学生 {cared} 名（其中一名送教上门）")
         return 0
-    finally:
-        store.close()
 
 
-def _demo_district(args: argparse.Namespace) -> int:
+def _demo_district(store: Store, args: argparse.Namespace) -> int:
     """``demo --district``: the district office's demonstration (a demonstration district on an empty folder)."""
     from desktop_app.services import demo_district
 
-    store = _open(args)
-    try:
-        if store.installation() is None:
-            demo_district.setup_demo_district(store)
-            print(f"空数据文件夹：已设置演示区教委“{demo_district.DEMO_DISTRICT.name}”（仅供演示）")
-            print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
-        else:
-            _act_for_admin(store, args)
+    if store.installation() is None:
+        demo_district.setup_demo_district(store)
+        print(f"空数据文件夹：已设置演示区教委“{demo_district.DEMO_DISTRICT.name}”（仅供演示）")
+        print(f"管理员账户：{accounts.DEMO_ADMIN}，密码：{accounts.DEMO_PASSWORD}（仅用于演示数据，请勿用于真实数据）")
+    else:
+        _act_for_admin(store, args)
 
-        def progress(done: int, total: int, name: str) -> None:
-            if name:
-                print(f"[{done + 1}/{total}] 正在生成演示学校“{name}”并导入其数据包…", flush=True)
+    def progress(done: int, total: int, name: str) -> None:
+        if name:
+            print(f"[{done + 1}/{total}] 正在生成演示学校“{name}”并导入其数据包…", flush=True)
 
-        added = demo_district.load_district(store, args.schools, progress=progress)
-        print(f"已载入演示学校 {added} 所（虚构数据；各校数据经签名加密的数据包导入）")
-        return 0
-    finally:
-        store.close()
+    added = demo_district.load_district(store, args.schools, progress=progress)
+    print(f"已载入演示学校 {added} 所（虚构数据；各校数据经签名加密的数据包导入）")
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
+    with _store(args) as store:
         result = store.verify()
         if result.ok:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
         return 1
-    finally:
-        store.close()
 
 
 def cmd_about(args: argparse.Namespace) -> int:
-    store = _open(args)
-    try:
+    with _store(args) as store:
         for label, value in about.info(store).lines():
             print(f"{label}：{value}")
-    finally:
-        store.close()
     problems = about.self_check()
     for problem in problems:
         print(f"错误：{problem}", file=sys.stderr)
@@ -191,13 +183,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
             raise CliError(f"无法读取备份密码文件 {args.passphrase_file}：{exc.strerror or exc}") from exc
     if value := os.environ.get(PASSPHRASE_ENV):
         return value
-    try:
-        first = getpass.getpass("备份密码：")
-        if confirm and getpass.getpass("再输入一次备份密码：") != first:
-            raise CliError("两次输入的备份密码不一致")
-    except EOFError as exc:
-        raise CliError(f"无法读取备份密码：请在终端中输入，或用 --passphrase-file / {PASSPHRASE_ENV}") from exc
-    return first
+    return _prompt("备份密码：", "再输入一次备份密码：" if confirm else None, mismatch="两次输入的备份密码不一致",
+                   unreadable=f"无法读取备份密码：请在终端中输入，或用 --passphrase-file / {PASSPHRASE_ENV}")
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -358,8 +345,7 @@ def cmd_check_print(args: argparse.Namespace) -> int:
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from desktop_app.services import census
 
-    store = _open(args)
-    try:
+    with _store(args) as store:
         if store.installation() is None:
             raise CliError("本机尚未设置单位信息，请先运行 baoxue-cli setup")
         _act_for_admin(store, args)
@@ -370,8 +356,6 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         elif result.report_path:
             print(f"未导入的行及原因已写入：{result.report_path}")
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
-    finally:
-        store.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

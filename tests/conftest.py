@@ -70,6 +70,26 @@ def empty_store(data_dir: Path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture
+def usb(tmp_path: Path) -> Path:
+    """An empty folder standing for the USB stick packages travel on."""
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def pair(tmp_path: Path, usb: Path) -> Iterator[tuple[Store, Store]]:
+    """(school, district): 米心镇中心小学 (2150022302) enrolled at the district, each in its own folder."""
+    from tests.sync_helpers import make_district, make_school
+
+    d = make_district(tmp_path / "district")
+    s = make_school(tmp_path / "school", d, "2150022302", "米心镇中心小学", "米心镇", usb)
+    yield s, d
+    s.close()
+    d.close()
+
+
 class MessageLog:
     """What the program would have shown in message boxes during a test."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from desktop_app.services import installation, sync
+from desktop_app.services import installation, lifecycle, sync
 from desktop_app.services.store import Store
 
 DISTRICT = installation.InstallationInfo(
@@ -41,3 +42,9 @@ def dump(store: Store) -> list[str]:
 def send(sender: Store, to: str, receiver: Store, usb: Path) -> sync.ImportResult:
     result = sync.export_package(sender, to, usb)
     return sync.import_package(receiver, result.path)
+
+
+def apply_for_deferral(school: Store, case_id: str) -> None:
+    """N-11 at the school: a court ruling makes the case eligible; the township applies."""
+    lifecycle.record_court_ruling(school, case_id, dt.date(2026, 10, 25), "潼南区人民法院", "(2026)渝0152民初1号", True)
+    lifecycle.apply_deferral(school, case_id, "延缓入学", dt.date(2026, 10, 28), "米心镇人民政府")

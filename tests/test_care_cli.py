@@ -7,14 +7,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from desktop_app import cli
 from desktop_app.services.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.helpers.cli import run
 
 
 def test_calendar_and_exports(store: Store, data_dir: Path, tmp_path: Path,

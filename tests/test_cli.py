@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli
 from desktop_app.services import cases
 from desktop_app.services.store import Store
+from tests.helpers.cli import run
 
 PASSWORD = "Mixin2026!"
 
@@ -20,12 +20,6 @@ def _admin_password(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scripts give the administrator's name and password through the environment."""
     monkeypatch.setenv("BAOXUE_USER", "admin")
     monkeypatch.setenv("BAOXUE_PASSWORD", PASSWORD)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_setup_school_then_demo_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

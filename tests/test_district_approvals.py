@@ -24,8 +24,7 @@ from desktop_app.services import accounts, cases, district, lifecycle, settings,
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from tests.factories import full_form
-from tests.sync_helpers import dump, make_district, make_school, send
-from tests.test_sync import apply_for_deferral
+from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
 MIXIN, SHUANGJIANG = "2150022302", "2150022303"
 PASSWORD = "Mixin2026!"
@@ -56,9 +55,7 @@ def application_of(store: Store, case_id: str) -> str:
 
 
 @pytest.fixture
-def offices(tmp_path: Path) -> Iterator[Offices]:
-    usb = tmp_path / "usb"
-    usb.mkdir()
+def offices(tmp_path: Path, usb: Path) -> Iterator[Offices]:
     dist = make_district(tmp_path / "district")
     mixin = make_school(tmp_path / "mixin", dist, MIXIN, "米心镇中心小学", "米心镇", usb)
     shuangjiang = make_school(tmp_path / "shuangjiang", dist, SHUANGJIANG, "双江镇中心小学", "双江镇", usb)

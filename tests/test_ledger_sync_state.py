@@ -23,9 +23,7 @@ def state_of(model: CaseLedgerModel, case_id: str) -> str:
     return model.index(row, last).data()
 
 
-def test_ledger_column_follows_the_exchange(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
-    usb = tmp_path / "usb"
-    usb.mkdir()
+def test_ledger_column_follows_the_exchange(qtbot, tmp_path: Path, usb: Path) -> None:  # noqa: ANN001
     dist = make_district(tmp_path / "d")
     school = make_school(tmp_path / "s", dist, CODE, "米心镇中心小学", "米心镇", usb)
     try:

@@ -8,11 +8,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from desktop_app import cli
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.services import cases, printing
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.cli import run
 
 
 @pytest.fixture(autouse=True)
@@ -20,12 +20,6 @@ def _demo_admin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands that read personal data act for an administrator (the demo school's is admin)."""
     monkeypatch.setenv("BAOXUE_USER", "admin")
     monkeypatch.setenv("BAOXUE_PASSWORD", "baoxue-demo")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,25 +19,9 @@ from desktop_app.exchange import package as pkg
 from desktop_app.services import cases, demo, district, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
-from tests.sync_helpers import dump, make_district, make_school, send
+from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
 CODE = "2150022302"
-
-
-@pytest.fixture
-def usb(tmp_path: Path) -> Path:
-    folder = tmp_path / "usb"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def pair(tmp_path: Path, usb: Path) -> Iterator[tuple[Store, Store]]:
-    d = make_district(tmp_path / "district")
-    s = make_school(tmp_path / "school", d, CODE, "米心镇中心小学", "米心镇", usb)
-    yield s, d
-    s.close()
-    d.close()
 
 
 def rows(store: Store, model: type) -> dict[str, dict[str, object]]:
@@ -59,12 +42,6 @@ def edit_case(store: Store, case_id: str, **values: object) -> None:
         row = session.get(Case, case_id)
         for k, v in values.items():
             setattr(row, k, v)
-
-
-def apply_for_deferral(school: Store, case_id: str) -> None:
-    """N-11 at the school: a court ruling makes the case eligible; the township applies."""
-    lifecycle.record_court_ruling(school, case_id, dt.date(2026, 10, 25), "潼南区人民法院", "(2026)渝0152民初1号", True)
-    lifecycle.apply_deferral(school, case_id, "延缓入学", dt.date(2026, 10, 28), "米心镇人民政府")
 
 
 def test_round_trip_of_every_kind_of_record(pair: tuple[Store, Store], usb: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli
+from tests.helpers.cli import run
 
 PASSWORD = "Tongnan2026!"
 
@@ -16,12 +16,6 @@ def _admin_password(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both installations' first administrator is admin with this password (no prompt in tests)."""
     monkeypatch.setenv("BAOXUE_USER", "admin")
     monkeypatch.setenv("BAOXUE_PASSWORD", PASSWORD)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_enrol_export_import_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,18 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.services import cases, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
-from tests.sync_helpers import dump, make_district, make_school, send
+from tests.sync_helpers import dump, send
 
 CODE = "2150022302"
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40  # a JPEG's first bytes, then anything
 
 
 @pytest.fixture
-def usb(tmp_path: Path) -> Path:
-    folder = tmp_path / "usb"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def pair(tmp_path: Path, usb: Path) -> Iterator[tuple[Store, Store]]:
-    d = make_district(tmp_path / "district")
-    s = make_school(tmp_path / "school", d, CODE, "米心镇中心小学", "米心镇", usb)
-    send(s, "district", d, usb)  # keys exchanged
-    yield s, d
-    s.close()
-    d.close()
+def pair(pair: tuple[Store, Store], usb: Path) -> tuple[Store, Store]:
+    """The shared school and district, their keys exchanged by a first package."""
+    s, d = pair
+    send(s, "district", d, usb)
+    return pair
 
 
 def case_with_photo(school: Store, tmp_path: Path) -> tuple[str, str]:

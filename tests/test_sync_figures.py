@@ -55,9 +55,7 @@ def own_ratios(school: Store) -> tuple[tuple[int, int], tuple[int, int]]:
             (sum(p["met_weeks"] for p in plans), sum(p["due_weeks"] for p in plans)))
 
 
-def test_district_census_and_home_teaching_figures_match_each_school(tmp_path: Path) -> None:
-    usb = tmp_path / "usb"
-    usb.mkdir()
+def test_district_census_and_home_teaching_figures_match_each_school(tmp_path: Path, usb: Path) -> None:
     dist = make_district(tmp_path / "d")
     schools = [make_school(tmp_path / code, dist, code, name, town, usb) for code, name, town in SPECS]
     try:
@@ -109,9 +107,7 @@ def test_district_census_and_home_teaching_figures_match_each_school(tmp_path: P
             s.close()
 
 
-def test_a_school_without_census_or_plans_shows_a_dash(tmp_path: Path) -> None:
-    usb = tmp_path / "usb"
-    usb.mkdir()
+def test_a_school_without_census_or_plans_shows_a_dash(tmp_path: Path, usb: Path) -> None:
     dist = make_district(tmp_path / "d")
     school = make_school(tmp_path / "s", dist, *SPECS[0], usb)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,26 +18,9 @@ from desktop_app.ui.main_window import MainWindow
 from tests.conftest import MessageLog
 from tests.factories import full_form
 from tests.helpers.qt import type_into
-from tests.sync_helpers import make_district, make_school, send
-from tests.test_sync import apply_for_deferral
+from tests.sync_helpers import apply_for_deferral, send
 
 CODE = "2150022302"
-
-
-@pytest.fixture
-def usb(tmp_path: Path) -> Path:
-    folder = tmp_path / "usb"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def pair(tmp_path: Path, usb: Path) -> Iterator[tuple[Store, Store]]:
-    d = make_district(tmp_path / "district")
-    s = make_school(tmp_path / "school", d, CODE, "米心镇中心小学", "米心镇", usb)
-    yield s, d
-    s.close()
-    d.close()
 
 
 def click(qtbot, button) -> None:  # noqa: ANN001

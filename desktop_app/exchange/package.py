@@ -152,18 +152,17 @@ def _bad_name(name: str) -> bool:
             or ":" in name or "\\" in name or "/" in name)
 
 
-def read(path: Path | str, data: bytes | None = None) -> Package:
+def read(path: Path | str) -> Package:
     """Open a package file and check its size and layout (nothing is decrypted yet)."""
     path = Path(path)
     try:
-        if data is None:
-            size = path.stat().st_size
-            if size > MAX_FILE:
-                raise PackageError(f"文件过大（{size // (1024 * 1024)} MB），不是有效的数据包")
-            data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            raise PackageError(f"文件过大（{size // (1024 * 1024)} MB），不是有效的数据包")
+        data = path.read_bytes()
     except OSError as exc:
         raise PackageError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
-    if len(data) > MAX_FILE:
+    if len(data) > MAX_FILE:  # it grew between stat() and the read
         raise PackageError("文件过大，不是有效的数据包")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

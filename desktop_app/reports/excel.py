@@ -56,6 +56,18 @@ def _fit(column: Column) -> float:
     return max(column.width, display_width(column.header) + 2)
 
 
+def _print_setup(ws: Any) -> None:
+    """Rows 1-3 (title, subtitle, header) stay in view; printed landscape on A4, fitted to the width,
+    the header repeated on every page."""
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
 class SheetWriter:
     """One write-only sheet: title rows, header, then rows appended one by one."""
 
@@ -72,15 +84,9 @@ class SheetWriter:
             if column.kind == TEXT:
                 dim.number_format = "@"  # what is typed in later stays text too
             ws.column_dimensions[letter] = dim
-        ws.freeze_panes = "A4"
         ws.merged_cells.add(f"A1:{last}1")
         ws.merged_cells.add(f"A2:{last}2")
-        ws.print_title_rows = "3:3"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        _print_setup(ws)
         ws.append([self._cell(title, Font(name=FONT_NAME, size=16, bold=True), Alignment(horizontal="center"))])
         ws.row_dimensions[1].height = 28
         ws.append([self._cell(subtitle, Font(name=FONT_NAME, size=10), Alignment(horizontal="left"))])
@@ -187,12 +193,6 @@ def write_form_sheet(workbook: Workbook, title: str, subtitle: str, content: dic
         sheet.append_styled(["劝返过程详细记录" if i == 1 else "", line])
 
 
-def as_date(value: dt.date | dt.datetime | None) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
-
-
 # --- small tables in an ordinary workbook (care, home teaching) ---------------------------
 
 _THIN = Side(style="thin")
@@ -218,18 +218,20 @@ def add_sheet(wb: Workbook, name: str, title: str, subtitle: str, headers: Seque
     assert ws is not None
     ws.title = name
     width = len(headers)
-    ws.cell(row=1, column=1, value=title).font = Font(name="宋体", size=16, bold=True)
+    ws.cell(row=1, column=1, value=title).font = Font(name=FONT_NAME, size=16, bold=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
-    ws.cell(row=2, column=1, value=subtitle).font = Font(name="宋体", size=10)
+    ws.cell(row=2, column=1, value=subtitle).font = Font(name=FONT_NAME, size=10)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     for col, (label, col_width) in enumerate(headers, 1):
         cell = ws.cell(row=3, column=col, value=label)
-        cell.font = Font(name="宋体", size=10, bold=True)
+        cell.font = Font(name=FONT_NAME, size=10, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = _BORDER
         ws.column_dimensions[get_column_letter(col)].width = col_width
+    body_font = Font(name=FONT_NAME, size=10)
+    body_alignment = Alignment(vertical="center", wrap_text=True)
     for r, values in enumerate(rows, 4):
         for c, value in enumerate(values):
             cell = ws.cell(row=r, column=c + 1)
@@ -239,21 +241,16 @@ def add_sheet(wb: Workbook, name: str, title: str, subtitle: str, headers: Seque
                 cell.number_format = "@"
             else:
                 cell.value = v
-            cell.font = Font(name="宋体", size=10)
+            cell.font = body_font
             cell.border = _BORDER
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-    ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+            cell.alignment = body_alignment
+    _print_setup(ws)
 
 
 def save(wb: Workbook, path: Path) -> None:
     """Write through a temporary file in the same folder, then rename (no half-written file on a full drive)."""
     path = Path(path)
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
         os.close(fd)
@@ -261,6 +258,10 @@ def save(wb: Workbook, path: Path) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise StoreError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # left only when saving failed: a half-written temporary file
 
 
 def write_table(path: Path, title: str, subtitle: str, headers: Sequence[tuple[str, int]],

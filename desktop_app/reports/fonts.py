@@ -88,8 +88,6 @@ def _word_char(ch: str) -> bool:
 _NO_LINE_START = set("，。、；：？！）」』】》,.;:?!)")
 
 
-FONT_NAME = CJK
-
 
 def cjk_font() -> str:
     """Register the bundled CJK font with reportlab (once) and return its name (as ``register_cjk_font``)."""

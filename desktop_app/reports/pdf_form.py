@@ -47,6 +47,7 @@ INNER_X = TABLE_X + SECTION_W
 INNER_W = TABLE_W - SECTION_W
 LABEL_W = 64.0
 FOOTER_TOP = MARGIN_BOTTOM + 84.0
+TABLE_TOP = PAGE_H - MARGIN_TOP - 62  # the top of the form's table, and of an attached page's record box
 QR_SIZE = 62.0
 QR_MASK = 1  # a fixed mask pattern: choosing the "best" one costs 20 ms a form and changes nothing for a scanner
 
@@ -73,8 +74,9 @@ class FormSheet:
 
     @classmethod
     def for_form(cls, form: RegistrationForm, unit: str, shown: dict[str, str] | None = None) -> FormSheet:
-        code = v.make_code(form) if form.case_id and form.case_version is not None else None
-        return cls(unit, v.record_content(form), code, dict(shown or {}))
+        content = v.record_content(form)  # once: the printed text and the code's digest
+        code = v.make_code(form, content) if form.case_id and form.case_version is not None else None
+        return cls(unit, content, code, dict(shown or {}))
 
     @classmethod
     def blank_form(cls, unit: str = "") -> FormSheet:
@@ -155,7 +157,7 @@ class FormPdf:
         else:
             entries = [wrap(entry, record_w, SIZE) for entry in sheet.records()]
         per_first = max(int(first_room // LINE), 1)
-        per_cont = int((self._continuation_top() - FOOTER_TOP - 2 * PAD) // LINE)
+        per_cont = int((TABLE_TOP - FOOTER_TOP - 2 * PAD) // LINE)
         chunks = _paginate(entries, per_first, per_cont)
         total = len(chunks)
         self._first_page(sheet, rows, record_top, chunks[0], total)
@@ -203,7 +205,7 @@ class FormPdf:
                    (g(v.RESPONSIBLE), 66, False), ("联系\n电话", 56, True), (g(v.RESPONSIBLE_PHONE), 0, False)),
             _cells((v.DEFERRAL, LABEL_W + 118 + 96 + 66, True), (g(v.DEFERRAL), 0, False)),
         ]
-        top = self._table_top()
+        top = TABLE_TOP
         out = []
         reason_row = rows_basic[-1]
         for cells in rows_basic + rows_check:
@@ -215,10 +217,7 @@ class FormPdf:
         self._basic_count = len(rows_basic)
         return out
 
-    def _table_top(self) -> float:
-        return PAGE_H - MARGIN_TOP - 62
-
-    def _header(self, sheet: FormSheet, title: str, size: float) -> None:
+    def _header(self, title: str, size: float) -> None:
         c = self.canvas
         c.setFont(self.font, size)
         c.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN_TOP - size, title)
@@ -226,7 +225,7 @@ class FormPdf:
     def _first_page(self, sheet: FormSheet, rows: list[_Row], record_top: float, lines: list[str],
                     total: int) -> None:
         c = self.canvas
-        self._header(sheet, FORM_TITLE, 17)
+        self._header(FORM_TITLE, 17)
         fill = "　　　年　　月　　日" if sheet.blank else sheet.get(v.FILL_DATE)
         self._spread(PAGE_H - MARGIN_TOP - 46, [
             "单位（盖章）：" + sheet.unit,
@@ -337,16 +336,13 @@ class FormPdf:
 
     # --- attached pages ---------------------------------------------------------------------
 
-    def _continuation_top(self) -> float:
-        return PAGE_H - MARGIN_TOP - 62
-
     def _continuation_page(self, sheet: FormSheet, n: int, lines: list[str], total: int) -> None:
         c = self.canvas
-        self._header(sheet, f"附页{n}　劝返过程详细记录（续）", 15)
+        self._header(f"附页{n}　劝返过程详细记录（续）", 15)
         self._spread(PAGE_H - MARGIN_TOP - 46, [
             FORM_TITLE, f"姓名：{sheet.get(v.NAME)}", f"居民身份证号码：{sheet.get(v.ID_NUMBER)}",
         ])
-        top = self._continuation_top()
+        top = TABLE_TOP
         c.setLineWidth(0.8)
         path = c.beginPath()
         path.rect(TABLE_X, FOOTER_TOP, SECTION_W + LABEL_W, top - FOOTER_TOP)
@@ -446,7 +442,3 @@ def write_forms(target: str | Path | IO[bytes], sheets: Iterable[FormSheet],
             return pdf.pages
     pdf.save()
     return pdf.pages
-
-
-def text_fits(text: str, width: float, size: float = SIZE) -> bool:
-    return text_width(text, size) <= width

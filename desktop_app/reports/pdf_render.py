@@ -6,7 +6,6 @@ the bitmaps onto the printer. PDFium ships inside the pypdfium2 wheel, on Window
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -49,10 +48,6 @@ class PdfPages:
                               bitmap.n_channels)
         finally:
             page.close()
-
-    def pages(self, dpi: float) -> Iterator[PageBitmap]:
-        for i in range(len(self)):
-            yield self.render(i, dpi)
 
     def close(self) -> None:
         self._doc.close()

@@ -58,7 +58,8 @@ def read_roster(path: str | Path) -> RawRoster:
     if suffix not in SUFFIXES:
         raise RosterFileError(f"不支持的文件类型“{path.suffix}”：请选择 Excel（.xlsx、.xls）或 CSV 文件")
     try:
-        head = path.open("rb").read(8)
+        with path.open("rb") as fh:
+            head = fh.read(8)
     except OSError as exc:
         raise RosterFileError(f"无法打开文件 {path.name}：{exc.strerror}") from exc
     if suffix == ".csv":
@@ -177,6 +178,7 @@ def data_rows(raw: RawRoster, info: HeaderInfo) -> list[tuple[int, list[Any]]]:
 def write_error_report(path: str | Path, headers: list[str], rejected: list[tuple[int, list[Any], str]]) -> Path:
     """An .xlsx with the rejected rows as they were, a 原行号 and a 拒绝原因 column; fix and import again."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     path = Path(path)
@@ -184,7 +186,14 @@ def write_error_report(path: str | Path, headers: list[str], rejected: list[tupl
         try:
             wb = Workbook(write_only=True)
             ws = wb.create_sheet("未导入的行")
-            ws.append([*headers, "原行号", "拒绝原因"])
+            header: list[Any] = [*headers, "原行号", "拒绝原因"]
+            if len(rejected) < 5000:  # as before: a bold, frozen header (styled as written, not by reopening the file)
+                bold = Font(bold=True)
+                header = [WriteOnlyCell(ws, value=text) for text in header]
+                for cell in header:
+                    cell.font = bold
+                ws.freeze_panes = "A2"
+            ws.append(header)
             for row_number, cells, reason in rejected:
                 values = [_report_value(c) for c in cells[:len(headers)]]
                 values += [""] * (len(headers) - len(values))
@@ -194,15 +203,6 @@ def write_error_report(path: str | Path, headers: list[str], rejected: list[tupl
             out.close()
             path.unlink(missing_ok=True)  # a half-written report (a full drive) would not open
             raise
-    # Bold header: write_only workbooks cannot style after the fact cheaply, so reopen only small files.
-    if len(rejected) < 5000:
-        from openpyxl import load_workbook
-
-        wb2 = load_workbook(path)
-        for cell in wb2.active[1]:
-            cell.font = Font(bold=True)
-        wb2.active.freeze_panes = "A2"
-        wb2.save(path)
     return path
 
 

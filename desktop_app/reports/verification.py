@@ -144,10 +144,12 @@ class PrintCode:
         return f"{CODE_VERSION}-{self.case_id[:8].upper()}-{self.version}-{self.digest}"
 
 
-def make_code(form: RegistrationForm) -> PrintCode:
+def make_code(form: RegistrationForm, content: dict[str, str] | None = None) -> PrintCode:
+    """The code of a saved form; ``content`` is its ``record_content`` when the caller has it already."""
     if not form.case_id or form.case_version is None:
         raise ValidationError("尚未保存的登记表没有核验码，请先保存")
-    return PrintCode(form.case_id, form.case_version, content_digest(record_content(form)))
+    return PrintCode(form.case_id, form.case_version,
+                     content_digest(record_content(form) if content is None else content))
 
 
 _FULL = re.compile(
