@@ -305,4 +305,5 @@ def test_marking_down_the_unchecked_list_moves_to_the_next_child(qtbot, store: S
         choose(page.editor.method_combo, "全国学籍管理系统")
         assert page.save_status()
     assert page.model.rowCount() == 0 and page.overall_bar.value() == 3
+    assert page.editor.status_combo.currentText() == "" and not page.editor.isEnabled()  # nothing left selected
     assert len(set(marked)) == 3  # each child once, none skipped

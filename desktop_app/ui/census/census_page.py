@@ -243,6 +243,7 @@ class CensusPage(QWidget):
             return
         if child is None:
             self.child_label.setText(self.tr("请在列表中选择一名儿童（按住 Ctrl 或 Shift 可多选）"))
+            self.editor.set_record(None)  # no child: no other child's values left in the (disabled) fields
             return
         guardian = f"{child['guardian1_name'] or '—'} {child['guardian1_phone'] or ''}"
         self.child_label.setText(f"{child['name']}　{child['village'] or ''}　{self.tr('监护人')}：{guardian}")
