@@ -6,13 +6,18 @@ at start-up on one connection, after a backup copy of an existing file.
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from desktop_app.domain.errors import StoreBusy
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -23,28 +28,58 @@ _DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(None|[\"']([^\"']+)[\"'])"
 
 MIGRATIONS_PACKAGE = "database"
 
+# Two programs on one data folder (a second window, a scheduled baoxue-cli): a write takes SQLite's
+# write lock when its transaction begins (BEGIN IMMEDIATE), waiting up to the busy timeout and then
+# retrying until WRITE_WAIT_SECONDS have passed; after that it gives up with ``StoreBusy``.
+BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_SECONDS = 60.0
+WRITE = {"sqlite_begin": "immediate"}  # execution options of a writing engine (``Store.write``)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (a DBAPIError or sqlite3 error) is SQLite saying another connection holds the lock."""
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_ or "database is busy" in text_ or "database table is locked" in text_
+
+
+def _begin_immediate(conn: Connection) -> None:
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except DBAPIError as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusy() from exc
+        time.sleep(0.1 + random.random() * 0.4)  # noqa: S311 - jitter, not a secret
+
 
 def migrations_dir() -> Path:
     return Path(str(resources.files(MIGRATIONS_PACKAGE) / "migrations"))
 
 
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: turning WAL on may wait for a lock
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        if conn.get_execution_options().get("sqlite_begin") == "immediate":
+            _begin_immediate(conn)  # a write: take the lock now, never half-way through (SQLITE_BUSY)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -90,7 +125,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     head_revision()  # refuse a branched history before touching anything
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with engine.execution_options(**WRITE).begin() as conn:  # a second program waits, then finds it done
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop_app.services import installation, lifecycle, sync
 from desktop_app.services.store import Store
+from tests.helpers.accounts import sign_in_admin
 
 DISTRICT = installation.InstallationInfo(
     kind=installation.DISTRICT, name="潼南区教育委员会", code="500152", contact_name="督导科",
@@ -16,6 +17,7 @@ DISTRICT = installation.InstallationInfo(
 def make_district(folder: Path) -> Store:
     store = Store.open(folder, user="督导员")
     installation.setup(store, DISTRICT)
+    sign_in_admin(store, "督导员")
     return store
 
 
@@ -25,6 +27,7 @@ def make_school(folder: Path, district: Store, code: str, name: str, township: s
     installation.setup(store, installation.InstallationInfo(
         kind=installation.SCHOOL, name=name, code=code, township_centre=township,
     ))
+    sign_in_admin(store)
     enrol = sync.enrol(district, sync.SchoolInfo(code, name, township), usb)
     sync.import_package(store, enrol)
     return store

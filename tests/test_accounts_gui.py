@@ -28,7 +28,7 @@ PASSWORD = "Mixin2026!"
 
 @pytest.fixture
 def signed_in(store: Store) -> Store:
-    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "admin", PASSWORD, Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "li", PASSWORD, Role.TEACHER, display_name="李老师")
     accounts.sign_in(store, "admin", PASSWORD)
     return store

@@ -187,7 +187,7 @@ def test_the_command_line_todo_lists_pending_applications_at_the_district(office
 
 
 def test_a_supervisor_may_not_decide(offices: Offices) -> None:
-    accounts.create_first_admin(offices.dist, "admin", PASSWORD, display_name="刘科长")
+    accounts.create_account(offices.dist, "admin", PASSWORD, Role.DISTRICT_ADMIN, display_name="刘科长")
     accounts.create_account(offices.dist, "du", PASSWORD, Role.SUPERVISOR, display_name="陈督学")
     accounts.sign_in(offices.dist, "du", PASSWORD)
     assert not can(offices.dist, Permission.APPROVE)

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from database.models import Case, PersuasionAttempt, Semester, Student, ledger_models
 from desktop_app.domain.registration import Attempt
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, demo, district, lifecycle, sync
+from desktop_app.services import accounts, cases, demo, district, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
 CODE = "2150022302"
@@ -152,6 +153,8 @@ def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[S
     dist2 = Store.open(tmp_path / "district", user="督导员")
     stale = Store.open(tmp_path / "district-copy", user="督导员")
     try:
+        for reopened in (dist2, stale):
+            accounts.sign_in(reopened, "督导员", ADMIN_PASSWORD)
         sync.import_package(dist2, first.path)
         send(dist2, CODE, school, usb)
         edit_case(school, case_id, grade="八年级")

@@ -181,6 +181,8 @@ def write_error_report(path: str | Path, headers: list[str], rejected: list[tupl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from desktop_app.reports import cells as text_cells
+
     path = Path(path)
     with path.open("wb") as out:  # fails at once (open in Excel, write-protected) before any work is done
         try:
@@ -197,7 +199,7 @@ def write_error_report(path: str | Path, headers: list[str], rejected: list[tupl
             for row_number, cells, reason in rejected:
                 values = [_report_value(c) for c in cells[:len(headers)]]
                 values += [""] * (len(headers) - len(values))
-                ws.append([*values, row_number, reason])
+                ws.append(text_cells.row(ws, [*values, row_number, reason]))
             wb.save(out)
         except OSError:
             out.close()

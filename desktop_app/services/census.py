@@ -50,9 +50,10 @@ from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.registration import RegistrationForm
+from desktop_app.domain.roles import Purpose
 from desktop_app.domain.semester import default_span, previous_name
 from desktop_app.reports import roster_reader
-from desktop_app.services import audit, backup, cases, semesters, settings, todo
+from desktop_app.services import audit, backup, cases, privacy, semesters, settings, todo
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
@@ -533,7 +534,10 @@ def _children_select(store: Store, query: ChildQuery, columns: list[Any]) -> Any
     return stmt
 
 
-def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int = 200, *,
+                  purpose: str = Purpose.LIST, full: bool = True) -> list[dict[str, Any]]:
+    """One page of the school-age children ledger; identity and phone numbers as the account may see them
+    for ``purpose`` (masked in lists; in an export only when asked for full numbers and allowed)."""
     s = ChildStatusRecord
     columns = [
         Student.id.label("student_id"), Student.name, Student.sex, Student.id_number, Student.birth_date,
@@ -544,7 +548,9 @@ def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int =
         Student.hukou_township, Student.village, Student.name_pinyin, Student.id
     ).offset(offset).limit(limit)
     with store.read() as session:
-        return [dict(r._mapping) for r in session.execute(stmt)]
+        rows = [dict(r._mapping) for r in session.execute(stmt)]
+    privacy.mask_rows(store, rows, purpose, phones=("guardian1_phone",), full=full)
+    return rows
 
 
 def children_count(store: Store, query: ChildQuery) -> int:
@@ -856,7 +862,9 @@ def return_rows(store: Store, semester: str) -> list[ReturnRow]:
         # 12 columns: more than SQLAlchemy's typed rows carry; the return check is outer-joined (None)
         rows = cast("Iterable[tuple[str, str, str, str, str, str, str, str | None, bool | None, str | None, "
                     "str | None, bool]]", session.execute(stmt))
-        return [ReturnRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", bool(r[8]), r[9] or "",
+        # a list: identity and phone numbers masked, whoever looks (the services decide, not the widgets)
+        return [ReturnRow(r[0], r[1], privacy.shown_id_number(store, r[2] or "", Purpose.LIST), r[3], r[4], r[5],
+                          privacy.shown_phone(store, r[6] or "", Purpose.LIST), r[7] or "", bool(r[8]), r[9] or "",
                           r[10] or "", bool(r[11])) for r in rows]
 
 

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
 from database.sync import RemoteAuditEntry
-from desktop_app.domain.errors import StoreError
-from desktop_app.domain.roles import Role
+from desktop_app.domain.errors import StoreBusy, StoreError
 from desktop_app.services import audit
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
@@ -43,27 +42,37 @@ def _bad_blob(session: Session) -> str | None:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who the store acts for: a signed-in account, or the system context.
+    """Who the store acts for: a signed-in account, a named task of the program, or nobody.
 
-    ``Store.open(..., user=...)`` gives the system context (an administrator's rights under that
-    name) used by tests, services and first set-up; the GUI and the CLI sign an account in with
-    ``accounts.sign_in`` once accounts exist.
+    A store opened without an account (``Store.open(..., user=...)``) has no role: it may read
+    what needs no permission and do nothing that needs one (fails closed). The GUI and the CLI
+    sign an account in with ``accounts.sign_in``; the program's own work that has no account to
+    sign in (building the demonstration schools) acts as ``Actor.for_task``, a task named in
+    the history.
 
     Attributes:
         user_name: written into ``updated_by`` and the history.
-        role: a ``desktop_app.domain.roles.Role`` value.
-        account_id: the account's id, or None for the system context.
+        role: a ``desktop_app.domain.roles.Role`` value; "" for nobody (no permission at all).
+        account_id: the account's id, or None when no account is signed in.
         all_students: a teacher may edit every student's records (else only the assigned ones).
+        task: the program task acted for (``for_task``), "" otherwise.
     """
 
     user_name: str
-    role: str = Role.ADMIN
+    role: str = ""
     display_name: str = ""
     account_id: str | None = None
     all_students: bool = True
+    task: str = ""
+
+    @classmethod
+    def for_task(cls, task: str, role: str, user_name: str = "") -> Actor:
+        """The program itself doing ``task`` with ``role``'s rights (not a person: no account)."""
+        return cls(user_name or f"程序任务：{task}", role, f"程序任务：{task}", None, True, task)
 
     @property
     def is_system(self) -> bool:
+        """No account signed in (nobody, or a program task): no lock, no own password."""
         return self.account_id is None
 
     @property
@@ -80,6 +89,8 @@ class Store:
         self.engine = engine
         self.account = Actor(user)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # writes begin with the write lock (BEGIN IMMEDIATE), waiting boundedly for another program
+        self._write_sessions = sessionmaker(engine.execution_options(**db.WRITE), expire_on_commit=False)
         self._installation: Installation | None = None
 
     @classmethod
@@ -144,13 +155,23 @@ class Store:
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
-        Every ledger change made in it is written to the history.
+        Every ledger change made in it is written to the history. The transaction takes the write
+        lock when it begins, waiting (bounded, with retries) while another program on the same data
+        folder writes.
+
+        Raises:
+            StoreBusy: the other program kept the folder busy past the wait; nothing was changed.
         """
         inst = self.installation()
-        with self._sessions() as session:
+        with self._write_sessions() as session:
             session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
-            with session.begin():
-                yield session
+            try:
+                with session.begin():
+                    yield session
+            except DBAPIError as exc:
+                if db.is_busy(exc):
+                    raise StoreBusy() from exc
+                raise
 
     def installation(self) -> Installation | None:
         if self._installation is None:
