@@ -6,6 +6,8 @@ at start-up on one connection, after a backup copy of an existing file.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import re
 import sqlite3
@@ -145,10 +147,31 @@ def copy_checked(source: Path, target: Path) -> str:
         src.close()
 
 
+def make_private(path: Path) -> None:
+    """A store file and its -wal and -shm companions readable by their owner only (POSIX)."""
+    if os.name != "posix":
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            p.chmod(0o600)
+
+
 def backup_file(source: Path, target: Path) -> None:
-    """Copy a live SQLite file with the online backup API and check the copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ok = copy_checked(source, target)
-    if ok != "ok":
-        target.unlink(missing_ok=True)
-        raise RuntimeError(f"backup copy failed its integrity check: {ok}")
+    """Copy a live SQLite file with the online backup API and check the copy.
+
+    The copy is written as ``.<name>.<pid>.part`` (0600) and renamed when checked, so a copy cut short
+    (the program killed) is never taken for a backup; the next start removes it."""
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            target.parent.chmod(0o700)
+    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    part.unlink(missing_ok=True)
+    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600))
+    try:
+        ok = copy_checked(source, part)
+        if ok != "ok":
+            raise RuntimeError(f"backup copy failed its integrity check: {ok}")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)

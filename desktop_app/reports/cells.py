@@ -12,9 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def storable(value: Any) -> Any:
+    """``value`` as a workbook can hold it: control characters (which no cell can hold; a roster or a
+    package may carry them) are written visibly as ``\\x1b``; anything else unchanged."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
 
 
 def risky(value: Any) -> bool:
@@ -34,7 +43,7 @@ def defuse(cell: Any) -> Any:
 def row(ws: Any, values: Any) -> list[Any]:
     """A row for a write-only sheet's ``append``: risky strings become text cells, the rest as given."""
     out: list[Any] = []
-    for value in values:
+    for value in map(storable, values):
         if hasattr(value, "data_type"):  # a cell made by the caller (styled)
             out.append(defuse(value))
         elif risky(value):

@@ -99,7 +99,7 @@ class SheetWriter:
 
     def _cell(self, value: Any, font: Font | None = None, alignment: Alignment | None = None,
               fill: PatternFill | None = None, border: Border | None = None) -> WriteOnlyCell:
-        cell = cells.defuse(WriteOnlyCell(self.ws, value=value))
+        cell = cells.defuse(WriteOnlyCell(self.ws, value=cells.storable(value)))
         if font is not None:
             cell.font = font
         if alignment is not None:
@@ -201,6 +201,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def _cell_value(value: Any) -> Any:
+    value = cells.storable(value)
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, bool):

@@ -42,7 +42,7 @@ def _sheet(ws: Any, title: str, headers: Sequence[str], rows: Sequence[Sequence[
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append([cells.storable(v) for v in row])
     for col in range(1, len(headers) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 16 if col > 2 else 24
     ws.freeze_panes = "A3"

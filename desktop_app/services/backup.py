@@ -38,7 +38,7 @@ import nacl.utils
 from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
-from desktop_app.services import audit, settings
+from desktop_app.services import audit, settings, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
 from desktop_app.services.store import Store
@@ -270,7 +270,7 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
         target = target / f"保学台账备份-{inst.code if inst else ''}-{now:%Y%m%d-%H%M}{SUFFIX}"
     elif target.suffix != SUFFIX:
         target = target.with_name(target.name + SUFFIX)
-    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+    with workfiles.work_dir(store.data_dir, "加密备份的未加密副本") as tmp:
         copy = Path(tmp) / "copy.sqlite3"
         try:
             db.backup_file(store.path, copy)
@@ -305,7 +305,7 @@ def _materialise(source: Path, passphrase: str | None, folder: Path) -> tuple[Pa
         data = source.read_bytes()
     except OSError as exc:
         raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
-    out = folder / "restore.sqlite3"
+    out = workfiles.private_file(folder / "restore.sqlite3")
     if data.startswith(MAGIC):
         if passphrase is None:
             raise BackupError("这是加密备份，请输入备份密码")
@@ -345,21 +345,37 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
     if accounts.has_accounts(store):
         require(store, Permission.RESTORE)
     known = set(db.revisions())
-    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+    with workfiles.work_dir(store.data_dir, "恢复中的备份") as tmp:
         path, created = _materialise(source, passphrase, Path(tmp))
         info = _describe(path, created)
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
+        _stage(store, path, f"{source.name}（{info.unit_name}，{info.cases}件案件）")
         take(store, BEFORE_RESTORE, now)
         store.engine.dispose()
+        # the one step that changes the store: the staged copy (migrated, with its event) replaces it in
+        # one SQLite transaction; interrupted, the store is the old one, whole
         status = db.copy_checked(path, store.path)
     if status != "ok":
         raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
     store.engine.dispose()
-    if db.current_revision(store.engine) != db.head_revision():
-        db.upgrade(store.engine)
     store.forget_installation()
-    with store.write() as session:
-        audit.record_event(session, "backup", "", "从备份恢复",
-                           f"{source.name}（{info.unit_name}，{info.cases}件案件）")
     return info
+
+
+def _stage(store: Store, path: Path, detail: str) -> None:
+    """Ready a decrypted backup to replace the store: migrated to this version, and the 从备份恢复 event
+    written into its own history, before it is copied over the store (never the data without the event)."""
+    engine = db.make_engine(path)
+    try:
+        if db.current_revision(engine) != db.head_revision():
+            db.upgrade(engine)
+        staged = Store(path.parent, engine, store.user)
+        staged.path = path
+        staged.act_as(store.account)
+        with staged.write() as session:
+            audit.record_event(session, "backup", "", "从备份恢复", detail)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()

@@ -19,7 +19,7 @@ from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
 from database.sync import RemoteAuditEntry
 from desktop_app.domain.errors import StoreBusy, StoreError
-from desktop_app.services import audit
+from desktop_app.services import audit, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -101,11 +101,13 @@ class Store:
         """
         folder = resolve_data_dir(data_dir)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            workfiles.private_dir(folder)  # a folder it creates is 0700 (POSIX)
         except OSError as exc:
             raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
         path = folder / STORE_FILE
         existed = path.exists() and path.stat().st_size > 0
+        created = not path.exists()
+        workfiles.sweep(folder)  # what an interrupted backup, restore, import or export left behind
         engine = db.make_engine(path)
         try:
             current = db.current_revision(engine)
@@ -126,6 +128,8 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
+        if created:
+            db.make_private(path)  # the new store (and its -wal, -shm) 0600 (POSIX)
         return cls(folder, engine, user or default_user())
 
     @property
