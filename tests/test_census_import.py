@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from database.census import RosterImport, RosterMember
 from database.models import AuditEntry, Student
 from desktop_app.domain.errors import ValidationError
-from desktop_app.services.roster_reader import RosterFileError
 from desktop_app.services import census, settings
+from desktop_app.services.roster_reader import RosterFileError
 from desktop_app.services.store import Store
 from tests.helpers import rosters as R
 

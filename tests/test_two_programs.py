@@ -61,7 +61,7 @@ def test_two_cli_programs_started_together_twenty_rounds(tmp_path: Path) -> None
     # round 0: two demos on an empty folder; one sets it up, the other waits and loads its cases or refuses
     first, second = _start(data, env, "demo", "--count", "4"), _start(data, env, "demo", "--count", "4", "--seed", "7")
     results = [_finish(first), _finish(second)]
-    for code, _out, err in results:
+    for _code, _out, err in results:
         assert "Traceback" not in err, err
     assert any(code == 0 for code, _o, _e in results)
     expected = _cases(data)
