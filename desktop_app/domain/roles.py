@@ -169,6 +169,8 @@ def mask_phone(phone: str) -> str:
     """138****5678 for a mobile, 023-****1234 for a landline: the last four stay visible."""
     if not phone:
         return ""
+    if "*" in phone:  # masked already (by the service that listed it)
+        return phone
     digits = re.sub(r"\D", "", phone)
     if len(digits) < 7:
         return phone

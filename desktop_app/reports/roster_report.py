@@ -20,6 +20,7 @@ from desktop_app.domain.census import cell_text
 from desktop_app.reports import cells as text_cells
 
 STYLED_HEADER_BELOW = 5000  # a bold, frozen header for reports of fewer rows
+MAX_REPORT_ROWS = 200_000  # rows listed (a workbook keeps its distinct texts in memory); the rest counted
 
 
 class ErrorReport:
@@ -40,15 +41,19 @@ class ErrorReport:
         self._ws.append(text_cells.row(self._ws, header))
 
     def add(self, row_number: int, cells: list[Any], reason: str) -> None:
+        self.count += 1
+        if self.count > MAX_REPORT_ROWS:
+            return
         width = len(self.headers)
         values = [_report_value(c) for c in cells[:width]]
         values += [""] * (width - len(values))
         self._ws.append(text_cells.row(self._ws, [*values, row_number, reason]))
-        self.count += 1
 
     def save(self, path: str | Path) -> Path:
         """Write the report to ``path`` (a write-only workbook is saved once)."""
         path = Path(path)
+        if self.count > MAX_REPORT_ROWS:
+            self._ws.append(["", f"另有{self.count - MAX_REPORT_ROWS}行未导入，未在此列出：请先改正以上各行再导入一次"])
         with path.open("wb") as out:  # fails at once (open in Excel, write-protected) before any work is done
             try:
                 self._wb.save(out)

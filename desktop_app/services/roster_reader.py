@@ -88,6 +88,11 @@ def _too_long(cells: list[Any]) -> str:
     return ""
 
 
+def _head_row(cells: list[Any]) -> list[Any]:
+    """A row kept for finding the header: no cell longer than needed to tell it is too long."""
+    return [c[:MAX_CELL_CHARS + 1] if isinstance(c, str) else c for c in cells[:MAX_COLUMNS]]
+
+
 def _check_width(cells: list[Any]) -> str:
     if len(cells) > MAX_COLUMNS:
         return f"此行有{len(cells)}列，超过{MAX_COLUMNS}列的上限，未导入"
@@ -153,7 +158,7 @@ def _open_excel(path: Path) -> RosterFile:
             start_col = sheet.start[1] if sheet.start else 0
             head: list[list[Any]] = []
             for cells in sheet.iter_rows():
-                head.append([""] * start_col + list(cells))
+                head.append(_head_row([""] * start_col + list(cells)))
                 if len(head) >= 200:
                     break
             if any(any(c not in ("", None) for c in r) for r in head):
@@ -264,7 +269,7 @@ def _open_csv(path: Path) -> RosterFile:
     head: list[list[Any]] = []
     found = False
     for _n, cells, _problem in roster.rows():
-        head.append(cells)
+        head.append(_head_row(cells))
         found = found or any(str(c).strip() for c in cells)
         if found and len(head) >= HEAD_ROWS:
             break
