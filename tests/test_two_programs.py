@@ -66,6 +66,7 @@ def test_two_cli_programs_started_together_twenty_rounds(tmp_path: Path) -> None
     assert any(code == 0 for code, _o, _e in results)
     expected = _cases(data)
     added_demo = 0
+    busy: list[str] = []
     pairs = (("demo", "demo"), ("demo", "export-ledger"), ("demo", "backup"), ("export-ledger", "backup"))
     for n in range(ROUNDS):
         kinds = pairs[n % len(pairs)]
@@ -80,10 +81,15 @@ def test_two_cli_programs_started_together_twenty_rounds(tmp_path: Path) -> None
             procs.append((kind, _start(data, env, *args)))
         for kind, proc in procs:
             code, _o, err = _finish(proc)
-            if _clean(code, err, f"round {n} {kind}") and kind == "demo":
+            if not _clean(code, err, f"round {n} {kind}"):
+                busy.append(f"round {n} {kind}")
+            elif kind == "demo":
                 expected += 2
                 added_demo += 1
-    assert added_demo >= ROUNDS // 2  # every demo ran (none gave up within the bounded wait on this machine)
+    # every command did its work: the other one's write is far shorter than the bounded wait (60 s), so
+    # none gave up (before: tracebacks; with the lock taken late in a transaction: 另一个…请稍后再试)
+    assert busy == []
+    assert added_demo == sum(1 for n in range(ROUNDS) for kind in pairs[n % len(pairs)] if kind == "demo")
     assert _cases(data) == expected  # no lost work: every demo that said so added its cases
     verify = subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(data), "verify"], env=env,
                             capture_output=True, text=True, encoding="utf-8", timeout=300)
