@@ -6,6 +6,7 @@ Bounded (a few dozen examples, a few seconds); ``BAOXUE_FUZZ_EXAMPLES`` runs mor
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import itertools
@@ -89,3 +90,35 @@ def test_fuzzed_roster_cells_end_in_an_import_or_one_chinese_line(store: Store, 
         assert _ledger(store) == before  # refused: nothing changed
     elif code == 1:
         assert out.startswith("接受 0 行")  # read, but no row could be imported
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                      HealthCheck.too_slow])
+@given(data=st.one_of(st.binary(max_size=400), st.just(b"")),  # b"": a real roster, damaged
+       suffix=st.sampled_from([".csv", ".xlsx", ".xls", ".ods"]), damage=st.integers(0, 4000), flip=st.integers(1, 255))
+def test_fuzzed_roster_bytes_end_in_one_chinese_line(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     data: bytes, suffix: str, damage: int, flip: int) -> None:
+    """Random bytes, and real rosters with one byte flipped or cut short: read or refused in one line."""
+    from desktop_app.domain.errors import BaoxueError
+    from desktop_app.services import census
+    from tests.helpers import rosters as R
+
+    path = tmp_path / f"名册{next(_counter)}{suffix}"
+    if data:
+        path.write_bytes(data)
+    else:
+        real = R.write_census_xlsx(tmp_path / f"real{next(_counter)}.xlsx",
+                                   [R.census_cells(i, c) for i, c in enumerate(R.children(5))])
+        raw = bytearray(real.read_bytes())
+        at = damage % len(raw)
+        raw[at] ^= flip
+        path.write_bytes(bytes(raw[: len(raw) - damage // 8]) if damage % 2 else bytes(raw))
+    with contextlib.suppress(BaoxueError):  # the import dialog's preview: read or refused, nothing else
+        census.preview_roster(store, path, "census")
+    before = _ledger(store)
+    code, _out, err = run(capsys, "--data-dir", str(store.data_dir), "import-roster", str(path), "--kind", "census",
+                          "--report", str(tmp_path / f"report{next(_counter)}.xlsx"))
+    assert code in (0, 1) and "Traceback" not in err
+    if code == 1 and err.startswith("错误："):
+        assert err.count("\n") == 1, err
+        assert _ledger(store) == before

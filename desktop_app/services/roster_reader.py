@@ -123,8 +123,7 @@ def _check_zip(path: Path) -> None:
                             raise RosterFileError(big)
     except RosterFileError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zipfile's and zlib's errors (bad zip, bad CRC, bad deflate …) all mean "cannot read"
         raise RosterFileError(
             f"文件 {path.name} 已损坏或不是 Excel 文件，无法读取（{type(exc).__name__}）：请用 Excel 打开检查后另存再导入"
         ) from exc
