@@ -18,7 +18,7 @@ from desktop_app import APP_NAME, __version__
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, printing, sync, todo
+from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, places, printing, sync, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
@@ -35,10 +35,17 @@ class CliError(BaoxueError):
 def _store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir; closed when the command ends."""
     store = Store.open(args.data_dir)
+    _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
     finally:
         store.close()
+
+
+def _warn(message: str | None) -> None:
+    """One warning line on stderr (the command goes on)."""
+    if message:
+        print(f"警告：{message}", file=sys.stderr)
 
 
 def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
@@ -188,6 +195,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    _warn(places.cloud_warning(target if target.is_dir() else target.parent, "备份"))
     with _admin_store(args) as store:
         written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
         print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
@@ -257,6 +266,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "登记包"))
     with _admin_store(args) as store:
         path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
         print(f"已登记 {args.name}（{args.school}），登记包：{path}")
@@ -265,6 +275,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "数据包"))
     with _admin_store(args) as store:
         result = sync.export_package(store, args.to, Path(args.outdir))
         print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")

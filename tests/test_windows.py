@@ -141,8 +141,173 @@ def test_backup_and_restore_in_a_folder_with_hash_and_percent(tmp_path: Path) ->
         assert info.cases == 4
         local = backup.take(store, backup.MANUAL)
         demo.load(store, 2)
-        assert backup.restore(store, written, PASSPHRASE).cases == 4  # described inside the odd folder
+        assert backup.restore(store, local).cases == 4  # a plain local copy, described inside the odd folder
+        demo.load(store, 2)
+        assert backup.restore(store, written, PASSPHRASE).cases == 4
         assert store.verify().ok
-        assert backup.restore(store, local).cases == 4  # a plain local copy, too
     finally:
         store.close()
+
+
+# --- 2 and 6. cloud-synced and network folders ------------------------------------------------
+
+@pytest.fixture
+def windows(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """places as on Windows; ``drives`` maps a drive root to what GetDriveTypeW answers (3: local)."""
+    from desktop_app.services import places
+
+    drives: dict[str, int] = {}
+    monkeypatch.setattr(places, "IS_WINDOWS", True)
+    monkeypatch.setattr(places, "_drive_type", lambda root: drives.get(root, 3))
+    for name in places.ONEDRIVE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return drives
+
+
+@pytest.mark.parametrize(("path", "service"), [
+    (r"C:\Users\lihua\OneDrive\文档\保学", "OneDrive"),
+    (r"C:\Users\lihua\OneDrive - 潼南区教育委员会\Documents", "OneDrive"),
+    (r"C:\Users\lihua\Documents\WPS Cloud Files\183377\台账", "WPS 云文档"),
+    (r"D:\WPS云文档\备份", "WPS 云文档"),
+    (r"D:\BaiduSyncdisk\保学", "百度网盘同步空间"),
+    (r"C:\Users\lihua\Documents\保学", None),
+    (r"E:\\", None),
+    (r"C:\Users\lihua\AppData\Local\Baoxue", None),
+])
+def test_cloud_folders_are_recognised_by_name(windows: dict[str, int], path: str, service: str | None) -> None:
+    from desktop_app.services import places
+
+    assert places.cloud_service(path) == service
+
+
+def test_onedrive_found_through_its_environment_variable(windows: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import places
+
+    # Known Folder Move with a renamed folder: only the variable tells
+    monkeypatch.setenv("OneDriveCommercial", r"C:\Users\lihua\区教委网盘")
+    assert places.cloud_service(r"C:\Users\lihua\区教委网盘\Documents\保学") == "OneDrive"
+    assert places.cloud_service(r"c:\users\LIHUA\区教委网盘") == "OneDrive"
+    assert places.cloud_service(r"C:\Users\lihua\区教委") is None
+
+
+@pytest.mark.parametrize(("path", "remote"), [
+    (r"\\fileserver\教务\保学", "网络共享文件夹"),
+    (r"\\?\UNC\fileserver\教务\保学", "网络共享文件夹"),
+    (r"Z:\保学数据", "网络驱动器 Z:"),
+    (r"C:\Users\lihua\AppData\Local\Baoxue", None),
+    (r"E:\Baoxue\data", None),
+])
+def test_network_folders_on_windows(windows: dict[str, int], path: str, remote: str | None) -> None:
+    from desktop_app.services import places
+
+    windows["Z:\\"] = places.DRIVE_REMOTE
+    found = places.network_share(path)
+    assert (found is None) if remote is None else (found is not None and found.startswith(remote))
+
+
+def test_network_folders_on_linux(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import places
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda / ext4 rw 0 0\n"
+        "//nas/teach /mnt/nas cifs rw 0 0\n"
+        "server:/export /srv/nfs nfs4 rw 0 0\n"
+        "lihua@host:/home /mnt/ssh\\040dir fuse.sshfs rw 0 0\n"
+        "fuse-overlayfs /var/lib/overlay fuse.fuse-overlayfs rw 0 0\n"
+        "tmpfs /mnt/nas/local tmpfs rw 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(places, "IS_WINDOWS", False)
+    monkeypatch.setattr(places, "MOUNTS_FILE", mounts)
+    assert places.network_share("/mnt/nas/保学/data") == "网络文件系统 cifs"
+    assert places.network_share("/srv/nfs/x") == "网络文件系统 nfs4"
+    assert places.network_share("/mnt/ssh dir/保学") == "网络文件系统 fuse.sshfs"
+    assert places.network_share("/var/lib/overlay/保学") is None
+    assert places.network_share("/mnt/nas/local/保学") is None  # the nearest mount decides
+    assert places.network_share("/home/lihua") is None
+
+
+def test_a_store_on_a_network_share_is_refused_before_it_is_opened(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop_app.services import places
+    from tests.helpers.cli import run
+
+    share = tmp_path / "映射的网络驱动器"
+    share.mkdir()
+    monkeypatch.setattr(places, "MOUNTS_FILE", tmp_path / "mounts")
+    (tmp_path / "mounts").write_text(f"/dev/vda / ext4 rw 0 0\n//nas/x {share} cifs rw 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(places, "IS_WINDOWS", False)
+    with pytest.raises(BaoxueError, match="网络文件系统 cifs.*本机硬盘"):
+        Store.open(share / "数据")
+    assert not (share / "数据").exists()  # nothing created
+    code, _out, err = run(capsys, "--data-dir", str(share / "数据"), "verify")
+    assert code == 1 and err.startswith("错误：数据文件夹") and "网络" in err and "Traceback" not in err
+    assert not (share / "数据").exists()
+
+
+def test_cli_says_so_when_the_store_or_a_package_goes_into_a_cloud_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers.cli import run
+
+    monkeypatch.setenv("BAOXUE_USER", "admin")
+    monkeypatch.setenv("BAOXUE_PASSWORD", "Mixin2026!")
+    cloud = tmp_path / "OneDrive - 潼南区教育委员会" / "保学数据"
+    code, out, err = run(capsys, "--data-dir", str(cloud), "setup", "district", "--code", "500152", "--name", "潼南区教委")
+    assert code == 0 and "潼南区教委" in out
+    assert err.startswith("警告：数据文件夹") and "OneDrive同步的文件夹" in err and "个人信息会被上传" in err
+    local = str(tmp_path / "本机")
+    code, _out, err = run(capsys, "--data-dir", local, "setup", "district", "--code", "500152", "--name", "潼南区教委")
+    assert code == 0 and err == ""
+    baidu = tmp_path / "BaiduSyncdisk"
+    baidu.mkdir()
+    code, out, err = run(capsys, "--data-dir", local, "enrol", "--school", "2150022302", "--name", "米心镇中心小学",
+                         str(baidu))
+    assert code == 0 and "已登记" in out
+    assert "警告：" in err and "百度网盘同步空间同步的文件夹" in err and "登记包会被上传" in err
+    code, _out, err = run(capsys, "--data-dir", local, "backup", str(baidu / "备份.bxbak"),
+                          "--passphrase-file", str(_passphrase_file(tmp_path)))
+    assert code == 0 and "备份会被上传" in err
+
+
+def _passphrase_file(tmp_path: Path) -> Path:
+    path = tmp_path / "口令.txt"
+    path.write_text(PASSPHRASE, encoding="utf-8")
+    return path
+
+
+def test_gui_asks_before_using_a_cloud_synced_data_folder(qapp, tmp_path: Path, messages) -> None:  # noqa: ANN001
+    from desktop_app.ui import app
+
+    cloud = tmp_path / "WPS Cloud Files" / "保学"
+    messages.answer = False
+    assert app.main(["Baoxue", "--data-dir", str(cloud)]) == 0
+    assert not cloud.exists()  # the store was not put there
+    (text,) = messages.texts("confirm")
+    assert "WPS 云文档同步的文件夹" in text and "仍要使用此数据文件夹吗" in text
+
+
+def test_gui_refuses_a_data_folder_on_a_network_share(
+        qapp, tmp_path: Path, messages, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from desktop_app.services import places
+    from desktop_app.ui import app
+
+    monkeypatch.setattr(places, "network_share", lambda path: "网络驱动器 Z:")
+    assert app.main(["Baoxue", "--data-dir", str(tmp_path / "数据")]) == 1
+    (text,) = messages.texts("error")
+    assert "网络驱动器 Z:" in text and "本机硬盘" in text
+    assert not (tmp_path / "数据" / "baoxue.sqlite3").exists()
+
+
+def test_gui_asks_before_a_package_goes_into_a_cloud_folder(
+        qtbot, pair: tuple[Store, Store], tmp_path: Path, messages, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from desktop_app.ui.exchange import page as exchange_page
+
+    school, _district = pair
+    cloud = tmp_path / "OneDrive" / "数据包"
+    cloud.mkdir(parents=True)
+    monkeypatch.setattr(exchange_page.Pickers, "folder", staticmethod(lambda parent, title: cloud))
+    widget = exchange_page.ExchangePage(school)
+    qtbot.addWidget(widget)
+    messages.answer = False
+    assert widget.export_selected() is None
+    assert not list(cloud.iterdir())
+    assert "数据包会被上传到网盘" in messages.texts("confirm")[0]
