@@ -4,7 +4,10 @@ Defender or OneDrive, odd folder names, cloud-synced and network folders, GBK co
 from __future__ import annotations
 
 import errno
+import io
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -311,3 +314,135 @@ def test_gui_asks_before_a_package_goes_into_a_cloud_folder(
     assert widget.export_selected() is None
     assert not list(cloud.iterdir())
     assert "数据包会被上传到网盘" in messages.texts("confirm")[0]
+
+
+# --- 3. baoxue-cli output in the encoding its reader expects ---------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(args: list[str], env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")} | {"PYTHONPATH": str(ROOT)}
+    environ.pop("PYTHONIOENCODING", None)
+    return subprocess.run([sys.executable, "-m", "desktop_app.cli", *args], capture_output=True,
+                          env=environ | (env or {}), timeout=120, check=False, **kwargs)  # type: ignore[call-overload]
+
+
+def redirect(monkeypatch: pytest.MonkeyPatch) -> tuple[io.BytesIO, io.BytesIO]:
+    """Standard output and error redirected to files (``> out.txt 2> err.txt``): bytes to read back.
+
+    (Called in the test itself: pytest puts its own capture back in place between fixtures and the test.)
+    """
+    out, err = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8", write_through=True))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="utf-8", write_through=True))
+    monkeypatch.delenv("BAOXUE_ENCODING", raising=False)
+    return out, err
+
+
+def test_redirected_output_follows_the_console_code_page_936(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from desktop_app import cli, terminal
+
+    out, err = redirect(monkeypatch)
+    monkeypatch.setattr(terminal, "console_output_codepage", lambda: 936)  # Chinese Windows, PowerShell 5.1
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "about"]) == 0
+    text = out.getvalue().decode("gbk")  # what PowerShell's `> out.txt` / Select-String decode it as
+    assert "版本" in text and "数据文件夹" in text
+    with pytest.raises(UnicodeDecodeError):
+        out.getvalue().decode("utf-8")
+    # the error stream too, and a character GBK cannot hold is replaced, not a crash
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "restore", str(tmp_path / "备份😀.bxbak")]) == 1
+    assert err.getvalue().decode("gbk").startswith("错误：无法读取备份文件") and "备份?.bxbak" in err.getvalue().decode("gbk")
+
+
+def test_encoding_option_and_variable_win_over_the_code_page(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from desktop_app import cli, terminal
+
+    out, _err = redirect(monkeypatch)
+    monkeypatch.setattr(terminal, "console_output_codepage", lambda: 936)
+    assert cli.main(["--encoding", "utf-8", "--data-dir", str(tmp_path / "d"), "about"]) == 0
+    assert "版本" in out.getvalue().decode("utf-8")
+    out.seek(0)
+    out.truncate()
+    monkeypatch.setenv("BAOXUE_ENCODING", "gb18030")
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "about"]) == 0
+    assert "版本" in out.getvalue().decode("gb18030")
+
+
+def test_a_console_keeps_unicode_and_no_console_means_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app import terminal
+
+    class Console(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("BAOXUE_ENCODING", raising=False)
+    monkeypatch.setattr(terminal, "console_output_codepage", lambda: 936)
+    assert terminal.choose_encoding(Console()) is None  # the console shows Unicode itself
+    assert terminal.choose_encoding(io.StringIO()) == "gbk"
+    monkeypatch.setattr(terminal, "console_output_codepage", lambda: 65001)
+    assert terminal.choose_encoding(io.StringIO()) == "utf-8"
+    monkeypatch.setattr(terminal, "console_output_codepage", lambda: 0)  # a scheduled task: no console
+    assert terminal.choose_encoding(io.StringIO()) == "utf-8"
+
+
+def test_an_unknown_encoding_is_one_chinese_line(tmp_path: Path) -> None:
+    result = _cli(["--encoding", "klingon", "--data-dir", str(tmp_path / "d"), "about"])
+    assert result.returncode == 1
+    assert result.stderr.decode("utf-8").strip() == "错误：不认识的输出编码“klingon”：可用 utf-8、gbk（即 cp936）、gb18030 等"
+
+
+def test_real_process_redirected_on_linux_writes_utf8_or_the_chosen_encoding(tmp_path: Path) -> None:
+    plain = _cli(["--data-dir", str(tmp_path / "d"), "about"])
+    assert plain.returncode == 0 and "版本" in plain.stdout.decode("utf-8")
+    gbk = _cli(["--data-dir", str(tmp_path / "d"), "about"], env={"BAOXUE_ENCODING": "cp936"})
+    assert gbk.returncode == 0 and "版本" in gbk.stdout.decode("gbk")
+    helped = _cli(["--encoding", "gbk", "--help"])
+    assert helped.returncode == 0 and "输出编码" in helped.stdout.decode("gbk")  # help text too
+
+
+# --- 5. no console and no BAOXUE_PASSWORD: fail at once ---------------------------------------
+
+def test_no_console_and_no_password_fails_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import getpass
+
+    from tests.helpers.cli import run
+
+    def waits_forever(prompt: str = "") -> str:
+        raise AssertionError("getpass would wait for a console nobody types at")
+
+    monkeypatch.delenv("BAOXUE_PASSWORD", raising=False)
+    monkeypatch.setattr(getpass, "getpass", waits_forever)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # a scheduled task: stdin is not a terminal
+    code, _out, err = run(capsys, "--data-dir", str(tmp_path / "d"), "setup", "school", "--code", "5002230001",
+                          "--name", "测试小学")
+    assert code == 1
+    assert err == ("错误：无法读取密码：请在终端中输入，或设置环境变量 BAOXUE_PASSWORD"
+                   "（没有可以输入的控制台：计划任务中运行，或输入来自管道、文件）\n")
+    code, _out, err = run(capsys, "--data-dir", str(tmp_path / "d"), "backup", str(tmp_path / "b.bxbak"))
+    assert code == 1 and "BAOXUE_BACKUP_PASSPHRASE" in err and "没有可以输入的控制台" in err
+
+
+def test_a_process_with_an_idle_pipe_for_input_does_not_hang(tmp_path: Path) -> None:
+    """Like a scheduled task: input is a pipe nobody writes to (getpass fell back to it and waited)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app.cli", "--data-dir", str(tmp_path / "d"), "setup", "school",
+         "--code", "5002230001", "--name", "测试小学"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ,
+        start_new_session=True,  # no controlling terminal for getpass to open
+    )
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        assert proc.stdin is not None and proc.stderr is not None and proc.stdout is not None
+        proc.stdin.close()
+        err = proc.stderr.read().decode("utf-8")
+        proc.stdout.close()
+        proc.stderr.close()
+    assert code == 1 and "BAOXUE_PASSWORD" in err and "Traceback" not in err
