@@ -446,3 +446,109 @@ def test_a_process_with_an_idle_pipe_for_input_does_not_hang(tmp_path: Path) -> 
         proc.stdout.close()
         proc.stderr.close()
     assert code == 1 and "BAOXUE_PASSWORD" in err and "Traceback" not in err
+
+
+# --- 4. evidence PDFs opened for viewing do not stay in %TEMP% --------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def temp_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """%TEMP% for the test (shared by every user of the PC in the story)."""
+    import tempfile
+
+    from desktop_app.services import viewing
+
+    folder = tmp_path / "TEMP"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(viewing, "_open", {})
+    return folder
+
+
+def _held_open(monkeypatch: pytest.MonkeyPatch, held: set[Path]) -> None:
+    """Windows: a file a reader holds open cannot be removed (shutil.rmtree fails with winerror 32)."""
+    import shutil
+
+    from desktop_app.services import viewing
+
+    real = shutil.rmtree
+
+    def rmtree(path: object, *args: object, **kwargs: object) -> None:
+        if any(Path(str(path)) == h.parent for h in held):
+            raise sharing_violation(path)
+        real(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(viewing.shutil, "rmtree", rmtree)
+
+
+def test_a_viewed_pdf_is_removed_once_the_reader_lets_go_and_at_quit(
+        qtbot, store: Store, tmp_path: Path, temp_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QDesktopServices
+
+    from desktop_app.services import lifecycle, viewing
+    from desktop_app.ui.lifecycle import evidence
+    from tests.test_lifecycle import new_case
+
+    case_id = new_case(store, plain=1)
+    scan = tmp_path / "户口簿 张小明.pdf"
+    scan.write_bytes(PDF)
+    lifecycle.attach_evidence(store, case_id, scan)
+    (info,) = lifecycle.evidence_list(store, case_id)
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile())))
+
+    assert evidence.open_full_size(store, info, None) is None
+    (shown,) = [Path(p) for p in opened]
+    assert shown.read_bytes() == PDF and shown.name == "户口簿 张小明.pdf"
+    assert shown.parent.parent == temp_folder and shown.parent.name.startswith("baoxue-evidence-")
+    assert shown.stat().st_mode & 0o777 == 0o600 and shown.parent.stat().st_mode & 0o777 == 0o700
+    # the reader has not had time to open it yet: kept
+    assert viewing.release_idle() == 0 and shown.exists()
+    # the reader holds it open (Windows): kept, and tried again later
+    held = {shown}
+    _held_open(monkeypatch, held)
+    monkeypatch.setattr(viewing, "GRACE_SECONDS", 0.0)
+    assert evidence._janitor is not None and evidence._janitor.isActive()
+    evidence._janitor.timeout.emit()
+    assert shown.exists()
+    # the reader is closed: the next round removes it
+    held.clear()
+    evidence._janitor.timeout.emit()
+    assert not shown.parent.exists() and viewing.pending() == []
+
+    # a copy still open when the program quits is removed at quit
+    monkeypatch.setattr(viewing, "GRACE_SECONDS", 120.0)
+    evidence.open_full_size(store, info, None)
+    second = Path(opened[-1])
+    assert second.exists()
+    qtbot.wait(1)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.instance().aboutToQuit.emit()  # type: ignore[union-attr]
+    assert not second.parent.exists()
+    assert list(temp_folder.iterdir()) == []
+
+
+def test_leftovers_of_a_crashed_run_are_swept_at_start(
+        qapp, tmp_path: Path, temp_folder: Path, messages, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    import time
+
+    from desktop_app.services import viewing
+    from desktop_app.ui import app
+
+    old = temp_folder / "baoxue-evidence-k2j4h1"
+    old.mkdir()
+    (old / "残疾证.pdf").write_bytes(PDF)
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    young = temp_folder / "baoxue-evidence-another-program"  # another Baoxue running right now
+    young.mkdir()
+    (young / "a.pdf").write_bytes(PDF)
+    other = temp_folder / "someone-else"
+    other.mkdir()
+    os.utime(other, (time.time() - 3600, time.time() - 3600))
+    messages.answer = False  # stop at the first question (a cloud folder): the sweep came first
+    assert app.main(["Baoxue", "--data-dir", str(tmp_path / "OneDrive" / "保学")]) == 0
+    assert not old.exists() and young.exists() and other.exists()
+    assert viewing.sweep_leftovers(now=time.time() + 3600) == 1 and not young.exists()
