@@ -552,3 +552,22 @@ def test_leftovers_of_a_crashed_run_are_swept_at_start(
     assert app.main(["Baoxue", "--data-dir", str(tmp_path / "OneDrive" / "保学")]) == 0
     assert not old.exists() and young.exists() and other.exists()
     assert viewing.sweep_leftovers(now=time.time() + 3600) == 1 and not young.exists()
+
+
+# --- 8. comparing two builds ------------------------------------------------------------------
+
+def test_build_manifest_tells_two_builds_apart(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import build_manifest
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    for name in ("a", "b"):
+        (tmp_path / name / "_internal").mkdir(parents=True)
+        (tmp_path / name / "Baoxue.exe").write_bytes(b"MZ" + name.encode())
+        (tmp_path / name / "_internal" / "base_library.zip").write_bytes(b"same")
+    a, b = build_manifest.manifest(tmp_path / "a"), build_manifest.manifest(tmp_path / "b")
+    assert a[-1] != b[-1] and a[1] == b[1]  # the executables differ, the library does not
+    skip = ["Baoxue.exe"]
+    assert build_manifest.manifest(tmp_path / "a", skip) == build_manifest.manifest(tmp_path / "b", skip)
+    assert a[1].endswith("  4  _internal/base_library.zip") and a[0].endswith("  4  Baoxue.exe")
