@@ -571,3 +571,22 @@ def test_build_manifest_tells_two_builds_apart(tmp_path: Path) -> None:
     skip = ["Baoxue.exe"]
     assert build_manifest.manifest(tmp_path / "a", skip) == build_manifest.manifest(tmp_path / "b", skip)
     assert a[1].endswith("  4  _internal/base_library.zip") and a[0].endswith("  3  Baoxue.exe")
+
+
+def test_a_new_program_folder_held_by_antivirus_for_a_moment_is_still_installed(
+        pair: tuple[Store, Store], usb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import updates
+    from tests.sync_helpers import send
+    from tests.test_updates import PUBLISHER, release
+
+    monkeypatch.setattr(updates, "TRUSTED_PUBLISHER_KEYS", (PUBLISHER.verify_key.encode().hex(),))
+    school, dist = pair
+    send(school, "district", dist, usb)
+    updates.attach(dist, release(tmp_path / "publisher"))
+    send(dist, school.installation().code, school, usb)  # type: ignore[union-attr]
+    old = tmp_path / "programs" / "baoxue"
+    old.mkdir(parents=True)
+    flaky = FlakyReplace("baoxue-0.3.0", failures=2)  # Defender scanning the unpacked baoxue.exe
+    monkeypatch.setattr(os, "replace", flaky)
+    new = updates.install(school, current=old)
+    assert flaky.calls == 3 and (new / "baoxue.exe").read_text() == "new program"
