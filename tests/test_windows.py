@@ -590,3 +590,21 @@ def test_a_new_program_folder_held_by_antivirus_for_a_moment_is_still_installed(
     monkeypatch.setattr(os, "replace", flaky)
     new = updates.install(school, current=old)
     assert flaky.calls == 3 and (new / "baoxue.exe").read_text() == "new program"
+
+
+def test_gui_asks_before_a_backup_goes_into_a_cloud_folder(
+        qtbot, store: Store, tmp_path: Path, messages, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from desktop_app.ui.accounts.dialogs import PassphraseDialog
+    from desktop_app.ui.settings.backup_box import BackupBox, FileChooser
+
+    cloud = tmp_path / "BaiduSyncdisk"
+    cloud.mkdir()
+    asked: list[bool] = []
+    monkeypatch.setattr(FileChooser, "folder", staticmethod(lambda *_a: cloud))
+    monkeypatch.setattr(PassphraseDialog, "ask", classmethod(lambda *_a, **_k: asked.append(True) or "u盘备份密码2026"))
+    box = BackupBox(store)
+    qtbot.addWidget(box)
+    messages.answer = False
+    assert box.ask_backup_encrypted() is None
+    assert asked == [] and list(cloud.iterdir()) == []
+    assert "百度网盘同步空间同步的文件夹" in messages.texts("confirm")[0] and "备份会被上传" in messages.texts("confirm")[0]
