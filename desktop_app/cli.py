@@ -48,20 +48,13 @@ def _warn(message: str | None) -> None:
         print(f"警告：{message}", file=sys.stderr)
 
 
-def _has_console() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (OSError, ValueError):
-        return False
-
-
 def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
     """A secret typed at the terminal; typed a second time when ``again`` is given.
 
     Without a console (a scheduled task, input from a pipe or a file) this fails at once: on
     Windows getpass reads the console directly and would wait for a key nobody presses.
     """
-    if not _has_console():
+    if not terminal.can_prompt(sys.stdin):
         raise CliError(f"{unreadable}（没有可以输入的控制台：计划任务中运行，或输入来自管道、文件）")
     try:
         first = getpass.getpass(prompt)

@@ -85,3 +85,36 @@ def configure_output(explicit: str | None = None) -> None:
         stream.reconfigure(encoding=encoding or stream.encoding, errors="replace")
     if problem is not None:
         raise problem
+
+
+def visible_desktop() -> bool:
+    """Whether a person can see this process's console: False for a scheduled task set to run
+    whether the user is signed in or not (and for a service), whose console sits on an invisible
+    window station where a prompt waits forever. Always True off Windows."""
+    if sys.platform != "win32":
+        return True
+    import ctypes
+    from ctypes import wintypes
+
+    class UserObjectFlags(ctypes.Structure):
+        _fields_ = [("fInherit", wintypes.BOOL), ("fReserved", wintypes.BOOL), ("dwFlags", wintypes.DWORD)]
+
+    user32 = ctypes.windll.user32  # type: ignore[attr-defined]
+    user32.GetProcessWindowStation.restype = wintypes.HANDLE
+    user32.GetUserObjectInformationW.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD,
+                                                 ctypes.POINTER(wintypes.DWORD)]
+    station = user32.GetProcessWindowStation()
+    flags, needed = UserObjectFlags(), wintypes.DWORD()
+    if not station or not user32.GetUserObjectInformationW(station, 1, ctypes.byref(flags), ctypes.sizeof(flags),
+                                                           ctypes.byref(needed)):  # 1: UOI_FLAGS
+        return True  # cannot tell: behave as before
+    return bool(flags.dwFlags & 0x0001)  # WSF_VISIBLE
+
+
+def can_prompt(stdin: TextIO | None) -> bool:
+    """Whether a password can be typed: input is a console, and a person can see it."""
+    try:
+        interactive = stdin is not None and stdin.isatty()
+    except (OSError, ValueError):
+        interactive = False
+    return interactive and visible_desktop()

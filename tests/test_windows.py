@@ -426,6 +426,32 @@ def test_no_console_and_no_password_fails_at_once(
     assert code == 1 and "BAOXUE_BACKUP_PASSPHRASE" in err and "没有可以输入的控制台" in err
 
 
+def test_a_console_nobody_can_see_is_no_console(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A scheduled task run whether the user is signed in or not: stdin is a console, on an invisible desktop."""
+    import getpass
+
+    from desktop_app import terminal
+    from tests.helpers.cli import run
+
+    class Console(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    typed: list[str] = []
+    monkeypatch.delenv("BAOXUE_PASSWORD", raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": typed.append(prompt) or "Mixin2026!")
+    monkeypatch.setattr(sys, "stdin", Console())
+    monkeypatch.setattr(terminal, "visible_desktop", lambda: False)
+    code, _out, err = run(capsys, "--data-dir", str(tmp_path / "d"), "setup", "school", "--code", "5002230001",
+                          "--name", "测试小学")
+    assert code == 1 and "没有可以输入的控制台" in err and typed == []
+    monkeypatch.setattr(terminal, "visible_desktop", lambda: True)  # the same at a desk: asked twice
+    code, out, _err = run(capsys, "--data-dir", str(tmp_path / "d"), "setup", "school", "--code", "5002230001",
+                          "--name", "测试小学")
+    assert code == 0 and "测试小学" in out and len(typed) == 2
+
+
 def test_a_process_with_an_idle_pipe_for_input_does_not_hang(tmp_path: Path) -> None:
     """Like a scheduled task: input is a pipe nobody writes to (getpass fell back to it and waited)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("BAOXUE_")} | {"PYTHONPATH": str(ROOT)}
