@@ -19,7 +19,7 @@ from database import engine as db
 from database.models import AuditEntry, Installation, ledger_models
 from database.sync import RemoteAuditEntry
 from desktop_app.domain.errors import StoreBusy, StoreError
-from desktop_app.services import audit, workfiles
+from desktop_app.services import audit, places, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -100,6 +100,7 @@ class Store:
         An existing file at an older revision is first copied to ``backups/``.
         """
         folder = resolve_data_dir(data_dir)
+        places.refuse_network_store(folder)  # WAL on a network share can damage the store
         try:
             workfiles.private_dir(folder)  # a folder it creates is 0700 (POSIX)
         except OSError as exc:
