@@ -157,3 +157,16 @@ def test_the_return_check_and_census_lists_mask_numbers(store: Store, tmp_path: 
     for r in listed:
         assert "*" in r.id_number and (not r.phone or "*" in r.phone)
     assert _full_numbers([v for r in listed for v in (r.id_number, r.phone)], store) == []
+
+
+def test_the_districts_ledger_list_masks_numbers(pair: tuple[Store, Store], usb: Path) -> None:
+    from desktop_app.services import district
+    from tests.sync_helpers import send
+
+    school, dist = pair
+    form = full_form()
+    cases.save_form(school, form)
+    send(school, "district", dist, usb)
+    [row] = district.ledger_page(dist, cases.LedgerQuery())
+    assert row["id_number"] == privacy.mask_id_number(form.id_number)
+    assert row["guardian1_phone"] == privacy.mask_phone(form.guardian1_phone)
