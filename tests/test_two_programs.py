@@ -14,8 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from desktop_app.domain.errors import StoreBusy
 from desktop_app.services import accounts
+from desktop_app.services.store import Store
+from tests.helpers.cli import run
 
 ROUNDS = 20
 
@@ -94,3 +98,26 @@ def test_two_cli_programs_started_together_twenty_rounds(tmp_path: Path) -> None
     verify = subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(data), "verify"], env=env,
                             capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert verify.returncode == 0, verify.stderr
+
+
+def test_a_write_that_cannot_get_the_folder_says_so_in_one_line(store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Another program holding the write lock past the bounded wait: one Chinese line, exit 1, nothing changed
+    (the sign-in event is the first write that waits)."""
+    from database import engine as db
+
+    monkeypatch.setattr(db, "WRITE_WAIT_SECONDS", 1.0)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another program writing
+        code, _out, err = run(capsys, "--data-dir", str(store.data_dir), "demo", "--count", "2")
+        assert code == 1 and err == f"错误：{StoreBusy.MESSAGE}\n"
+        with pytest.raises(StoreBusy), store.write() as session:
+            session.connection().exec_driver_sql("UPDATE installation SET name = name")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _cases(store.data_dir) == 0
+    code, _out, err = run(capsys, "--data-dir", str(store.data_dir), "demo", "--count", "2")
+    assert code == 0, err  # the folder free again: the same command works
