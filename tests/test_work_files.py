@@ -169,3 +169,19 @@ def test_a_restore_records_its_event_in_the_restored_history(store: Store, tmp_p
         users = session.execute(select(AuditEntry.user).where(AuditEntry.field == "从备份恢复")).scalars().all()
     assert users == ["周老师"]
     assert _leftovers(store.data_dir) == []
+
+
+def test_looking_into_a_backup_decrypts_into_the_work_folder(store: Store, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    file = backup.write_encrypted(store, tmp_path, PASSPHRASE)
+    seen: list[Path] = []
+    original = backup._describe  # noqa: SLF001
+
+    def spy(path: Path, created: str = "") -> backup.BackupInfo:
+        seen.append(path)
+        return original(path, created)
+
+    monkeypatch.setattr(backup, "_describe", spy)
+    assert backup.inspect(file, PASSPHRASE, store.data_dir).unit_code == "2150022302"
+    assert seen[0].parent.parent == store.data_dir / workfiles.WORK_DIR and seen[0].parent.name.startswith("查看中的备份-")
+    assert _leftovers(store.data_dir) == []

@@ -321,8 +321,15 @@ def _materialise(source: Path, passphrase: str | None, folder: Path) -> tuple[Pa
     raise BackupError("所选文件不是保学台账的备份文件")
 
 
-def inspect(source: Path, passphrase: str | None = None) -> BackupInfo:
-    """Open a backup (decrypting it) and say what it holds, without changing anything."""
+def inspect(source: Path, passphrase: str | None = None, data_dir: Path | None = None) -> BackupInfo:
+    """Open a backup (decrypting it) and say what it holds, without changing anything.
+
+    ``data_dir``: decrypt into its work folder (private, swept at the next start if the program is
+    killed meanwhile) rather than the system's temporary folder."""
+    if data_dir is not None:
+        with workfiles.work_dir(data_dir, "查看中的备份") as folder:
+            path, created = _materialise(source, passphrase, folder)
+            return _describe(path, created)
     with tempfile.TemporaryDirectory() as tmp:
         path, created = _materialise(source, passphrase, Path(tmp))
         return _describe(path, created)
