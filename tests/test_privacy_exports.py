@@ -97,6 +97,11 @@ def test_census_ledger_care_and_home_teaching_exports_mask_by_default(store: Sto
     assert code == 0, err
     assert _full_numbers(_cells(tmp_path / "完整关爱.xlsx"), store)
     assert [d["原因"] for _u, d in _privacy_events(store)] == ["区残联核对"]
+    from desktop_app.services import care
+
+    placements = tmp_path / "安置.xlsx"  # the GUI's 导出残疾儿童安置 (no reason asked): masked
+    assert care.export_placements(store, census.current_semester(store), placements) >= 1
+    assert _full_numbers(_cells(placements), store) == []
 
 
 def test_print_forms_masks_by_default(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

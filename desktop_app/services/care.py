@@ -486,11 +486,17 @@ def export_register(store: Store, path: Path, *, full_numbers: bool = False, rea
     return len(rows)
 
 
-def export_placements(store: Store, semester: str, path: Path) -> int:
+def export_placements(store: Store, semester: str, path: Path, *, full_numbers: bool = False, reason: str = "") -> int:
+    """The placements of disabled children (一人一案) as an Excel file; identity and phone numbers are masked
+    unless ``full_numbers`` (an administrator, with a ``reason``)."""
     require(store, Permission.EXPORT)
     from desktop_app.reports import excel
 
     rows = placement_rows(store, semester)
+    privacy.record_numbers_export(store, f"残疾儿童安置情况（{semester}）", len(rows), full_numbers=full_numbers,
+                                  reason=reason, target=Path(path).name)
+    privacy.mask_rows(store, rows, Purpose.EXPORT, ids=("id_number", "certificate_number"), phones=("guardian_phone",),
+                      full=full_numbers)
     inst = store.installation()
     excel.write_table(
         path, "适龄残疾儿童少年安置情况表（一人一案）",
