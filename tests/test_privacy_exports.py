@@ -146,6 +146,13 @@ def test_the_services_mask_by_role_not_the_widgets(store: Store, tmp_path: Path)
     assert seen.guardian1_phone == privacy.mask_phone(phone) and seen.guardian2_phone != form.guardian2_phone
     [row] = cases.ledger_page(store, cases.LedgerQuery())
     assert number not in row.values() and phone not in row.values()
+    from desktop_app.services import case_history
+
+    history = " ".join(f"{h.old} {h.new}" for h in case_history.case_history(store, case_id))
+    assert number not in history and phone not in history and privacy.mask_id_number(number) in history
+    accounts.sign_in(store, "周老师", ADMIN_PASSWORD)
+    history = " ".join(f"{h.old} {h.new}" for h in case_history.case_history(store, case_id))
+    assert number in history  # the administrator's history: as recorded
 
 
 def test_the_return_check_and_census_lists_mask_numbers(store: Store, tmp_path: Path) -> None:

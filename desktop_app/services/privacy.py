@@ -10,6 +10,7 @@ Writers of exports and printouts call, before writing the file::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from desktop_app.domain.errors import FieldError, PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from desktop_app.services import audit
 from desktop_app.services.access import require
 from desktop_app.services.store import Store
 
-__all__ = ["Purpose", "mask_id_number", "mask_phone", "mask_rows", "may_see_full", "record_export", "record_print",
+__all__ = ["Purpose", "mask_id_number", "mask_phone", "mask_rows", "mask_text", "may_see_full", "record_export", "record_print",
            "record_numbers_export", "shown_id_number", "shown_phone"]
 
 
@@ -49,6 +50,18 @@ def mask_rows(store: Store, rows: list[dict[str, Any]], purpose: str = Purpose.L
         for key in phones:
             if row.get(key):
                 row[key] = mask_phone(str(row[key]))
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[GLgl]?\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Identity (and student) numbers and phone numbers inside free text (a history line, an event) masked."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
 
 
 def record_numbers_export(store: Store, what: str, rows: int, *, full_numbers: bool, reason: str,
