@@ -3,8 +3,9 @@
 Temporary tables, built on the matching transaction's connection:
 
 - ``mt_tgt``: who is at school in the semester, at which school: every school's enrolment roster of the
-  semester (rank 0) and in-school statuses (rank 1: at that school; rank 2: elsewhere, e.g. 区外就读);
-- ``mt_src``: whom each school is looking for: census children with no status at their own school
+  semester (rank 0) and in-school statuses (rank 1: at that school; rank 2: elsewhere, e.g. 区外就读),
+  kept only where the number or the name is one a school is looking for;
+- ``mt_src`` (built first): whom each school is looking for: census children with no status at their own school
   (摸排), grade-6 leavers of the spring semester (小升初), kindergarten leavers (幼升小), students
   marked 转学 or 未返校 in the return check (返校);
 - ``mt_case``: children with open cases;
@@ -25,6 +26,7 @@ from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.semester import previous_name
 from desktop_app.services.matching.keys import (
     PERSON_TABLE_COLUMNS,
+    idn,
     person_columns,
     person_indexes,
     rules,
@@ -69,8 +71,10 @@ class Plan:
     drop: list[str] = field(default_factory=list)
 
 
-def _owner(table: str, record: str) -> str:
-    return (f"LEFT JOIN sync_record_owners o ON o.table_name = '{table}' AND o.record_id = {record}")
+def _owner_of(table: str, record: str) -> str:
+    """The owning school's node of a record ("" for the district's own), looked up only for the rows kept."""
+    return (f"coalesce((SELECT o.owner_node FROM sync_record_owners o WHERE o.table_name = {table} "
+            f"AND o.record_id = {record}), '')")
 
 
 def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ...] = KINDS) -> Plan:
@@ -80,9 +84,36 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
     p.drop = [f"DROP TABLE IF EXISTS temp.{t}" for t in TEMP_TABLES]
     p.build.extend(p.drop)
     at_here = sql_list(AT_THIS_SCHOOL)
+    p.build.append(f"CREATE TEMP TABLE mt_src (kind TEXT, student_id TEXT, node TEXT, {PERSON_TABLE_COLUMNS}, "
+                   "detail TEXT)")
+    src = f"INSERT INTO mt_src SELECT '%s', s.id, %s, {person_columns('s')}, %s "
+    if CENSUS in kinds:
+        p.build.append(src % (CENSUS, _owner_of("'roster_members'", "rm.id"), "''") + f"""
+            FROM roster_members rm JOIN students s ON s.id = rm.student_id
+            WHERE rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = 0
+              AND s.birth_date >= :earliest AND s.birth_date <= :latest
+              AND NOT EXISTS (SELECT 1 FROM census_statuses cs WHERE cs.student_id = rm.student_id
+                              AND cs.semester = :semester)
+              AND NOT EXISTS (SELECT 1 FROM roster_members e WHERE e.kind = '{RosterKind.ENROLLED.value}'
+                              AND e.semester = :semester AND e.student_id = rm.student_id AND e.voided = 0)""")
+    if JUNIOR in kinds:
+        p.build.append(src % (JUNIOR, _owner_of("'roster_members'", "rm.id"), "rm.class_name") + f"""
+            FROM roster_members rm JOIN students s ON s.id = rm.student_id
+            WHERE rm.kind = '{RosterKind.ENROLLED.value}' AND rm.semester = :spring AND rm.grade = '六年级'
+              AND rm.voided = 0""")
+    if PRIMARY in kinds:
+        p.build.append(src % (PRIMARY, _owner_of("'roster_members'", "rm.id"), "rm.school") + f"""
+            FROM roster_members rm JOIN students s ON s.id = rm.student_id
+            WHERE rm.kind = '{RosterKind.KINDERGARTEN.value}' AND rm.voided = 0""")
+    if RETURNS in kinds:
+        p.build.append(src % (RETURNS, _owner_of("'return_checks'", "rc.id"), "rc.result") + f"""
+            FROM return_checks rc JOIN students s ON s.id = rc.student_id
+            WHERE rc.semester = :semester
+              AND rc.result IN {sql_list((ReturnResult.TRANSFERRED.value, ReturnResult.NOT_RETURNED.value))}""")
+    p.build.append("CREATE INDEX mt_src_kind ON mt_src (kind, student_id)")
     p.build.append(f"""
         CREATE TEMP TABLE mt_tgt AS
-        SELECT x.student_id AS student_id, coalesce(o.owner_node, '') AS node, {person_columns('s')},
+        SELECT x.student_id AS student_id, {_owner_of('x.tbl', 'x.rec')} AS node, {person_columns('s')},
                x.grade AS grade, x.how AS how, x.place AS place, x.rank AS rank
         FROM (
             SELECT rm.student_id AS student_id, rm.id AS rec, 'roster_members' AS tbl, rm.grade AS grade,
@@ -96,39 +127,13 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
             WHERE cs.semester = :semester AND cs.status IN {sql_list(sorted(IN_SCHOOL))}
         ) x
         JOIN students s ON s.id = x.student_id
-        LEFT JOIN sync_record_owners o ON o.table_name = x.tbl AND o.record_id = x.rec""")
+        WHERE {idn('s.id_number')} IN (SELECT idn FROM mt_src) OR s.name IN (SELECT name FROM mt_src)""")
     p.build.extend(person_indexes("mt_tgt"))
-    p.build.append(f"CREATE TEMP TABLE mt_src (kind TEXT, student_id TEXT, node TEXT, {PERSON_TABLE_COLUMNS}, "
-                   "detail TEXT)")
-    src = f"INSERT INTO mt_src SELECT '%s', s.id, coalesce(o.owner_node, ''), {person_columns('s')}, %s "
-    if CENSUS in kinds:
-        p.build.append(src % (CENSUS, "''") + f"""
-            FROM roster_members rm JOIN students s ON s.id = rm.student_id {_owner('roster_members', 'rm.id')}
-            WHERE rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = 0
-              AND s.birth_date >= :earliest AND s.birth_date <= :latest
-              AND NOT EXISTS (SELECT 1 FROM census_statuses cs WHERE cs.student_id = s.id AND cs.semester = :semester)
-              AND NOT EXISTS (SELECT 1 FROM roster_members e WHERE e.kind = '{RosterKind.ENROLLED.value}'
-                              AND e.semester = :semester AND e.student_id = s.id AND e.voided = 0)""")
-    if JUNIOR in kinds:
-        p.build.append(src % (JUNIOR, "rm.class_name") + f"""
-            FROM roster_members rm JOIN students s ON s.id = rm.student_id {_owner('roster_members', 'rm.id')}
-            WHERE rm.kind = '{RosterKind.ENROLLED.value}' AND rm.semester = :spring AND rm.grade = '六年级'
-              AND rm.voided = 0""")
-    if PRIMARY in kinds:
-        p.build.append(src % (PRIMARY, "rm.school") + f"""
-            FROM roster_members rm JOIN students s ON s.id = rm.student_id {_owner('roster_members', 'rm.id')}
-            WHERE rm.kind = '{RosterKind.KINDERGARTEN.value}' AND rm.voided = 0""")
-    if RETURNS in kinds:
-        p.build.append(src % (RETURNS, "rc.result") + f"""
-            FROM return_checks rc JOIN students s ON s.id = rc.student_id {_owner('return_checks', 'rc.id')}
-            WHERE rc.semester = :semester
-              AND rc.result IN {sql_list((ReturnResult.TRANSFERRED.value, ReturnResult.NOT_RETURNED.value))}""")
-    p.build.append("CREATE INDEX mt_src_kind ON mt_src (kind, student_id)")
     p.build.append(f"CREATE TEMP TABLE mt_case (student_id TEXT, node TEXT, {PERSON_TABLE_COLUMNS})")
     if DUPLICATE in kinds:
         p.build.append(f"""
-            INSERT INTO mt_case SELECT DISTINCT s.id, coalesce(o.owner_node, ''), {person_columns('s')}
-            FROM cases c JOIN students s ON s.id = c.student_id {_owner('cases', 'c.id')}
+            INSERT INTO mt_case SELECT DISTINCT s.id, {_owner_of("'cases'", 'c.id')}, {person_columns('s')}
+            FROM cases c JOIN students s ON s.id = c.student_id
             WHERE c.voided = 0 AND c.status IN {sql_list(CaseStatus.open_values())}""")
         p.build.extend(person_indexes("mt_case"))
     p.build.append("""
