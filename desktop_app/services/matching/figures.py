@@ -141,9 +141,10 @@ def _figure_filter(figure: str, nodes: list[str] | None) -> Any:
 
 
 def match_rows(store: Store, semester: str, figure: str, *, school_code: str = "", township: str = "",
-               full_numbers: bool = False, purpose: str = Purpose.LIST) -> list[list[Any]]:
+               full_numbers: bool = False, purpose: str = Purpose.LIST, limit: int | None = None) -> list[list[Any]]:
     """The children behind one figure (of one school or township, or of the whole district), as
-    ``LIST_HEADERS`` rows; identity numbers masked unless ``full_numbers`` and the account may."""
+    ``LIST_HEADERS`` rows (the first ``limit``); identity numbers masked unless ``full_numbers`` and the
+    account may."""
     dm = DistrictMatch
     schools = {p.node_id: p for p in _schools(store) if p.node_id}
     inst = store.installation()
@@ -152,7 +153,7 @@ def match_rows(store: Store, semester: str, figure: str, *, school_code: str = "
                    dm.other_node, dm.grade, dm.place, dm.method, dm.first_found_at)
             .join(Student, Student.id == dm.student_id)
             .where(_current(semester), _figure_filter(figure, _nodes(store, school_code, township)))
-            .order_by(dm.school_node, dm.kind, Student.name_pinyin, dm.id))
+            .order_by(dm.school_node, dm.kind, Student.name_pinyin, dm.id).limit(limit))
     out = []
     with store.read() as session:
         for node, kind, name, number, birth, result, other, grade, place, method, first in session.execute(stmt):
