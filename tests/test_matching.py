@@ -3,6 +3,7 @@ not-found leavers, duplicate cases, re-runs, the figures and lists, and the CLI 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,19 @@ from database.models import Student
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import matching, semesters
 from tests.helpers.cli import run
-from tests.matching_world import JUNIOR, NINE, PRIMARY, SEM, World, build, enrolled, roster
+from tests.matching_world import (
+    CENSUS_HEADER,
+    JUNIOR,
+    NINE,
+    PRIMARY,
+    SEM,
+    World,
+    build,
+    census_row,
+    enrolled,
+    kid,
+    roster,
+)
 
 
 @pytest.fixture
@@ -101,12 +114,13 @@ def test_figures_per_school_and_township_and_their_lists(world: World, tmp_path:
     assert matching.not_found_count(w.district, SEM) is None  # not run yet
     matching.run_match(w.district, SEM)
     rows = {f.code: f.counts for f in matching.school_figures(w.district, SEM)}
-    assert rows[PRIMARY[0]] == {"他校找到": 5, "未找到": 1, "重复立案": 1}  # C1 C2 C5, L1 L3 elsewhere
-    assert rows[JUNIOR[0]] == {"他校找到": 2, "未找到": 0, "重复立案": 1}
-    assert rows[NINE[0]] == {"他校找到": 0, "未找到": 0, "重复立案": 0}  # N1 found at its own school
+    assert rows[PRIMARY[0]] == {"他校找到": 5, "未找到": 1, "重复立案": 1, "数据比对": 0}  # C1 C2 C5, L1 L3 elsewhere
+    assert rows[JUNIOR[0]] == {"他校找到": 2, "未找到": 0, "重复立案": 1, "数据比对": 0}
+    assert rows[NINE[0]] == {"他校找到": 0, "未找到": 0, "重复立案": 0, "数据比对": 0}  # N1 found at its own school
     towns = {t.township: t.row() for t in matching.township_figures(matching.school_figures(w.district, SEM))}
-    assert towns == {"米心镇": ["米心镇", 2, 7, 1, 2], "双江镇": ["双江镇", 1, 0, 0, 0]}
+    assert towns == {"米心镇": ["米心镇", 2, 7, 1, 2, 0], "双江镇": ["双江镇", 1, 0, 0, 0, 0]}
     assert matching.not_found_count(w.district, SEM) == 1
+    assert matching.district_totals(w.district, SEM) == {"他校找到": 7, "未找到": 1, "重复立案": 1, "数据比对": 0}
     lost = matching.match_rows(w.district, SEM, matching.NOT_FOUND)
     assert [(r[0], r[3], r[6]) for r in lost] == [(PRIMARY[1], k["L2"]["name"], "衔接未找到")]
     assert "*" in lost[0][4]  # masked in lists
@@ -156,3 +170,33 @@ def test_cli_match_and_transitions(world: World, capsys: pytest.CaptureFixture[s
     assert code == 1 and out == "" and err.strip() == "错误：全区联查只能在区教委运行：学校只看得到本校的数据"
     code, _out, err = run(capsys, "--data-dir", d, "transitions", "--semester", "2026", "--kind", "小升初")
     assert code == 1 and err.startswith("错误：") and "Traceback" not in err
+
+
+def test_the_districts_own_rosters_are_compared_with_every_schools_data(world: World) -> None:
+    """N-13 at the district: children of a household register or monitored-household list the district imported
+    that no school has enrolled or checked are flagged, each assigned to a school by township and village."""
+    w, k = world, world.kids
+    village = k["C1"]["village"]
+    x1 = dict(kid(901, dt.date(2016, 3, 3), "钱晨阳"), village=village)  # the primary's village
+    x2 = dict(kid(903, dt.date(2016, 4, 4), "孙若曦"), township="双江镇", village="新民村")  # that township only
+    x3 = dict(kid(905, dt.date(2016, 5, 5), "朱嘉豪"), township="别的镇", village="某村")  # no school there
+    x4 = dict(kid(907, dt.date(2015, 6, 6), "何一诺"), village=village)  # a monitored household's child
+    roster(w.district, w.tmp, "census", [census_row(c) for c in (x1, x2, x3, k["L1"])], header=CENSUS_HEADER)
+    roster(w.district, w.tmp, "monitored", [census_row(c) for c in (x4, k["C3"])], header=CENSUS_HEADER)
+    summary = matching.run_match(w.district, SEM)
+    assert summary.line() == "联查：找到 8 人，未找到 1 人，重复立案 1 件"  # the comparison adds no "found"
+    assert summary.compared == 4  # L1 is enrolled at the junior, C3 checked at the primary
+    got = matches(w)
+    p, n = node(w, PRIMARY[0]), node(w, NINE[0])
+    hits = {name: (m.result, m.school_node, m.place) for (kind, name), m in got.items() if kind == "数据比对"}
+    assert hits == {
+        "钱晨阳": ("户籍在册但全区学籍名册中没有", p, "按户籍村分配到学校"),
+        "孙若曦": ("户籍在册但全区学籍名册中没有", n, "按乡镇分配到学校"),
+        "朱嘉豪": ("户籍在册但全区学籍名册中没有", "", "未能按乡镇、村确定学校"),
+        "何一诺": ("监测户/边缘户儿童没有就读状态", p, "按户籍村分配到学校"),
+    }
+    rows = {f.code: f.counts["数据比对"] for f in matching.school_figures(w.district, SEM)}
+    assert rows == {PRIMARY[0]: 2, JUNIOR[0]: 0, NINE[0]: 1}
+    assert matching.district_totals(w.district, SEM)["数据比对"] == 4  # the unassigned one too
+    listed = matching.match_rows(w.district, SEM, matching.COMPARED, school_code=PRIMARY[0])
+    assert sorted(r[3] for r in listed) == sorted(["钱晨阳", "何一诺"]) and all(r[7] == "" for r in listed)

@@ -52,10 +52,11 @@ def test_officer_runs_the_matching_and_opens_each_figure(qtbot, qtmodeltester, w
     assert page.status_label.text() == "联查：找到 8 人，未找到 1 人，重复立案 1 件"
     qtmodeltester.check(page.school_model)
     qtmodeltester.check(page.list_model)
-    schools = {page.school_model.index(r, 0).data(): [page.school_model.index(r, c).data() for c in range(3, 6)]
+    schools = {page.school_model.index(r, 0).data(): [page.school_model.index(r, c).data() for c in range(3, 7)]
                for r in range(page.school_model.rowCount())}
-    assert schools[PRIMARY[0]] == ["5", "1", "1"] and schools[JUNIOR[0]] == ["2", "0", "1"]
-    assert [b.text() for b in page.total_buttons.values()] == ["全区他校找到：7", "全区未找到：1", "全区重复立案：2"]
+    assert schools[PRIMARY[0]] == ["5", "1", "1", "0"] and schools[JUNIOR[0]] == ["2", "0", "1", "0"]
+    assert [b.text() for b in page.total_buttons.values()] == ["全区他校找到：7", "全区未找到：1", "全区重复立案：1",
+                                                              "全区数据比对：0"]
 
     # a school's figure opens its list
     row = next(r for r in range(page.school_model.rowCount()) if page.school_model.key(r) == JUNIOR[0])

@@ -24,11 +24,13 @@ from desktop_app.services.store import Store
 OTHER_SCHOOL = "他校找到"
 NOT_FOUND = "未找到"
 DUPLICATES = "重复立案"
-FIGURES = (OTHER_SCHOOL, NOT_FOUND, DUPLICATES)
+COMPARED = "数据比对"
+FIGURES = (OTHER_SCHOOL, NOT_FOUND, DUPLICATES, COMPARED)
 FIGURE_HELP = {
     OTHER_SCHOOL: "本校的儿童在区内其他学校找到（摸排儿童在他校在读、毕业生在他校入学、转学或未返校学生在他校在籍）",
     NOT_FOUND: "小升初、幼升小毕业生在全区任何学校都没有找到（衔接未找到）",
     DUPLICATES: "同一儿童在两所学校都有未销号案件",
+    COMPARED: "区教委导入的户籍、监测户、残疾儿童名单中，在全区任何学校都没有学籍或就读状态的儿童（按乡镇、村分到学校）",
 }
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇", *FIGURES)
 TOWNSHIP_HEADERS = ("乡镇", "学校数", *FIGURES)
@@ -89,22 +91,37 @@ def school_figures(store: Store, semester: str) -> list[MatchFigures]:
     found = func.count(func.distinct(
         case((and_(dm.result.in_(kinds.FOUND_RESULTS), dm.other_node != dm.school_node), dm.student_id))))
     lost = func.count(func.distinct(case((dm.result == kinds.NOT_FOUND, dm.student_id))))
+    compared = func.count(func.distinct(case((dm.kind == kinds.COMPARE, dm.student_id))))
     dup_nodes = union_all(
         select(dm.school_node.label("node")).where(_current(semester), dm.kind == kinds.DUPLICATE),
         select(dm.other_node.label("node")).where(_current(semester), dm.kind == kinds.DUPLICATE),
     ).subquery()
     with store.read() as session:
-        counts = {node: (int(f), int(n)) for node, f, n in session.execute(
-            select(dm.school_node, found, lost).where(_current(semester)).group_by(dm.school_node))}
+        counts = {node: (int(f), int(n), int(c)) for node, f, n, c in session.execute(
+            select(dm.school_node, found, lost, compared).where(_current(semester)).group_by(dm.school_node))}
         dups = {node: int(n) for node, n in session.execute(
             select(dup_nodes.c.node, func.count()).group_by(dup_nodes.c.node))}
     out = []
     for peer in _schools(store):
         node = peer.node_id or "?"
-        f, n = counts.get(node, (0, 0))
+        f, n, c = counts.get(node, (0, 0, 0))
         out.append(MatchFigures(peer.code, peer.name, peer.township, peer.node_id,
-                                {OTHER_SCHOOL: f, NOT_FOUND: n, DUPLICATES: dups.get(node, 0)}))
+                                {OTHER_SCHOOL: f, NOT_FOUND: n, DUPLICATES: dups.get(node, 0), COMPARED: c}))
     return out
+
+
+def district_totals(store: Store, semester: str) -> dict[str, int]:
+    """The whole district's figures: children (each once), and pairs of duplicate cases."""
+    dm = DistrictMatch
+    with store.read() as session:
+        found, lost, dups, compared = session.execute(select(
+            func.count(func.distinct(case((and_(dm.result.in_(kinds.FOUND_RESULTS),
+                                                dm.other_node != dm.school_node), dm.student_id)))),
+            func.count(func.distinct(case((dm.result == kinds.NOT_FOUND, dm.student_id)))),
+            func.count(case((dm.kind == kinds.DUPLICATE, dm.id))),
+            func.count(func.distinct(case((dm.kind == kinds.COMPARE, dm.student_id)))),
+        ).where(_current(semester))).one()
+    return {OTHER_SCHOOL: int(found), NOT_FOUND: int(lost), DUPLICATES: int(dups), COMPARED: int(compared)}
 
 
 def township_figures(rows: list[MatchFigures]) -> list[MatchFigures]:
@@ -134,6 +151,9 @@ def _figure_filter(figure: str, nodes: list[str] | None) -> Any:
     if figure == NOT_FOUND:
         cond = dm.result == kinds.NOT_FOUND
         return cond if nodes is None else and_(cond, dm.school_node.in_(nodes))
+    if figure == COMPARED:
+        cond = dm.kind == kinds.COMPARE
+        return cond if nodes is None else and_(cond, dm.school_node.in_(nodes))
     if figure == DUPLICATES:
         cond = dm.kind == kinds.DUPLICATE
         return cond if nodes is None else and_(cond, or_(dm.school_node.in_(nodes), dm.other_node.in_(nodes)))
@@ -158,7 +178,8 @@ def match_rows(store: Store, semester: str, figure: str, *, school_code: str = "
     with store.read() as session:
         for node, kind, name, number, birth, result, other, grade, place, method, first in session.execute(stmt):
             school = schools.get(node)
-            found_at = "" if result == kinds.NOT_FOUND else (schools[other].name if other in schools else own)
+            found_at = "" if result in (kinds.NOT_FOUND, *kinds.COMPARE_RESULTS) else (
+                schools[other].name if other in schools else own)
             out.append([school.name if school else own, school.township if school else "", kind, name,
                         privacy.shown_id_number(store, number, purpose, full=full_numbers),
                         birth.isoformat() if isinstance(birth, dt.date) else "", result, found_at, grade, place,
@@ -189,6 +210,6 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
     return len(rows)
 
 
-__all__ = ["DUPLICATES", "FIGURES", "LIST_HEADERS", "NOT_FOUND", "OTHER_SCHOOL", "SCHOOL_HEADERS",
+__all__ = ["COMPARED", "DUPLICATES", "district_totals", "FIGURES", "LIST_HEADERS", "NOT_FOUND", "OTHER_SCHOOL", "SCHOOL_HEADERS",
            "TOWNSHIP_HEADERS", "MatchFigures", "export_list", "has_run", "match_count", "match_rows",
            "not_found_count", "school_figures", "township_figures"]

@@ -38,8 +38,11 @@ JUNIOR = "小升初"
 PRIMARY = "幼升小"
 RETURNS = "返校"
 DUPLICATE = "重复立案"
-KINDS = (CENSUS, JUNIOR, PRIMARY, RETURNS, DUPLICATE)
+COMPARE = "数据比对"
+KINDS = (CENSUS, JUNIOR, PRIMARY, RETURNS, DUPLICATE, COMPARE)
 LEAVER_KINDS = (JUNIOR, PRIMARY)
+#: Kinds whose children count as found at any school, their own included.
+ANYWHERE_KINDS = (JUNIOR, PRIMARY, COMPARE)
 
 PROPOSED = ChildStatus.OTHER_SCHOOL.value  # 区内他校在读
 FOUND = "已找到"
@@ -48,12 +51,20 @@ TRANSFER_CONFIRMED = "转学已确认"
 RETURN_FOUND = "未返校已找到"
 DUPLICATE_RESULT = "重复立案"
 FOUND_RESULTS = (PROPOSED, FOUND, TRANSFER_CONFIRMED, RETURN_FOUND)
+#: 数据比对 at the district (N-13): children of a roster the district imported itself (household register,
+#: monitored households, disabled children) found at no school of the district.
+NOT_REGISTERED = "户籍在册但全区学籍名册中没有"
+NO_STATUS = "监测户/边缘户儿童没有就读状态"
+COMPARE_RESULTS = (NOT_REGISTERED, NO_STATUS)
+BY_VILLAGE = "按户籍村分配到学校"
+BY_TOWNSHIP = "按乡镇分配到学校"
+UNASSIGNED = "未能按乡镇、村确定学校"
 
 ON_ROSTER = "学籍名册"
 #: Statuses saying the child studies at the school that recorded them.
 AT_THIS_SCHOOL = (ChildStatus.HERE.value, ChildStatus.INCLUSION.value, ChildStatus.HOME_TEACHING.value)
 
-TEMP_TABLES = ("mt_found", "mt_case", "mt_src", "mt_tgt")
+TEMP_TABLES = ("mt_area", "mt_found", "mt_case", "mt_src", "mt_tgt")
 
 
 def spring_of(semester: str) -> str:
@@ -77,10 +88,12 @@ def _owner_of(table: str, record: str) -> str:
             f"AND o.record_id = {record}), '')")
 
 
-def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ...] = KINDS) -> Plan:
-    """Every statement of a run over ``semester`` (census children born ``earliest``..``latest``)."""
+def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ...] = KINDS,
+         district_node: str = "") -> Plan:
+    """Every statement of a run over ``semester`` (census children born ``earliest``..``latest``);
+    ``district_node`` is the district's own node (its own rosters are compared with every school's data)."""
     p = Plan({"semester": semester, "spring": spring_of(semester), "earliest": earliest.isoformat(),
-              "latest": latest.isoformat()})
+              "latest": latest.isoformat(), "district": district_node})
     p.drop = [f"DROP TABLE IF EXISTS temp.{t}" for t in TEMP_TABLES]
     p.build.extend(p.drop)
     at_here = sql_list(AT_THIS_SCHOOL)
@@ -110,6 +123,16 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
             FROM return_checks rc JOIN students s ON s.id = rc.student_id
             WHERE rc.semester = :semester
               AND rc.result IN {sql_list((ReturnResult.TRANSFERRED.value, ReturnResult.NOT_RETURNED.value))}""")
+    if COMPARE in kinds:  # the district's own rosters (no owner row; scanned only when it imported any)
+        p.build.append(src % (COMPARE, "''", "rm.kind") + f"""
+            FROM roster_members rm JOIN students s ON s.id = rm.student_id
+            WHERE EXISTS (SELECT 1 FROM roster_imports ri WHERE ri.node_id = :district AND ri.voided = 0)
+              AND rm.kind IN {sql_list((RosterKind.CENSUS.value, RosterKind.MONITORED.value,
+                                        RosterKind.DISABLED.value))}
+              AND rm.voided = 0 AND rm.node_id = :district
+              AND s.birth_date >= :earliest AND s.birth_date <= :latest
+              AND NOT EXISTS (SELECT 1 FROM sync_record_owners o WHERE o.table_name = 'roster_members'
+                              AND o.record_id = rm.id)""")
     p.build.append("CREATE INDEX mt_src_kind ON mt_src (kind, student_id)")
     p.build.append(f"""
         CREATE TEMP TABLE mt_tgt AS
@@ -145,7 +168,7 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
               f"(CASE src.detail WHEN '{ReturnResult.TRANSFERRED.value}' THEN '{TRANSFER_CONFIRMED}' "
               f"ELSE '{RETURN_FOUND}' END) ELSE '{FOUND}' END")
     # leavers may be found anywhere (a 九年一贯制 keeps its own); the others only at another school
-    where = (f"(src.kind IN {sql_list(LEAVER_KINDS)} OR (t.node <> src.node AND t.rank <= 1))")
+    where = (f"(src.kind IN {sql_list(ANYWHERE_KINDS)} OR (t.node <> src.node AND t.rank <= 1))")
     for method, on, extra in rules("src", "t"):
         p.match.append(f"""
             INSERT INTO mt_found
@@ -171,4 +194,37 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
         WHERE src.kind IN {sql_list(LEAVER_KINDS)}
           AND NOT EXISTS (SELECT 1 FROM mt_found f WHERE f.kind = src.kind AND f.student_id = src.student_id)
         ON CONFLICT DO NOTHING""")
+    if COMPARE in kinds:
+        p.match.extend(_comparison())
     return p
+
+
+def _comparison() -> list[str]:
+    """数据比对's hits: the district's roster children found at no school, each assigned to the school whose
+    census roster holds most children of the same township and village, else to a school of the township."""
+    hits = f"SELECT 1 FROM mt_src h WHERE h.kind = '{COMPARE}' AND NOT EXISTS (SELECT 1 FROM mt_found f " \
+           f"WHERE f.kind = '{COMPARE}' AND f.student_id = h.student_id)"
+    area = f"""
+        CREATE TEMP TABLE mt_area AS
+        SELECT s.hukou_township AS township, s.village AS village, {_owner_of("'roster_members'", 'rm.id')} AS node,
+               count(*) AS n
+        FROM roster_members rm JOIN students s ON s.id = rm.student_id
+        WHERE EXISTS ({hits}) AND rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = 0
+        GROUP BY 1, 2, 3"""
+    by_village = ("(SELECT a.node FROM mt_area a WHERE a.township = s.hukou_township AND a.village = s.village "
+                  "AND a.node <> '' AND s.village <> '' ORDER BY a.n DESC, a.node LIMIT 1)")
+    by_township = ("(SELECT p.node_id FROM sync_peers p WHERE p.kind = 'school' AND p.node_id <> '' "
+                   "AND s.hukou_township <> '' AND p.township = s.hukou_township ORDER BY p.code LIMIT 1)")
+    reason = (f"CASE WHEN max(src.detail) = '{RosterKind.CENSUS.value}' OR min(src.detail) = "
+              f"'{RosterKind.CENSUS.value}' THEN '{NOT_REGISTERED}' ELSE '{NO_STATUS}' END")
+    return [area, "CREATE INDEX mt_area_tv ON mt_area (township, village)", f"""
+        INSERT INTO mt_found
+        SELECT '{COMPARE}', src.student_id, '', coalesce({by_village}, {by_township}, ''), '', '', '',
+               CASE WHEN {by_village} IS NOT NULL THEN '{BY_VILLAGE}' WHEN {by_township} IS NOT NULL
+                    THEN '{BY_TOWNSHIP}' ELSE '{UNASSIGNED}' END, {reason}
+        FROM mt_src src JOIN students s ON s.id = src.student_id
+        WHERE src.kind = '{COMPARE}'
+          AND NOT EXISTS (SELECT 1 FROM mt_found f WHERE f.kind = '{COMPARE}' AND f.student_id = src.student_id)
+        GROUP BY src.student_id
+        ON CONFLICT DO NOTHING""",
+        f"DELETE FROM mt_found WHERE kind = '{COMPARE}' AND other_student_id <> ''"]

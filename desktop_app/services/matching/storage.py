@@ -36,6 +36,7 @@ class MatchSummary:
     found: int
     not_found: int
     duplicates: int
+    compared: int = 0  # 数据比对: children of the district's own rosters found at no school
 
     def line(self) -> str:
         return f"联查：找到 {self.found} 人，未找到 {self.not_found} 人，重复立案 {self.duplicates} 件"
@@ -73,7 +74,8 @@ def run_plan(execute: Execute, plan: kinds.Plan) -> None:
 SUMMARY_SQL = f"""
     SELECT count(DISTINCT CASE WHEN result IN {kinds.sql_list(kinds.FOUND_RESULTS)} THEN student_id END),
            count(DISTINCT CASE WHEN result = '{kinds.NOT_FOUND}' THEN student_id END),
-           sum(CASE WHEN kind = '{kinds.DUPLICATE}' THEN 1 ELSE 0 END)
+           sum(CASE WHEN kind = '{kinds.DUPLICATE}' THEN 1 ELSE 0 END),
+           sum(CASE WHEN kind = '{kinds.COMPARE}' THEN 1 ELSE 0 END)
     FROM mt_found"""
 
 _UPSERT = """
@@ -98,7 +100,8 @@ def run_match(store: Store, semester: str | None = None, today: dt.date | None =
     require_district(store)
     semester = semester or semesters.current_name(store, today)
     earliest, latest = window(store, semester)
-    plan = kinds.plan(semester, earliest, latest)
+    inst = store.installation()
+    plan = kinds.plan(semester, earliest, latest, district_node=inst.node_id if inst else "")
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     with store.write() as session:
         conn = session.connection()
@@ -107,14 +110,15 @@ def run_match(store: Store, semester: str | None = None, today: dt.date | None =
             return conn.exec_driver_sql(sql, params)
 
         run_plan(execute, plan)
-        found, not_found, duplicates = execute(SUMMARY_SQL, {}).one()
+        found, not_found, duplicates, compared = execute(SUMMARY_SQL, {}).one()
         params = {"semester": semester, "now": now, "current": CURRENT, "cleared": CLEARED}
         execute(_UPSERT, params)
         execute(_CLEAR, params)
         for sql in plan.drop:
             execute(sql, {})
-        summary = MatchSummary(semester, int(found or 0), int(not_found or 0), int(duplicates or 0))
+        summary = MatchSummary(semester, int(found or 0), int(not_found or 0), int(duplicates or 0),
+                               int(compared or 0))
         audit.record_event(session, "district_matches", "", "全区联查", json.dumps(
-            {"学期": semester, "找到": summary.found, "未找到": summary.not_found, "重复立案": summary.duplicates},
-            ensure_ascii=False))
+            {"学期": semester, "找到": summary.found, "未找到": summary.not_found, "重复立案": summary.duplicates,
+             "数据比对": summary.compared}, ensure_ascii=False))
     return summary

@@ -133,7 +133,7 @@ class MatchingPage(QWidget):
         semester = self.semester()
         self.school_model.reload()
         self.town_model.reload()
-        district = {f: sum(s.counts.get(f, 0) for s in self._schools) for f in matching.FIGURES}
+        district = matching.district_totals(self.store, semester)
         for figure, button in self.total_buttons.items():
             button.setText(self.tr("全区%1：%2").replace("%1", figure).replace("%2", str(district[figure])))
         if not matching.has_run(self.store, semester):
