@@ -13,7 +13,7 @@ from desktop_app.reports import excel
 from desktop_app.services import privacy
 from desktop_app.services.access import Permission, require
 from desktop_app.services.matching import kinds
-from desktop_app.services.matching.storage import is_district, run_plan, window
+from desktop_app.services.matching.storage import AFTER_RUN, is_district, run_plan, window
 from desktop_app.services.store import Store
 
 HEADERS = (("学校", 22), ("姓名", 10), ("身份证号码", 20), ("来自", 22), ("是否找到", 8), ("在何处", 28),
@@ -72,7 +72,7 @@ def _district(store: Store, semester: str, kind: str) -> list[Leaver]:
         conn = session.connection()
         run_plan(lambda sql, params: conn.exec_driver_sql(sql, params), plan)
         rows = conn.exec_driver_sql(_ROWS, {"kind": kind}).all()
-        for sql in plan.drop:
+        for sql in (*plan.drop, *AFTER_RUN):
             conn.exec_driver_sql(sql)
     out: list[Leaver] = []
     seen: set[str] = set()

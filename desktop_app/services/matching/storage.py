@@ -60,13 +60,17 @@ def window(store: Store, semester: str) -> tuple[dt.date, dt.date]:
     return birth_window(semester, low, high)
 
 
-#: A 64 MB page cache for the run's many index lookups (as the roster import sets for its inserts).
-CACHE_PRAGMA = "PRAGMA cache_size=-65536"
+#: For the run's many index lookups: a 64 MB page cache (as the roster import sets for its inserts) and
+#: the file read through a memory map (no system call per page read; about a third faster on 100
+#: schools). The map is dropped again after the run (``AFTER_RUN``).
+RUN_PRAGMAS = ("PRAGMA cache_size=-65536", "PRAGMA mmap_size=536870912")
+AFTER_RUN = ("PRAGMA mmap_size=0",)
 
 
 def run_plan(execute: Execute, plan: kinds.Plan) -> None:
     """Build the temporary tables and fill ``mt_found`` (no storing; the benchmark runs this bare too)."""
-    execute(CACHE_PRAGMA, {})
+    for pragma in RUN_PRAGMAS:
+        execute(pragma, {})
     for sql in (*plan.build, *plan.match):
         execute(sql, plan.params)
 
@@ -114,7 +118,7 @@ def run_match(store: Store, semester: str | None = None, today: dt.date | None =
         params = {"semester": semester, "now": now, "current": CURRENT, "cleared": CLEARED}
         execute(_UPSERT, params)
         execute(_CLEAR, params)
-        for sql in plan.drop:
+        for sql in (*plan.drop, *AFTER_RUN):
             execute(sql, {})
         summary = MatchSummary(semester, int(found or 0), int(not_found or 0), int(duplicates or 0),
                                int(compared or 0))
