@@ -25,6 +25,7 @@ from desktop_app.services.matching.figures import (
     match_rows,
     not_found_count,
     school_figures,
+    township_duplicates,
     township_figures,
 )
 from desktop_app.services.matching.keys import BY_NAME_BIRTH, BY_NAME_GUARDIAN, BY_NUMBER, METHODS
@@ -36,5 +37,5 @@ __all__ = [
     "FIGURE_HELP", "LIST_HEADERS", "METHODS", "NOT_FOUND", "OTHER_SCHOOL", "SCHOOL_HEADERS", "TOWNSHIP_HEADERS",
     "district_totals", "export_list", "export_transitions", "has_run", "is_district", "Leaver", "match_count",
     "match_rows", "MatchFigures", "MatchSummary", "not_found_count", "run_match", "school_figures",
-    "township_figures", "TransitionReport", "transitions",
+    "township_duplicates", "township_figures", "TransitionReport", "transitions",
 ]

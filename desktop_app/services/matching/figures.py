@@ -124,7 +124,20 @@ def district_totals(store: Store, semester: str) -> dict[str, int]:
     return {OTHER_SCHOOL: int(found), NOT_FOUND: int(lost), DUPLICATES: int(dups), COMPARED: int(compared)}
 
 
-def township_figures(rows: list[MatchFigures]) -> list[MatchFigures]:
+def township_duplicates(store: Store, semester: str) -> dict[str, int]:
+    """Pairs of duplicate cases per township, each pair once (both schools may lie in one township)."""
+    dm = DistrictMatch
+    with store.read() as session:
+        return {town: int(n) for town, n in session.execute(
+            select(Peer.township, func.count(func.distinct(dm.id)))
+            .join(Peer, or_(Peer.node_id == dm.school_node, Peer.node_id == dm.other_node))
+            .where(_current(semester), dm.kind == kinds.DUPLICATE, Peer.node_id != "")
+            .group_by(Peer.township))}
+
+
+def township_figures(rows: list[MatchFigures], duplicates: dict[str, int] | None = None) -> list[MatchFigures]:
+    """The schools' figures summed per township; ``duplicates`` (``township_duplicates``) counts each pair of
+    duplicate cases once where both schools are in the township."""
     towns: dict[str, MatchFigures] = {}
     for r in rows:
         town = towns.setdefault(r.township, MatchFigures("", r.township or "（未填乡镇）", r.township,
@@ -132,6 +145,9 @@ def township_figures(rows: list[MatchFigures]) -> list[MatchFigures]:
         town.schools += 1
         for f in FIGURES:
             town.counts[f] += r.counts.get(f, 0)
+    if duplicates is not None:
+        for name, town in towns.items():
+            town.counts[DUPLICATES] = duplicates.get(name, 0)
     return [towns[t] for t in sorted(towns)]
 
 
@@ -212,4 +228,4 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
 
 __all__ = ["COMPARED", "DUPLICATES", "district_totals", "FIGURES", "LIST_HEADERS", "NOT_FOUND", "OTHER_SCHOOL", "SCHOOL_HEADERS",
            "TOWNSHIP_HEADERS", "MatchFigures", "export_list", "has_run", "match_count", "match_rows",
-           "not_found_count", "school_figures", "township_figures"]
+           "not_found_count", "school_figures", "township_duplicates", "township_figures"]

@@ -119,7 +119,8 @@ class MatchingPage(QWidget):
         return [(f.code, f.row()) for f in self._schools]
 
     def _town_rows(self) -> list[tuple[Any, list[Any]]]:
-        self._towns = matching.township_figures(self._schools)
+        self._towns = matching.township_figures(self._schools,
+                                                matching.township_duplicates(self.store, self.semester()))
         return [(t.township, t.row()) for t in self._towns]
 
     def _list_rows(self) -> list[tuple[Any, list[Any]]]:
