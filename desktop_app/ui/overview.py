@@ -241,6 +241,7 @@ class OverviewPage(QWidget):
             self.not_found_button.setStyleSheet("font-size: 18pt; padding: 12px; text-align: left; color: #b00020;")
             self.not_found_button.setToolTip(self.tr("小升初、幼升小毕业生在全区任何学校都没有找到的人数（确保无遗漏）；"
                                                      "点击查看名单"))
+            self.not_found_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
             self.not_found_button.clicked.connect(lambda: self.open_target.emit("match", "未找到"))
             top.addWidget(self.not_found_button, 2)
         self.status_buttons: dict[str, QPushButton] = {}
