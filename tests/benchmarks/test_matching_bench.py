@@ -185,3 +185,20 @@ def test_matching_a_district_of_100_schools(benchmark, big_district: Store) -> N
           f"again {again:.2f} s; {kept} matches kept; ratio {max(first_seconds, again) / best_bare:.2f}x")
     assert first_seconds < 5 and again < 5
     assert max(first_seconds, again) <= 3 * best_bare
+
+
+def test_figures_and_lists_after_matching_100_schools(benchmark, big_district: Store) -> None:  # noqa: ANN001
+    """What the 全区联查 page and the overview read after a run: figures, the district totals, a list."""
+    if not matching.has_run(big_district, SEM):
+        matching.run_match(big_district, SEM)
+
+    def page() -> tuple[int, int, int]:
+        schools = matching.school_figures(big_district, SEM)
+        matching.township_figures(schools, matching.township_duplicates(big_district, SEM))
+        totals = matching.district_totals(big_district, SEM)
+        rows = matching.match_rows(big_district, SEM, matching.OTHER_SCHOOL, limit=2000)
+        return len(schools), totals[matching.OTHER_SCHOOL], len(rows)
+
+    assert benchmark(page) == (100, 25_000, 2000)
+    assert matching.not_found_count(big_district, SEM) == 1_000
+    assert benchmark.stats.stats.mean < 1.0
