@@ -215,8 +215,8 @@ def _comparison() -> list[str]:
                   "AND a.node <> '' AND s.village <> '' ORDER BY a.n DESC, a.node LIMIT 1)")
     by_township = ("(SELECT p.node_id FROM sync_peers p WHERE p.kind = 'school' AND p.node_id <> '' "
                    "AND s.hukou_township <> '' AND p.township = s.hukou_township ORDER BY p.code LIMIT 1)")
-    reason = (f"CASE WHEN max(src.detail) = '{RosterKind.CENSUS.value}' OR min(src.detail) = "
-              f"'{RosterKind.CENSUS.value}' THEN '{NOT_REGISTERED}' ELSE '{NO_STATUS}' END")
+    reason = (f"CASE WHEN sum(src.detail = '{RosterKind.CENSUS.value}') > 0 THEN '{NOT_REGISTERED}' "
+              f"ELSE '{NO_STATUS}' END")  # on the household register, or only on the other lists
     return [area, "CREATE INDEX mt_area_tv ON mt_area (township, village)", f"""
         INSERT INTO mt_found
         SELECT '{COMPARE}', src.student_id, '', coalesce({by_village}, {by_township}, ''), '', '', '',
