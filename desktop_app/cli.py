@@ -157,6 +157,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
+        for line in getattr(result, "lines", list)():
+            if line != result.message:
+                print(f"  {line}", file=sys.stderr)
         return 1
 
 

@@ -52,6 +52,7 @@ from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationErro
 from desktop_app.exchange import package as pkg
 from desktop_app.services import audit, backup, settings
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import received
 from desktop_app.services.store import Store
 
 SCHOOL, DISTRICT = "school", "district"
@@ -846,6 +847,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
+    received.record_received(session, changed, aliases)  # local history of the rows written above (verify)
     return result
 
 
