@@ -135,9 +135,12 @@ def _ensure_keys(store: Store) -> None:
 def before_commit(store: Store, session: Session) -> None:
     """In a write transaction: the first head file of a store is announced in its history, so a head
     file deleted later is noticed."""
-    if path_of(store.data_dir).exists() or store.installation() is None:
+    if path_of(store.data_dir).exists():
         return
-    if session.connection().exec_driver_sql(
+    conn = session.connection()
+    if conn.exec_driver_sql("SELECT 1 FROM installation").first() is None:
+        return
+    if conn.exec_driver_sql(
             "SELECT 1 FROM audit_log WHERE table_name = ? AND field = ? LIMIT 1", (EVENT_TABLE, CREATED)).first():
         return  # announced before: the missing file is for verify to report, not to recreate
     audit.record_event(session, EVENT_TABLE, "", CREATED, "")

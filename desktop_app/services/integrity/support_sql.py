@@ -71,17 +71,17 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
         raw = store.engine.raw_connection()
         try:
             conn = raw.driver_connection
-            conn.set_authorizer(_authorizer(False))
+            conn.execute("BEGIN")
             try:
-                conn.execute("BEGIN")
+                conn.set_authorizer(_authorizer(False))
                 try:
                     return _fetch(conn.execute(text), -1)
                 finally:
-                    conn.execute("ROLLBACK")
+                    conn.set_authorizer(None)
             except sqlite3.DatabaseError as exc:
                 raise SqlRefused(_why(exc, write=False)) from exc
             finally:
-                conn.set_authorizer(None)
+                conn.execute("ROLLBACK")
         finally:
             raw.close()
     try:
