@@ -101,6 +101,8 @@ class Store:
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
+            if existed:  # a damaged store: named, with the newest good automatic copy
+                raise rescue.damaged_error(folder, exc) from exc
             raise StoreError(f"无法打开数据文件 {path}：{exc.orig}") from exc
         except StoreError:
             engine.dispose()

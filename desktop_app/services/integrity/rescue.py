@@ -58,7 +58,8 @@ class StoreMissing(StoreError):
 
 def traces(data_dir: Path) -> list[str]:
     """What in the folder shows that a store existed there (Chinese names; empty: a new folder)."""
-    found = [label for name, label in TRACES.items() if (data_dir / name).exists()]
+    found = [label for name, label in TRACES.items() if (data_dir / name).exists()
+             and not (name == "baoxue.lock" and _own_lock(data_dir / name))]
     if automatic_copies(data_dir):
         found.insert(0, "自动备份")
     return found
@@ -168,6 +169,22 @@ def _offer(good: CopyInfo | None) -> str:
 
 def damage_message(data_dir: Path, exc: BaseException) -> str:
     return f"{damage_name(exc)}。{_offer(newest_good(data_dir))}"
+
+
+def damaged_error(data_dir: Path, exc: BaseException) -> StoreMissing:
+    """The refusal for a store file SQLite cannot read."""
+    problem = damage_name(exc)
+    good = newest_good(data_dir)
+    return StoreMissing(f"{problem}：{data_dir / STORE_FILE}。程序不会新建空台账替代它。{_offer(good)}",
+                        data_dir, problem, good)
+
+
+def _own_lock(path: Path) -> bool:
+    """The lock file this process holds (the GUI takes it before opening the store)."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()[0].strip() == str(os.getpid())
+    except (OSError, IndexError):
+        return False
 
 
 def refuse_if_replaced(data_dir: Path) -> None:
