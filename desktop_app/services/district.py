@@ -24,6 +24,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import LEADING_GROUP
 from desktop_app.reports import supervision
 from desktop_app.services import cases, semesters, settings, sync, todo
+from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
 
 NO_FIGURE = "—"
@@ -196,6 +197,7 @@ class SchoolFigures:
     last_package_at: dt.datetime | None = None
     days_since: int | None = None
     stale: bool = False
+    history: str = ""  # 历史记录回退 / 曾从备份恢复 (issue 13), else ""
 
 
 def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
@@ -230,6 +232,7 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         counts = _case_counts(session, today)
         schools = _schools(session)
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
+    chains = chain_guard.statuses(store)
     out = []
     for peer in schools:
         c = counts.get(peer.node_id, {"open": 0, "new": 0, "closed": 0}) if peer.node_id else \
@@ -238,7 +241,8 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
         days, stale = _since_last_package(peer, today, threshold)
         out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
-                                 ratios, peer.last_received_at, days, stale))
+                                 ratios, peer.last_received_at, days, stale,
+                                 chains[peer.code].label if peer.code in chains else ""))
     return out
 
 
@@ -272,7 +276,7 @@ def township_figures(rows: list[SchoolFigures]) -> list[TownshipFigures]:
 
 
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇(教管中心)", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
-                  "最近报送", "距今天数", "是否逾期")
+                  "最近报送", "距今天数", "是否逾期", "历史记录")
 TOWNSHIP_HEADERS = ("乡镇(教管中心)", "学校数", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
                     "逾期未报送学校")
 
@@ -281,7 +285,7 @@ def school_row(r: SchoolFigures) -> list[Any]:
     return [r.code, r.name, r.township, r.open_cases, r.new_this_month, r.closed_this_month,
             *[r.extra.get(label, NO_FIGURE) for label in FIGURE_LABELS],
             f"{r.last_package_at:%Y-%m-%d %H:%M}" if r.last_package_at else "从未报送",
-            "" if r.days_since is None else r.days_since, "逾期" if r.stale else ""]
+            "" if r.days_since is None else r.days_since, "逾期" if r.stale else "", r.history]
 
 
 def export_report(store: Store, path: Path | str, today: dt.date | None = None) -> Path:

@@ -52,7 +52,7 @@ from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationErro
 from desktop_app.exchange import package as pkg
 from desktop_app.services import audit, backup, settings
 from desktop_app.services.access import Permission, require
-from desktop_app.services.integrity import received
+from desktop_app.services.integrity import chain_guard, received
 from desktop_app.services.store import Store
 
 SCHOOL, DISTRICT = "school", "district"
@@ -421,6 +421,9 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
         blobs = _blobs_for(session, payload_tables)
+        chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
+            select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
+                PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -436,7 +439,7 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "ack_seq": peer.their_seq, "ack_package": peer.their_package, "partial": partial,
         "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
                    "blobs": len(blobs)},
-        "sent": [list(s) for s in sent],
+        "sent": [list(s) for s in sent], "chain": chain,
     }
     payload = {"tables": payload_tables, "history": history, "blobs": blobs}
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
@@ -672,8 +675,10 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
     payload = package.open_payload(bytes.fromhex(key_row.box_secret))  # 4. decryption
     tables = _check_schema(payload)  # 5. the schema
     number = int(manifest.get("number", 0))
+    verdict = chain_guard.check_sender(store, code, peer.name, manifest)  # 历史记录回退 is refused, and marked
     with store.write() as session:  # 6. apply, in one transaction
         peer = session.execute(select(Peer).where(Peer.code == code)).scalar_one()
+        chain_guard.rewind_for_restore(session, peer, verdict)
         if number <= peer.their_package or int(manifest.get("seq_to", 0)) < peer.their_seq:
             raise AlreadyImported(
                 f"数据包 {path.name} 已导入过（或已导入过更新的第{peer.their_package}号包），未作任何修改"
@@ -703,6 +708,7 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         ))
         result.message = (f"新增{result.inserted}条，更新{result.updated}条，冲突{result.conflicts}处"
                           f"（{peer.name} 第{number}号包）")
+        result.message += chain_guard.remember(session, code, manifest, verdict)
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
     return result
 
