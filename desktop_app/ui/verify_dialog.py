@@ -81,7 +81,7 @@ class VerifyDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle(self.tr("校验数据和历史记录"))
-        self.result: CheckResult | None = None
+        self.outcome: CheckResult | None = None
         self.worker: Worker | None = None
         self._cancel_requested = False
         layout = QVBoxLayout(self)
@@ -144,7 +144,7 @@ class VerifyDialog(QDialog):
 
     def _finished(self, result: object) -> None:
         assert isinstance(result, CheckResult)
-        self.result = result
+        self.outcome = result
         self.progress.setValue(100)
         self.status.setText(result.message if result.ok else self.tr("校验失败：") + result.message)
         if result.findings:

@@ -70,7 +70,8 @@ def _names(conn: Any, replay: Replay, findings: list[Finding]) -> list[Finding]:
         if table == "students":
             return str(row.get("name") or rid[:8])
         if table == "cases":
-            return f"{who('students', str(row.get('student_id') or ''), depth + 1)}的案件（立案日期{row.get('opened_on') or '不详'}）"
+            student = who("students", str(row.get("student_id") or ""), depth + 1)
+            return f"{student}的案件（立案日期{row.get('opened_on') or '不详'}）"
         if row.get("case_id"):
             return who("cases", str(row["case_id"]), depth + 1)
         if row.get("student_id"):
@@ -197,7 +198,7 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
     except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
         return damaged(store, exc)
     try:
-        conn = raw.driver_connection
+        conn: Any = raw.driver_connection
         conn.execute("BEGIN")  # one consistent snapshot of history and ledger
         try:
             return check_connection(conn, progress, store.data_dir)

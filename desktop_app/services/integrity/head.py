@@ -117,8 +117,8 @@ def _ensure_keys(store: Store) -> None:
     with store.engine.connect() as conn:
         if conn.exec_driver_sql("SELECT 1 FROM node_keys").first() is not None:
             return
-    from desktop_app.exchange.package import KeyPair
     from database.models import utcnow
+    from desktop_app.exchange.package import KeyPair
 
     inst = store.installation()
     if inst is None:

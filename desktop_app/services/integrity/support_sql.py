@@ -70,7 +70,7 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
     if not write:
         raw = store.engine.raw_connection()
         try:
-            conn = raw.driver_connection
+            conn: Any = raw.driver_connection
             conn.execute("BEGIN")
             try:
                 conn.set_authorizer(_authorizer(False))
