@@ -204,6 +204,24 @@ def test_a_deleted_head_file_is_detected(demo_dir: Path, capsys: pytest.CaptureF
     assert "校验链头文件 baoxue.head.json 不见了" in err
 
 
+def test_undecodable_text_is_named_not_a_traceback(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = rescue.automatic_copies(demo_dir)[0][0]
+    sql_write(demo_dir, capsys, "UPDATE students SET family_situation = CAST(x'fffefd' AS TEXT) WHERE rowid = 2")
+    code, _out, err = run(demo_dir, capsys, "verify")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "无法解读的文字" in err and copy.name in err
+
+
+def test_a_missing_table_is_named_not_a_traceback(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = rescue.automatic_copies(demo_dir)[0][0]
+    sql_write(demo_dir, capsys, "DROP TABLE care_helpers")
+    code, _out, err = run(demo_dir, capsys, "verify")
+    assert code == 1
+    assert "数据文件缺少数据表：结对帮扶教师" in err and copy.name in err
+    assert len(err.strip().splitlines()) == 1
+
+
 # --- the support command ------------------------------------------------------------------------------
 
 

@@ -201,7 +201,7 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
         conn: Any = raw.driver_connection
         conn.execute("BEGIN")  # one consistent snapshot of history and ledger
         try:
-            return check_connection(conn, progress, store.data_dir)
+            result = check_connection(conn, progress, store.data_dir)
         finally:
             conn.execute("ROLLBACK")
     except VerifyCancelled:
@@ -210,10 +210,13 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
         return damaged(store, exc)
     finally:
         raw.close()
+    if result.findings and result.findings[0].kind == "damage" and not result.rows:
+        return damaged(store, None, result.findings[0].text)  # with the newest good automatic copy
+    return result
 
 
-def damaged(store: Store, exc: BaseException) -> CheckResult:
+def damaged(store: Store, exc: BaseException | None, what: str = "") -> CheckResult:
     from desktop_app.services.integrity import rescue
 
-    text = rescue.damage_message(store.data_dir, exc)
+    text = rescue.damage_message(store.data_dir, exc, what)
     return CheckResult(False, 0, text, (Finding("damage", text=text),))

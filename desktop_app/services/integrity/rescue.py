@@ -167,8 +167,9 @@ def _offer(good: CopyInfo | None) -> str:
             f"或用命令 baoxue-cli restore-copy 恢复")
 
 
-def damage_message(data_dir: Path, exc: BaseException) -> str:
-    return f"{damage_name(exc)}。{_offer(newest_good(data_dir))}"
+def damage_message(data_dir: Path, exc: BaseException | None, what: str = "") -> str:
+    """One line: the damage (``what``, else named from ``exc``) and the newest automatic copy that passes verify."""
+    return f"{what or damage_name(exc or ValueError())}。{_offer(newest_good(data_dir))}"
 
 
 def damaged_error(data_dir: Path, exc: BaseException) -> StoreMissing:
