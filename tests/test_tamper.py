@@ -4,6 +4,8 @@ back through ``baoxue-cli sql --write`` or the Store's own engine, never the sql
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -13,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from desktop_app import cli
-from desktop_app.services import accounts, backup
-from desktop_app.services.integrity import rescue
+from desktop_app.services import accounts, audit, backup, cases
+from desktop_app.services.integrity import head, rescue
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE
 from desktop_app.services.store import Store
+from tests.factories import full_form
 
 ADMIN = accounts.DEMO_ADMIN
 
@@ -307,12 +310,12 @@ def test_a_damaged_store_is_refused_with_the_newest_good_copy(demo_dir: Path, ho
 
 
 def test_restore_copy_puts_the_newest_good_copy_back(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (cases,) = one(demo_dir, "SELECT count(*) FROM cases")
+    (n_cases,) = one(demo_dir, "SELECT count(*) FROM cases")
     (demo_dir / STORE_FILE).write_bytes(b"")
     result = _cli(demo_dir, "restore-copy")
     assert result.returncode == 0, result.stderr
     assert "已用自动备份" in result.stdout
-    assert one(demo_dir, "SELECT count(*) FROM cases") == (cases,)
+    assert one(demo_dir, "SELECT count(*) FROM cases") == (n_cases,)
     assert any(p.name.startswith(f"{STORE_FILE}.损坏-") for p in demo_dir.iterdir())  # the damaged file is kept
     code, out, err = run(demo_dir, capsys, "verify")
     assert code == 0, err
@@ -336,3 +339,24 @@ def test_a_bad_copy_is_skipped_for_an_older_good_one(demo_dir: Path) -> None:
     with pytest.raises(rescue.StoreMissing) as refused:
         Store.open(demo_dir)
     assert refused.value.good is not None and refused.value.good.path == older
+
+
+def test_a_store_of_0_1_whose_inserts_left_parent_keys_null_still_passes(store: Store) -> None:
+    """Before 0.2 an insert through the ORM recorded a parent given as an object as null."""
+    cases.save_form(store, full_form())
+    with store.engine.begin() as conn:  # the history as 0.1 wrote it (the chain rehashed from there)
+        rows = conn.exec_driver_sql("SELECT id, at, user, node_id, action, table_name, record_id, field, old_value,"
+                                    " new_value FROM audit_log ORDER BY id").fetchall()
+        prev = audit.GENESIS
+        for rid, at, user, node, action, table, record, fld, old, new in rows:
+            if action == "insert" and table in ("cases", "persuasion_attempts"):
+                values = json.loads(new)
+                values.update({k: None for k in ("student_id", "case_id") if k in values})
+                new = audit.snapshot_text(values)
+            h = audit.row_hash(prev, dt.datetime.fromisoformat(at), user, node, action, table, record, fld, old, new)
+            conn.exec_driver_sql("UPDATE audit_log SET new_value = ?, prev_hash = ?, row_hash = ? WHERE id = ?",
+                                 (new, prev, h, rid))
+            prev = h
+    head.after_commit(store, force=True)  # the head beside the store as a program would keep it
+    result = store.verify()
+    assert result.ok, result.lines()
