@@ -81,7 +81,9 @@ def file_problem(path: Path) -> str | None:
     except OSError as exc:
         return f"数据文件无法读取（{exc.strerror}）"
     if not header.startswith(SQLITE_MAGIC):
-        return "数据文件不是数据库文件（内容已损坏，或被别的文件替换）"
+        if size < 1024 or size % 512:  # an encrypted (SQLCipher) store is whole pages; this is not a store
+            return "数据文件不是数据库文件（内容已损坏，或被别的文件替换）"
+        return None  # encrypted, or damaged: opening it decides (and names the damage)
     if len(header) < 100:
         return "数据文件被截断（不完整）"
     page = int.from_bytes(header[16:18], "big")
