@@ -94,6 +94,9 @@ def judge(seen: dict[str, Any] | None, chain: Any) -> Verdict:
         now, since = 0, 0
     if marks.get(str(count)) == digest:
         return Verdict(OK)
+    known = seen.get("known") if isinstance(seen.get("known"), dict) else {}
+    if chain.get("hash") and known.get(str(now)) == chain.get("hash"):
+        return Verdict(OK)  # an older package of the same history (the import says whether it is needed)
     if str(count) not in marks and now >= count and count < since:
         return Verdict(OK)  # this installation's knowledge is older than what the sender knows we saw
     for restore in chain.get("restores") or []:
@@ -139,13 +142,21 @@ def rewind_for_restore(session: Session, peer: Any, verdict: Verdict) -> None:
                          (offset, peer.node_id, to))
 
 
+KNOWN = 200  # how many of a unit's row hashes are remembered (to recognise its older packages)
+
+
 def _remember(session: Session, code: str, chain: dict[str, Any], status: str, detail: str) -> None:
     key = KEY_PREFIX + code
-    value = json.dumps({"count": int(chain.get("count", 0) or 0), "hash": chain.get("hash") or "",
-                        "status": status, "detail": detail,
-                        "at": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False)
     row = session.get(AppSetting, key)
     old = None if row is None else row.value
+    previous = _seen(session, code) or {}
+    known = dict(previous.get("known") or {}) if status != RESTORED else {}
+    marks = chain.get("marks") if isinstance(chain.get("marks"), dict) else {}
+    known.update({str(k): str(v) for k, v in marks.items()})
+    keep = sorted(known, key=lambda k: int(k) if str(k).isdigit() else -1)[-KNOWN:]
+    value = json.dumps({"count": int(chain.get("count", 0) or 0), "hash": chain.get("hash") or "",
+                        "status": status, "detail": detail, "known": {k: known[k] for k in keep},
+                        "at": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False)
     if row is None:
         session.add(AppSetting(key=key, value=value, updated_by=session.info.get("user", ""), updated_at=utcnow()))
     else:

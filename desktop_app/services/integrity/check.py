@@ -187,7 +187,8 @@ def check_connection(conn: Any, progress: Progress | None = None, data_dir: Path
                  for at, user, sql in replay.sql_events]
         findings += notes
         n = len(findings) - len(notes)
-        return CheckResult(False, rows, f"发现{n}处数据与历史记录不符（人账不符）", tuple(findings), rows, last)
+        summary = findings[0].message() if n == 1 else f"发现{n}处数据与历史记录不符（人账不符）"
+        return CheckResult(False, rows, summary, tuple(findings), rows, last)
     return CheckResult(True, rows, f"校验通过：历史记录共{rows}条，台账与历史记录相符，未发现篡改", (), rows, last)
 
 

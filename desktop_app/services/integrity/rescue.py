@@ -178,7 +178,7 @@ def damaged_error(data_dir: Path, exc: BaseException) -> StoreMissing:
     """The refusal for a store file SQLite cannot read."""
     problem = damage_name(exc)
     good = newest_good(data_dir)
-    return StoreMissing(f"{problem}：{data_dir / STORE_FILE}。程序不会新建空台账替代它。{_offer(good)}",
+    return StoreMissing(f"无法打开数据文件 {data_dir / STORE_FILE}：{problem}。程序不会新建空台账替代它。{_offer(good)}",
                         data_dir, problem, good)
 
 
