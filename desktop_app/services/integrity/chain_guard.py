@@ -94,7 +94,7 @@ def judge(seen: dict[str, Any] | None, chain: Any) -> Verdict:
         now, since = 0, 0
     if marks.get(str(count)) == digest:
         return Verdict(OK)
-    known = seen.get("known") if isinstance(seen.get("known"), dict) else {}
+    known: dict[str, Any] = seen["known"] if isinstance(seen.get("known"), dict) else {}
     if chain.get("hash") and known.get(str(now)) == chain.get("hash"):
         return Verdict(OK)  # an older package of the same history (the import says whether it is needed)
     if str(count) not in marks and now >= count and count < since:
@@ -151,7 +151,7 @@ def _remember(session: Session, code: str, chain: dict[str, Any], status: str, d
     old = None if row is None else row.value
     previous = _seen(session, code) or {}
     known = dict(previous.get("known") or {}) if status != RESTORED else {}
-    marks = chain.get("marks") if isinstance(chain.get("marks"), dict) else {}
+    marks: dict[str, Any] = chain["marks"] if isinstance(chain.get("marks"), dict) else {}
     known.update({str(k): str(v) for k, v in marks.items()})
     keep = sorted(known, key=lambda k: int(k) if str(k).isdigit() else -1)[-KNOWN:]
     value = json.dumps({"count": int(chain.get("count", 0) or 0), "hash": chain.get("hash") or "",
