@@ -10,7 +10,10 @@ and the fields changed since, so memory stays near the size of the history's sna
 
 Entry kinds are looked up in ``ENTRY_KINDS``; a new kind of history row (issue 17: one entry for a
 bulk roster import carrying a digest over all rows it wrote) adds one function there that records
-what the replay must expect (``Replay.expect_digest``) instead of one state per row.
+what the replay must expect (``Replay.expect_digest``) instead of one state per row. The check for such
+an entry (not written yet): mark its rows as covered by it, take each row's stored state with the later
+``update`` rows of that record undone (their ``old_value``, newest first), and compare the digest over
+those states with the entry's; a row it covers needs no ``insert`` row of its own.
 """
 
 from __future__ import annotations
