@@ -80,6 +80,29 @@ def test_a_school_store_swapped_for_an_old_copy_is_reported_as_rollback(
         school.close()
 
 
+def test_the_rollback_shows_on_the_supervision_page(qtbot, sent_twice: tuple[Store, Store, Path],  # noqa: ANN001
+                                                    usb: Path) -> None:
+    from desktop_app.ui.district.page import SupervisionPage
+
+    school, dist, copy = sent_twice
+    folder = school.data_dir
+    school.close()
+    os.replace(copy, folder / STORE_FILE)
+    school = Store.open(folder, user="周老师")
+    try:
+        cases.save_form(school, child("赵小兰", 11))
+        with pytest.raises(sync.PackageRefused):
+            sync.import_package(dist, sync.export_package(school, "district", usb).path)
+        page = SupervisionPage(dist)
+        qtbot.addWidget(page)
+        page.refresh()
+        column = district.SCHOOL_HEADERS.index("历史记录")
+        shown = [page.school_model.index(r, column).data() for r in range(page.school_model.rowCount())]
+        assert any(str(v).startswith("历史记录回退") for v in shown), shown
+    finally:
+        school.close()
+
+
 def test_a_package_after_a_recorded_restore_is_accepted_with_the_restore_shown(
         sent_twice: tuple[Store, Store, Path], usb: Path) -> None:
     school, dist, copy = sent_twice
