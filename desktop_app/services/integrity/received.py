@@ -3,11 +3,13 @@ with its full state after the change, so ``verify`` can replay every ledger row 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from database.models import utcnow
 from desktop_app.services import audit
 from desktop_app.services.integrity.ledger import STATE, TableCheck, ledger_tables
 
@@ -46,4 +48,18 @@ def record_received(session: Session, records: Iterable[tuple[str, str]],
     for table, rid in records:
         local = (aliases or {}).get(table, {}).get(rid, rid)
         by_table.setdefault(table, []).append(local)
-    audit.append(session, state_changes(session.connection(), by_table))
+    changes = state_changes(session.connection(), by_table)
+    if not changes:
+        return
+    rows = audit.chained_tuples(changes, audit.last_hash(session), session.info.get("user", ""),
+                                session.info.get("node_id", ""), utcnow())
+    session.connection().exec_driver_sql(_INSERT, [(_stored(r[0]), *r[1:]) for r in rows])
+
+
+_INSERT = (f"INSERT INTO audit_log ({', '.join(audit.AUDIT_COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")
+
+
+def _stored(at: dt.datetime) -> str:
+    """A time as SQLAlchemy's SQLite DateTime stores it."""
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
