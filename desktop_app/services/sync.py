@@ -50,6 +50,7 @@ from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, Sy
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
+from desktop_app.reports import files
 from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import chain_guard, received
@@ -520,7 +521,7 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        files.replace_file(tmp, final)
         _fsync_dir(out_dir)
         if hashlib.sha256(final.read_bytes()).hexdigest() != digest:
             raise ExportFailed("写入U盘后读回的数据包与原文件不一致（U盘可能有坏块），请换一个U盘重试")
@@ -535,6 +536,8 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
         if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO) or not out_dir.exists():
             raise ExportFailed(
                 f"找不到目标文件夹 {out_dir}（U盘可能已拔出），数据包没有写成，请插好U盘后重新导出") from exc
+        if files.is_sharing_violation(exc):
+            raise ExportFailed(f"{files.open_elsewhere_message(final)}。数据包没有写成") from exc
         raise ExportFailed(f"无法写入 {out_dir}：{exc.strerror or exc}。数据包没有写成，请重试") from exc
     return final
 
