@@ -41,6 +41,7 @@ from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
 from desktop_app.services import audit, settings, workfiles
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
 from desktop_app.services.store import Store
 
@@ -360,7 +361,8 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         info = _describe(path, created)
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
-        _stage(store, path, f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+        before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
+        _stage(store, path, f"{source.name}（{info.unit_name}，{info.cases}件案件）", before, source.name)
         take(store, BEFORE_RESTORE, now)
         store.engine.dispose()
         # the one step that changes the store: the staged copy (migrated, with its event) replaces it in
@@ -370,12 +372,14 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
     store.engine.dispose()
     store.forget_installation()
+    chain_head.after_commit(store, force=True)  # the head file starts again from the restored history
     return info
 
 
-def _stage(store: Store, path: Path, detail: str) -> None:
-    """Ready a decrypted backup to replace the store: migrated to this version, and the 从备份恢复 event
-    written into its own history, before it is copied over the store (never the data without the event)."""
+def _stage(store: Store, path: Path, detail: str, before: chain_head.Head, source: str) -> None:
+    """Ready a decrypted backup to replace the store: migrated to this version, and the 从备份恢复 event and
+    the chain's record of the rollback (``before``: the head the store had) written into its own history,
+    before it is copied over the store (never the data without its events)."""
     engine = db.make_engine(path)
     try:
         if db.current_revision(engine) != db.head_revision():
@@ -383,8 +387,9 @@ def _stage(store: Store, path: Path, detail: str) -> None:
         staged = Store(path.parent, engine, store.user)
         staged.path = path
         staged.act_as(store.account)
-        with staged.write() as session:
+        with staged.write(head=False) as session:  # no head file for the staged copy: the store's is rewritten
             audit.record_event(session, "backup", "", "从备份恢复", detail)
+        chain_head.record_restore(staged, before, source)  # a legitimate rollback, said in the next package
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

@@ -466,6 +466,7 @@ class _WriteState:
                 version=RosterMember.version + 1))
             self.changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
             self.changes.append(audit.Change("update", "roster_members", mid, "import_id", None, self.import_id))
+            self.changes.append(audit.Change("update", "roster_members", mid, "void_reason", None, ""))  # reset above
         for sid, column, old, value in fills:
             session.execute(update(Student).where(Student.id == sid).values(
                 {column: value, "updated_at": self.now, "updated_by": self.user, "version": Student.version + 1}
