@@ -235,7 +235,10 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
         ImportCancelled: the user cancelled.
     """
     _check_kind(kind)
-    require(store, Permission.EDIT_RECORDS)
+    inst = store.installation()
+    # a school's rosters are its records; the district's own (household registers, monitored households) feed
+    # 全区联查, the district administrator's work
+    require(store, Permission.MATCH if inst is not None and inst.kind == "district" else Permission.EDIT_RECORDS)
     if semester:
         try:
             default_span(semester)
