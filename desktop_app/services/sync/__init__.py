@@ -53,6 +53,7 @@ from desktop_app.exchange import package as pkg
 from desktop_app.services import audit, backup, settings
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
+from desktop_app.services.sync import validate
 
 SCHOOL, DISTRICT = "school", "district"
 DISTRICT_CODE_ALIAS = "district"
@@ -547,6 +548,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
     try:
         inst = _installation(store)
         package = pkg.read(path)  # 1. size and layout
+        validate.check_manifest(package.manifest)  # every field typed and bounded, before anything is written
         if backup_first:
             backup.before_import(store, "数据包")
         manifest = package.manifest
@@ -627,6 +629,7 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
     sender = manifest.get("sender") or {}
     if sender.get("kind") != DISTRICT or not isinstance(payload.get("school"), dict):
         raise PackageRefused("登记包内容不对")
+    validate.check_enrolment_payload(payload)
     with store.write() as session:
         existing = session.execute(select(Peer).where(Peer.kind == DISTRICT)).scalar_one_or_none()
         if existing is not None:
@@ -685,6 +688,11 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             peer.node_id = str(sender.get("node", ""))
             audit.record_event(session, "sync_peers", code, "接受公钥",
                                f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}")
+        sender_node = str(sender.get("node", ""))  # every value checked before anything is applied
+        rows = validate.check_rows(payload, tables, peer.kind, owner_kind)
+        validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node)
+        validate.check_references(session, payload, rows, tables, receiver_kind=inst.kind, sender_node=sender_node,
+                                  owner_kind=owner_kind)
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
