@@ -186,11 +186,11 @@ def read(path: Path | str) -> Package:
     """Open a package file and check its size and layout (nothing is decrypted yet)."""
     path = Path(path)
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):  # a folder, /dev/zero, a FIFO …: refused before it is opened
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a folder, /dev/zero, a FIFO …: refused before it is opened
             raise PackageError(f"{path.name} 不是普通文件（可能是文件夹或设备），不是数据包")
-        if info.st_size > MAX_FILE:
-            raise PackageError(f"文件过大（{info.st_size // (1024 * 1024)} MB），不是有效的数据包")
+        if st.st_size > MAX_FILE:
+            raise PackageError(f"文件过大（{st.st_size // (1024 * 1024)} MB），不是有效的数据包")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced between stat() and open()

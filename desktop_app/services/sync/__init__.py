@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -533,11 +533,13 @@ class ImportResult:
     message: str = ""
 
 
-def import_package(store: Store, path: Path | str, *, backup_first: bool = True) -> ImportResult:
+def import_package(store: Store, path: Path | str, *, backup_first: bool = True,
+                   confirm: str | Collection[str] | None = None) -> ImportResult:
     """Check and apply one package in one transaction; any refusal leaves the store unchanged.
 
     A checked copy of the store is kept in backups/ first (``backup_first``), once the file has
-    passed its layout check.
+    passed its layout check. ``confirm``: the key fingerprint(s) from the 登记回执, needed for the
+    first package of a school (see ``enrolment``).
 
     Raises:
         PackageRefused: with the reason in Chinese (also written to the exchange log).
@@ -556,7 +558,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
         if manifest.get("kind") == "enrol":
             result = _import_enrolment(store, inst, package, path)
         elif manifest.get("kind") == "changes":
-            result = _import_changes(store, inst, package, path)
+            result = _import_changes(store, inst, package, path, confirm)
         else:
             raise PackageRefused("不认识的数据包类型")
     except pkg.PackageError as exc:
@@ -573,7 +575,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
 
 
 def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, int], bool] | None = None,
-                ) -> list[tuple[Path, ImportResult | str]]:
+                confirm: Collection[str] = ()) -> list[tuple[Path, ImportResult | str]]:
     """Import packages one by one, oldest number first per sender; each is its own transaction."""
     items = sorted(paths, key=_package_sort_key)
     out: list[tuple[Path, ImportResult | str]] = []
@@ -582,7 +584,7 @@ def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, in
         backup.before_import(store, "数据包")  # one copy before the whole batch
     for i, path in enumerate(items):
         try:
-            out.append((path, import_package(store, path, backup_first=False)))
+            out.append((path, import_package(store, path, backup_first=False, confirm=confirm)))
         except PackageRefused as exc:
             out.append((path, str(exc)))
         if progress and progress(i + 1, len(items)) is False:
@@ -650,7 +652,8 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
                         f"本校密钥指纹 {own_fingerprint_of(keys)}")
 
 
-def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path) -> ImportResult:
+def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path,
+                    confirm: str | Collection[str] | None = None) -> ImportResult:
     manifest = package.manifest
     _check_recipient(inst, manifest)  # 2. the recipient is this node
     sender = manifest.get("sender") or {}
@@ -669,6 +672,8 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         if peer.node_id and sender.get("node") != peer.node_id:
             raise PackageRefused(f"数据包的发送单位编号与已登记的 {peer.name} 不符，拒绝导入")
     package.verify(sign)
+    if not peer.sign_public:  # first contact: the fingerprint on the school's 登记回执, before anything is read
+        enrolment.check_first_contact(peer, sign, box, confirm)
     if key_row is None:
         raise PackageRefused("本机还没有密钥，无法解密数据包")
     payload = package.open_payload(bytes.fromhex(key_row.box_secret))  # 4. decryption
@@ -687,7 +692,7 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             peer.sign_public, peer.box_public, peer.keys_accepted_at = sign.hex(), box.hex(), utcnow()
             peer.node_id = str(sender.get("node", ""))
             audit.record_event(session, "sync_peers", code, "接受公钥",
-                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}")
+                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}（已与登记回执核对）")
         sender_node = str(sender.get("node", ""))  # every value checked before anything is applied
         rows = validate.check_rows(payload, tables, peer.kind, owner_kind)
         validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node)
@@ -1187,3 +1192,10 @@ def peer_statuses(store: Store) -> list[PeerStatus]:
 def packages(store: Store, limit: int = 100) -> list[PackageRecord]:
     with store.read() as session:
         return list(session.execute(select(PackageRecord).order_by(PackageRecord.id.desc()).limit(limit)).scalars())
+
+
+from desktop_app.services.sync import enrolment  # noqa: E402 - it uses the names above
+from desktop_app.services.sync.enrolment import FingerprintMismatch as FingerprintMismatch  # noqa: E402
+from desktop_app.services.sync.enrolment import NeedsConfirmation as NeedsConfirmation  # noqa: E402
+from desktop_app.services.sync.enrolment import reenrol as reenrol  # noqa: E402
+from desktop_app.services.sync.enrolment import write_receipt as write_receipt  # noqa: E402
