@@ -575,8 +575,13 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True,
 
 
 def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, int], bool] | None = None,
-                confirm: Collection[str] = ()) -> list[tuple[Path, ImportResult | str]]:
-    """Import packages one by one, oldest number first per sender; each is its own transaction."""
+                confirm: Collection[str] = (), asked: list[tuple[Path, NeedsConfirmation]] | None = None,
+                ) -> list[tuple[Path, ImportResult | str]]:
+    """Import packages one by one, oldest number first per sender; each is its own transaction.
+
+    ``asked``: first packages of schools waiting for their fingerprint to be confirmed are added here too
+    (the GUI then shows each fingerprint to compare with the school's 登记回执).
+    """
     items = sorted(paths, key=_package_sort_key)
     out: list[tuple[Path, ImportResult | str]] = []
     if items:
@@ -585,6 +590,10 @@ def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, in
     for i, path in enumerate(items):
         try:
             out.append((path, import_package(store, path, backup_first=False, confirm=confirm)))
+        except NeedsConfirmation as exc:
+            out.append((path, str(exc)))
+            if asked is not None:
+                asked.append((path, exc))
         except PackageRefused as exc:
             out.append((path, str(exc)))
         if progress and progress(i + 1, len(items)) is False:
