@@ -19,6 +19,8 @@ from desktop_app import APP_NAME
 from desktop_app.reports.fonts import register_cjk_font, wrap
 
 QR_SIZE = 45 * mm
+QR_X = (A4[0] - QR_SIZE) / 2
+QR_TOP = A4[1] - 129 * mm  # the QR code's top edge, from the page's bottom (below the fingerprint)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def write(info: ReceiptInfo, out: Path) -> Path:
     """Write the receipt to ``out`` (a .pdf)."""
     font = register_cjk_font()
     width, height = A4
-    c = canvas.Canvas(str(out), pagesize=A4, invariant=True)
+    c = canvas.Canvas(str(out), pagesize=A4, pageCompression=1, initialFontName=font, initialFontSize=12)
     c.setTitle("数据交换登记回执")
     c.setAuthor(APP_NAME)
     left, right = 25 * mm, width - 25 * mm
@@ -66,7 +68,8 @@ def write(info: ReceiptInfo, out: Path) -> Path:
     c.setFont(font, 18)
     c.drawCentredString(width / 2, y, info.fingerprint)
     y -= 8 * mm
-    _qr(c, info.qr_payload(), (width - QR_SIZE) / 2, y - QR_SIZE, QR_SIZE)
+    y = QR_TOP  # the layout above is fixed (5 lines of 10 mm …)
+    _qr(c, info.qr_payload(), QR_X, QR_TOP - QR_SIZE, QR_SIZE)
     y -= QR_SIZE + 12 * mm
     c.setFont(font, 11)
     note = ("区教委第一次导入本单位的数据包时，须将数据包携带的密钥指纹与本回执上的指纹逐位核对，"

@@ -763,9 +763,9 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
             raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
-    for h in history:
-        if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
-            raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    for i, h in enumerate(history, start=1):
+        if not isinstance(h, list) or len(h) != 12 or type(h[0]) is not int:
+            raise PackageRefused(f"数据包中第{i}条历史记录（按包内顺序）格式不对：应为12项、第一项为序号，未导入")
     blobs = payload.get("blobs", {})
     if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
         raise PackageRefused("数据包中的佐证材料格式不对，未导入")
