@@ -758,6 +758,8 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
                 or not isinstance(block.get("rows"), list):
             raise PackageRefused(f"数据包中“{name}”的结构不对，未导入")
         columns = block["columns"]
+        if any(not isinstance(c, str) for c in columns):
+            raise PackageRefused(f"数据包中“{name}”的字段名单格式不对（字段名应为文字），未导入")
         unknown = [c for c in columns if c not in known[name].c]
         if unknown:
             raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")

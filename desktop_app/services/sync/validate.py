@@ -67,8 +67,13 @@ def _int(manifest: dict[str, Any], key: str, label: str, *, required: bool = Tru
     return value
 
 
-def _text(holder: dict[str, Any], key: str, label: str, limit: int, *, where: str = "数据包清单") -> str:
-    value = holder.get(key, "")
+def _text(holder: dict[str, Any], key: str, label: str, limit: int, *, where: str = "数据包清单",
+          empty: bool = True) -> str:
+    if key not in holder:
+        raise _refuse(f"{where}缺少“{label}”（{key}）")
+    value = holder[key]
+    if not empty and value == "":
+        raise _refuse(f"{where}的“{label}”（{key}）是空的")
     if not isinstance(value, str) or len(value) > limit:
         raise _refuse(f"{where}的“{label}”（{key}）不是不超过{limit}个字的文字（{_short(value)}）")
     return value
@@ -99,7 +104,7 @@ def check_manifest(manifest: dict[str, Any]) -> None:
     sender = _dict(manifest, "sender", "发送单位")
     for key, label, limit in (("code", "单位代码", 20), ("node", "节点编号", 36), ("kind", "单位类型", 16),
                               ("name", "单位名称", 100)):
-        _text(sender, key, label, limit, where="数据包清单中发送单位")
+        _text(sender, key, label, limit, where="数据包清单中发送单位", empty=key == "name")
     if sender.get("kind") not in ("school", "district"):
         raise _refuse(f"数据包清单中发送单位的“单位类型”（kind）不对（{_short(sender.get('kind'))}）")
     keys = _dict(manifest, "sender_keys", "发送单位公钥")
@@ -107,7 +112,7 @@ def check_manifest(manifest: dict[str, Any]) -> None:
         if not isinstance(keys.get(key), str) or not _HEX64.match(keys[key]):
             raise _refuse(f"数据包清单中发送单位的公钥（{key}）格式不对")
     recipient = _dict(manifest, "recipient", "接收单位")
-    _text(recipient, "code", "单位代码", 20, where="数据包清单中接收单位")
+    _text(recipient, "code", "单位代码", 20, where="数据包清单中接收单位", empty=False)
     _text(recipient, "node", "节点编号", 36, where="数据包清单中接收单位")
     _int(manifest, "number", "包序号")
     if not isinstance(manifest.get("encrypted"), bool):
