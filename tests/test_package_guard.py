@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from database.models import AuditEntry
 from desktop_app import cli
-from desktop_app.exchange import package as pkg
 from desktop_app.domain.identity import make_id_number
+from desktop_app.exchange import package as pkg
 from desktop_app.reports import enrol_receipt
 from desktop_app.services import cases, installation, sync
 from desktop_app.services.store import Store

@@ -160,7 +160,8 @@ def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[S
         with pytest.raises(sync.PackageRefused, match=f"缺少 {CODE}-500152-1.bxpkg"):
             sync.import_package(stale, second.path, confirm=sync.own_fingerprint(school))
         assert dump(stale) == before
-        sync.import_package(stale, first.path, confirm=sync.own_fingerprint(school))  # the missing one first, then the rest applies
+        # the missing one first, then the rest applies
+        sync.import_package(stale, first.path, confirm=sync.own_fingerprint(school))
         sync.import_package(stale, second.path)
         assert case_row(stale, case_id).grade == "八年级"
     finally:
