@@ -39,7 +39,8 @@ OUTCOMES: Counter[str] = Counter()
 #: Values an attacker would try, besides random ones.
 NASTY = st.sampled_from([
     None, "", "abc", "31/31/2026", "not-a-date", "2026-02-30", "被黑了", "0" * 64, 10**30, -1, 2**63, 1.5,
-    float("nan"), True, [], {}, ["x"], {"a": 1}, "x" * 5000, "\x00", "../../etc/passwd", "=1+1",
+    float("nan"), True, [], {}, ["x"], {"a": 1}, "x" * 5000, "\x00", "../../etc/passwd", "=1+1", "\r", "a\nb",
+    "\u2028",
 ])
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats() | st.text(max_size=30),
@@ -160,7 +161,7 @@ def test_fuzzed_manifest_values(bench: Bench, capsys: pytest.CaptureFixture[str]
 def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str], data: st.DataObject,
                                value: Any) -> None:
     payload = copy.deepcopy(bench.payload)
-    where = data.draw(st.sampled_from(["cell", "history", "columns", "table", "blobs", "top"]))
+    where = data.draw(st.sampled_from(["cell", "history", "columns", "table", "blobs", "top", "name"]))
     tables = payload["tables"]
     name = data.draw(st.sampled_from(sorted(tables)))
     if where == "cell":
@@ -176,6 +177,8 @@ def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str],
         columns[data.draw(st.integers(0, len(columns) - 1))] = value
     elif where == "table":
         tables[name] = value
+    elif where == "name":  # a table under another name
+        tables[value if isinstance(value, str) else str(value)] = tables.pop(name)
     elif where == "blobs":
         payload["blobs"] = {"ab" * 32: value} if data.draw(st.booleans()) else value
     else:

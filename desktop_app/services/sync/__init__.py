@@ -753,7 +753,8 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
         raise PackageRefused("数据包内容结构不对，未导入")
     for name, block in tables.items():
         if name not in known:
-            raise PackageRefused(f"数据包含本程序不认识的数据表“{name}”，请先升级本程序再导入")
+            shown = name if name.isprintable() else repr(name)
+            raise PackageRefused(f"数据包含本程序不认识的数据表“{shown[:50]}”，请先升级本程序再导入")
         if not isinstance(block, dict) or not isinstance(block.get("columns"), list) \
                 or not isinstance(block.get("rows"), list):
             raise PackageRefused(f"数据包中“{name}”的结构不对，未导入")
@@ -762,14 +763,17 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
             raise PackageRefused(f"数据包中“{name}”的字段名单格式不对（字段名应为文字），未导入")
         unknown = [c for c in columns if c not in known[name].c]
         if unknown:
-            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
+            shown = "、".join(c if c.isprintable() else repr(c) for c in unknown)
+            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {shown[:100]}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
     for i, h in enumerate(history, start=1):
         if not isinstance(h, list) or len(h) != 12 or type(h[0]) is not int:
             raise PackageRefused(f"数据包中第{i}条历史记录（按包内顺序）格式不对：应为12项、第一项为序号，未导入")
     blobs = payload.get("blobs", {})
-    if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
+    if not isinstance(blobs, dict) or any(
+            not isinstance(k, str) or len(k) != 64 or k.strip("0123456789abcdef") or not isinstance(v, str)
+            for k, v in blobs.items()):
         raise PackageRefused("数据包中的佐证材料格式不对，未导入")
     return known
 

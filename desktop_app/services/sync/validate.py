@@ -53,9 +53,10 @@ def _refuse(text: str) -> PackageInvalid:
 
 # --- the manifest -----------------------------------------------------------------------------
 
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else value
-    return text if len(text) <= 24 else text[:24] + "…"
+def _short(value: Any, limit: int = 24) -> str:
+    """A value as it may appear in the one-line message: printable (control characters escaped) and short."""
+    text = value if isinstance(value, str) and value.isprintable() else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _int(manifest: dict[str, Any], key: str, label: str, *, required: bool = True) -> int:
@@ -74,7 +75,7 @@ def _text(holder: dict[str, Any], key: str, label: str, limit: int, *, where: st
     value = holder[key]
     if not empty and value == "":
         raise _refuse(f"{where}的“{label}”（{key}）是空的")
-    if not isinstance(value, str) or len(value) > limit:
+    if not isinstance(value, str) or len(value) > limit or not value.isprintable():
         raise _refuse(f"{where}的“{label}”（{key}）不是不超过{limit}个字的文字（{_short(value)}）")
     return value
 
@@ -196,8 +197,7 @@ def _label(table: str) -> str:
 
 
 def _where(table: str, rid: Any, column: str) -> str:
-    record = rid if isinstance(rid, str) else _short(rid)
-    return f"数据包中{_label(table)}记录 {record[:36]} 的字段“{column}”"
+    return f"数据包中{_label(table)}记录 {_short(rid, 36)} 的字段“{_short(column, 50)}”"
 
 
 def _column_check(table: Table, column: str) -> Callable[[Any], str | None]:
@@ -268,7 +268,7 @@ def _column_check(table: Table, column: str) -> Callable[[Any], str | None]:
             return f"不是文字（{_short(value)}）"
         if len(value) > limit:
             return f"超过{limit}个字（{len(value)}个字）"
-        if "\x00" in value:
+        if "\x00" in value or (strict and not value.isprintable()):
             return "含有不允许的控制字符"
         if coded is not None and value not in coded:
             return f"的值“{_short(value)}”不在代码表中"
@@ -318,7 +318,7 @@ def check_rows(payload: dict[str, Any], known: dict[str, Table], sender_kind: st
                 if (problem := check(value)) is not None:
                     raise _refuse(_fmt(_where(name, rid, column), problem))
             if rid in rows:
-                raise _refuse(f"数据包中{_label(name)}记录 {rid} 出现了两次")
+                raise _refuse(f"数据包中{_label(name)}记录 {_short(rid, 36)} 出现了两次")
             version = raw[columns.index("version")]
             if version is None or version < 1:
                 raise _refuse(_fmt(_where(name, rid, "version"), f"不是有效的版本号（{_short(version)}）"))
@@ -379,7 +379,7 @@ def check_references(session: Session, payload: dict[str, Any], rows: dict[str, 
                 lost = [v for v in ordered if v not in found]
                 if lost:
                     rid = next(r for r, raw in records.items() if raw[at] == lost[0])
-                    raise _refuse(f"{_where(name, rid, column)}引用的{_label(target)}记录 {lost[0][:36]} "
+                    raise _refuse(f"{_where(name, rid, column)}引用的{_label(target)}记录 {_short(lost[0], 36)} "
                                   "既不在数据包中也不在本机")
                 if receiver_kind == "district" and target in known and owner_kind(target) == "school":
                     _check_owner(session, target, ordered, sender_node, referenced_by=(name, column, records, at))
@@ -392,10 +392,10 @@ def _check_owner(session: Session, table: str, ids: list[str], sender_node: str,
     for rid, owner in _owners(session, table, ids).items():
         if owner != sender_node:
             if referenced_by is None:
-                raise _refuse(f"数据包中{_label(table)}记录 {rid} 属于另一所学校，发送单位无权修改")
+                raise _refuse(f"数据包中{_label(table)}记录 {_short(rid, 36)} 属于另一所学校，发送单位无权修改")
             name, column, records, at = referenced_by
             source = next(r for r, raw in records.items() if raw[at] == rid)
-            raise _refuse(f"{_where(name, source, column)}引用的{_label(table)}记录 {rid} 属于另一所学校")
+            raise _refuse(f"{_where(name, source, column)}引用的{_label(table)}记录 {_short(rid, 36)} 属于另一所学校")
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -439,7 +439,7 @@ def check_history(session: Session, payload: dict[str, Any], rows: dict[str, dic
             raise _refuse(f"{where}的时间（{_short(h[1])}）不是有效时间") from exc
         expected = audit.row_hash(h[10], at_time, h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9])
         if h[11] != expected:
-            raise _refuse(f"{where}（{_label(h[5])}记录 {h[6][:36]}）的校验值与其内容不符：历史记录被改动过")
+            raise _refuse(f"{where}（{_label(h[5])}记录 {_short(h[6], 36)}）的校验值与其内容不符：历史记录被改动过")
         if previous is not None and h[0] == previous[0] + 1 and h[10] != previous[11]:
             raise _refuse(f"{where}没有接在前一条之后（校验链断开）：历史记录被改动过")
         previous = h
@@ -458,9 +458,9 @@ def check_history(session: Session, payload: dict[str, Any], rows: dict[str, dic
     for name, records in rows.items():
         for rid in records:
             if rid not in touched.get(name, ()):
-                raise _refuse(f"数据包中{_label(name)}记录 {rid} 没有对应的历史记录")
+                raise _refuse(f"数据包中{_label(name)}记录 {_short(rid, 36)} 没有对应的历史记录")
     for name, ids in touched.items():
         carried = rows.get(name, {})
         for rid in ids:
             if rid not in carried:
-                raise _refuse(f"数据包的历史记录提到{_label(name)}记录 {rid[:36]}，但数据包中没有这条记录")
+                raise _refuse(f"数据包的历史记录提到{_label(name)}记录 {_short(rid, 36)}，但数据包中没有这条记录")
