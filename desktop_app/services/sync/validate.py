@@ -156,7 +156,8 @@ def _enum(*values: str, empty: bool = False) -> frozenset[str]:
     return frozenset(values) | ({_OPEN} if empty else set())
 
 
-#: The coded lists: (table, column) -> the values a row may hold.
+#: The coded lists: (table, column) -> the values a row may hold. Only lists the entry forms enforce (the aid
+#: item, a persuasion method, a guardian's relation … may be typed, so they are free text here too).
 CODED: dict[tuple[str, str], frozenset[str]] = {
     ("cases", "status"): _enum(*(s.value for s in codes.CaseStatus)),
     ("cases", "dropout_reason"): _enum(*codes.DROPOUT_REASONS, empty=True),
@@ -167,14 +168,17 @@ CODED: dict[tuple[str, str], frozenset[str]] = {
     ("student_tags", "tag"): _enum(*care.TAGS),
     ("student_tags", "detail"): _enum(*care.HARDSHIP_KINDS, empty=True),
     ("care_records", "kind"): _enum(*care.CARE_KINDS),
-    ("aid_records", "kind"): _enum(*care.AID_KINDS),
     ("disability_files", "kind"): _enum(*care.DISABILITY_KINDS, empty=True),
     ("disability_files", "grade"): _enum(*care.DISABILITY_GRADES, empty=True),
     ("disability_files", "placement"): _enum(*care.PLACEMENTS, empty=True),
     ("census_statuses", "status"): _enum(*(s.value for s in census.ChildStatus)),
-    ("return_checks", "result"): _enum(*(r.value for r in census.ReturnResult)),
+    ("return_checks", "result"): _enum(*(r.value for r in census.ReturnResult), empty=True),
     ("roster_members", "kind"): _enum(*(k.value for k in census.RosterKind)),
     ("case_closings", "reason"): _enum(*(r.value for r in lifecycle.ClosingReason)),
+    ("case_closings", "placement"): _enum(*lifecycle.PLACEMENTS, empty=True),
+    ("case_closings", "grade"): _enum(*codes.GRADES, empty=True),
+    ("census_statuses", "method"): _enum(*census.CHECK_METHODS, empty=True),
+    ("evidence_files", "owner_table"): _enum("cases", "persuasion_attempts", "case_closings"),
     ("deferral_applications", "kind"): _enum(*lifecycle.DEFERRAL_KINDS),
     ("calendar_days", "kind"): _enum(*school_calendar.DAY_KINDS),
     ("home_teaching_sessions", "form"): _enum(*home_teaching.SESSION_FORMS),
