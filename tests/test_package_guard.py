@@ -446,3 +446,30 @@ def test_a_school_on_a_new_pc_is_re_enrolled_and_the_old_key_revoked(
         new_pc.close()
     with pytest.raises(sync.ValidationError, match="原因"):
         sync.reenrol(dist, CODE, tmp_path, " ")
+
+
+def test_everything_a_school_records_passes_the_checks(pair: tuple[Store, Store], usb: Path) -> None:
+    """The checks refuse only what the program itself never writes: a school with demo data, care, census,
+    home teaching, typed aid items, break contacts, guardian contacts and return checks imports whole."""
+    from database.models import Student
+    from desktop_app.services import care, census, demo, home_teaching, semesters
+
+    school, dist = pair
+    demo.load(school, 30, seed=5)
+    demo.load_census(school, 120, seed=5)
+    demo.load_care(school, seed=5)
+    with school.read() as session:
+        student_id = session.execute(select(Student.id).order_by(Student.id)).scalars().first()
+    term = semesters.current(school).name
+    day = dt.date.today() - dt.timedelta(days=3)
+    care.add_aid(school, student_id, term, "爱心企业捐助", "200")  # a typed aid item
+    home_teaching.add_break_contact(school, student_id, term, "寒假", day, "电话联系", "周老师")
+    census.log_contact(school, student_id, day, "电话", "周老师", "监护人接听")
+    census.mark_return(school, student_id, term, "已返校", checked_by="周老师", checked_on=day)
+    _m, payload = opened(sync.export_package(school, "district", usb).path, dist)
+    assert {"aid_records", "break_contacts", "guardian_contacts", "return_checks", "census_statuses",
+            "case_closings", "student_tags"} <= set(payload["tables"])
+    result = sync.import_package(dist, next(usb.glob("2150022302-500152-1.bxpkg")),
+                                 confirm=sync.own_fingerprint(school))
+    assert result.inserted == sum(len(t["rows"]) for t in payload["tables"].values()) - len(
+        payload["tables"].get("calendar_days", {}).get("rows", []))  # the district keeps its own calendar
