@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.domain import care, census, codes, home_teaching, lifecycle, school_calendar
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.domain.identity import id_number_error
+from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.semester import default_span
 from desktop_app.services import audit
 
@@ -276,8 +276,9 @@ def _column_check(table: Table, column: str) -> Callable[[Any], str | None]:
             return "含有不允许的控制字符"
         if coded is not None and value not in coded:
             return f"的值“{_short(value)}”不在代码表中"
-        if identity and value and (err := id_number_error(value)) is not None:
-            return f"的值“{_short(value)}”不是有效的居民身份证号码（{err.message}）"
+        if identity and value and (problem := census.id_problem(value) or (
+                "未按规范书写" if value != normalize_id_number(value) else None)):
+            return f"的值“{_short(value)}”不是有效的居民身份证号码（{problem}）"
         if semester and value:
             try:
                 default_span(value)
