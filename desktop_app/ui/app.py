@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, demo, installation, paths
+from desktop_app.services import accounts, backup, demo, installation, paths, viewing
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
 
@@ -174,7 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     translated = install_translations(app)
+    viewing.sweep_leftovers()  # evidence copies a crashed run left in %TEMP%
     data_dir = paths.resolve_data_dir(args.data_dir)
+    if not confirm_data_folder(None, data_dir):  # OneDrive, WPS 云文档, 百度网盘: said before it is used
+        return 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -198,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         backup.daily_if_due(store)
     except BaoxueError as exc:
         QMessageBox.warning(None, APP_NAME, str(exc))
+    from desktop_app.services import updates
+
+    if note := updates.after_start(store):  # the first start of a newly installed release
+        QMessageBox.information(None, APP_NAME, note)
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
