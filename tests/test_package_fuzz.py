@@ -52,7 +52,7 @@ MANIFEST_KEYS = [
     ("number",), ("seq_from",), ("seq_to",), ("ack_seq",), ("ack_package",), ("partial",), ("counts",), ("sent",),
     ("kind",), ("program",), ("created_at",), ("sender",), ("sender", "code"), ("sender", "node"),
     ("sender", "kind"), ("sender", "name"), ("recipient",), ("recipient", "code"), ("recipient", "node"),
-    ("sender_keys",), ("sender_keys", "box"), ("sender_keys", "sign"),
+    ("sender_keys",), ("sender_keys", "box"), ("sender_keys", "sign"), ("min_reader",), ("reads",), ("revision",),
 ]
 
 
@@ -161,7 +161,7 @@ def test_fuzzed_manifest_values(bench: Bench, capsys: pytest.CaptureFixture[str]
 def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str], data: st.DataObject,
                                value: Any) -> None:
     payload = copy.deepcopy(bench.payload)
-    where = data.draw(st.sampled_from(["cell", "history", "columns", "table", "blobs", "top", "name"]))
+    where = data.draw(st.sampled_from(["cell", "history", "columns", "table", "blobs", "top", "name", "catchup"]))
     tables = payload["tables"]
     name = data.draw(st.sampled_from(sorted(tables)))
     if where == "cell":
@@ -177,12 +177,20 @@ def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str],
         columns[data.draw(st.integers(0, len(columns) - 1))] = value
     elif where == "table":
         tables[name] = value
+    elif where == "catchup":  # a row sent again in full, with a value changed
+        columns, rows = tables[name]["columns"], tables[name]["rows"]
+        row = list(rows[data.draw(st.integers(0, len(rows) - 1))])
+        row[data.draw(st.integers(0, len(row) - 1))] = value
+        fields = data.draw(st.sampled_from([["*"], [columns[-1]], value]))
+        rid = row[columns.index("id")]
+        key = rid if isinstance(rid, str) else "not-an-id"
+        payload["catchup"] = {name: {"columns": columns, "rows": [row], "fields": {key: fields}}}
     elif where == "name":  # a table under another name
         tables[value if isinstance(value, str) else str(value)] = tables.pop(name)
     elif where == "blobs":
         payload["blobs"] = {"ab" * 32: value} if data.draw(st.booleans()) else value
     else:
-        payload[data.draw(st.sampled_from(["tables", "history", "blobs"]))] = value
+        payload[data.draw(st.sampled_from(["tables", "history", "blobs", "catchup"]))] = value
     bench.check(bench.build(bench.manifest, payload), capsys, "payload")
 
 

@@ -473,3 +473,53 @@ def test_everything_a_school_records_passes_the_checks(pair: tuple[Store, Store]
                                  confirm=sync.own_fingerprint(school))
     assert result.inserted == sum(len(t["rows"]) for t in payload["tables"].values()) - len(
         payload["tables"].get("calendar_days", {}).get("rows", []))  # the district keeps its own calendar
+
+
+def test_a_catch_up_block_is_checked_like_the_rows(pair: tuple[Store, Store], usb: Path, tmp_path: Path) -> None:
+    """Records a newer district held back from an older school and sends later in full (``catchup``) carry no
+    history of their own: their values are checked all the same."""
+    school, dist = pair
+    cases.save_form(school, full_form())
+    first_path = sync.export_package(school, "district", usb).path
+    sync.import_package(dist, first_path, confirm=sync.own_fingerprint(school))
+    _m, sent = opened(first_path, dist)
+    columns, row = sent["tables"]["cases"]["columns"], list(sent["tables"]["cases"]["rows"][0])
+    case_id = row[columns.index("id")]
+    answer = sync.export_package(dist, CODE, usb).path
+
+    def catch_up(status: Any, fields: Any) -> Path:
+        changed = list(row)
+        changed[columns.index("status")] = status
+        block = {"cases": {"columns": columns, "rows": [changed], "fields": {case_id: fields}}}
+        return forge(answer, dist, school, tmp_path / "catchup.bxpkg",
+                     payload_change=lambda p: p.__setitem__("catchup", block))
+
+    for status, fields, words in (("被黑了", ["status"], ("status", "被黑了")),
+                                  ("劝返中", [["status"]], ("补发的", "fields")),
+                                  ("劝返中", ["no_such_field"], ("补发的", "fields"))):
+        before = dump(school)
+        with pytest.raises(sync.PackageRefused) as info:
+            sync.import_package(school, catch_up(status, fields))
+        assert all(w in str(info.value) for w in words), str(info.value)
+        assert dump(school) == before
+    result = sync.import_package(school, catch_up("联合劝返", ["status"]))  # a good one is applied
+    assert result.updated + result.conflicts == 1
+
+
+def test_a_down_level_package_may_leave_out_only_what_its_reader_does_not_know(
+        first: tuple[Store, Store, Path], tmp_path: Path) -> None:
+    """Written for a 0.1.0 reader, a package must still carry every column 0.1.0 knew."""
+    school, dist, path = first
+
+    def drop(column: str) -> Any:
+        def change(p: dict[str, Any]) -> None:
+            block = p["tables"]["students"]
+            at = block["columns"].index(column)
+            block["columns"].pop(at)
+            for r in block["rows"]:
+                r.pop(at)
+        return change
+
+    forged = forge(path, school, dist, tmp_path / "old.bxpkg", payload_change=drop("family_situation"),
+                   manifest_change=lambda m: m.__setitem__("min_reader", "0.1.0"))
+    refused_whole(dist, forged, school, "缺少字段 family_situation")

@@ -739,10 +739,13 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             audit.record_event(session, "sync_peers", code, "接受公钥",
                                f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}（已与登记回执核对）")
         sender_node = str(sender.get("node", ""))  # every value checked before anything is applied
-        rows = validate.check_rows(payload, tables, peer.kind, owner_kind)
-        validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node)
-        validate.check_references(session, payload, rows, tables, receiver_kind=inst.kind, sender_node=sender_node,
-                                  owner_kind=owner_kind)
+        floor = validate.reader_columns(manifest, tables)
+        rows = validate.check_rows(payload["tables"], tables, peer.kind, owner_kind, floor)
+        caught_up = validate.check_catchup(payload, tables, peer.kind, owner_kind, floor)
+        validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node,
+                               floor=floor)
+        validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
+                                  sender_node=sender_node, owner_kind=owner_kind)
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, Text
@@ -294,28 +295,52 @@ def _fmt(where: str, problem: str) -> str:
     return where + problem
 
 
-def check_rows(payload: dict[str, Any], known: dict[str, Table], sender_kind: str,
-               owner_kind: Callable[[str], str]) -> dict[str, dict[str, list[Any]]]:
+@dataclass
+class Block:
+    """The checked rows of one table of a package: its column names and ``{record id: row}``."""
+
+    columns: list[str]
+    rows: dict[str, list[Any]]
+
+
+def reader_columns(manifest: dict[str, Any], known: dict[str, Table]) -> dict[str, set[str]]:
+    """The columns every row must carry: this schema's, or, for a package written down-level for an older
+    reader (``min_reader``) or by an older program, that release's (what it leaves out comes later, in full)."""
+    from desktop_app import __version__
+    from desktop_app.services import compat
+
+    reader = manifest.get("min_reader") or manifest.get("program")
+    reader = reader if isinstance(reader, str) and len(reader) <= 32 else ""
+    if compat.release_of(reader) >= compat.release_of(__version__):
+        return {name: {c.name for c in table.columns} for name, table in known.items()}
+    return {name: set(columns) for name, columns in compat.release_schema(reader).items()}
+
+
+def check_rows(blocks: dict[str, Any], known: dict[str, Table], sender_kind: str,
+               owner_kind: Callable[[str], str], floor: dict[str, set[str]], *, what: str = "") -> dict[str, Block]:
     """Columns, types, coded lists and identity numbers of every row; the tables a sender may send.
 
-    Returns:
-        ``{table: {record id: row}}``.
+    Args:
+        blocks: ``{table: {"columns": [...], "rows": [[...], ...]}}`` (the package's tables, or its catch-up).
+        floor: the columns each table's rows must have (``reader_columns``).
+        what: how the message names these rows ("补发的" for the catch-up).
     """
-    tables = payload["tables"]
-    out: dict[str, dict[str, list[Any]]] = {}
-    for name, block in tables.items():
+    out: dict[str, Block] = {}
+    for name, block in blocks.items():
         table = known[name]
         if sender_kind == "school" and owner_kind(name) == "district" and name not in SCHOOL_MAY_SEND:
-            raise _refuse(f"数据包中有{_label(name)}的记录，而这张表只能由区教委填写，学校不能发送")
+            raise _refuse(f"数据包中有{what}{_label(name)}的记录，而这张表只能由区教委填写，学校不能发送")
         columns = block["columns"]
         if any(not isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
-            raise _refuse(f"数据包中{_label(name)}的字段名单格式不对")
-        missing = [c.name for c in table.columns if c.name not in columns]
+            raise _refuse(f"数据包中{what}{_label(name)}的字段名单格式不对")
+        required = floor.get(name, set()) | {"id", "version"}
+        missing = [c.name for c in table.columns if c.name in required and c.name not in columns]
         if missing:
             more = f"等{len(missing)}个字段" if len(missing) > 3 else ""
-            raise _refuse(f"数据包中{_label(name)}缺少字段 {'、'.join(missing[:3])}{more}（双方程序版本不同？请升级到同一版本）")
+            raise _refuse(f"数据包中{what}{_label(name)}缺少字段 {'、'.join(missing[:3])}{more}"
+                          "（双方程序版本不同？请升级到同一版本）")
         checks = [_column_check(table, c) for c in columns]
-        id_at = columns.index("id")
+        id_at, version_at = columns.index("id"), columns.index("version")
         rows: dict[str, list[Any]] = {}
         for raw in block["rows"]:
             rid = raw[id_at]
@@ -323,12 +348,27 @@ def check_rows(payload: dict[str, Any], known: dict[str, Table], sender_kind: st
                 if (problem := check(value)) is not None:
                     raise _refuse(_fmt(_where(name, rid, column), problem))
             if rid in rows:
-                raise _refuse(f"数据包中{_label(name)}记录 {_short(rid, 36)} 出现了两次")
-            version = raw[columns.index("version")]
-            if version is None or version < 1:
-                raise _refuse(_fmt(_where(name, rid, "version"), f"不是有效的版本号（{_short(version)}）"))
+                raise _refuse(f"数据包中{what}{_label(name)}记录 {_short(rid, 36)} 出现了两次")
+            if raw[version_at] < 1:
+                raise _refuse(_fmt(_where(name, rid, "version"), f"不是有效的版本号（{_short(raw[version_at])}）"))
             rows[rid] = raw
-        out[name] = rows
+        out[name] = Block(columns, rows)
+    return out
+
+
+def check_catchup(payload: dict[str, Any], known: dict[str, Table], sender_kind: str,
+                  owner_kind: Callable[[str], str], floor: dict[str, set[str]]) -> dict[str, Block]:
+    """Records held back while this program was older, sent now in full (no history of their own here):
+    checked like the package's rows, and the fields each names."""
+    catchup = payload.get("catchup") or {}
+    out = check_rows(catchup, known, sender_kind, owner_kind, floor, what="补发的")
+    for name, block in catchup.items():
+        fields = block.get("fields", {})
+        if not isinstance(fields, dict) or any(
+                rid not in out[name].rows or not isinstance(names, list)
+                or any(not isinstance(f, str) or (f != "*" and f not in out[name].columns) for f in names)
+                for rid, names in fields.items()):
+            raise _refuse(f"数据包中补发的{_label(name)}记录所列的字段（fields）格式不对")
     return out
 
 
@@ -355,7 +395,7 @@ def _owners(session: Session, table: str, ids: list[str]) -> dict[str, str]:
     return out
 
 
-def check_references(session: Session, payload: dict[str, Any], rows: dict[str, dict[str, list[Any]]],
+def check_references(session: Session, payload: dict[str, Any], blocks: list[dict[str, Block]],
                      known: dict[str, Table], *, receiver_kind: str, sender_node: str,
                      owner_kind: Callable[[str], str]) -> None:
     """References resolve within the package or the store; at the district a school touches only its own records."""
@@ -364,16 +404,20 @@ def check_references(session: Session, payload: dict[str, Any], rows: dict[str, 
     for table_name, remote_id in session.connection().exec_driver_sql(
             "SELECT table_name, remote_id FROM sync_id_aliases WHERE origin_node = ?", (sender_node,)):
         aliases[table_name].add(remote_id)
-    for name, records in rows.items():
+    carried: dict[str, set[str]] = defaultdict(set)
+    for group in blocks:
+        for name, block in group.items():
+            carried[name].update(block.rows)
+    for name, block in ((n, b) for group in blocks for n, b in group.items()):
         table = known[name]
-        columns = payload["tables"][name]["columns"]
+        records, columns = block.rows, block.columns
         for column in columns:
             for fk in table.c[column].foreign_keys:
                 target = fk.column.table.name
                 at = columns.index(column)
                 wanted = {r[at] for r in records.values() if r[at] is not None}
                 if target in known:
-                    wanted -= set(rows.get(target, {}))
+                    wanted -= carried.get(target, set())
                     wanted -= set(aliases.get(target, {}))
                 elif target == "evidence_blobs":
                     wanted -= set(blobs)
@@ -410,8 +454,9 @@ def _history_where(h: list[Any], index: int) -> str:
     return f"数据包中第{seq}条历史记录"
 
 
-def check_history(session: Session, payload: dict[str, Any], rows: dict[str, dict[str, list[Any]]],
-                  known: dict[str, Table], *, manifest: dict[str, Any], sender_node: str) -> None:
+def check_history(session: Session, payload: dict[str, Any], rows: dict[str, Block],
+                  known: dict[str, Table], *, manifest: dict[str, Any], sender_node: str,
+                  floor: dict[str, set[str]]) -> None:
     """Each history row hashed as the sender's chain hashes it, chained where consecutive, continuing what
     was received before from that node; the rows and the history account for each other."""
     history = payload["history"]
@@ -460,12 +505,14 @@ def check_history(session: Session, payload: dict[str, Any], rows: dict[str, dic
     touched: dict[str, set[str]] = defaultdict(set)
     for h in history:
         touched[h[5]].add(h[6])
-    for name, records in rows.items():
-        for rid in records:
+    for name, block in rows.items():
+        for rid in block.rows:
             if rid not in touched.get(name, ()):
                 raise _refuse(f"数据包中{_label(name)}记录 {_short(rid, 36)} 没有对应的历史记录")
     for name, ids in touched.items():
-        carried = rows.get(name, {})
+        if name not in rows and name not in floor:
+            continue  # a table the package's reader does not know: held back, sent in full later
+        carried = rows[name].rows if name in rows else {}
         for rid in ids:
             if rid not in carried:
                 raise _refuse(f"数据包的历史记录提到{_label(name)}记录 {_short(rid, 36)}，但数据包中没有这条记录")
