@@ -53,6 +53,7 @@ MANIFEST_KEYS = [
     ("kind",), ("program",), ("created_at",), ("sender",), ("sender", "code"), ("sender", "node"),
     ("sender", "kind"), ("sender", "name"), ("recipient",), ("recipient", "code"), ("recipient", "node"),
     ("sender_keys",), ("sender_keys", "box"), ("sender_keys", "sign"), ("min_reader",), ("reads",), ("revision",),
+    ("update",),
 ]
 
 
@@ -65,23 +66,30 @@ def _dump(folder: Path) -> list[str]:
 
 
 class Bench:
-    """A district folder (template) and the school's first package, to import into a fresh copy per case."""
+    """A receiver's folder (template) and a genuine package to it, to import into a fresh copy per case:
+    the school's first package to the district, or the district's answer to the school."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, to_school: bool = False) -> None:
         usb = root / "usb"
         usb.mkdir()
         dist = make_district(root / "district")
         school = make_school(root / "school", dist, "2150022302", "米心镇中心小学", "米心镇", usb)
         cases.save_form(school, full_form())
         self.path = sync.export_package(school, "district", usb).path
+        sender, receiver = school, dist
+        if to_school:
+            sync.import_package(dist, self.path, confirm=sync.own_fingerprint(school))
+            self.path = sync.export_package(dist, "2150022302", usb).path
+            sender, receiver = dist, school
         self.genuine = self.path.read_bytes()
-        self.manifest, self.payload = opened(self.path, dist)
-        self.sign_secret = bytes.fromhex(keys_of(school).sign_secret)
-        self.box_public = bytes.fromhex(keys_of(dist).box_public)
-        self.fingerprint = sync.own_fingerprint(school)
+        self.name = self.path.name
+        self.manifest, self.payload = opened(self.path, receiver)
+        self.sign_secret = bytes.fromhex(keys_of(sender).sign_secret)
+        self.box_public = bytes.fromhex(keys_of(receiver).box_public)
+        self.fingerprint = sync.own_fingerprint(sender)
         school.close()
         dist.close()
-        self.template = root / "district"
+        self.template = root / ("school" if to_school else "district")
         self.before = _dump(self.template)
         self.root = root
         self.count = 0
@@ -94,11 +102,11 @@ class Bench:
     def check(self, data: bytes, capsys: pytest.CaptureFixture[str], kind: str) -> None:
         self.count += 1
         case = self.root / f"case-{self.count}"
-        shutil.copytree(self.template, case / "district")
-        package = case / "2150022302-500152-1.bxpkg"
+        shutil.copytree(self.template, case / "store")
+        package = case / self.name
         package.write_bytes(data)
         capsys.readouterr()
-        code = cli.main(["--data-dir", str(case / "district"), "import-package", str(package),
+        code = cli.main(["--data-dir", str(case / "store"), "import-package", str(package),
                          "--confirm", self.fingerprint])
         out, err = capsys.readouterr()
         assert code in (0, 1), (code, err)
@@ -109,18 +117,19 @@ class Bench:
             OUTCOMES[f"{kind}: refused"] += 1
             lines = err.strip().splitlines()
             assert len(lines) == 1 and CJK.search(lines[0]) and "Traceback" not in err, err
-            assert _dump(case / "district") == self.before, lines[0]
+            assert _dump(case / "store") == self.before, lines[0]
         shutil.rmtree(case)
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> Bench:
-    return Bench(tmp_path_factory.mktemp("fuzz"))
+@pytest.fixture(scope="module", params=["to-district", "to-school"])
+def bench(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Bench:
+    return Bench(tmp_path_factory.mktemp("fuzz"), to_school=request.param == "to-school")
 
 
 def test_the_genuine_package_imports(bench: Bench, capsys: pytest.CaptureFixture[str]) -> None:
+    before = OUTCOMES["genuine: imported"]
     bench.check(bench.genuine, capsys, "genuine")
-    assert OUTCOMES["genuine: imported"] == 1
+    assert OUTCOMES["genuine: imported"] == before + 1
 
 
 @FUZZ
@@ -163,13 +172,19 @@ def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str],
     payload = copy.deepcopy(bench.payload)
     where = data.draw(st.sampled_from(["cell", "history", "columns", "table", "blobs", "top", "name", "catchup"]))
     tables = payload["tables"]
+    if not tables:
+        tables["cases"] = {"columns": ["id"], "rows": []}
     name = data.draw(st.sampled_from(sorted(tables)))
     if where == "cell":
         rows = tables[name]["rows"]
+        if not rows:
+            return
         row = data.draw(st.integers(0, len(rows) - 1))
         rows[row][data.draw(st.integers(0, len(rows[row]) - 1))] = value
     elif where == "history":
         history = payload["history"]
+        if not history:
+            return
         row = data.draw(st.integers(0, len(history) - 1))
         history[row][data.draw(st.integers(0, 11))] = value
     elif where == "columns":
@@ -179,6 +194,8 @@ def test_fuzzed_payload_values(bench: Bench, capsys: pytest.CaptureFixture[str],
         tables[name] = value
     elif where == "catchup":  # a row sent again in full, with a value changed
         columns, rows = tables[name]["columns"], tables[name]["rows"]
+        if not rows:
+            return
         row = list(rows[data.draw(st.integers(0, len(rows) - 1))])
         row[data.draw(st.integers(0, len(row) - 1))] = value
         fields = data.draw(st.sampled_from([["*"], [columns[-1]], value]))
