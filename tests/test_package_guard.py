@@ -523,3 +523,19 @@ def test_a_down_level_package_may_leave_out_only_what_its_reader_does_not_know(
     forged = forge(path, school, dist, tmp_path / "old.bxpkg", payload_change=drop("family_situation"),
                    manifest_change=lambda m: m.__setitem__("min_reader", "0.1.0"))
     refused_whole(dist, forged, school, "缺少字段 family_situation")
+
+
+@pytest.mark.parametrize("catchup", [
+    {"cases": {"columns": [None, "id"], "rows": []}},
+    {"cases": {"columns": ["id", "version"], "rows": [[["x"], 1]]}},
+    {"cases": "rows"},
+    {"no_such_table": {"columns": ["id"], "rows": []}},
+])
+def test_a_malformed_catch_up_block_is_refused(first: tuple[Store, Store, Path], tmp_path: Path,
+                                               catchup: dict[str, Any]) -> None:
+    school, dist, path = first
+    forged = forge(path, school, dist, tmp_path / "c.bxpkg", payload_change=lambda p: p.__setitem__("catchup", catchup))
+    before = dump(dist)
+    with pytest.raises(sync.PackageRefused, match="补发"):
+        sync.import_package(dist, forged, confirm=sync.own_fingerprint(school))
+    assert dump(dist) == before

@@ -815,7 +815,8 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
             raise PackageRefused(f"数据包中第{i}条历史记录（按包内顺序）格式不对：应为12项、第一项为序号，未导入")
     catchup = payload.get("catchup", {})
     if not compat.catchup_is_valid(catchup) or any(
-            name not in known or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
+            name not in known or any(not isinstance(c, str) for c in b["columns"])
+            or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
             or any(not isinstance(r, list) or len(r) != len(b["columns"]) for r in b["rows"])
             for name, b in catchup.items()):
         raise PackageRefused("数据包中补发的记录格式不对，未导入")
