@@ -95,3 +95,33 @@ def test_district_re_enrols_the_selected_school(qtbot, pair: tuple[Store, Store]
         revoked = session.execute(select(AuditEntry.new_value).where(AuditEntry.field == "吊销密钥")).scalar_one()
     assert sync.own_fingerprint(school) in revoked
     assert page.peer_model.index(0, 3).data() == "（尚未收到对方公钥）"
+
+
+def test_two_first_packages_of_one_school_ask_once_and_both_import(
+        qtbot, pair: tuple[Store, Store], usb: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+        messages: MessageLog) -> None:
+    import datetime as dt
+
+    from desktop_app.domain.identity import make_id_number
+
+    school, dist = pair
+    cases.save_form(school, full_form())
+    first = sync.export_package(school, "district", usb).path
+    other = make_id_number("500223", dt.date(2014, 3, 9), 211)
+    cases.save_form(school, full_form(name="赵小红", id_number=other, student_number="G" + other))
+    second = sync.export_package(school, "district", usb).path
+    asked: list[str] = []
+    monkeypatch.setattr(FingerprintDialog, "ask",
+                        classmethod(lambda _cls, _parent, _name, _code, fp: asked.append(fp) or True))
+    window = MainWindow(dist)
+    qtbot.addWidget(window)
+    window.show_page("数据交换")
+    worker = window.exchange.import_paths([first, second])
+    with qtbot.waitSignal(worker.signals.finished, timeout=10_000):
+        pass
+    assert asked == [sync.own_fingerprint(school)]
+    again = window.exchange.confirm_worker
+    assert again is not None
+    qtbot.waitUntil(lambda: bool(messages.shown) and "第2号包" in messages.shown[-1][2], timeout=10_000)
+    assert messages.shown[-1][0] == "info"
+    assert [p.number for p in sync.packages(dist)] == [2, 1]

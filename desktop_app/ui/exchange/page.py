@@ -385,8 +385,11 @@ class ExchangePage(QWidget):
             return sync.import_many(self.store, paths, report, confirm=confirm, asked=asked)
 
         def finished(results: list[tuple[Path, sync.ImportResult | str]]) -> None:
-            confirmed = [(path, exc.fingerprint) for path, exc in asked
-                         if FingerprintDialog.ask(self, exc.name, exc.code, exc.fingerprint)]
+            answers: dict[tuple[str, str], bool] = {}  # once per school and key, however many of its packages
+            for _path, exc in asked:
+                if (exc.code, exc.fingerprint) not in answers:
+                    answers[(exc.code, exc.fingerprint)] = FingerprintDialog.ask(self, exc.name, exc.code, exc.fingerprint)
+            confirmed = [(path, exc.fingerprint) for path, exc in asked if answers[(exc.code, exc.fingerprint)]]
             if confirmed:
                 self.confirm_worker = self.import_paths([p for p, _fp in confirmed], tuple(fp for _p, fp in confirmed))
             lines, refused = [], 0
