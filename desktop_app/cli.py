@@ -170,6 +170,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
+        for line in getattr(result, "lines", list)():
+            if line != result.message:
+                print(f"  {line}", file=sys.stderr)
         return 1
 
 
@@ -546,7 +549,44 @@ def build_parser() -> argparse.ArgumentParser:
     p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
     p_install.set_defaults(func=cmd_update_install)
 
+    p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
+    p_sql.add_argument("statement", help="一条SQL语句")
+    p_sql.add_argument("--write", action="store_true", help="允许修改数据（修改连同语句记入历史记录）")
+    p_sql.set_defaults(func=cmd_sql)
+
+    p_rc = sub.add_parser("restore-copy", help="数据文件丢失或损坏时，用最新一份通过校验的自动备份恢复")
+    p_rc.set_defaults(func=cmd_restore_copy)
+
     return parser
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import support_sql
+
+    with _admin_store(args) as store:
+        result = support_sql.run(store, args.statement, write=args.write)
+        print(support_sql.format_table(result))
+        if args.write:
+            print("已记入历史记录；用 verify 可查看这次修改对台账的影响")
+        return 0
+
+
+def cmd_restore_copy(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import rescue
+    from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+
+    folder = resolve_data_dir(args.data_dir)
+    if rescue.file_problem(folder / STORE_FILE) is None:
+        raise CliError("数据文件完好，不需要恢复；确需用备份替换当前数据时请在程序的“设置—备份”中恢复")
+    good = rescue.newest_good(folder)
+    if good is None:
+        raise CliError("backups 文件夹中没有通过校验的自动备份，无法恢复")
+    kept = rescue.restore_copy(folder, good.path)
+    print(f"已用自动备份 {good.label} 恢复数据文件")
+    if kept.name != STORE_FILE:
+        print(f"原来损坏的文件保留为：{kept}")
+    print("恢复已记入历史记录（历史记录回退），下一个数据包会告诉区教委")
+    return 0
 
 
 def _configure_output(argv: Sequence[str] | None) -> str | None:
