@@ -53,7 +53,8 @@ MANIFEST_KEYS = [
     ("kind",), ("program",), ("created_at",), ("sender",), ("sender", "code"), ("sender", "node"),
     ("sender", "kind"), ("sender", "name"), ("recipient",), ("recipient", "code"), ("recipient", "node"),
     ("sender_keys",), ("sender_keys", "box"), ("sender_keys", "sign"), ("min_reader",), ("reads",), ("revision",),
-    ("update",),
+    ("update",), ("chain",), ("chain", "count"), ("chain", "hash"), ("chain", "from"), ("chain", "marks"),
+    ("chain", "restores"),
 ]
 
 

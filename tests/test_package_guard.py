@@ -442,6 +442,8 @@ def test_a_school_on_a_new_pc_is_re_enrolled_and_the_old_key_revoked(
         with pytest.raises(sync.FingerprintMismatch):
             sync.import_package(dist, package, confirm=old_fp)  # the old receipt does not do
         assert sync.import_package(dist, package, confirm=sync.own_fingerprint(new_pc)).inserted == 4
+        assert "历史记录回退" not in str(sync.exchange_log(dist)[0])  # the old PC's chain head was set aside
+        assert dist.verify().ok
     finally:
         new_pc.close()
     with pytest.raises(sync.ValidationError, match="原因"):

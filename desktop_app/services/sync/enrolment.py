@@ -14,18 +14,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from database.models import AppSetting
 from database.sync import Peer
 from desktop_app.domain.errors import NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
 from desktop_app.reports import enrol_receipt
 from desktop_app.services import audit
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
 from desktop_app.services.sync import (
     DISTRICT,
@@ -120,6 +124,19 @@ def write_receipt(store: Store, out: Path | str, today: dt.date | None = None) -
 
 # --- re-enrolment (at the district) ---------------------------------------------------------------
 
+def _forget_chain_head(session: Session, code: str, reason: str) -> None:
+    """The new PC starts a history of its own: the head remembered from the old one (issue 13's rollback
+    check) no longer applies. The change is written to the history like the head itself."""
+    key = chain_guard.KEY_PREFIX + code
+    row = session.get(AppSetting, key)
+    if row is None:
+        return
+    old = row.value
+    row.value = json.dumps({"count": 0, "hash": "", "status": "", "detail": f"重新登记：{reason}", "known": {},
+                            "at": dt.datetime.now().isoformat(timespec="seconds")}, ensure_ascii=False)
+    audit.append(session, [audit.Change("update", "app_settings", key, "value", old, row.value)])
+
+
 def reenrol(store: Store, code: str, out_dir: Path | str, reason: str) -> Path:
     """A school moved to a new PC: revoke its key, start the exchange with it over, write a new enrolment package.
 
@@ -151,5 +168,6 @@ def reenrol(store: Store, code: str, out_dir: Path | str, reason: str) -> Path:
         row.keys_accepted_at = None
         row.their_seq = row.their_package = row.acked_seq = row.acked_package = 0
         row.sent_seq = row.sent_package = 0
+        _forget_chain_head(session, code, reason)
     log(store, "重新登记", path.name, code, True, f"已吊销旧密钥 {old or '（无）'}；原因：{reason}")
     return path

@@ -121,6 +121,7 @@ def check_manifest(manifest: dict[str, Any]) -> None:
         raise _refuse("数据包清单的“是否加密”（encrypted）不对")
     if kind == "enrol":
         return
+    _check_chain(manifest.get("chain"))
     if manifest["encrypted"] is not True:
         raise _refuse("数据包清单写明内容未加密：交换数据包必须加密")
     seq_from = _int(manifest, "seq_from", "起始序号")
@@ -140,6 +141,32 @@ def check_manifest(manifest: dict[str, Any]) -> None:
             not isinstance(e, list) or len(e) != 3 or any(type(v) is not int or not 0 <= v <= MAX_INT for v in e)
             for e in sent):
         raise _refuse("数据包清单的“已发送包”（sent）格式不对")
+
+
+def _nonneg(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_INT
+
+
+def _check_chain(chain: Any) -> None:
+    """The sender's chain head (``chain``: issue 13), when the package carries one."""
+    if chain is None:
+        return
+    bad = _refuse("数据包清单中的“历史记录链头”（chain）格式不对")
+    if not isinstance(chain, dict) or not _nonneg(chain.get("count")) or not _nonneg(chain.get("from", 0)):
+        raise bad
+    if chain.get("hash") is not None and not (isinstance(chain["hash"], str) and _HEX64.match(chain["hash"])):
+        raise bad
+    marks, restores = chain.get("marks", {}), chain.get("restores", [])
+    if not isinstance(marks, dict) or len(marks) > 10_000 or any(
+            not (k.isascii() and k.isdigit() and len(k) <= 19) or not isinstance(v, str) or not _HEX64.match(v)
+            for k, v in marks.items()):
+        raise bad
+    if not isinstance(restores, list) or len(restores) > 10_000 or any(
+            not isinstance(r, dict) or not _nonneg(r.get("from_count", 0)) or not _nonneg(r.get("to_count", 0))
+            or any(not (v is None or (isinstance(v, str) and len(v) <= 200 and v.isprintable()))
+                   for k, v in r.items() if k not in ("from_count", "to_count"))
+            for r in restores):
+        raise bad
 
 
 def check_enrolment_payload(payload: dict[str, Any]) -> dict[str, str]:
