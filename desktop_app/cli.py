@@ -418,6 +418,30 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    """全区联查 at the district: match every school's children and keep the answers."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        print(matching.run_match(store, semester).line())
+        return 0
+
+
+def cmd_transitions(args: argparse.Namespace) -> int:
+    """衔接: leavers found or not (the district across all schools, a school over its own data)."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        report = matching.transitions(store, semester, args.kind)
+        print(report.line())
+        if args.out:
+            path = matching.export_transitions(store, report, Path(args.out), reason=args.reason or "")
+            print(f"已导出{semester}{args.kind}名单 {len(report.leavers)} 人：{path}")
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -548,6 +572,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_install = sub.add_parser("update-install", help="（学校）安装随数据包收到的新版本程序（装在旧版本旁边）")
     p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
     p_install.set_defaults(func=cmd_update_install)
+
+    p_match = sub.add_parser("match", help="（区教委）全区联查：在全区各校数据中查找儿童，打印找到、未找到和重复立案")
+    p_match.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_match.set_defaults(func=cmd_match)
+
+    p_trans = sub.add_parser("transitions", help="衔接核查：小升初或幼升小毕业生是否已在下一学段入学"
+                             "（区教委查全区，学校查本校数据）")
+    p_trans.add_argument("--semester", help="新学期，如 2026秋（默认当前学期）")
+    p_trans.add_argument("--kind", required=True, choices=("小升初", "幼升小"), help="小升初 或 幼升小")
+    p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
+    p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_trans.set_defaults(func=cmd_transitions)
 
     p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
     p_sql.add_argument("statement", help="一条SQL语句")
