@@ -337,12 +337,28 @@ def cmd_import_package(args: argparse.Namespace) -> int:
         status = 0
         for name in args.files:
             try:
-                result = sync.import_package(store, Path(name))
+                result = sync.import_package(store, Path(name), confirm=args.confirm)
                 print(f"{Path(name).name}：{result.message}")
             except sync.PackageRefused as exc:
                 print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
                 status = 1
         return status
+
+
+def cmd_enrol_receipt(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.write_receipt(store, Path(args.out))
+        print(f"已写出数据交换登记回执：{path}（请打印、签字盖章后报送区教委）")
+        print(f"本校密钥指纹：{sync.own_fingerprint(store)}")
+        return 0
+
+
+def cmd_reenrol(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.reenrol(store, args.school, Path(args.outdir), args.reason)
+        print(f"已吊销 {args.school} 的旧密钥并重新登记，新的登记包：{path}")
+        print("该校新电脑导入登记包后，须报送新的登记回执；其第一个数据包导入时须用 --confirm 核对新指纹")
+        return 0
 
 
 def _progress(label: str) -> Callable[[int, int], bool]:
@@ -561,7 +577,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
     p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.add_argument("--confirm", metavar="指纹",
+                          help="（区教委）学校第一个数据包：该校登记回执上的密钥指纹（有无短横线均可）")
     p_import.set_defaults(func=cmd_import_package)
+
+    p_receipt = sub.add_parser("enrol-receipt", help="（学校）导入登记包后，写出数据交换登记回执（PDF）")
+    p_receipt.add_argument("out", help="PDF 文件")
+    p_receipt.set_defaults(func=cmd_enrol_receipt)
+
+    p_reenrol = sub.add_parser("reenrol", help="（区教委）学校更换电脑：吊销旧密钥，重新登记并写出登记包")
+    p_reenrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_reenrol.add_argument("--reason", required=True, help="原因，如：学校更换电脑")
+    p_reenrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_reenrol.set_defaults(func=cmd_reenrol)
 
     p_attach = sub.add_parser("update-attach",
                               help="（区教委）随以后的数据包下发新版本程序（zip，旁边须有发布者的 .sig 签名文件）")
