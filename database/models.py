@@ -169,6 +169,9 @@ class Student(LedgerMixin, Base):
         Index("ix_students_hukou_township", "hukou_township", "village"),
         # Narrow covering index the ledger search scans instead of the wide table.
         Index("ix_students_search", "name", "name_initials", "name_pinyin", "id_number", "student_number"),
+        # Covering lookups by id for the grouped figures (overview by township, district census by age).
+        Index("ix_students_id_township", "id", "hukou_township"),
+        Index("ix_students_id_birth_date", "id", "birth_date"),
     )
 
 
@@ -208,7 +211,10 @@ class Case(LedgerMixin, Base):
     __table_args__ = (
         Index("ix_cases_student_id", "student_id"),
         Index("ix_cases_status", "status", "voided", "opened_on", "id"),  # covers the status filters and counts
-        Index("ix_cases_opened_on", "opened_on"),
+        # Overview: the grouped figures and the date counts read these indexes alone, never the table.
+        Index("ix_cases_figures", "status", "voided", "dropout_reason", "grade", "student_id"),
+        Index("ix_cases_opened_on", "opened_on", "voided"),
+        Index("ix_cases_closed_on", "closed_on", "voided"),
         Index("ix_cases_grade", "grade"),
         Index("ix_cases_attempt_count", "attempt_count"),
     )
@@ -232,7 +238,8 @@ class PersuasionAttempt(LedgerMixin, Base):
 
     case: Mapped[Case] = relationship(back_populates="attempts")
 
-    __table_args__ = (Index("ix_persuasion_attempts_case_id", "case_id"),)
+    # covers the reminders' per-case last attempt and joint count
+    __table_args__ = (Index("ix_persuasion_attempts_case_id", "case_id", "voided", "attempt_date", "is_joint"),)
 
 
 class AuditEntry(Base):

@@ -329,7 +329,7 @@ class CaseFacts:
     name: str
     status: str
     opened_on: dt.date
-    attempt_dates: list[dt.date] = field(default_factory=list)  # active attempts only
+    last_attempt: dt.date | None = None  # of the active attempts (None: none yet)
     joint_attempts: int = 0
     court_ruling_fulfilled: bool = False
     has_application: bool = False  # pending or approved
@@ -357,7 +357,7 @@ def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
     """Every reminder due on ``today`` (most overdue first)."""
     out: list[Reminder] = []
     for f in facts:
-        last = max(f.attempt_dates) if f.attempt_dates else None
+        last = f.last_attempt
         if f.status in OPEN:
             if last is None:
                 due = f.opened_on + dt.timedelta(days=thresholds.first_attempt_days)
@@ -375,7 +375,7 @@ def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
                                     eligibility.basis))
         if f.status == CaseStatus.DEFERRED.value:
             due = semester_start + dt.timedelta(days=thresholds.deferred_grace_days)
-            followed = any(d >= semester_start for d in f.attempt_dates)
+            followed = last is not None and last >= semester_start
             if today >= due and not followed:
                 out.append(Reminder(due, REMIND_DEFERRED, f.case_id, f"{f.name}：缓学跟踪本学期尚无跟踪劝返记录",
                                     "经批准延缓入学/休学的学生仍须继续劝返"))
