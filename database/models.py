@@ -215,6 +215,9 @@ class Case(LedgerMixin, Base):
         Index("ix_cases_figures", "status", "voided", "dropout_reason", "grade", "student_id"),
         Index("ix_cases_opened_on", "opened_on", "voided"),
         Index("ix_cases_closed_on", "closed_on", "voided"),
+        # 待办: what the reminders read of each open or deferred case, without the wide table rows
+        Index("ix_cases_reminders", "status", "voided", "id", "opened_on", "student_id", "grade", "contact_name",
+              "contact_phone", "persuading_unit", "responsible_person", "responsible_phone", "result"),
         Index("ix_cases_grade", "grade"),
         Index("ix_cases_attempt_count", "attempt_count"),
     )

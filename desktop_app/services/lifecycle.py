@@ -605,11 +605,11 @@ def case_facts(store: Store, today: dt.date, thresholds: rules.Thresholds,
     with store.read() as session:
         rows = session.execute(reminder_facts_select(today, thresholds, semester_start)).all()
     facts = []
-    for r in rows:
-        f = rules.CaseFacts(case_id=r.id, name=r.name or "", status=r.status, opened_on=r.opened_on,
-                            last_attempt=r.last, joint_attempts=int(r.joint or 0),
-                            court_ruling_fulfilled=bool(r.court), has_application=bool(r.applied))
-        f.missing_fields = rules.missing_fields({k: getattr(r, k) for k in keys}, r.last is not None)
+    for case_id, status, opened_on, name, last, joint, court, applied, *values in rows:
+        f = rules.CaseFacts(case_id=case_id, name=name or "", status=status, opened_on=opened_on, last_attempt=last,
+                            joint_attempts=int(joint or 0), court_ruling_fulfilled=bool(court),
+                            has_application=bool(applied))
+        f.missing_fields = rules.missing_fields(dict(zip(keys, values, strict=True)), last is not None)
         facts.append(f)
     return facts
 

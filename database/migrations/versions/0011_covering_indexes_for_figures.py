@@ -20,6 +20,9 @@ def upgrade() -> None:
     op.drop_index("ix_cases_opened_on", table_name="cases")
     op.create_index("ix_cases_opened_on", "cases", ["opened_on", "voided"])
     op.create_index("ix_cases_closed_on", "cases", ["closed_on", "voided"])
+    op.create_index("ix_cases_reminders", "cases", ["status", "voided", "id", "opened_on", "student_id", "grade",
+                                                    "contact_name", "contact_phone", "persuading_unit",
+                                                    "responsible_person", "responsible_phone", "result"])
     op.drop_index("ix_persuasion_attempts_case_id", table_name="persuasion_attempts")
     op.create_index("ix_persuasion_attempts_case_id", "persuasion_attempts",
                     ["case_id", "voided", "attempt_date", "is_joint"])
@@ -34,6 +37,7 @@ def downgrade() -> None:
     op.drop_index("ix_students_id_township", table_name="students")
     op.drop_index("ix_persuasion_attempts_case_id", table_name="persuasion_attempts")
     op.create_index("ix_persuasion_attempts_case_id", "persuasion_attempts", ["case_id"])
+    op.drop_index("ix_cases_reminders", table_name="cases")
     op.drop_index("ix_cases_closed_on", table_name="cases")
     op.drop_index("ix_cases_opened_on", table_name="cases")
     op.create_index("ix_cases_opened_on", "cases", ["opened_on"])
