@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, todo
+from desktop_app.services import cases, lifecycle, semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.workers import Worker
 
@@ -322,6 +322,8 @@ class OverviewPage(QWidget):
             self._pending = True
             return
         self.todo_box.setTitle(self.tr("待办（正在计算…）"))
+        # A new semester's row is written here, not on the worker, where it would race a page being built.
+        semesters.current(self.store, today)
         worker = Worker(lambda _report: self._compute(today))
 
         def done(result: tuple[lifecycle.Overview, list[todo.TodoItem]]) -> None:  # what _compute returned
