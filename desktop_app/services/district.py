@@ -22,7 +22,6 @@ from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import LEADING_GROUP
-from desktop_app.reports import supervision
 from desktop_app.services import cases, semesters, settings, sync, todo
 from desktop_app.services.store import Store
 
@@ -319,6 +318,8 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
     inst = store.installation()
     title = f"{inst.name if inst else ''}控辍保学督导情况表（{today:%Y年%m月%d日}）"
     try:
+        from desktop_app.reports import supervision  # openpyxl: imported when a report is written
+
         return supervision.write(
             Path(path), title, SCHOOL_HEADERS, [school_row(r) for r in rows], [r.stale for r in rows],
             TOWNSHIP_HEADERS,

@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, demo, installation, paths
+from desktop_app.services import accounts, backup, installation, paths
 from desktop_app.services.store import Store
 from desktop_app.ui.single_instance import SingleInstance
+from desktop_app.ui.splash import StartupStatus
 from desktop_app.ui.widgets import Messages
 
 if TYPE_CHECKING:
@@ -151,6 +152,8 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         ))
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+        from desktop_app.services import demo
+
         demo.load(store, 80)
         demo.load_census(store)
         demo.load_care(store)
@@ -178,30 +181,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        StartupStatus.close_current()
         Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
         return 1
+    status = StartupStatus.current()  # what the program is doing, for the steps that can take a while
+    status.hide()  # while a question may be asked
     instance = SingleInstance(data_dir)
     if not claim_data_dir(instance):
+        StartupStatus.close_current()
         return 0
     instance.activated.connect(lambda: bring_forward(app))
+    status.show(app.translate("StartupStatus", "正在打开数据文件…"))
     try:
         store = Store.open(data_dir)
     except BaoxueError as exc:
+        StartupStatus.close_current()
         Messages.error(None, APP_NAME, str(exc))
         instance.release()
         return 1
+    status.hide()
     if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
+        StartupStatus.close_current()
         store.close()
         instance.release()
         return 0
+    status.show(app.translate("StartupStatus", "正在检查每日自动备份…"))
     try:
         backup.daily_if_due(store)
     except BaoxueError as exc:
+        status.hide()
         QMessageBox.warning(None, APP_NAME, str(exc))
+    status.show(app.translate("StartupStatus", "正在准备主窗口…"))
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
     window.show()
+    status.finish(window)
     if args.smoke_test:
         QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))
     code = app.exec()
