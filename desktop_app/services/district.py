@@ -76,7 +76,7 @@ def _owner_filter(owners: list[str | None]) -> Any:
 
 
 def census_completion_select(semester: str, earliest: dt.date, latest: dt.date, owners: list[str | None],
-                             ) -> Select[Any]:
+                             ) -> Select[*tuple[Any, ...]]:
     """Per owner: school-age children on the census roster, and those with this semester's status.
     Read from covering indexes (``ix_roster_members_kind``, ``ix_students_id_birth_date``, the status
     table's unique key); public so the benchmark can run the same SQL bare."""
@@ -115,7 +115,7 @@ def census_completion(store: Store, session: Session, owners: list[str | None], 
     return {owner: Ratio(int(checked), int(total)) for owner, total, checked in session.execute(stmt)}
 
 
-def home_teaching_selects(semester_id: str, owners: list[str | None]) -> dict[str, Select[Any]]:
+def home_teaching_selects(semester_id: str, owners: list[str | None]) -> dict[str, Select[*tuple[Any, ...]]]:
     """This semester's home-teaching plans of these owners, their sessions and their missed-week reasons:
     three queries whatever the number of plans. Public so the benchmark can run the same SQL bare."""
     from database.care import HomeTeachingPlan, HomeTeachingSession, MissedWeekReason
@@ -182,7 +182,7 @@ def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> di
     return out
 
 
-def case_counts_select(today: dt.date) -> Select[Any]:
+def case_counts_select(today: dt.date) -> Select[*tuple[Any, ...]]:
     """Open, new this month and closed this month, per owner school (None: this installation's own).
     Public so the benchmark can run the same SQL bare."""
     start = today.replace(day=1)
@@ -331,7 +331,7 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
 
 # --- all schools' ledger -------------------------------------------------------------------
 
-def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[Any]:
+def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[*tuple[Any, ...]]:
     stmt = (
         cases.ledger_select(query, columns)
         .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))

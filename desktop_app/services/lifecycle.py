@@ -463,7 +463,7 @@ def _month_starts(today: dt.date, months: int) -> list[dt.date]:
     return list(reversed(out))
 
 
-def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, Select[Any]]:
+def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, Select[*tuple[Any, ...]]]:
     """The grouped queries the overview's figures come from, each answered from an index alone
     (``ix_cases_figures``, ``ix_cases_opened_on``, ``ix_cases_closed_on``, ``ix_students_id_township``).
     Public so the benchmark can run the same SQL bare."""
@@ -476,7 +476,7 @@ def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, Select[Any
     def counted(col: Any, low: dt.date, high: dt.date) -> Any:
         return func.count().filter(col >= low, col <= high)
 
-    def per_month(col: Any) -> Select[Any]:
+    def per_month(col: Any) -> Select[*tuple[Any, ...]]:
         month = func.strftime("%Y-%m", col)
         return select(month, func.count()).where(live, col >= starts[0], col < end).group_by(month)
 
@@ -553,7 +553,7 @@ def thresholds(store: Store) -> rules.Thresholds:
     )
 
 
-def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> Select[Any]:
+def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> Select[*tuple[Any, ...]]:
     """The cases that have a reminder due on ``today``, with what ``rules.reminders`` needs to word it.
 
     The conditions mirror ``rules.reminders`` (which decides again, exactly) so that only those cases

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,13 +63,13 @@ def timed(code: str) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def school_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def school_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("school120")
     store = Store.open(folder, user="bench")
     installation.setup(store, SCHOOL)
     demo.load(store, 120, seed=5)
     store.close()
-    yield folder
+    return folder
 
 
 def test_startup_beside_a_bare_window(school_store_dir: Path, big_store_dir: Path) -> None:
