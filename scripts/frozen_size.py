@@ -71,6 +71,9 @@ def component(rel: str) -> str:
                         "sqlite3.dll", "ucrtbase", "api-ms-win")) or top.startswith("python3.") \
             or "lib-dynload" in parts:
         return "Python"
+    if len(parts) == 1 and (".cpython-" in name or name.endswith(".pyd")):  # a top-level extension module
+        stem = name.split(".")[0]
+        return "library: " + ALIASES.get(stem, stem)
     if len(parts) == 1 and name.startswith("lib") and ".so" in name:
         return "system libraries (Linux)"
     if len(parts) == 1:
@@ -262,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(f"{args.folder}", parts, every=args.all)
     print(f"\nlargest {args.largest} files:")
     for size, rel in sorted(files, reverse=True)[:args.largest]:
-        print(f"  {size / MIB:8.1f} MiB  {rel}  [{component(rel)}]")
+        what = "executable: bootloader and Python archive" if archive_parts(args.folder / rel) else component(rel)
+        print(f"  {size / MIB:8.1f} MiB  {rel}  [{what}]")
     return 0
 
 
