@@ -11,10 +11,11 @@ import hashlib
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Boolean, Date, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from database.lifecycle import (
@@ -463,22 +464,26 @@ def _month_starts(today: dt.date, months: int) -> list[dt.date]:
     return list(reversed(out))
 
 
-def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, Select[*tuple[Any, ...]]]:
+AnySelect = Select[*tuple[Any, ...]]
+
+
+@cache
+def _overview_statements() -> dict[str, AnySelect]:
     """The grouped queries the overview's figures come from, each answered from an index alone
     (``ix_cases_figures``, ``ix_cases_opened_on``, ``ix_cases_closed_on``, ``ix_students_id_township``).
-    Public so the benchmark can run the same SQL bare."""
+    Built once, with the dates as parameters (``overview_parameters``)."""
     live = Case.voided.is_(False)
     open_ = Case.status.in_(CaseStatus.open_values())
-    month_start = today.replace(day=1)
-    starts = _month_starts(today, 12)
-    end = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    day = {name: bindparam(name, type_=Date) for name in (
+        "span_start", "span_end", "month_start", "today", "from_", "to", "trend_start", "trend_end")}
 
-    def counted(col: Any, low: dt.date, high: dt.date) -> Any:
-        return func.count().filter(col >= low, col <= high)
+    def counted(col: Any, low: str, high: str) -> Any:
+        return func.count().filter(col >= day[low], col <= day[high])
 
-    def per_month(col: Any) -> Select[*tuple[Any, ...]]:
+    def per_month(col: Any) -> AnySelect:
         month = func.strftime("%Y-%m", col)
-        return select(month, func.count()).where(live, col >= starts[0], col < end).group_by(month)
+        return select(month, func.count()).where(live, col >= day["trend_start"], col < day["trend_end"]) \
+            .group_by(month)
 
     return {
         # status, reason and grade in one pass (a few hundred groups, summed in Python)
@@ -489,13 +494,29 @@ def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, Select[*tu
         "township": select(Student.hukou_township, func.count()).select_from(Case)
         .join(Student, Case.student_id == Student.id).where(live, open_, Student.hukou_township >= "")
         .group_by(Student.hukou_township),
-        "opened": select(counted(Case.opened_on, span.start, span.end), counted(Case.opened_on, month_start, today))
-        .where(live, Case.opened_on >= min(span.start, month_start), Case.opened_on <= max(span.end, today)),
-        "closed": select(counted(Case.closed_on, span.start, span.end), counted(Case.closed_on, month_start, today))
-        .where(live, Case.closed_on >= min(span.start, month_start), Case.closed_on <= max(span.end, today)),
+        "opened": select(counted(Case.opened_on, "span_start", "span_end"),
+                         counted(Case.opened_on, "month_start", "today"))
+        .where(live, Case.opened_on >= day["from_"], Case.opened_on <= day["to"]),
+        "closed": select(counted(Case.closed_on, "span_start", "span_end"),
+                         counted(Case.closed_on, "month_start", "today"))
+        .where(live, Case.closed_on >= day["from_"], Case.closed_on <= day["to"]),
         "opened_trend": per_month(Case.opened_on),
         "closed_trend": per_month(Case.closed_on),
     }
+
+
+def overview_parameters(today: dt.date, span: SemesterSpan) -> dict[str, dt.date]:
+    month_start = today.replace(day=1)
+    return {"span_start": span.start, "span_end": span.end, "month_start": month_start, "today": today,
+            "from_": min(span.start, month_start), "to": max(span.end, today),
+            "trend_start": _month_starts(today, 12)[0],
+            "trend_end": dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)}
+
+
+def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, AnySelect]:
+    """The overview's queries with this day's values bound: what the benchmark runs bare."""
+    values = overview_parameters(today, span)
+    return {key: stmt.params(values) for key, stmt in _overview_statements().items()}
 
 
 def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -507,15 +528,16 @@ def overview(store: Store, today: dt.date | None = None) -> Overview:
     today = _today(today)
     span = semesters.current(store, today)
     month_start = today.replace(day=1)
-    stmts = overview_selects(today, span)
+    stmts = _overview_statements()
+    values = overview_parameters(today, span)
     open_values = CaseStatus.open_values()
     with store.read() as session:
         groups = cast("Sequence[tuple[str, str | None, str | None, int]]", session.execute(stmts["groups"]).all())
         township = cast("Sequence[tuple[str | None, int]]", session.execute(stmts["township"]).all())
-        new_semester, new_month = session.execute(stmts["opened"]).one()
-        closed_semester, closed_month = session.execute(stmts["closed"]).one()
-        opened = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["opened_trend"]).all()))
-        closed = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["closed_trend"]).all()))
+        new_semester, new_month = session.execute(stmts["opened"], values).one()
+        closed_semester, closed_month = session.execute(stmts["closed"], values).one()
+        opened = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["opened_trend"], values).all()))
+        closed = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["closed_trend"], values).all()))
     by_status: dict[str, int] = {}
     by_reason: dict[str, int] = {}
     by_grade: dict[str, int] = {}
@@ -553,13 +575,14 @@ def thresholds(store: Store) -> rules.Thresholds:
     )
 
 
-def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> Select[*tuple[Any, ...]]:
-    """The cases that have a reminder due on ``today``, with what ``rules.reminders`` needs to word it.
+@cache
+def _reminder_statement() -> AnySelect:
+    """The cases that have a reminder due, with what ``rules.reminders`` needs to word it (the day's
+    values are parameters: ``reminder_parameters``).
 
     The conditions mirror ``rules.reminders`` (which decides again, exactly) so that only those cases
     leave the database: one grouped pass over the attempts (``ix_persuasion_attempts_case_id``
     covers it), no per-case Python work for the tens of thousands of cases without a reminder.
-    Public so the benchmark can run the same SQL bare.
     """
     open_values = CaseStatus.open_values()
     attempts = (
@@ -579,12 +602,12 @@ def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester
                                                     DeferralApplication.id.not_in(rejected)).exists())
     is_open = Case.status.in_(open_values)
     completion = [getattr(Case, key) for key, _label in rules.COMPLETION_FIELDS]
+    semester_start = bindparam("semester_start", type_=Date)
     due = or_(
-        and_(is_open, last.is_(None), Case.opened_on <= today - dt.timedelta(days=thresholds.first_attempt_days)),
-        and_(is_open, last <= today - dt.timedelta(days=thresholds.idle_days)),
+        and_(is_open, last.is_(None), Case.opened_on <= bindparam("first_attempt_due", type_=Date)),
+        and_(is_open, last <= bindparam("idle_due", type_=Date)),
         and_(is_open, or_(joint >= rules.N11_JOINT_ATTEMPTS, court), ~applied),
-        and_(Case.status == CaseStatus.DEFERRED.value,
-             literal(today >= semester_start + dt.timedelta(days=thresholds.deferred_grace_days)),
+        and_(Case.status == CaseStatus.DEFERRED.value, bindparam("deferred_due", type_=Boolean),
              or_(last.is_(None), last < semester_start)),
         *[or_(col.is_(None), col == "") for col in completion],
         and_(last.is_not(None), or_(Case.result.is_(None), Case.result == "")),
@@ -598,12 +621,24 @@ def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester
     )
 
 
+def reminder_parameters(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> dict[str, Any]:
+    return {"first_attempt_due": today - dt.timedelta(days=thresholds.first_attempt_days),
+            "idle_due": today - dt.timedelta(days=thresholds.idle_days),
+            "deferred_due": today >= semester_start + dt.timedelta(days=thresholds.deferred_grace_days),
+            "semester_start": semester_start}
+
+
+def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> AnySelect:
+    """The reminders' query with this day's values bound: what the benchmark runs bare."""
+    return _reminder_statement().params(reminder_parameters(today, thresholds, semester_start))
+
+
 def case_facts(store: Store, today: dt.date, thresholds: rules.Thresholds,
                semester_start: dt.date) -> list[rules.CaseFacts]:
     """The facts of every open or deferred case that has a reminder due on ``today``."""
     keys = (*(key for key, _label in rules.COMPLETION_FIELDS), "result")
     with store.read() as session:
-        rows = session.execute(reminder_facts_select(today, thresholds, semester_start)).all()
+        rows = session.execute(_reminder_statement(), reminder_parameters(today, thresholds, semester_start)).all()
     facts = []
     for case_id, status, opened_on, name, last, joint, court, applied, *values in rows:
         f = rules.CaseFacts(case_id=case_id, name=name or "", status=status, opened_on=opened_on, last_attempt=last,
