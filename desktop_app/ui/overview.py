@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -343,7 +343,8 @@ class OverviewPage(QWidget):
         worker.signals.finished.connect(done)
         worker.signals.failed.connect(failed)
         self._worker = worker
-        worker.start()
+        # From the event loop: the window is painted first, then the figures are computed beside it.
+        QTimer.singleShot(0, worker.start)
 
     def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()
