@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, __version__, terminal
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, printing, sync, todo
+from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, places, printing, sync, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
@@ -35,14 +35,27 @@ class CliError(BaoxueError):
 def _store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir; closed when the command ends."""
     store = Store.open(args.data_dir)
+    _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
     finally:
         store.close()
 
 
+def _warn(message: str | None) -> None:
+    """One warning line on stderr (the command goes on)."""
+    if message:
+        print(f"警告：{message}", file=sys.stderr)
+
+
 def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
-    """A secret typed at the terminal; typed a second time when ``again`` is given."""
+    """A secret typed at the terminal; typed a second time when ``again`` is given.
+
+    Without a console (a scheduled task, input from a pipe or a file) this fails at once: on
+    Windows getpass reads the console directly and would wait for a key nobody presses.
+    """
+    if not terminal.can_prompt(sys.stdin):
+        raise CliError(f"{unreadable}（没有可以输入的控制台：计划任务中运行，或输入来自管道、文件）")
     try:
         first = getpass.getpass(prompt)
         if again is not None and getpass.getpass(again) != first:
@@ -188,6 +201,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    _warn(places.cloud_warning(target if target.is_dir() else target.parent, "备份"))
     with _admin_store(args) as store:
         written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
         print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
@@ -257,6 +272,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "登记包"))
     with _admin_store(args) as store:
         path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
         print(f"已登记 {args.name}（{args.school}），登记包：{path}")
@@ -265,9 +281,34 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "数据包"))
     with _admin_store(args) as store:
         result = sync.export_package(store, args.to, Path(args.outdir))
         print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")
+        return 0
+
+
+def cmd_update_attach(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        inst = store.installation()
+        if inst is None or inst.kind != installation.DISTRICT:
+            raise ValidationError("只有区教委可以随数据包下发新版本程序")
+        release = updates.attach(store, Path(args.zip))
+        print(f"已核对发布者签名：{release.zip_name}（{release.version} 版）将随以后发给旧版本学校的数据包一起写出")
+        return 0
+
+
+def cmd_update_install(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        release = updates.offered(store)
+        if release is None:
+            raise ValidationError("没有收到可安装的新版本程序（新版本随区教委的数据包送达）")
+        target = updates.install(store, Path(args.program_dir) if args.program_dir else None)
+        print(f"已把 {release.version} 版安装到 {target}；请从新文件夹启动程序。旧版本保留到新版本首次启动并校验通过")
         return 0
 
 
@@ -363,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--encoding", help=f"输出编码（默认：控制台中为Unicode，重定向到文件或管道时用控制台代码页，"
+                        f"如 936（GBK）；也可由环境变量 {terminal.ENCODING_ENV} 指定，如 utf-8）")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
     parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
                         f"或由环境变量 {PASSWORD_ENV} 提供")
@@ -466,10 +509,34 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
     p_import.set_defaults(func=cmd_import_package)
 
+    p_attach = sub.add_parser("update-attach",
+                              help="（区教委）随以后的数据包下发新版本程序（zip，旁边须有发布者的 .sig 签名文件）")
+    p_attach.add_argument("zip", help="新版本程序文件夹的 zip")
+    p_attach.set_defaults(func=cmd_update_attach)
+
+    p_install = sub.add_parser("update-install", help="（学校）安装随数据包收到的新版本程序（装在旧版本旁边）")
+    p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
+    p_install.set_defaults(func=cmd_update_install)
+
     return parser
 
 
+def _configure_output(argv: Sequence[str] | None) -> str | None:
+    """Set the output encoding before anything is printed (help and usage errors too)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--encoding")
+    known, _rest = early.parse_known_args(argv)
+    try:
+        terminal.configure_output(known.encoding)
+    except terminal.UnknownEncoding as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if problem := _configure_output(argv):
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -20,7 +20,7 @@ from database.models import AuditEntry, Installation, ledger_models
 from database.sync import RemoteAuditEntry
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Role
-from desktop_app.services import audit
+from desktop_app.services import audit, places
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -89,6 +89,7 @@ class Store:
         An existing file at an older revision is first copied to ``backups/``.
         """
         folder = resolve_data_dir(data_dir)
+        places.refuse_network_store(folder)  # WAL on a network share can damage the store
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

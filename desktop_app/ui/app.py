@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, installation, paths
+from desktop_app.services import accounts, backup, installation, paths, viewing
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.splash import StartupStatus
 from desktop_app.ui.widgets import Messages
@@ -177,15 +178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     translated = install_translations(app)
+    status = StartupStatus.current()  # what the program is doing, for the steps that can take a while
+    status.hide()  # while a question may be asked
+    viewing.sweep_leftovers()  # evidence copies a crashed run left in %TEMP%
     data_dir = paths.resolve_data_dir(args.data_dir)
+    if not confirm_data_folder(None, data_dir):  # OneDrive, WPS 云文档, 百度网盘: said before it is used
+        StartupStatus.close_current()
+        return 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         StartupStatus.close_current()
         Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
         return 1
-    status = StartupStatus.current()  # what the program is doing, for the steps that can take a while
-    status.hide()  # while a question may be asked
     instance = SingleInstance(data_dir)
     if not claim_data_dir(instance):
         StartupStatus.close_current()
@@ -211,6 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BaoxueError as exc:
         status.hide()
         QMessageBox.warning(None, APP_NAME, str(exc))
+    from desktop_app.services import updates
+
+    if note := updates.after_start(store):  # the first start of a newly installed release
+        status.hide()
+        QMessageBox.information(None, APP_NAME, note)
     status.show(app.translate("StartupStatus", "正在准备主窗口…"))
     from desktop_app.ui.main_window import MainWindow
 

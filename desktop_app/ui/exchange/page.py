@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_output_folder
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
@@ -139,7 +140,7 @@ class ExchangePage(QWidget):
         self.peer_model = RowsModel(
             [self.tr("单位"), self.tr("代码"), self.tr("乡镇"), self.tr("对方密钥指纹"), self.tr("待发送记录"),
              self.tr("已发第几号包"), self.tr("对方已确认到"), self.tr("已收第几号包"), self.tr("最近发送"),
-             self.tr("最近接收")],
+             self.tr("最近接收"), self.tr("对方程序版本"), self.tr("升级提示")],
             self._peer_rows, self,
         )
         self.peer_view = _table(self, self.peer_model)
@@ -192,7 +193,8 @@ class ExchangePage(QWidget):
 
     def _peer_rows(self) -> list[tuple[Any, list[Any]]]:
         return [(p.code, [p.name, p.code, p.township, p.fingerprint, p.pending, p.sent_package, p.acked_package,
-                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at)])
+                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at), p.program or "—",
+                          p.upgrade])
                 for p in sync.peer_statuses(self.store)]
 
     def _package_rows(self) -> list[tuple[Any, list[Any]]]:
@@ -273,7 +275,7 @@ class ExchangePage(QWidget):
 
     def _export(self, codes: list[str]) -> Worker | None:
         folder = Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("数据包")):
             return None
 
         def job(report: Callable[[int, int], bool]) -> list[sync.ExportResult]:
@@ -361,7 +363,7 @@ class ExchangePage(QWidget):
         if info is None:
             return
         folder = Pickers.folder(self, self.tr("选择保存登记包的文件夹或U盘"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("登记包")):
             return
         try:
             path = sync.enrol(self.store, info, folder)
