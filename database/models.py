@@ -169,9 +169,6 @@ class Student(LedgerMixin, Base):
         Index("ix_students_hukou_township", "hukou_township", "village"),
         # Narrow covering index the ledger search scans instead of the wide table.
         Index("ix_students_search", "name", "name_initials", "name_pinyin", "id_number", "student_number"),
-        # Covering lookups by id for the grouped figures (overview by township, district census by age).
-        Index("ix_students_id_township", "id", "hukou_township"),
-        Index("ix_students_id_birth_date", "id", "birth_date"),
     )
 
 
@@ -212,11 +209,12 @@ class Case(LedgerMixin, Base):
         Index("ix_cases_student_id", "student_id"),
         Index("ix_cases_status", "status", "voided", "opened_on", "id"),  # covers the status filters and counts
         # Overview: the grouped figures and the date counts read these indexes alone, never the table.
-        Index("ix_cases_figures", "status", "voided", "dropout_reason", "grade", "student_id"),
+        Index("ix_cases_figures", "status", "voided", "dropout_reason", "grade"),
         Index("ix_cases_opened_on", "opened_on", "voided"),
         Index("ix_cases_closed_on", "closed_on", "voided"),
-        # 待办: what the reminders read of each open or deferred case, without the wide table rows
-        Index("ix_cases_reminders", "status", "voided", "id", "opened_on", "student_id", "grade", "contact_name",
+        # 待办: what the reminders read of each open or deferred case, without the wide table rows (in
+        # opening order, so a new case goes at the end; its student_id serves the overview by township)
+        Index("ix_cases_reminders", "status", "voided", "opened_on", "id", "student_id", "grade", "contact_name",
               "contact_phone", "persuading_unit", "responsible_person", "responsible_phone", "result"),
         Index("ix_cases_grade", "grade"),
         Index("ix_cases_attempt_count", "attempt_count"),

@@ -78,8 +78,8 @@ def _owner_filter(owners: list[str | None]) -> Any:
 def census_completion_select(semester: str, earliest: dt.date, latest: dt.date, owners: list[str | None],
                              ) -> Select[*tuple[Any, ...]]:
     """Per owner: school-age children on the census roster, and those with this semester's status.
-    Read from covering indexes (``ix_roster_members_kind``, ``ix_students_id_birth_date``, the status
-    table's unique key); public so the benchmark can run the same SQL bare."""
+    Read from covering indexes (``ix_roster_members_kind``, the status table's unique key) and the
+    students by their key; public so the benchmark can run the same SQL bare."""
     from desktop_app.domain.census import RosterKind
 
     return (

@@ -470,7 +470,8 @@ AnySelect = Select[*tuple[Any, ...]]
 @cache
 def _overview_statements() -> dict[str, AnySelect]:
     """The grouped queries the overview's figures come from, each answered from an index alone
-    (``ix_cases_figures``, ``ix_cases_opened_on``, ``ix_cases_closed_on``, ``ix_students_id_township``).
+    (``ix_cases_figures``, ``ix_cases_opened_on``, ``ix_cases_closed_on``, ``ix_cases_reminders``; the
+    township joins students by their key).
     Built once, with the dates as parameters (``overview_parameters``)."""
     live = Case.voided.is_(False)
     open_ = Case.status.in_(CaseStatus.open_values())
@@ -489,11 +490,8 @@ def _overview_statements() -> dict[str, AnySelect]:
         # status, reason and grade in one pass (a few hundred groups, summed in Python)
         "groups": select(Case.status, Case.dropout_reason, Case.grade, func.count()).where(live)
         .group_by(Case.status, Case.dropout_reason, Case.grade),
-        # ``>= ''`` is true of every (non-null) township; it lets SQLite read the township from the
-        # covering index instead of the students table
         "township": select(Student.hukou_township, func.count()).select_from(Case)
-        .join(Student, Case.student_id == Student.id).where(live, open_, Student.hukou_township >= "")
-        .group_by(Student.hukou_township),
+        .join(Student, Case.student_id == Student.id).where(live, open_).group_by(Student.hukou_township),
         "opened": select(counted(Case.opened_on, "span_start", "span_end"),
                          counted(Case.opened_on, "month_start", "today"))
         .where(live, Case.opened_on >= day["from_"], Case.opened_on <= day["to"]),
