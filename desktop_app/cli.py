@@ -170,6 +170,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
+        for line in getattr(result, "lines", list)():
+            if line != result.message:
+                print(f"  {line}", file=sys.stderr)
         return 1
 
 
@@ -399,6 +402,30 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    """全区联查 at the district: match every school's children and keep the answers."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        print(matching.run_match(store, semester).line())
+        return 0
+
+
+def cmd_transitions(args: argparse.Namespace) -> int:
+    """衔接: leavers found or not (the district across all schools, a school over its own data)."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        report = matching.transitions(store, semester, args.kind)
+        print(report.line())
+        if args.out:
+            path = matching.export_transitions(store, report, Path(args.out), reason=args.reason or "")
+            print(f"已导出{semester}{args.kind}名单 {len(report.leavers)} 人：{path}")
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -518,7 +545,56 @@ def build_parser() -> argparse.ArgumentParser:
     p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
     p_install.set_defaults(func=cmd_update_install)
 
+    p_match = sub.add_parser("match", help="（区教委）全区联查：在全区各校数据中查找儿童，打印找到、未找到和重复立案")
+    p_match.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_match.set_defaults(func=cmd_match)
+
+    p_trans = sub.add_parser("transitions", help="衔接核查：小升初或幼升小毕业生是否已在下一学段入学"
+                             "（区教委查全区，学校查本校数据）")
+    p_trans.add_argument("--semester", help="新学期，如 2026秋（默认当前学期）")
+    p_trans.add_argument("--kind", required=True, choices=("小升初", "幼升小"), help="小升初 或 幼升小")
+    p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
+    p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_trans.set_defaults(func=cmd_transitions)
+
+    p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
+    p_sql.add_argument("statement", help="一条SQL语句")
+    p_sql.add_argument("--write", action="store_true", help="允许修改数据（修改连同语句记入历史记录）")
+    p_sql.set_defaults(func=cmd_sql)
+
+    p_rc = sub.add_parser("restore-copy", help="数据文件丢失或损坏时，用最新一份通过校验的自动备份恢复")
+    p_rc.set_defaults(func=cmd_restore_copy)
+
     return parser
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import support_sql
+
+    with _admin_store(args) as store:
+        result = support_sql.run(store, args.statement, write=args.write)
+        print(support_sql.format_table(result))
+        if args.write:
+            print("已记入历史记录；用 verify 可查看这次修改对台账的影响")
+        return 0
+
+
+def cmd_restore_copy(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import rescue
+    from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+
+    folder = resolve_data_dir(args.data_dir)
+    if rescue.file_problem(folder / STORE_FILE) is None:
+        raise CliError("数据文件完好，不需要恢复；确需用备份替换当前数据时请在程序的“设置—备份”中恢复")
+    good = rescue.newest_good(folder)
+    if good is None:
+        raise CliError("backups 文件夹中没有通过校验的自动备份，无法恢复")
+    kept = rescue.restore_copy(folder, good.path)
+    print(f"已用自动备份 {good.label} 恢复数据文件")
+    if kept.name != STORE_FILE:
+        print(f"原来损坏的文件保留为：{kept}")
+    print("恢复已记入历史记录（历史记录回退），下一个数据包会告诉区教委")
+    return 0
 
 
 def _configure_output(argv: Sequence[str] | None) -> str | None:

@@ -35,7 +35,7 @@ def frozen_size():  # noqa: ANN201
     ("_internal/resources/fonts/wqy-microhei.ttc", "fonts"),
     ("_internal/reportlab/fonts/Vera.ttf", "fonts"),
     ("_internal/resources/reference/regions.csv", "our code and data"),
-    ("_internal/database/migrations/versions/0012_covering_indexes_for_figures.py", "our code and data"),
+    ("_internal/database/migrations/versions/0013_covering_indexes_for_figures.py", "our code and data"),
     ("_internal/libX11.so.6", "system libraries (Linux)"),
     ("_internal/pypdfium2_raw/libpdfium.so", "library: pypdfium2"),
     ("_internal/pillow.libs/libjpeg-6dc8d115.so.62.4.0", "library: pil"),

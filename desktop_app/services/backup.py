@@ -41,6 +41,7 @@ from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
 from desktop_app.services import audit, settings
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
 from desktop_app.services.store import Store
 
@@ -354,6 +355,7 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
         take(store, BEFORE_RESTORE, now)
+        before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
         store.engine.dispose()
         status = db.copy_checked(path, store.path)
     if status != "ok":
@@ -365,4 +367,5 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
     with store.write() as session:
         audit.record_event(session, "backup", "", "从备份恢复",
                            f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+    chain_head.after_restore(store, before, source.name)  # a legitimate rollback, said in the next package
     return info

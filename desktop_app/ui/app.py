@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
@@ -169,6 +170,22 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
     return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
+def open_store(data_dir: Path) -> Store | None:
+    """The store; where its file is missing or damaged the person is offered the automatic copies
+    (None: they chose to quit). Never starts an empty store in place of one that existed."""
+    from desktop_app.services.integrity.rescue import StoreMissing
+    from desktop_app.ui.rescue_dialog import StoreRescueDialog
+
+    try:
+        return Store.open(data_dir)
+    except StoreMissing as exc:
+        if StartupStatus.started():
+            StartupStatus.current().hide()  # the question comes first
+        if not StoreRescueDialog.ask(exc):
+            return None
+    return Store.open(data_dir)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
@@ -198,13 +215,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     instance.activated.connect(lambda: bring_forward(app))
     status.show(app.translate("StartupStatus", "正在打开数据文件…"))
     try:
-        store = Store.open(data_dir)
+        store = open_store(data_dir)
     except BaoxueError as exc:
         StartupStatus.close_current()
         Messages.error(None, APP_NAME, str(exc))
         instance.release()
         return 1
     status.hide()
+    if store is None:
+        StartupStatus.close_current()
+        instance.release()
+        return 1
     if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
         StartupStatus.close_current()
         store.close()

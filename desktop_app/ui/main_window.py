@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loa
     from desktop_app.ui.census.census_page import CensusPage
     from desktop_app.ui.census.comparison_page import ComparisonPage
     from desktop_app.ui.census.return_page import ReturnCheckPage
+    from desktop_app.ui.district.matching_page import MatchingPage
     from desktop_app.ui.district.page import SupervisionPage
     from desktop_app.ui.exchange.page import ExchangePage
     from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loa
     from desktop_app.ui.ledger.page import LedgerPage
     from desktop_app.ui.reports.page import ReportsPage
     from desktop_app.ui.settings.page import SettingsPage
+    from desktop_app.ui.verify_dialog import VerifyDialog
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +77,7 @@ class MainWindow(QMainWindow):
             (self.tr("台账"), self._make_ledger),
             # The census, care and home teaching are a school's work; the district supervises instead.
             (self.tr("区教委督导"), self._make_supervision if district else None),
+            (self.tr("全区联查"), self._make_matching if district else None),
             (self.tr("摸排核查"), None if district else self._make_census),
             (self.tr("返校核查"), None if district else self._make_return_check),
             (self.tr("数据比对"), None if district else self._make_comparison),
@@ -135,6 +138,9 @@ class MainWindow(QMainWindow):
         elif kind == "school" and self.supervision is not None:
             self.show_page(self.tr("区教委督导"))
             self.supervision.tabs.setCurrentIndex(0)
+        elif kind == "match" and self.matching_page is not None:  # a 全区联查 figure: its list
+            self.show_page(self.tr("全区联查"))
+            self.matching_page.show_list(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
         elif kind == "student" and self.tr("摸排核查") in self.pages:
@@ -200,6 +206,11 @@ class MainWindow(QMainWindow):
 
         return SupervisionPage(self.store, self)
 
+    def _make_matching(self) -> QWidget:
+        from desktop_app.ui.district.matching_page import MatchingPage
+
+        return MatchingPage(self.store, self)
+
     def _make_census(self) -> QWidget:
         from desktop_app.ui.census.census_page import CensusPage
 
@@ -258,6 +269,10 @@ class MainWindow(QMainWindow):
     @property
     def supervision(self) -> SupervisionPage | None:
         return cast("SupervisionPage | None", self.page(self.tr("区教委督导")))
+
+    @property
+    def matching_page(self) -> MatchingPage | None:
+        return cast("MatchingPage | None", self.page(self.tr("全区联查")))
 
     @property
     def census_page(self) -> CensusPage | None:
@@ -443,12 +458,15 @@ class MainWindow(QMainWindow):
 
     # --- tools --------------------------------------------------------------------------
 
-    def verify(self) -> None:
-        result = self.store.verify()
-        if result.ok:
-            Messages.info(self, self.tr("校验结果"), result.message)
-        else:
-            Messages.error(self, self.tr("校验失败"), result.message)
+    def verify(self) -> VerifyDialog:
+        """校验数据和历史记录: off the GUI thread, with progress, cancel and the list of findings."""
+        from desktop_app.ui.verify_dialog import VerifyDialog
+
+        dialog = VerifyDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
 
     def ask_load_demo(self) -> None:
         inst = self.store.installation()

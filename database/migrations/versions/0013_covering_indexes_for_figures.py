@@ -5,8 +5,8 @@ costs about a third more time per row written (measured); the figures join stude
 The case indexes cost a bulk insert of cases time (measured: 100,000 cases 3.7-4.4 s without them,
 5.5-6.2 s with them); one case saved at a time does not notice.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
