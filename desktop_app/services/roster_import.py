@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
@@ -32,10 +32,12 @@ from desktop_app.domain.census import (
 from desktop_app.domain.errors import FieldError, ValidationError
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.semester import default_span
-from desktop_app.reports.roster_report import STYLED_HEADER_BELOW, ErrorReport
 from desktop_app.services import audit, backup, roster_reader, semesters, settings, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
+
+if TYPE_CHECKING:
+    from desktop_app.reports.roster_report import ErrorReport
 
 MAPPING_KEYS = {kind.value: settings.declare(f"census.mapping.{kind.value}", f"{kind.label}列对应", {})
                 for kind in RosterKind}
@@ -180,6 +182,8 @@ class _Rows:
         if len(self.kept) < KEPT_REJECTIONS:
             self.kept.append((number, reason))
         if self.errors is None:
+            from desktop_app.reports.roster_report import STYLED_HEADER_BELOW, ErrorReport  # openpyxl: when needed
+
             self.errors = ErrorReport(self.info.headers, styled=self.total < STYLED_HEADER_BELOW)
         self.errors.add(number, cells, reason)
 
