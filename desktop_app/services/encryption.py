@@ -296,3 +296,12 @@ def after_open(store: Store, converted: bool) -> str:
         tail += f"；另有 {left} 份未能加密，仍在 backups 文件夹中"
     advice = "。请管理员登录后在“账户”页生成恢复密钥并打印，存放在学校保险柜。" if converted else "。"
     return head + tail + advice
+
+
+def write_recovery_sheet(store: Store, code: str, path: str | Path, now: dt.datetime | None = None) -> Path:
+    """The A4 recovery key sheet of ``code`` (just made) for this unit."""
+    from desktop_app.reports import recovery_sheet  # noqa: PLC0415 - reportlab only when printing
+
+    inst = store.installation()
+    return recovery_sheet.write_sheet(path, inst.name if inst else "", inst.code if inst else "",
+                                      keyslots.format_code(code), now or dt.datetime.now())
