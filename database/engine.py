@@ -67,7 +67,7 @@ def is_plain(path: Path) -> bool:
         return False
 
 
-def make_engine(path: Path, key: bytes | None) -> Engine:
+def make_engine(path: Path, key: bytes | None = None) -> Engine:
     """The engine of the store at ``path``, encrypted with ``key`` (None only for a plain file
     being converted)."""
 

@@ -214,6 +214,13 @@ def convert_plain(folder: Path) -> bytes:
     Nothing is changed when any step fails.
     """
     path = folder / STORE_FILE
+    try:
+        with contextlib.closing(db.connect(f"file:{path}?mode=ro", None, uri=True)) as plain:
+            revision = plain.execute("SELECT version_num FROM alembic_version").fetchone()
+    except db.DatabaseError:
+        revision = None  # not a Baoxue store yet (or damaged): opening it says so after conversion
+    if revision and revision[0] not in db.revisions():
+        raise StoreError(f"数据文件 {path} 由更新版本的程序写入（结构版本 {revision[0]}），请升级本程序后再打开")
     now = dt.datetime.now()
     copy = folder / BACKUP_DIR / backup_file_name(now, BEFORE_ENCRYPTION)
     tmp = folder / (STORE_FILE + ".encrypting")

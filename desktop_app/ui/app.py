@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, demo, installation, paths
+from desktop_app.domain.roles import ADMIN_ROLES
+from desktop_app.services import accounts, backup, demo, encryption, installation, keyslots, paths
 from desktop_app.services.store import Store
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
@@ -155,14 +157,50 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         demo.load_census(store)
         demo.load_care(store)
         return True
-    if store.installation() is None:
-        return SetupDialog.ask(store)  # signs the new administrator in
-    if not accounts.has_accounts(store):
-        return FirstAdminDialog.ask(store)  # a store from before accounts
+    if store.installation() is None or not accounts.has_accounts(store):
+        # set-up (or a store from before accounts): the new administrator is signed in, then the
+        # recovery key is made and shown once
+        done = SetupDialog.ask(store) if store.installation() is None else FirstAdminDialog.ask(store)
+        if done:
+            from desktop_app.ui.accounts.unlock import make_recovery_key
+
+            make_recovery_key(store, at_setup=True)
+        return done
     demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
     if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
         return False
     return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
+
+
+def open_store(data_dir: Path, *, demo_start: bool = False) -> Store | None:
+    """The store of ``data_dir``: opened directly when new or without accounts, else through the
+    sign-in that unlocks it (or the recovery key). None when the user quit or it cannot be opened
+    (the reason was shown)."""
+    from desktop_app.ui.accounts.unlock import UnlockDialog
+
+    try:
+        return Store.open(data_dir)
+    except keyslots.StoreLocked:
+        message = ""
+    except keyslots.KeySlotError as exc:
+        message = str(exc)
+    except BaoxueError as exc:
+        Messages.error(None, APP_NAME, str(exc))
+        return None
+    hint = (accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD) if demo_start else ("", "")
+    return UnlockDialog.ask(data_dir, None, *hint, message=message)
+
+
+def offer_recovery_key(store: Store) -> None:
+    """An administrator signed in to a store without a recovery key (converted from a plain store):
+    offer to make one now."""
+    if store.account.role not in ADMIN_ROLES or encryption.has_recovery_key(store):
+        return
+    if Messages.confirm(None, APP_NAME, "本机还没有恢复密钥：所有管理员都忘记密码或密钥文件损坏时，只有恢复密钥能打开台账。"
+                        "现在生成并打印恢复密钥单吗？（也可以以后在“账户”页生成）"):
+        from desktop_app.ui.accounts.unlock import make_recovery_key
+
+        make_recovery_key(store)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,16 +222,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not claim_data_dir(instance):
         return 0
     instance.activated.connect(lambda: bring_forward(app))
-    try:
-        store = Store.open(data_dir)
-    except BaoxueError as exc:
-        Messages.error(None, APP_NAME, str(exc))
+    store = open_store(data_dir, demo_start=args.demo or args.demo_district)
+    if store is None:
         instance.release()
         return 1
-    if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
+    if store.conversion:
+        Messages.info(None, APP_NAME, store.conversion)
+    if store.account.is_system:
+        started = sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district)
+    else:  # the password that unlocked the store signed the account in
+        from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+
+        started = not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
+    if not started:
         store.close()
         instance.release()
         return 0
+    if not args.demo and not args.demo_district and not args.smoke_test:
+        offer_recovery_key(store)
     try:
         backup.daily_if_due(store)
     except BaoxueError as exc:

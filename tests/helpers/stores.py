@@ -18,9 +18,11 @@ def iterdump(dbapi_connection: Any) -> Iterator[str]:
 
 @contextlib.contextmanager
 def connect(path: Path, key: bytes) -> Iterator[Any]:
-    """A raw connection to an encrypted store file or automatic copy."""
+    """A raw connection to an encrypted store file or automatic copy (committed when the block ends,
+    as ``with sqlite3.connect(...)`` does)."""
     conn = db.connect(path, key)
     try:
-        yield conn
+        with conn:
+            yield conn
     finally:
         conn.close()
