@@ -344,6 +344,30 @@ def cmd_export_package(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_update_attach(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        inst = store.installation()
+        if inst is None or inst.kind != installation.DISTRICT:
+            raise ValidationError("只有区教委可以随数据包下发新版本程序")
+        release = updates.attach(store, Path(args.zip))
+        print(f"已核对发布者签名：{release.zip_name}（{release.version} 版）将随以后发给旧版本学校的数据包一起写出")
+        return 0
+
+
+def cmd_update_install(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        release = updates.offered(store)
+        if release is None:
+            raise ValidationError("没有收到可安装的新版本程序（新版本随区教委的数据包送达）")
+        target = updates.install(store, Path(args.program_dir) if args.program_dir else None)
+        print(f"已把 {release.version} 版安装到 {target}；请从新文件夹启动程序。旧版本保留到新版本首次启动并校验通过")
+        return 0
+
+
 def cmd_import_package(args: argparse.Namespace) -> int:
     with _admin_store(args) as store:
         status = 0
@@ -547,6 +571,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
     p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
     p_import.set_defaults(func=cmd_import_package)
+
+    p_attach = sub.add_parser("update-attach",
+                              help="（区教委）随以后的数据包下发新版本程序（zip，旁边须有发布者的 .sig 签名文件）")
+    p_attach.add_argument("zip", help="新版本程序文件夹的 zip")
+    p_attach.set_defaults(func=cmd_update_attach)
+
+    p_install = sub.add_parser("update-install", help="（学校）安装随数据包收到的新版本程序（装在旧版本旁边）")
+    p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
+    p_install.set_defaults(func=cmd_update_install)
 
     return parser
 

@@ -200,7 +200,14 @@ def read(path: Path | str) -> Package:
         manifest = json.loads(members[MANIFEST].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise PackageError("数据包清单无法解读：文件已损坏") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+    if not isinstance(manifest, dict):
+        raise PackageError("数据包清单无法解读：文件已损坏")
+    fmt = manifest.get("format")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+        program = manifest.get("program")
+        by = f"由 {program} 版程序写入，" if isinstance(program, str) and len(program) <= 32 else ""
+        raise PackageError(f"此数据包{by}格式版本为 {fmt}，本程序只能读到 {FORMAT_VERSION}：请升级本程序后再导入")
+    if fmt != FORMAT_VERSION:
         raise PackageError("数据包格式版本不受支持，请将双方程序升级到同一版本")
     return Package(manifest, members[MANIFEST], members[PAYLOAD], members[SIGNATURE],
                    hashlib.sha256(data).hexdigest())

@@ -50,7 +50,7 @@ from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, Sy
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
-from desktop_app.services import audit, backup, settings
+from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
@@ -240,7 +240,7 @@ def enrol(store: Store, info: SchoolInfo, out_dir: Path) -> Path:
     inst = _installation(store)
     keys = ensure_keys(store)
     manifest = {
-        "kind": "enrol", "program": __version__, "created_at": utcnow().isoformat(),
+        "kind": "enrol", "program": __version__, "min_reader": "0.1.0", "created_at": utcnow().isoformat(),
         "sender": _sender(inst), "sender_keys": _keys_json(keys),
         "recipient": {"code": info.code, "node": ""}, "number": 0,
     }
@@ -387,6 +387,21 @@ def pending_count(store: Store, code: str) -> int:
 
 
 def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]:
+    built = _build(store, code)
+    return built.data, built.manifest, built.peer
+
+
+@dataclass
+class _Built:
+    data: bytes
+    manifest: dict[str, Any]
+    peer: Peer
+    held: list[tuple[str, str, list[str]]]
+    caught_up: list[tuple[str, str]]
+
+
+def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
+    """The next package for ``code``, written in what that unit's program reads (compat)."""
     inst = _installation(store)
     peer = find_peer(store, code)
     if not peer.box_public:
@@ -420,6 +435,10 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
         blobs = _blobs_for(session, payload_tables)
+        reads = compat.peer_reads(peer)
+        fitted = compat.fit_tables(payload_tables, reads)
+        payload_tables = fitted.tables
+        catchup, caught_up = compat.catchup(session, peer, tables, reads)
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -436,10 +455,17 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
                    "blobs": len(blobs)},
         "sent": [list(s) for s in sent],
+        **compat.manifest_fields(tables, payload_tables, catchup),
     }
-    payload = {"tables": payload_tables, "history": history, "blobs": blobs}
+    if out_dir is not None and inst.kind == DISTRICT and (
+            offer := updates.for_package(store, peer.program, out_dir)):  # the schools' new program travels along
+        manifest["update"] = offer
+    payload: dict[str, Any] = {"tables": payload_tables, "history": history, "blobs": blobs}
+    if catchup:
+        payload["catchup"] = catchup
+        manifest["counts"]["catchup"] = len(caught_up)
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
-    return data, manifest, peer
+    return _Built(data, manifest, peer, fitted.held, caught_up)
 
 
 def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult:
@@ -450,7 +476,8 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
     """
     require(store, Permission.EXCHANGE)
     inst = _installation(store)
-    data, manifest, peer = build_package(store, code)
+    built = _build(store, code, Path(out_dir))
+    data, manifest, peer = built.data, built.manifest, built.peer
     name = pkg.file_name(inst.code, peer.code, manifest["number"])
     try:
         path = _write_safely(data, Path(out_dir), name)
@@ -458,7 +485,7 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
         log(store, "导出", name, peer.code, False, str(exc))
         raise
     digest = hashlib.sha256(data).hexdigest()
-    records = sum(v for k, v in manifest["counts"].items() if k != "history")
+    records = sum(v for k, v in manifest["counts"].items() if k not in ("history", "catchup"))
     with store.write() as session:
         row = session.execute(select(Peer).where(Peer.id == peer.id)).scalar_one()
         row.sent_package = manifest["number"]
@@ -469,6 +496,8 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
             seq_from=manifest["seq_from"], seq_to=manifest["seq_to"], records=records,
             ack_seq=manifest["ack_seq"], sha256=digest,
         ))
+        compat.hold(session, peer.code, built.held)
+        compat.release_held(session, peer.code, built.caught_up)
         audit.record_event(session, "sync_packages", name, "导出数据包", f"{records}条记录，发往{peer.name}")
     log(store, "导出", name, peer.code, True, f"{records}条记录{PARTIAL_NOTE if manifest['partial'] else ''}")
     return ExportResult(path, manifest["number"], records, manifest["counts"]["history"],
@@ -636,9 +665,11 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
                 f"本校已登记在 {existing.name}（密钥指纹 {peer_fingerprint(existing)}），"
                 "这个登记包的密钥不同，拒绝导入。如确需更换，请联系区教委"
             )
-        session.add(Peer(kind=DISTRICT, code=str(sender.get("code", "")), name=str(sender.get("name", "")),
-                         node_id=str(sender.get("node", "")), box_public=box.hex(), sign_public=sign.hex(),
-                         keys_accepted_at=utcnow()))
+        district = Peer(kind=DISTRICT, code=str(sender.get("code", "")), name=str(sender.get("name", "")),
+                        node_id=str(sender.get("node", "")), box_public=box.hex(), sign_public=sign.hex(),
+                        keys_accepted_at=utcnow())
+        compat.note_peer(district, manifest)
+        session.add(district)
         audit.record_event(session, "sync_peers", str(sender.get("code", "")), "导入登记包",
                            f"{sender.get('name')} 密钥指纹 {pkg.fingerprint(sign, box)}")
     keys = ensure_keys(store)
@@ -669,7 +700,9 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
     if key_row is None:
         raise PackageRefused("本机还没有密钥，无法解密数据包")
     payload = package.open_payload(bytes.fromhex(key_row.box_secret))  # 4. decryption
+    compat.check_readable(manifest)  # a package from a newer program this one cannot read
     tables = _check_schema(payload)  # 5. the schema
+    release = updates.check_offered(manifest, path) if inst.kind == SCHOOL else None
     number = int(manifest.get("number", 0))
     with store.write() as session:  # 6. apply, in one transaction
         peer = session.execute(select(Peer).where(Peer.code == code)).scalar_one()
@@ -689,6 +722,7 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
             raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
+        compat.note_peer(peer, manifest)
         result.file, result.sender, result.kind, result.number = path.name, code, "changes", number
         peer.their_seq = int(manifest.get("seq_to", 0))
         peer.their_package = number
@@ -703,6 +737,9 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         result.message = (f"新增{result.inserted}条，更新{result.updated}条，冲突{result.conflicts}处"
                           f"（{peer.name} 第{number}号包）")
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
+    if release is not None:
+        updates.keep_offered(store, release, path)
+        result.message += f"；随包收到新版本程序 {release.version}，可在“帮助 → 安装新版本程序”中安装"
     return result
 
 
@@ -744,6 +781,12 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
     for h in history:
         if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
             raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    catchup = payload.get("catchup", {})
+    if not compat.catchup_is_valid(catchup) or any(
+            name not in known or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
+            or any(not isinstance(r, list) or len(r) != len(b["columns"]) for r in b["rows"])
+            for name, b in catchup.items()):
+        raise PackageRefused("数据包中补发的记录格式不对，未导入")
     blobs = payload.get("blobs", {})
     if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
         raise PackageRefused("数据包中的佐证材料格式不对，未导入")
@@ -834,6 +877,18 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _rewrite_references(table, columns, incoming, aliases)
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
                      aliases=aliases, insert_only=insert_only)
+    catchup = payload.get("catchup") or {}
+    for name, block in catchup.items():  # records held back while this program was older, now in full
+        if name not in known or not block.get("rows"):
+            continue
+        columns = block["columns"]
+        id_at = columns.index("id")
+        incoming = {raw[id_at]: list(raw) for raw in block["rows"]}
+        fields = block.get("fields") or {}
+        held = {(name, rid): set(fields.get(rid) or ["*"]) for rid in incoming}
+        _rewrite_references(known[name], columns, incoming, aliases)
+        _apply_table(session, inst, peer, sender_node, name, columns, incoming, held, pending, owners_new, result,
+                     aliases=aliases)
     conn = session.connection()
     if owners_new:
         owners_new.sort(key=lambda o: (o[0], str(o[1])))  # key order: appends to the primary-key index
@@ -1165,6 +1220,8 @@ class PeerStatus:
     their_package: int
     last_sent_at: dt.datetime | None
     last_received_at: dt.datetime | None
+    program: str = ""  # the version of the unit's program, from its last package
+    upgrade: str = ""  # which features need that program upgraded (compat.upgrade_note)
 
 
 def peer_statuses(store: Store) -> list[PeerStatus]:
@@ -1172,7 +1229,8 @@ def peer_statuses(store: Store) -> list[PeerStatus]:
     for p in peers(store):
         pending = pending_count(store, p.code) if (p.box_public or p.kind == SCHOOL) else 0
         out.append(PeerStatus(p.code, p.name, p.kind, p.township, peer_fingerprint(p), pending, p.sent_package,
-                              p.acked_package, p.their_package, p.last_sent_at, p.last_received_at))
+                              p.acked_package, p.their_package, p.last_sent_at, p.last_received_at,
+                              p.program, compat.upgrade_note(p.program) if p.program else ""))
     return out
 
 

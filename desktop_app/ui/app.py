@@ -244,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         backup.daily_if_due(store)
     except BaoxueError as exc:
         QMessageBox.warning(None, APP_NAME, str(exc))
+    from desktop_app.services import updates
+
+    if note := updates.after_start(store):  # the first start of a newly installed release
+        QMessageBox.information(None, APP_NAME, note)
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.services import accounts, cases, paths, settings
+from desktop_app.domain.errors import BaoxueError
+from desktop_app.services import accounts, cases, paths, settings, updates
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.about_dialog import AboutDialog
@@ -200,9 +201,41 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        self.update_action = QAction(self.tr("安装新版本程序(&U)…"), self)
+        self.update_action.triggered.connect(self.install_update)
+        help_menu.addAction(self.update_action)
+        help_menu.aboutToShow.connect(self._refresh_update_action)
+        self._refresh_update_action()
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _refresh_update_action(self) -> None:
+        release = updates.offered(self.store)
+        self.update_action.setEnabled(release is not None and can(self.store, Permission.RESTORE))
+        self.update_action.setText(self.tr("安装新版本程序 %1(&U)…").replace("%1", release.version) if release
+                                   else self.tr("安装新版本程序(&U)…（尚未收到新版本）"))
+
+    def install_update(self) -> None:
+        """Offer the release that came with a package: checked already; installed beside this program's folder."""
+        release = updates.offered(self.store)
+        if release is None:
+            Messages.info(self, APP_NAME, self.tr("没有收到可安装的新版本程序。新版本随区教委的数据包送达"))
+            return
+        current = updates.program_folder()
+        text = self.tr("随区教委数据包收到 %1 版程序，发布者签名已核对。\n\n将安装到 %2（本程序文件夹旁边）。"
+                       "旧版本保留，新版本首次启动并校验数据通过后才删除。\n\n现在安装吗？"
+                       ).replace("%1", release.version).replace("%2", str(current.parent / f"baoxue-{release.version}"))
+        if not Messages.confirm(self, self.tr("安装新版本程序"), text):
+            return
+        try:
+            target = updates.install(self.store, current)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("安装新版本程序"), str(exc))
+            return
+        self._refresh_update_action()
+        Messages.info(self, self.tr("安装新版本程序"),
+                      self.tr("已安装到 %1。请退出本程序，从新文件夹启动“保学台账”。").replace("%1", str(target)))
 
     def show_about(self) -> AboutDialog:
         dialog = AboutDialog(self.store, self)

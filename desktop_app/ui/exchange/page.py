@@ -139,7 +139,7 @@ class ExchangePage(QWidget):
         self.peer_model = RowsModel(
             [self.tr("单位"), self.tr("代码"), self.tr("乡镇"), self.tr("对方密钥指纹"), self.tr("待发送记录"),
              self.tr("已发第几号包"), self.tr("对方已确认到"), self.tr("已收第几号包"), self.tr("最近发送"),
-             self.tr("最近接收")],
+             self.tr("最近接收"), self.tr("对方程序版本"), self.tr("升级提示")],
             self._peer_rows, self,
         )
         self.peer_view = _table(self, self.peer_model)
@@ -192,7 +192,8 @@ class ExchangePage(QWidget):
 
     def _peer_rows(self) -> list[tuple[Any, list[Any]]]:
         return [(p.code, [p.name, p.code, p.township, p.fingerprint, p.pending, p.sent_package, p.acked_package,
-                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at)])
+                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at), p.program or "—",
+                          p.upgrade])
                 for p in sync.peer_statuses(self.store)]
 
     def _package_rows(self) -> list[tuple[Any, list[Any]]]:
