@@ -88,12 +88,20 @@ class SlotFile:
                                 "recovery": self.recovery}
         if self.open_key:
             data["open"] = self.open_key
+        data["checksum"] = _checksum(data)
         return data
 
     @property
     def count(self) -> int:
         """Key slots: one per account, plus the recovery key's."""
         return len(self.slots) + (1 if self.recovery else 0)
+
+
+def _checksum(data: dict[str, Any]) -> str:
+    """SHA-256 of everything else in the file: a damaged file (a bad sector, a cut copy) is told
+    apart from a wrong password."""
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def keys_path(folder: Path) -> Path:
@@ -131,8 +139,8 @@ def read_file(path: Path) -> SlotFile:
         raise KeySlotError(f"无法读取密钥文件 {path}：{exc.strerror or exc}") from exc
     try:
         data = json.loads(raw.decode("utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError("format")
+        if data.get("format") != FORMAT or data.get("checksum") != _checksum(data):
+            raise ValueError("format or checksum")
         if int(data["version"]) > VERSION:
             raise KeySlotError(f"密钥文件 {path} 由更新版本的程序写入，请升级本程序后再打开")
         slots = list(data["slots"])
