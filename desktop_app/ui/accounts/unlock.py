@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError, SignInError
-from desktop_app.domain.roles import ADMIN_ROLES
+from desktop_app.domain.roles import ADMIN_ROLES, wait_after_failures
 from desktop_app.services import accounts, encryption, keyslots
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import password_edit
@@ -64,17 +64,56 @@ class UnlockDialog(QDialog):
         self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("登录"), cancel_text=self.tr("退出"))
         layout.addWidget(self.buttons)
         (self.password_edit if user_name else self.user_edit).setFocus()
+        # Wrong passwords before the store is open are counted here (the store counts them once open).
+        self._failures: dict[str, int] = {}
+        self._wait_left = 0
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(1000)
+        self._wait_timer.timeout.connect(self._tick)
         self.resize(400, 220)
 
     def _accept(self) -> None:
+        if self._wait_left > 0:
+            return
+        user = self.user_edit.text().strip()
         try:
-            self.store = encryption.unlock(self.data_dir, self.user_edit.text(), self.password_edit.text())
-        except (SignInError, BaoxueError) as exc:
+            self.store = encryption.unlock(self.data_dir, user, self.password_edit.text())
+        except SignInError as exc:
+            self.password_edit.clear()
+            wait = exc.wait_seconds
+            if not wait and "不正确" in str(exc):
+                self._failures[user] = self._failures.get(user, 0) + 1
+                wait = wait_after_failures(self._failures[user])
+            self.message.show_messages([str(exc)])
+            if wait:
+                self._wait_left = wait
+                self.password_edit.setEnabled(False)
+                self._wait_timer.start()
+                self._tick_text()
+            return
+        except BaoxueError as exc:
             self.password_edit.clear()
             self.message.show_messages([str(exc)])
             return
         self.password_edit.clear()
         self.accept()
+
+    @property
+    def waiting(self) -> bool:
+        return self._wait_left > 0
+
+    def _tick_text(self) -> None:
+        self.message.show_messages([self.tr("密码连续输错，请%1秒后再试").replace("%1", str(self._wait_left))])
+
+    def _tick(self) -> None:
+        self._wait_left -= 1
+        if self._wait_left <= 0:
+            self._wait_timer.stop()
+            self.password_edit.setEnabled(True)
+            self.password_edit.setFocus()
+            self.message.show_messages([self.tr("可以再试了")])
+        else:
+            self._tick_text()
 
     def _use_recovery_key(self) -> None:
         store = RecoveryKeyDialog.ask(self.data_dir, self)
