@@ -172,16 +172,21 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
     return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
-def open_store(data_dir: Path, *, demo_start: bool = False) -> Store | None:
+def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = False) -> Store | None:
     """The store of ``data_dir``: opened directly when new or without accounts, else through the
     sign-in that unlocks it (or the recovery key). None when the user quit or it cannot be opened
-    (the reason was shown)."""
+    (the reason was shown). ``--demo --smoke-test`` reopens a demonstration store without asking."""
     from desktop_app.ui.accounts.unlock import UnlockDialog
 
     try:
         return Store.open(data_dir)
     except keyslots.StoreLocked:
         message = ""
+        if demo_start and smoke_test:
+            try:
+                return encryption.unlock(data_dir, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+            except BaoxueError as exc:
+                message = str(exc)
     except keyslots.KeySlotError as exc:
         message = str(exc)
     except BaoxueError as exc:
@@ -222,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not claim_data_dir(instance):
         return 0
     instance.activated.connect(lambda: bring_forward(app))
-    store = open_store(data_dir, demo_start=args.demo or args.demo_district)
+    store = open_store(data_dir, demo_start=args.demo or args.demo_district, smoke_test=args.smoke_test)
     if store is None:
         instance.release()
         return 1
