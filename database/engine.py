@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -53,7 +52,7 @@ def connect(path: Path | str, key: bytes | None, **kwargs: object) -> sqlcipher.
     """
     conn = sqlcipher.connect(str(path), **kwargs)  # type: ignore[arg-type]
     conn.execute("PRAGMA cipher_log_level = NONE")
-    if key is not None:
+    if key:
         conn.execute(_key_pragma(key))
     return conn
 
@@ -79,7 +78,7 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
     engine = create_engine(f"sqlite:///{path}", creator=creator, module=sqlcipher)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: sqlcipher.Connection, _record: object) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()

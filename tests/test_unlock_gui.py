@@ -3,7 +3,7 @@ accounts page, and 关于 saying the store is encrypted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ PASSWORD = "Mixin2026!"
 
 
 @pytest.fixture
-def locked(data_dir: Path) -> Iterator[tuple[Path, str]]:
+def locked(data_dir: Path) -> tuple[Path, str]:
     """A closed school store with an administrator and a teacher; (its folder, its recovery key)."""
     s = Store.open(data_dir, user="setup")
     installation.setup(s, SCHOOL)
@@ -32,7 +32,7 @@ def locked(data_dir: Path) -> Iterator[tuple[Path, str]]:
     accounts.create_account(s, "li", PASSWORD, Role.TEACHER)
     code = encryption.new_recovery_key(s)
     s.close()
-    yield data_dir, code
+    return data_dir, code
 
 
 def click_ok(qtbot: QtBot, buttons: QDialogButtonBox) -> None:

@@ -366,5 +366,5 @@ def recovery_record(code: str, store_key: bytes, at: dt.datetime) -> dict[str, s
 def copy_beside(folder: Path, copy: Path) -> None:
     """Keep the store's current key slots beside an automatic copy of it (same store key)."""
     source = keys_path(folder)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, KeySlotError):  # no slots to copy: the recovery key opens the copy
         write_file(copy_keys_path(copy), read_file(source))
