@@ -179,7 +179,8 @@ def test_portable_marker_keeps_data_beside_the_program(build: Build, env: dict[s
         assert unexpected(err) == []
         if WINDOWED_OUTPUT:
             assert "便携模式" in out
-        out, err = run(build.cli, "about", env=env)
+        # the demonstration store is encrypted: about unlocks it with the demonstration administrator
+        out, err = run(build.cli, "about", env={**env, "BAOXUE_PASSWORD": "baoxue-demo"})
         assert f"数据文件夹：{build.folder / 'data'}" in out
         assert (build.folder / "data" / STORE_FILE).is_file()
         assert (build.folder / "data" / "settings.ini").is_file()
