@@ -164,3 +164,26 @@ def test_about_says_the_store_is_encrypted(qtbot: QtBot, locked: tuple[Path, str
         assert "加密：SQLCipher 4（AES-256），密钥槽 3 个" in text and "恢复密钥：已生成" in text
     finally:
         store.close()
+
+
+def test_set_up_at_start_makes_the_recovery_key_and_shows_it_once(qtbot: QtBot, empty_store: Store,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.ui.setup_dialog import SetupDialog
+
+    def set_up(_cls: type, store: Store, _parent: QWidget | None = None) -> bool:
+        installation.setup(store, SCHOOL)
+        accounts.create_first_admin(store, "admin", PASSWORD)
+        accounts.sign_in(store, "admin", PASSWORD)
+        return True
+
+    shown: list[tuple[str, bool]] = []
+    monkeypatch.setattr(SetupDialog, "ask", classmethod(set_up))
+    monkeypatch.setattr(NewRecoveryKeyDialog, "ask",
+                        classmethod(lambda _cls, _store, code, _parent=None, *, at_setup=False:
+                                    shown.append((code, at_setup))))
+    assert app.sign_in_at_start(empty_store)
+    [(code, at_setup)] = shown
+    assert at_setup and encryption.has_recovery_key(empty_store)
+    folder = empty_store.data_dir
+    empty_store.close()
+    encryption.open_with_recovery(folder, code).close()
