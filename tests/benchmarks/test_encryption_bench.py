@@ -142,8 +142,9 @@ def test_startup_to_usable_main_window(pair: tuple[Path, Path]) -> None:
         "app = QApplication([]); install_translations(app)\n"
     )
     encrypted = head + f"store = Store.open({str(pair[0])!r}, user='bench')\n" + tail
-    plain = (head + "from tests.benchmarks.test_encryption_bench import plain_store\n"
-             f"from pathlib import Path\nstore = plain_store(Path({str(pair[1])!r}))\n" + tail)
+    plain = (head + "from pathlib import Path\nfrom database import engine as db\n"  # as plain_store(), inline
+             f"folder = Path({str(pair[1])!r})\n"
+             "store = Store(folder, db.make_engine(folder / 'baoxue.sqlite3', None), 'bench')\n" + tail)
     runs = {"enc": [], "plain": []}  # type: dict[str, list[float]]
     for _ in range(3):  # alternate, so load on the machine hits both alike
         runs["enc"].append(_timed(encrypted)["ready"])
