@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -36,8 +37,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 KEY_BYTES = 32
 CIPHER_LABEL = "SQLCipher 4（AES-256）"
 CACHE_KIB = 128 * 1024  # page cache per connection of the encrypted store (KiB)
-# The errors of the encrypted store's driver (sqlcipher3 has the same DB-API classes as sqlite3).
+# The errors of the encrypted store's driver (sqlcipher3 has the same DB-API classes as sqlite3, but
+# its own: code that may meet either driver catches both).
 DatabaseError = sqlcipher.DatabaseError
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+DRIVER_DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
 
 
 def _key_pragma(key: bytes, schema: str = "") -> str:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, __version__, terminal
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
@@ -28,6 +28,7 @@ from desktop_app.services import (
     exports,
     installation,
     keyslots,
+    places,
     printing,
     sync,
     todo,
@@ -69,14 +70,27 @@ def _open(args: argparse.Namespace) -> Store:
 def _store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir, unlocked; closed when the command ends."""
     store = _open(args)
+    _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
     finally:
         store.close()
 
 
+def _warn(message: str | None) -> None:
+    """One warning line on stderr (the command goes on)."""
+    if message:
+        print(f"警告：{message}", file=sys.stderr)
+
+
 def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
-    """A secret typed at the terminal; typed a second time when ``again`` is given."""
+    """A secret typed at the terminal; typed a second time when ``again`` is given.
+
+    Without a console (a scheduled task, input from a pipe or a file) this fails at once: on
+    Windows getpass reads the console directly and would wait for a key nobody presses.
+    """
+    if not terminal.can_prompt(sys.stdin):
+        raise CliError(f"{unreadable}（没有可以输入的控制台：计划任务中运行，或输入来自管道、文件）")
     try:
         first = getpass.getpass(prompt)
         if again is not None and getpass.getpass(again) != first:
@@ -230,6 +244,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
+        for line in getattr(result, "lines", list)():
+            if line != result.message:
+                print(f"  {line}", file=sys.stderr)
         return 1
 
 
@@ -261,6 +278,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    _warn(places.cloud_warning(target if target.is_dir() else target.parent, "备份"))
     with _admin_store(args) as store:
         written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
         print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
@@ -330,6 +349,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "登记包"))
     with _admin_store(args) as store:
         path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
         print(f"已登记 {args.name}（{args.school}），登记包：{path}")
@@ -338,6 +358,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "数据包"))
     with _admin_store(args) as store:
         result = sync.export_package(store, args.to, Path(args.outdir))
         print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")
@@ -460,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--encoding", help=f"输出编码（默认：控制台中为Unicode，重定向到文件或管道时用控制台代码页，"
+                        f"如 936（GBK）；也可由环境变量 {terminal.ENCODING_ENV} 指定，如 utf-8）")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
     parser.add_argument("--recovery-key", help=f"用恢复密钥打开加密的数据文件（或环境变量 {RECOVERY_ENV}）")
     parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
@@ -581,10 +604,67 @@ def build_parser() -> argparse.ArgumentParser:
     p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
     p_install.set_defaults(func=cmd_update_install)
 
+    p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
+    p_sql.add_argument("statement", help="一条SQL语句")
+    p_sql.add_argument("--write", action="store_true", help="允许修改数据（修改连同语句记入历史记录）")
+    p_sql.set_defaults(func=cmd_sql)
+
+    p_rc = sub.add_parser("restore-copy", help="数据文件丢失或损坏时，用最新一份通过校验的自动备份恢复")
+    p_rc.set_defaults(func=cmd_restore_copy)
+
     return parser
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import support_sql
+
+    with _admin_store(args) as store:
+        result = support_sql.run(store, args.statement, write=args.write)
+        print(support_sql.format_table(result))
+        if args.write:
+            print("已记入历史记录；用 verify 可查看这次修改对台账的影响")
+        return 0
+
+
+def cmd_restore_copy(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import rescue
+    from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+
+    folder = resolve_data_dir(args.data_dir)
+    if rescue.file_problem(folder / STORE_FILE) is None:
+        raise CliError("数据文件完好，不需要恢复；确需用备份替换当前数据时请在程序的“设置—备份”中恢复")
+    # the automatic copies are encrypted: the store key from the recovery key or an account's slot
+    code = getattr(args, "recovery_key", None) or os.environ.get(RECOVERY_ENV) or ""
+    user = "" if code else (args.user or os.environ.get(USER_ENV) or "")
+    key = encryption.key_for(folder, user, _password(f"{user} 的密码：") if user else "", code)
+    good = rescue.newest_good(folder, key)
+    if good is None:
+        hint = "" if key else f"（自动备份已加密：请用 --user 和密码，或 --recovery-key / {RECOVERY_ENV} 校验它们）"
+        raise CliError(f"backups 文件夹中没有通过校验的自动备份，无法恢复{hint}")
+    kept = rescue.restore_copy(folder, good.path, key=key)
+    print(f"已用自动备份 {good.label} 恢复数据文件")
+    if kept.name != STORE_FILE:
+        print(f"原来损坏的文件保留为：{kept}")
+    print("恢复已记入历史记录（历史记录回退），下一个数据包会告诉区教委")
+    return 0
+
+
+def _configure_output(argv: Sequence[str] | None) -> str | None:
+    """Set the output encoding before anything is printed (help and usage errors too)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--encoding")
+    known, _rest = early.parse_known_args(argv)
+    try:
+        terminal.configure_output(known.encoding)
+    except terminal.UnknownEncoding as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if problem := _configure_output(argv):
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -24,6 +24,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import LEADING_GROUP
 from desktop_app.reports import supervision
 from desktop_app.services import cases, compat, semesters, settings, sync, todo
+from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
 
 NO_FIGURE = "—"
@@ -198,6 +199,7 @@ class SchoolFigures:
     stale: bool = False
     program: str = ""  # the school's program version, from its last package
     upgrade: str = ""  # what it must upgrade for (compat.upgrade_note)
+    history: str = ""  # 历史记录回退 / 曾从备份恢复 (issue 13), else ""
 
 
 def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
@@ -232,6 +234,7 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         counts = _case_counts(session, today)
         schools = _schools(session)
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
+    chains = chain_guard.statuses(store)
     out = []
     for peer in schools:
         c = counts.get(peer.node_id, {"open": 0, "new": 0, "closed": 0}) if peer.node_id else \
@@ -241,7 +244,8 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         days, stale = _since_last_package(peer, today, threshold)
         out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
                                  ratios, peer.last_received_at, days, stale, peer.program,
-                                 compat.upgrade_note(peer.program)))
+                                 compat.upgrade_note(peer.program),
+                                 chains[peer.code].label if peer.code in chains else ""))
     return out
 
 
@@ -275,7 +279,7 @@ def township_figures(rows: list[SchoolFigures]) -> list[TownshipFigures]:
 
 
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇(教管中心)", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
-                  "最近报送", "距今天数", "是否逾期", "程序版本", "升级提示")
+                  "最近报送", "距今天数", "是否逾期", "程序版本", "升级提示", "历史记录")
 TOWNSHIP_HEADERS = ("乡镇(教管中心)", "学校数", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
                     "逾期未报送学校")
 
@@ -284,7 +288,8 @@ def school_row(r: SchoolFigures) -> list[Any]:
     return [r.code, r.name, r.township, r.open_cases, r.new_this_month, r.closed_this_month,
             *[r.extra.get(label, NO_FIGURE) for label in FIGURE_LABELS],
             f"{r.last_package_at:%Y-%m-%d %H:%M}" if r.last_package_at else "从未报送",
-            "" if r.days_since is None else r.days_since, "逾期" if r.stale else "", r.program or "—", r.upgrade]
+            "" if r.days_since is None else r.days_since, "逾期" if r.stale else "", r.program or "—", r.upgrade,
+            r.history]
 
 
 def export_report(store: Store, path: Path | str, today: dt.date | None = None) -> Path:

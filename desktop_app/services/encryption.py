@@ -76,6 +76,22 @@ def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.d
     return store
 
 
+def key_for(data_dir: str | Path | None, user_name: str = "", password: str = "", recovery: str = "") -> bytes | None:
+    """The store key without opening the store (to check and restore automatic copies when the store
+    file itself is missing or damaged): from the recovery key, else from an account's slot. None
+    when neither is given.
+
+    Raises:
+        ValidationError, SignInError, KeySlotError: the recovery key or the password is wrong, or the
+            key-slot file is missing or damaged.
+    """
+    if recovery:
+        return keyslots.key_from_recovery(keyslots.normalize_code(recovery))
+    if user_name:
+        return keyslots.unwrap(keyslots.read(resolve_data_dir(data_dir)), user_name, password)
+    return None
+
+
 def open_with_recovery(data_dir: str | Path | None, code_text: str) -> Store:
     """Open the store with the recovery key (every password forgotten, or the key-slot file lost or
     damaged); the key slots are rebuilt from the accounts and the opening is in the history.

@@ -50,8 +50,10 @@ from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, Sy
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
+from desktop_app.reports import files
 from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import chain_guard, received
 from desktop_app.services.store import Store
 
 SCHOOL, DISTRICT = "school", "district"
@@ -439,6 +441,9 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
         catchup, caught_up = compat.catchup(session, peer, tables, reads)
+        chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
+            select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
+                PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -454,7 +459,7 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         "ack_seq": peer.their_seq, "ack_package": peer.their_package, "partial": partial,
         "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
                    "blobs": len(blobs)},
-        "sent": [list(s) for s in sent],
+        "sent": [list(s) for s in sent], "chain": chain,
         **compat.manifest_fields(tables, payload_tables, catchup),
     }
     if out_dir is not None and inst.kind == DISTRICT and (
@@ -516,7 +521,7 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        files.replace_file(tmp, final)
         _fsync_dir(out_dir)
         if hashlib.sha256(final.read_bytes()).hexdigest() != digest:
             raise ExportFailed("写入U盘后读回的数据包与原文件不一致（U盘可能有坏块），请换一个U盘重试")
@@ -531,6 +536,8 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
         if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO) or not out_dir.exists():
             raise ExportFailed(
                 f"找不到目标文件夹 {out_dir}（U盘可能已拔出），数据包没有写成，请插好U盘后重新导出") from exc
+        if files.is_sharing_violation(exc):
+            raise ExportFailed(f"{files.open_elsewhere_message(final)}。数据包没有写成") from exc
         raise ExportFailed(f"无法写入 {out_dir}：{exc.strerror or exc}。数据包没有写成，请重试") from exc
     return final
 
@@ -704,8 +711,10 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
     tables = _check_schema(payload)  # 5. the schema
     release = updates.check_offered(manifest, path) if inst.kind == SCHOOL else None
     number = int(manifest.get("number", 0))
+    verdict = chain_guard.check_sender(store, code, peer.name, manifest)  # 历史记录回退 is refused, and marked
     with store.write() as session:  # 6. apply, in one transaction
         peer = session.execute(select(Peer).where(Peer.code == code)).scalar_one()
+        chain_guard.rewind_for_restore(session, peer, verdict)
         if number <= peer.their_package or int(manifest.get("seq_to", 0)) < peer.their_seq:
             raise AlreadyImported(
                 f"数据包 {path.name} 已导入过（或已导入过更新的第{peer.their_package}号包），未作任何修改"
@@ -736,6 +745,7 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         ))
         result.message = (f"新增{result.inserted}条，更新{result.updated}条，冲突{result.conflicts}处"
                           f"（{peer.name} 第{number}号包）")
+        result.message += chain_guard.remember(session, code, manifest, verdict)
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
     if release is not None:
         updates.keep_offered(store, release, path)
@@ -901,6 +911,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
+    received.record_received(session, changed, aliases)  # local history of the rows written above (verify)
     return result
 
 

@@ -32,6 +32,7 @@ from nacl.signing import SigningKey, VerifyKey
 
 from desktop_app import __version__
 from desktop_app.domain.errors import ValidationError
+from desktop_app.reports import files
 from desktop_app.services import audit, compat
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
@@ -242,7 +243,7 @@ def install(store: Store, current: Path | None = None) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     try:
         _unpack(zip_path, staging)
-        staging.rename(target)
+        files.replace_file(staging, target)  # antivirus scans the new .exe files for a moment
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise UpdateError(f"无法安装新版本：{exc.strerror or exc}") from exc

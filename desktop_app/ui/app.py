@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.roles import ADMIN_ROLES
-from desktop_app.services import accounts, backup, demo, encryption, installation, keyslots, paths
+from desktop_app.services import accounts, backup, demo, encryption, installation, keyslots, paths, viewing
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
 
@@ -176,9 +177,16 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
     """The store of ``data_dir``: opened directly when new or without accounts, else through the
     sign-in that unlocks it (or the recovery key). None when the user quit or it cannot be opened
     (the reason was shown). ``--demo --smoke-test`` reopens a demonstration store without asking."""
+    from desktop_app.services.integrity.rescue import StoreMissing
     from desktop_app.ui.accounts.unlock import UnlockDialog
+    from desktop_app.ui.rescue_dialog import StoreRescueDialog
 
     try:
+        try:
+            return Store.open(data_dir)
+        except StoreMissing as exc:  # missing or damaged where a store existed: the automatic copies
+            if not StoreRescueDialog.ask(exc):
+                return None
         return Store.open(data_dir)
     except keyslots.StoreLocked:
         message = ""
@@ -217,7 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     translated = install_translations(app)
+    viewing.sweep_leftovers()  # evidence copies a crashed run left in %TEMP%
     data_dir = paths.resolve_data_dir(args.data_dir)
+    if not confirm_data_folder(None, data_dir):  # OneDrive, WPS 云文档, 百度网盘: said before it is used
+        return 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

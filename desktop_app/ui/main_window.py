@@ -37,6 +37,7 @@ from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.reports.page import ReportsPage
 from desktop_app.ui.settings.page import SettingsPage
+from desktop_app.ui.verify_dialog import VerifyDialog
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
@@ -298,12 +299,13 @@ class MainWindow(QMainWindow):
 
     # --- tools --------------------------------------------------------------------------
 
-    def verify(self) -> None:
-        result = self.store.verify()
-        if result.ok:
-            Messages.info(self, self.tr("校验结果"), result.message)
-        else:
-            Messages.error(self, self.tr("校验失败"), result.message)
+    def verify(self) -> VerifyDialog:
+        """校验数据和历史记录: off the GUI thread, with progress, cancel and the list of findings."""
+        dialog = VerifyDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
 
     def ask_load_demo(self) -> None:
         inst = self.store.installation()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_output_folder
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
@@ -274,7 +275,7 @@ class ExchangePage(QWidget):
 
     def _export(self, codes: list[str]) -> Worker | None:
         folder = Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("数据包")):
             return None
 
         def job(report: Callable[[int, int], bool]) -> list[sync.ExportResult]:
@@ -362,7 +363,7 @@ class ExchangePage(QWidget):
         if info is None:
             return
         folder = Pickers.folder(self, self.tr("选择保存登记包的文件夹或U盘"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("登记包")):
             return
         try:
             path = sync.enrol(self.store, info, folder)
