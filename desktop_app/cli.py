@@ -34,6 +34,7 @@ from desktop_app.services import (
     todo,
 )
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
+from desktop_app.services.integrity.rescue import StoreMissing
 from desktop_app.services.store import Store
 
 USER_ENV = "BAOXUE_USER"
@@ -47,9 +48,10 @@ class CliError(BaoxueError):
     """A command-line problem (missing account name, passwords that differ …)."""
 
 
-def _open(args: argparse.Namespace) -> Store:
+def _open(args: argparse.Namespace, *, record: bool = False) -> Store:
     """Open the encrypted store: with the recovery key (--recovery-key or BAOXUE_RECOVERY_KEY), else
-    unlocked with the account of --user / BAOXUE_USER and its password (which also signs it in)."""
+    unlocked with the account of --user / BAOXUE_USER and its password (``record``: a sign-in in the
+    history, for commands acting for an administrator; otherwise the check writes nothing)."""
     if code := (getattr(args, "recovery_key", None) or os.environ.get(RECOVERY_ENV)):
         store = encryption.open_with_recovery(args.data_dir, code)
     else:
@@ -60,16 +62,25 @@ def _open(args: argparse.Namespace) -> Store:
             if not user:
                 raise CliError(f"数据文件已加密：请用 --user 或环境变量 {USER_ENV} 指定账户（密码在提示时输入，"
                                f"或由 {PASSWORD_ENV} 提供），或用 --recovery-key / {RECOVERY_ENV} 提供恢复密钥") from exc
-            store = encryption.unlock(args.data_dir, user, _password(f"{user} 的密码："))
+            store = encryption.unlock(args.data_dir, user, _password(f"{user} 的密码："), record=record)
+        except StoreMissing as exc:
+            user = args.user or os.environ.get(USER_ENV)
+            if exc.key is not None or not user:
+                raise
+            try:  # the automatic copies are encrypted: check them with the store key from the account's slot
+                key = encryption.key_for(args.data_dir, user, _password(f"{user} 的密码："))
+            except BaoxueError:
+                raise exc from None
+            store = Store.open(args.data_dir, key=key)  # refuses again, naming the newest good copy
     if store.conversion:
         print(store.conversion, file=sys.stderr)
     return store
 
 
 @contextlib.contextmanager
-def _store(args: argparse.Namespace) -> Iterator[Store]:
+def _store(args: argparse.Namespace, *, record: bool = False) -> Iterator[Store]:
     """The store of --data-dir, unlocked; closed when the command ends."""
-    store = _open(args)
+    store = _open(args, record=record)
     _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
@@ -129,7 +140,7 @@ def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
 @contextlib.contextmanager
 def _admin_store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir, acting for an administrator; closed when the command ends."""
-    with _store(args) as store:
+    with _store(args, record=True) as store:
         _act_for_admin(store, args)
         yield store
 

@@ -18,6 +18,7 @@ from database.models import AuditEntry
 from desktop_app.domain.errors import SignInError, StoreError, ValidationError
 from desktop_app.domain.roles import Role
 from desktop_app.services import accounts, backup, demo, encryption, installation, keyslots, sync
+from desktop_app.services.integrity.head import HEAD_FILE
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name
 from desktop_app.services.store import Store
 from tests.conftest import SCHOOL
@@ -91,7 +92,9 @@ def test_no_personal_data_or_private_key_in_any_file_and_sqlite_cannot_read_them
             sqlite3.connect(path).execute("SELECT count(*) FROM students").fetchone()
     # no temporary file is left in the data folder
     assert sorted(p.name for p in school.data_dir.iterdir()) == sorted(
-        [STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", keyslots.KEYS_FILE, BACKUP_DIR])
+        [STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", keyslots.KEYS_FILE, HEAD_FILE, BACKUP_DIR])
+    head = (school.data_dir / HEAD_FILE).read_bytes()  # the chain head kept beside the store: hashes only
+    assert not [v for v in secrets if v in head]
 
 
 # --- key slots -----------------------------------------------------------------------------------------

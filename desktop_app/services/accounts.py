@@ -213,6 +213,33 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
     return actor
 
 
+def authenticate(store: Store, user_name: str, password: str, now: dt.datetime | None = None) -> Actor:
+    """Check an account's password without writing anything (no counters, no history); on success the
+    store acts for the account. For commands that only read (verify, about), so a check of the store
+    does not change it.
+
+    Raises:
+        SignInError: wrong user name or password, disabled, or waiting after wrong passwords.
+    """
+    now = now or utcnow()
+    with store.read() as session:
+        account = session.execute(select(Account).where(Account.user_name == user_name.strip())).scalar_one_or_none()
+    if account is None:
+        raise SignInError("用户名或密码不正确")
+    if not account.active:
+        raise SignInError("此账户已停用，请联系管理员")
+    if account.locked_until and account.locked_until > now:
+        wait = int((account.locked_until - now).total_seconds() + 0.999)
+        raise SignInError(f"密码连续输错{account.failed_attempts}次，请{wait}秒后再试", wait)
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise SignInError("用户名或密码不正确") from exc
+    actor = _actor(account)
+    store.act_as(actor)
+    return actor
+
+
 def unlock(store: Store, password: str, now: dt.datetime | None = None) -> Actor:
     """The locked window asks the signed-in account's password again (same wait rules)."""
     return sign_in(store, store.account.user_name, password, now)

@@ -48,11 +48,13 @@ class EncryptionInfo:
 # --- unlocking -----------------------------------------------------------------------------------
 
 
-def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.datetime | None = None) -> Store:
+def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.datetime | None = None,
+           *, record: bool = True) -> Store:
     """Open the store with an account's password and sign that account in.
 
     The password unwraps the store key from the account's key slot; the sign-in then checks the
-    account in the store as always (disabled, waits after wrong passwords).
+    account in the store as always (disabled, waits after wrong passwords). ``record=False``: the
+    check writes nothing (commands that only read, such as verify).
 
     Raises:
         SignInError: wrong user name or password, disabled account, or waiting.
@@ -69,7 +71,10 @@ def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.d
         store = Store.open(folder, key=key)
     try:
         if accounts.has_accounts(store):
-            accounts.sign_in(store, user_name, password, now)
+            if record:
+                accounts.sign_in(store, user_name, password, now)
+            else:
+                accounts.authenticate(store, user_name, password, now)
     except BaseException:
         store.close()
         raise

@@ -108,8 +108,8 @@ class Store:
             key = keyslots.open_key(folder)
             if key is None:
                 raise keyslots.StoreLocked("数据文件已加密，请用账户和密码登录（或使用恢复密钥）")
-        if existed and not db.opens_with(path, key):
-            raise StoreError(f"无法打开数据文件 {path}：密钥不对（密钥文件与数据文件不配套），或数据文件已损坏")
+        if existed and not db.opens_with(path, key):  # the key came from its slots: the file is damaged
+            raise rescue.damaged_error(folder, db.DatabaseError("file is not a database"), key)
         engine = db.make_engine(path, key)
         try:
             current = db.current_revision(engine)

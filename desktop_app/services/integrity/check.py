@@ -223,5 +223,5 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
 def damaged(store: Store, exc: BaseException | None, what: str = "") -> CheckResult:
     from desktop_app.services.integrity import rescue
 
-    text = rescue.damage_message(store.data_dir, exc, what)
+    text = rescue.damage_message(store.data_dir, exc, what, store.key)
     return CheckResult(False, 0, text, (Finding("damage", text=text),))

@@ -50,11 +50,13 @@ class StoreMissing(StoreError):
         data_dir: the data folder.
         problem: what is wrong with the file.
         good: the newest automatic copy that passes verify (None: there is none).
+        key: the store key the copies were checked with (None: not known yet; encrypted copies unchecked).
     """
 
-    def __init__(self, message: str, data_dir: Path, problem: str, good: CopyInfo | None) -> None:
+    def __init__(self, message: str, data_dir: Path, problem: str, good: CopyInfo | None,
+                 key: bytes | None = None) -> None:
         super().__init__(message)
-        self.data_dir, self.problem, self.good = data_dir, problem, good
+        self.data_dir, self.problem, self.good, self.key = data_dir, problem, good, key
 
 
 def traces(data_dir: Path) -> list[str]:
@@ -190,9 +192,9 @@ def _offer(good: CopyInfo | None) -> str:
             f"或用命令 baoxue-cli restore-copy 恢复")
 
 
-def damage_message(data_dir: Path, exc: BaseException | None, what: str = "") -> str:
+def damage_message(data_dir: Path, exc: BaseException | None, what: str = "", key: bytes | None = None) -> str:
     """One line: the damage (``what``, else named from ``exc``) and the newest automatic copy that passes verify."""
-    return f"{what or damage_name(exc or ValueError())}。{_offer(newest_good(data_dir))}"
+    return f"{what or damage_name(exc or ValueError())}。{_offer(newest_good(data_dir, key))}"
 
 
 def damaged_error(data_dir: Path, exc: BaseException, key: bytes | None = None) -> StoreMissing:
@@ -200,7 +202,7 @@ def damaged_error(data_dir: Path, exc: BaseException, key: bytes | None = None) 
     problem = damage_name(exc)
     good = newest_good(data_dir, key)
     return StoreMissing(f"无法打开数据文件 {data_dir / STORE_FILE}：{problem}。程序不会新建空台账替代它。{_offer(good)}",
-                        data_dir, problem, good)
+                        data_dir, problem, good, key)
 
 
 def _own_lock(path: Path) -> bool:
@@ -224,7 +226,7 @@ def refuse_if_replaced(data_dir: Path, key: bytes | None = None) -> None:
     good = newest_good(data_dir, key)
     raise StoreMissing(
         f"{problem}：{path}。这个文件夹里曾有保学台账的数据（{'、'.join(seen)}），"
-        f"程序不会新建空台账替代它。{_offer(good)}", data_dir, problem, good)
+        f"程序不会新建空台账替代它。{_offer(good)}", data_dir, problem, good, key)
 
 
 def restore_copy(data_dir: Path, copy: Path, user: str | None = None, key: bytes | None = None) -> Path:
