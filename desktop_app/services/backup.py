@@ -327,8 +327,6 @@ def _materialise(source: Path, passphrase: str | None, folder: Path, key: bytes)
 
     ``key``: the store's key, which opens the automatic copies (and encrypts a plain one).
     """
-    if not source.is_file():
-        raise BackupError(f"找不到备份文件 {source}")
     out = folder / "restore.sqlite3"
     if db.is_plain(source):  # an automatic copy made before encryption at rest
         _encrypted_from_plain(source, out, key)
