@@ -187,3 +187,36 @@ def test_set_up_at_start_makes_the_recovery_key_and_shows_it_once(qtbot: QtBot, 
     folder = empty_store.data_dir
     empty_store.close()
     encryption.open_with_recovery(folder, code).close()
+
+
+def test_a_missing_encrypted_store_is_restored_from_its_copy_after_signing_in(
+        qtbot: QtBot, locked: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import backup
+    from desktop_app.services.integrity import rescue
+    from desktop_app.services.paths import STORE_FILE
+    from desktop_app.ui.rescue_dialog import StoreRescueDialog
+
+    folder, _code = locked
+    store = encryption.unlock(folder, "admin", PASSWORD)
+    backup.take(store, backup.DAILY)
+    store.close()
+    (folder / STORE_FILE).unlink()
+    asked: list[str] = []
+
+    def ask_key(_cls: type, data_dir: Path, message: str, _parent: QWidget | None = None) -> bytes | None:
+        asked.append(message)
+        return encryption.key_for(data_dir, "admin", PASSWORD)
+
+    def rescue_ask(_cls: type, error: rescue.StoreMissing, _parent: QWidget | None = None) -> bool:
+        assert error.good is not None  # the encrypted copy was checked with the key
+        rescue.restore_copy(error.data_dir, error.good.path, key=error.key)
+        return True
+
+    monkeypatch.setattr(UnlockDialog, "ask_key", classmethod(ask_key))
+    monkeypatch.setattr(StoreRescueDialog, "ask", classmethod(rescue_ask))
+    monkeypatch.setattr(UnlockDialog, "ask", classmethod(
+        lambda _cls, data_dir, _parent=None, _u="", _p="", message="": encryption.unlock(data_dir, "admin", PASSWORD)))
+    reopened = app.open_store(folder)
+    assert reopened is not None and reopened.verify().ok
+    reopened.close()
+    assert asked and "自动备份已加密" in asked[0]

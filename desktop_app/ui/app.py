@@ -185,6 +185,14 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
         try:
             return Store.open(data_dir)
         except StoreMissing as exc:  # missing or damaged where a store existed: the automatic copies
+            if exc.key is None and needs_key_for_copies(data_dir):
+                key = UnlockDialog.ask_key(data_dir, str(exc) + "\n自动备份已加密：请登录，以便校验并恢复它们。")
+                if key is None:
+                    return None
+                try:
+                    return Store.open(data_dir, key=key)
+                except StoreMissing as checked:
+                    exc = checked  # now with the copies checked
             if not StoreRescueDialog.ask(exc):
                 return None
         return Store.open(data_dir)
@@ -202,6 +210,14 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
         return None
     hint = (accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD) if demo_start else ("", "")
     return UnlockDialog.ask(data_dir, None, *hint, message=message)
+
+
+def needs_key_for_copies(data_dir: Path) -> bool:
+    """Whether the key slots beside a missing or damaged store are needed to check its copies."""
+    try:
+        return not keyslots.read(data_dir).open_key
+    except keyslots.KeySlotError:
+        return False
 
 
 def offer_recovery_key(store: Store) -> None:

@@ -36,10 +36,12 @@ class UnlockDialog(QDialog):
     """
 
     def __init__(self, data_dir: Path, parent: QWidget | None = None, user_name: str = "", password: str = "",
-                 message: str = "") -> None:
+                 message: str = "", *, key_only: bool = False) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
         self.store: Store | None = None
+        self.key_only = key_only  # the store file is missing or damaged: only the key, to check the copies
+        self.key: bytes | None = None
         self.setWindowTitle(self.tr("登录 — %1").replace("%1", APP_NAME))
         layout = QVBoxLayout(self)
         title = QLabel(APP_NAME, self)
@@ -61,6 +63,7 @@ class UnlockDialog(QDialog):
         self.recovery_button.setStyleSheet("text-align: left; color: #1a5fb4;")
         self.recovery_button.clicked.connect(self._use_recovery_key)
         layout.addWidget(self.recovery_button)
+        self.recovery_button.setVisible(not key_only)
         self.buttons = ok_cancel_buttons(self, self._accept, ok_text=self.tr("登录"), cancel_text=self.tr("退出"))
         layout.addWidget(self.buttons)
         (self.password_edit if user_name else self.user_edit).setFocus()
@@ -77,7 +80,10 @@ class UnlockDialog(QDialog):
             return
         user = self.user_edit.text().strip()
         try:
-            self.store = encryption.unlock(self.data_dir, user, self.password_edit.text())
+            if self.key_only:
+                self.key = encryption.key_for(self.data_dir, user, self.password_edit.text())
+            else:
+                self.store = encryption.unlock(self.data_dir, user, self.password_edit.text())
         except SignInError as exc:
             self.password_edit.clear()
             wait = exc.wait_seconds
@@ -130,6 +136,13 @@ class UnlockDialog(QDialog):
             message: str = "") -> Store | None:
         dialog = cls(data_dir, parent, user_name, password, message)
         return dialog.store if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    @classmethod
+    def ask_key(cls, data_dir: Path, message: str, parent: QWidget | None = None) -> bytes | None:
+        """The store key from an account's password (the store file itself is missing or damaged, and
+        its encrypted automatic copies can be checked only with it)."""
+        dialog = cls(data_dir, parent, message=message, key_only=True)
+        return dialog.key if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class RecoveryKeyDialog(QDialog):
