@@ -405,12 +405,28 @@ def cmd_import_package(args: argparse.Namespace) -> int:
         status = 0
         for name in args.files:
             try:
-                result = sync.import_package(store, Path(name))
+                result = sync.import_package(store, Path(name), confirm=args.confirm)
                 print(f"{Path(name).name}：{result.message}")
             except sync.PackageRefused as exc:
                 print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
                 status = 1
         return status
+
+
+def cmd_enrol_receipt(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.write_receipt(store, Path(args.out))
+        print(f"已写出数据交换登记回执：{path}（请打印、签字盖章后报送区教委）")
+        print(f"本校密钥指纹：{sync.own_fingerprint(store)}")
+        return 0
+
+
+def cmd_reenrol(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.reenrol(store, args.school, Path(args.outdir), args.reason)
+        print(f"已吊销 {args.school} 的旧密钥并重新登记，新的登记包：{path}")
+        print("该校新电脑导入登记包后，须报送新的登记回执；其第一个数据包导入时须用 --confirm 核对新指纹")
+        return 0
 
 
 def _progress(label: str) -> Callable[[int, int], bool]:
@@ -485,6 +501,30 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         elif result.report_path:
             print(f"未导入的行及原因已写入：{result.report_path}")
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """全区联查 at the district: match every school's children and keep the answers."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        print(matching.run_match(store, semester).line())
+        return 0
+
+
+def cmd_transitions(args: argparse.Namespace) -> int:
+    """衔接: leavers found or not (the district across all schools, a school over its own data)."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        report = matching.transitions(store, semester, args.kind)
+        print(report.line())
+        if args.out:
+            path = matching.export_transitions(store, report, Path(args.out), reason=args.reason or "")
+            print(f"已导出{semester}{args.kind}名单 {len(report.leavers)} 人：{path}")
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -604,7 +644,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
     p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.add_argument("--confirm", metavar="指纹",
+                          help="（区教委）学校第一个数据包：该校登记回执上的密钥指纹（有无短横线均可）")
     p_import.set_defaults(func=cmd_import_package)
+
+    p_receipt = sub.add_parser("enrol-receipt", help="（学校）导入登记包后，写出数据交换登记回执（PDF）")
+    p_receipt.add_argument("out", help="PDF 文件")
+    p_receipt.set_defaults(func=cmd_enrol_receipt)
+
+    p_reenrol = sub.add_parser("reenrol", help="（区教委）学校更换电脑：吊销旧密钥，重新登记并写出登记包")
+    p_reenrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_reenrol.add_argument("--reason", required=True, help="原因，如：学校更换电脑")
+    p_reenrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_reenrol.set_defaults(func=cmd_reenrol)
 
     p_attach = sub.add_parser("update-attach",
                               help="（区教委）随以后的数据包下发新版本程序（zip，旁边须有发布者的 .sig 签名文件）")
@@ -614,6 +666,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_install = sub.add_parser("update-install", help="（学校）安装随数据包收到的新版本程序（装在旧版本旁边）")
     p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
     p_install.set_defaults(func=cmd_update_install)
+
+    p_match = sub.add_parser("match", help="（区教委）全区联查：在全区各校数据中查找儿童，打印找到、未找到和重复立案")
+    p_match.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_match.set_defaults(func=cmd_match)
+
+    p_trans = sub.add_parser("transitions", help="衔接核查：小升初或幼升小毕业生是否已在下一学段入学"
+                             "（区教委查全区，学校查本校数据）")
+    p_trans.add_argument("--semester", help="新学期，如 2026秋（默认当前学期）")
+    p_trans.add_argument("--kind", required=True, choices=("小升初", "幼升小"), help="小升初 或 幼升小")
+    p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
+    p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_trans.set_defaults(func=cmd_transitions)
 
     p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
     p_sql.add_argument("statement", help="一条SQL语句")

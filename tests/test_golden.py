@@ -77,6 +77,14 @@ def test_golden_store_opens_migrates_and_verifies(release: Path, name: str, tmp_
         store.close()
 
 
+def receipt_fingerprint(package: Path) -> str:
+    """The fingerprint the school's 数据交换登记回执 shows (its keys, as its first package carries them)."""
+    from desktop_app.exchange import package as pkg
+
+    keys = pkg.read(package).manifest["sender_keys"]
+    return pkg.fingerprint(bytes.fromhex(keys["sign"]), bytes.fromhex(keys["box"]))
+
+
 def imported(result: sync.ImportResult) -> dict[str, Any]:
     return {"kind": result.kind, "number": result.number, "inserted": result.inserted, "updated": result.updated,
             "conflicts": result.conflicts, "history": result.history, "blobs": result.blobs}
@@ -86,7 +94,9 @@ def test_golden_school_package_imports_at_the_district(release: Path, tmp_path: 
     want = expected(release)
     store = open_golden(release, "district", tmp_path / "district")
     try:
-        assert imported(sync.import_package(store, release / "school-to-district.bxpkg")) == want["school-to-district"]
+        package = release / "school-to-district.bxpkg"  # the school's first: confirmed from its 登记回执
+        assert imported(sync.import_package(store, package, confirm=receipt_fingerprint(package))) == \
+            want["school-to-district"]
         assert_kept(store, want["district_after_import"])
         assert store.verify().ok
     finally:

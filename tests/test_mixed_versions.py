@@ -22,6 +22,7 @@ from desktop_app.exchange import schemas
 from desktop_app.services import accounts, compat, district, sync
 from desktop_app.services.store import STORE_FILE, Store
 from tests.sync_helpers import dump, send
+from tests.test_golden import receipt_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "v0.1.0"
@@ -97,7 +98,7 @@ def test_three_rounds_with_a_school_on_v0_1_0(old_code: Path, tmp_path: Path) ->
     try:
         package = GOLDEN / "school-to-district.bxpkg"  # the school's first package, written by v0.1.0
         for round_no in (1, 2, 3):
-            received = sync.import_package(dist, package)
+            received = sync.import_package(dist, package, confirm=receipt_fingerprint(package))
             assert received.inserted + received.updated > 0
             [peer] = [p for p in sync.peers(dist) if p.code == EXPECTED["school_code"]]
             assert peer.program == "0.1.0"  # the district knows the school's version …

@@ -29,6 +29,7 @@ from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.comparison_page import ComparisonPage
 from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.district.matching_page import MatchingPage
 from desktop_app.ui.district.page import SupervisionPage
 from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         district = bool(inst and inst.kind == "district")
         self.exchange = ExchangePage(store, self)
         self.supervision = SupervisionPage(store, self) if district else None
+        self.matching_page = MatchingPage(store, self) if district else None
         # The census, care and home teaching are a school's work; the district supervises instead.
         self.census_page = None if district else CensusPage(store, self)
         self.return_page = None if district else ReturnCheckPage(store, self)
@@ -82,7 +84,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         candidates = (
             (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-            (self.tr("区教委督导"), self.supervision),
+            (self.tr("区教委督导"), self.supervision), (self.tr("全区联查"), self.matching_page),
             (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
             (self.tr("数据比对"), self.comparison_page),
             (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
@@ -146,6 +148,9 @@ class MainWindow(QMainWindow):
         elif kind == "school" and self.supervision is not None:
             self.show_page(self.tr("区教委督导"))
             self.supervision.tabs.setCurrentIndex(0)
+        elif kind == "match" and self.matching_page is not None:  # a 全区联查 figure: its list
+            self.show_page(self.tr("全区联查"))
+            self.matching_page.show_list(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
         elif kind == "student" and self.tr("摸排核查") in self.pages:

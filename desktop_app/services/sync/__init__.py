@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -55,6 +55,7 @@ from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import chain_guard, received
 from desktop_app.services.store import Store
+from desktop_app.services.sync import validate
 
 SCHOOL, DISTRICT = "school", "district"
 DISTRICT_CODE_ALIAS = "district"
@@ -568,11 +569,13 @@ class ImportResult:
     message: str = ""
 
 
-def import_package(store: Store, path: Path | str, *, backup_first: bool = True) -> ImportResult:
+def import_package(store: Store, path: Path | str, *, backup_first: bool = True,
+                   confirm: str | Collection[str] | None = None) -> ImportResult:
     """Check and apply one package in one transaction; any refusal leaves the store unchanged.
 
     A checked copy of the store is kept in backups/ first (``backup_first``), once the file has
-    passed its layout check.
+    passed its layout check. ``confirm``: the key fingerprint(s) from the 登记回执, needed for the
+    first package of a school (see ``enrolment``).
 
     Raises:
         PackageRefused: with the reason in Chinese (also written to the exchange log).
@@ -583,6 +586,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
     try:
         inst = _installation(store)
         package = pkg.read(path)  # 1. size and layout
+        validate.check_manifest(package.manifest)  # every field typed and bounded, before anything is written
         if backup_first:
             backup.before_import(store, "数据包")
         manifest = package.manifest
@@ -590,7 +594,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
         if manifest.get("kind") == "enrol":
             result = _import_enrolment(store, inst, package, path)
         elif manifest.get("kind") == "changes":
-            result = _import_changes(store, inst, package, path)
+            result = _import_changes(store, inst, package, path, confirm)
         else:
             raise PackageRefused("不认识的数据包类型")
     except pkg.PackageError as exc:
@@ -607,8 +611,13 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
 
 
 def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, int], bool] | None = None,
+                confirm: Collection[str] = (), asked: list[tuple[Path, NeedsConfirmation]] | None = None,
                 ) -> list[tuple[Path, ImportResult | str]]:
-    """Import packages one by one, oldest number first per sender; each is its own transaction."""
+    """Import packages one by one, oldest number first per sender; each is its own transaction.
+
+    ``asked``: first packages of schools waiting for their fingerprint to be confirmed are added here too
+    (the GUI then shows each fingerprint to compare with the school's 登记回执).
+    """
     items = sorted(paths, key=_package_sort_key)
     out: list[tuple[Path, ImportResult | str]] = []
     if items:
@@ -616,7 +625,11 @@ def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, in
         backup.before_import(store, "数据包")  # one copy before the whole batch
     for i, path in enumerate(items):
         try:
-            out.append((path, import_package(store, path, backup_first=False)))
+            out.append((path, import_package(store, path, backup_first=False, confirm=confirm)))
+        except NeedsConfirmation as exc:
+            out.append((path, str(exc)))
+            if asked is not None:
+                asked.append((path, exc))
         except PackageRefused as exc:
             out.append((path, str(exc)))
         if progress and progress(i + 1, len(items)) is False:
@@ -663,6 +676,7 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
     sender = manifest.get("sender") or {}
     if sender.get("kind") != DISTRICT or not isinstance(payload.get("school"), dict):
         raise PackageRefused("登记包内容不对")
+    validate.check_enrolment_payload(payload)
     with store.write() as session:
         existing = session.execute(select(Peer).where(Peer.kind == DISTRICT)).scalar_one_or_none()
         if existing is not None:
@@ -685,7 +699,8 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
                         f"本校密钥指纹 {own_fingerprint_of(keys)}")
 
 
-def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path) -> ImportResult:
+def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path,
+                    confirm: str | Collection[str] | None = None) -> ImportResult:
     manifest = package.manifest
     _check_recipient(inst, manifest)  # 2. the recipient is this node
     sender = manifest.get("sender") or {}
@@ -704,6 +719,8 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         if peer.node_id and sender.get("node") != peer.node_id:
             raise PackageRefused(f"数据包的发送单位编号与已登记的 {peer.name} 不符，拒绝导入")
     package.verify(sign)
+    if not peer.sign_public:  # first contact: the fingerprint on the school's 登记回执, before anything is read
+        enrolment.check_first_contact(peer, sign, box, confirm)
     if key_row is None:
         raise PackageRefused("本机还没有密钥，无法解密数据包")
     payload = package.open_payload(bytes.fromhex(key_row.box_secret))  # 4. decryption
@@ -726,7 +743,15 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             peer.sign_public, peer.box_public, peer.keys_accepted_at = sign.hex(), box.hex(), utcnow()
             peer.node_id = str(sender.get("node", ""))
             audit.record_event(session, "sync_peers", code, "接受公钥",
-                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}")
+                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}（已与登记回执核对）")
+        sender_node = str(sender.get("node", ""))  # every value checked before anything is applied
+        floor = validate.reader_columns(manifest, tables)
+        rows = validate.check_rows(payload["tables"], tables, peer.kind, owner_kind, floor)
+        caught_up = validate.check_catchup(payload, tables, peer.kind, owner_kind, floor)
+        validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node,
+                               floor=floor)
+        validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
+                                  sender_node=sender_node, owner_kind=owner_kind)
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
@@ -778,27 +803,34 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
         raise PackageRefused("数据包内容结构不对，未导入")
     for name, block in tables.items():
         if name not in known:
-            raise PackageRefused(f"数据包含本程序不认识的数据表“{name}”，请先升级本程序再导入")
+            shown = name if name.isprintable() else repr(name)
+            raise PackageRefused(f"数据包含本程序不认识的数据表“{shown[:50]}”，请先升级本程序再导入")
         if not isinstance(block, dict) or not isinstance(block.get("columns"), list) \
                 or not isinstance(block.get("rows"), list):
             raise PackageRefused(f"数据包中“{name}”的结构不对，未导入")
         columns = block["columns"]
+        if any(not isinstance(c, str) for c in columns):
+            raise PackageRefused(f"数据包中“{name}”的字段名单格式不对（字段名应为文字），未导入")
         unknown = [c for c in columns if c not in known[name].c]
         if unknown:
-            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
+            shown = "、".join(c if c.isprintable() else repr(c) for c in unknown)
+            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {shown[:100]}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
-    for h in history:
-        if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
-            raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    for i, h in enumerate(history, start=1):
+        if not isinstance(h, list) or len(h) != 12 or type(h[0]) is not int:
+            raise PackageRefused(f"数据包中第{i}条历史记录（按包内顺序）格式不对：应为12项、第一项为序号，未导入")
     catchup = payload.get("catchup", {})
     if not compat.catchup_is_valid(catchup) or any(
-            name not in known or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
+            name not in known or any(not isinstance(c, str) for c in b["columns"])
+            or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
             or any(not isinstance(r, list) or len(r) != len(b["columns"]) for r in b["rows"])
             for name, b in catchup.items()):
         raise PackageRefused("数据包中补发的记录格式不对，未导入")
     blobs = payload.get("blobs", {})
-    if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
+    if not isinstance(blobs, dict) or any(
+            not isinstance(k, str) or len(k) != 64 or k.strip("0123456789abcdef") or not isinstance(v, str)
+            for k, v in blobs.items()):
         raise PackageRefused("数据包中的佐证材料格式不对，未导入")
     return known
 
@@ -1248,3 +1280,10 @@ def peer_statuses(store: Store) -> list[PeerStatus]:
 def packages(store: Store, limit: int = 100) -> list[PackageRecord]:
     with store.read() as session:
         return list(session.execute(select(PackageRecord).order_by(PackageRecord.id.desc()).limit(limit)).scalars())
+
+
+from desktop_app.services.sync import enrolment  # noqa: E402 - it uses the names above
+from desktop_app.services.sync.enrolment import FingerprintMismatch as FingerprintMismatch  # noqa: E402
+from desktop_app.services.sync.enrolment import NeedsConfirmation as NeedsConfirmation  # noqa: E402
+from desktop_app.services.sync.enrolment import reenrol as reenrol  # noqa: E402
+from desktop_app.services.sync.enrolment import write_receipt as write_receipt  # noqa: E402
