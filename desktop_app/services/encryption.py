@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from database import engine as db
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Permission, Role
+from desktop_app.reports import files
 from desktop_app.services import about, audit, keyslots
 from desktop_app.services.access import require
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
@@ -264,7 +264,7 @@ def convert_plain(folder: Path) -> bytes:
         keyslots.write(folder, keyslots.build(key, accounts, None))
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.replace(tmp, path)
+        files.replace_file(tmp, path)
     except (db.DatabaseError, OSError) as exc:
         tmp.unlink(missing_ok=True)
         raise StoreError(f"无法加密数据文件 {path}：{exc}；数据文件未改动") from exc
@@ -291,7 +291,7 @@ def _encrypt_copies(store: Store, copies: list[Path]) -> int:
             with contextlib.closing(db.connect(tmp, store.key)) as conn:
                 accounts = keyslots.accounts_of(conn)
             keyslots.write_file(keyslots.copy_keys_path(copy), keyslots.build(store.key, accounts, None))
-            os.replace(tmp, copy)
+            files.replace_file(tmp, copy)
             for suffix in ("-wal", "-shm"):
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
             done += 1

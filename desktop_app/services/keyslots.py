@@ -37,6 +37,7 @@ from argon2.low_level import Type, hash_secret_raw
 
 from database.engine import KEY_BYTES
 from desktop_app.domain.errors import SignInError, StoreError, ValidationError
+from desktop_app.reports import files
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -173,7 +174,7 @@ def write_file(path: Path, slots: SlotFile) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        files.replace_file(tmp, path)  # retried while an antivirus or sync program holds the file
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
