@@ -236,7 +236,7 @@ def convert_plain(folder: Path) -> bytes:
     """
     path = folder / STORE_FILE
     try:
-        with contextlib.closing(db.connect(f"file:{path}?mode=ro", None, uri=True)) as plain:
+        with contextlib.closing(db.connect(f"{path.resolve().as_uri()}?mode=ro", None, uri=True)) as plain:
             revision = plain.execute("SELECT version_num FROM alembic_version").fetchone()
     except db.DatabaseError:
         revision = None  # not a Baoxue store yet (or damaged): opening it says so after conversion
