@@ -29,6 +29,9 @@ def run() -> int:
         from desktop_app.cli import main as cli_main
 
         return cli_main()
+    from desktop_app.ui.splash import early_splash
+
+    early_splash(sys.argv)  # something on screen before the heavy imports below
     from desktop_app.ui.app import main as gui_main
 
     return gui_main()

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.roles import ADMIN_ROLES
-from desktop_app.services import accounts, backup, demo, encryption, installation, keyslots, paths, viewing
+from desktop_app.services import accounts, backup, installation, keyslots, paths, viewing
 from desktop_app.services.store import Store
 from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
+from desktop_app.ui.splash import StartupStatus
 from desktop_app.ui.widgets import Messages
 
 if TYPE_CHECKING:
@@ -154,6 +155,8 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         ))
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+        from desktop_app.services import demo
+
         demo.load(store, 80)
         demo.load_census(store)
         demo.load_care(store)
@@ -177,6 +180,7 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
     """The store of ``data_dir``: opened directly when new or without accounts, else through the
     sign-in that unlocks it (or the recovery key). None when the user quit or it cannot be opened
     (the reason was shown). ``--demo --smoke-test`` reopens a demonstration store without asking."""
+    from desktop_app.services import encryption
     from desktop_app.services.integrity.rescue import StoreMissing
     from desktop_app.ui.accounts.unlock import UnlockDialog
     from desktop_app.ui.rescue_dialog import StoreRescueDialog
@@ -185,6 +189,8 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
         try:
             return Store.open(data_dir)
         except StoreMissing as exc:  # missing or damaged where a store existed: the automatic copies
+            if StartupStatus.started():
+                StartupStatus.current().hide()  # the question comes first
             if exc.key is None and needs_key_for_copies(data_dir):
                 key = UnlockDialog.ask_key(data_dir, str(exc) + "\n自动备份已加密：请登录，以便校验并恢复它们。")
                 if key is None:
@@ -208,6 +214,8 @@ def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = F
     except BaoxueError as exc:
         Messages.error(None, APP_NAME, str(exc))
         return None
+    if StartupStatus.started():
+        StartupStatus.current().hide()  # the sign-in comes first
     hint = (accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD) if demo_start else ("", "")
     return UnlockDialog.ask(data_dir, None, *hint, message=message)
 
@@ -223,6 +231,8 @@ def needs_key_for_copies(data_dir: Path) -> bool:
 def offer_recovery_key(store: Store) -> None:
     """An administrator signed in to a store without a recovery key (converted from a plain store):
     offer to make one now."""
+    from desktop_app.services import encryption
+
     if store.account.role not in ADMIN_ROLES or encryption.has_recovery_key(store):
         return
     if Messages.confirm(None, APP_NAME, "本机还没有恢复密钥：所有管理员都忘记密码或密钥文件损坏时，只有恢复密钥能打开台账。"
@@ -241,21 +251,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     translated = install_translations(app)
+    status = StartupStatus.current()  # what the program is doing, for the steps that can take a while
+    status.hide()  # while a question may be asked
     viewing.sweep_leftovers()  # evidence copies a crashed run left in %TEMP%
     data_dir = paths.resolve_data_dir(args.data_dir)
     if not confirm_data_folder(None, data_dir):  # OneDrive, WPS 云文档, 百度网盘: said before it is used
+        StartupStatus.close_current()
         return 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        StartupStatus.close_current()
         Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
         return 1
     instance = SingleInstance(data_dir)
     if not claim_data_dir(instance):
+        StartupStatus.close_current()
         return 0
     instance.activated.connect(lambda: bring_forward(app))
-    store = open_store(data_dir, demo_start=args.demo or args.demo_district, smoke_test=args.smoke_test)
+    status.show(app.translate("StartupStatus", "正在打开数据文件…"))
+    try:
+        store = open_store(data_dir, demo_start=args.demo or args.demo_district, smoke_test=args.smoke_test)
+    except BaoxueError as exc:
+        StartupStatus.close_current()
+        Messages.error(None, APP_NAME, str(exc))
+        instance.release()
+        return 1
+    status.hide()
     if store is None:
+        StartupStatus.close_current()
         instance.release()
         return 1
     if store.conversion:
@@ -267,23 +291,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         started = not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
     if not started:
+        StartupStatus.close_current()
         store.close()
         instance.release()
         return 0
     if not args.demo and not args.demo_district and not args.smoke_test:
         offer_recovery_key(store)
+    status.show(app.translate("StartupStatus", "正在检查每日自动备份…"))
     try:
         backup.daily_if_due(store)
     except BaoxueError as exc:
+        status.hide()
         QMessageBox.warning(None, APP_NAME, str(exc))
     from desktop_app.services import updates
 
     if note := updates.after_start(store):  # the first start of a newly installed release
+        status.hide()
         QMessageBox.information(None, APP_NAME, note)
+    status.show(app.translate("StartupStatus", "正在准备主窗口…"))
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
     window.show()
+    status.finish(window)
     if args.smoke_test:
         QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))
     code = app.exec()

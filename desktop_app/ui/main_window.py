@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -21,26 +22,27 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import accounts, cases, paths, settings, updates
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.about_dialog import AboutDialog
-from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
 from desktop_app.ui.accounts.lock import WindowLock
-from desktop_app.ui.accounts.page import AccountsPage
-from desktop_app.ui.care.page import CarePage
-from desktop_app.ui.census.census_page import CensusPage
-from desktop_app.ui.census.comparison_page import ComparisonPage
-from desktop_app.ui.census.return_page import ReturnCheckPage
-from desktop_app.ui.district.matching_page import MatchingPage
-from desktop_app.ui.district.page import SupervisionPage
-from desktop_app.ui.exchange.page import ExchangePage
-from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
-from desktop_app.ui.home_teaching.page import HomeTeachingPage
-from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
-from desktop_app.ui.reports.page import ReportsPage
-from desktop_app.ui.settings.page import SettingsPage
-from desktop_app.ui.verify_dialog import VerifyDialog
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
+
+if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loads only the overview
+    from desktop_app.ui.about_dialog import AboutDialog
+    from desktop_app.ui.accounts.page import AccountsPage
+    from desktop_app.ui.care.page import CarePage
+    from desktop_app.ui.census.census_page import CensusPage
+    from desktop_app.ui.census.comparison_page import ComparisonPage
+    from desktop_app.ui.census.return_page import ReturnCheckPage
+    from desktop_app.ui.district.matching_page import MatchingPage
+    from desktop_app.ui.district.page import SupervisionPage
+    from desktop_app.ui.exchange.page import ExchangePage
+    from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+    from desktop_app.ui.home_teaching.page import HomeTeachingPage
+    from desktop_app.ui.ledger.page import LedgerPage
+    from desktop_app.ui.reports.page import ReportsPage
+    from desktop_app.ui.settings.page import SettingsPage
+    from desktop_app.ui.verify_dialog import VerifyDialog
 
 
 class MainWindow(QMainWindow):
@@ -65,35 +67,30 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        # Pages load their data when first shown (_page_changed), not while the window is built.
+        # Only the overview is built now; every other page is imported and built when first shown
+        # (_page_changed), and pages load their data when shown, not while the window is built.
         self.overview = OverviewPage(store, self, load=False)
-        self.ledger = LedgerPage(store, self, load=False)
-        self.settings_page = SettingsPage(store, self)
         district = bool(inst and inst.kind == "district")
-        self.exchange = ExchangePage(store, self)
-        self.supervision = SupervisionPage(store, self) if district else None
-        self.matching_page = MatchingPage(store, self) if district else None
-        # The census, care and home teaching are a school's work; the district supervises instead.
-        self.census_page = None if district else CensusPage(store, self)
-        self.return_page = None if district else ReturnCheckPage(store, self)
-        self.comparison_page = None if district else ComparisonPage(store, self)
-        self.care_page = None if district else CarePage(store, self)
-        self.home_teaching_page = None if district else HomeTeachingPage(store, self)
-        self.accounts_page = AccountsPage(store, self)
-        self.reports_page = ReportsPage(store, self, load=False)
-        self.pages: dict[str, QWidget] = {}
-        candidates = (
-            (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-            (self.tr("区教委督导"), self.supervision), (self.tr("全区联查"), self.matching_page),
-            (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
-            (self.tr("数据比对"), self.comparison_page),
-            (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
-            (self.tr("数据交换"), self.exchange), (self.tr("报表与打印"), self.reports_page),
-            (self.tr("设置"), self.settings_page),
-            (self.tr("账户"), self.accounts_page),
+        self.pages: dict[str, QWidget] = {}  # name -> the page, or a placeholder until it is first shown
+        self._factories: dict[str, Callable[[], QWidget]] = {}
+        candidates: tuple[tuple[str, Callable[[], QWidget] | None], ...] = (
+            (self.tr("台账"), self._make_ledger),
+            # The census, care and home teaching are a school's work; the district supervises instead.
+            (self.tr("区教委督导"), self._make_supervision if district else None),
+            (self.tr("全区联查"), self._make_matching if district else None),
+            (self.tr("摸排核查"), None if district else self._make_census),
+            (self.tr("返校核查"), None if district else self._make_return_check),
+            (self.tr("数据比对"), None if district else self._make_comparison),
+            (self.tr("特殊学生关爱"), None if district else self._make_care),
+            (self.tr("送教上门"), None if district else self._make_home_teaching),
+            (self.tr("数据交换"), self._make_exchange), (self.tr("报表与打印"), self._make_reports),
+            (self.tr("设置"), self._make_settings),
+            (self.tr("账户"), self._make_accounts),
         )
-        for name, page in ((n, p) for n, p in candidates if p is not None):
-            self.add_page(name, page)
+        self.add_page(self.tr("总览"), self.overview)
+        for name, factory in candidates:
+            if factory is not None:
+                self.add_lazy_page(name, factory)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
@@ -101,19 +98,12 @@ class MainWindow(QMainWindow):
         self.overview.show_query.connect(self.show_ledger_query)
         self.overview.open_case.connect(self.open_case)
         self.overview.open_target.connect(self.open_target)
-        self.ledger.case_changed.connect(self._case_changed_elsewhere)
-        self.ledger.open_case.connect(self.open_case)
-        self.ledger.new_case.connect(self.new_case)
-        for census_page in (self.return_page, self.comparison_page):
-            if census_page is not None:
-                census_page.open_case.connect(self._census_case_opened)
         self._build_menus()
         self.user_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.user_label)
         self.window_lock = WindowLock(
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
-        self.settings_page.backup_box.restored.connect(self._restored)
         self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
         self.resize(1280, 720)
         geometry = self.settings.value("main_window/geometry")
@@ -161,13 +151,164 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         self.nav.addItem(name)
 
+    def add_lazy_page(self, name: str, factory: Callable[[], QWidget]) -> None:
+        """A page built by ``factory`` when it is first shown or asked for."""
+        self._factories[name] = factory
+        self.add_page(name, QWidget(self.stack))
+
+    def _build(self, name: str) -> QWidget:
+        """The page called ``name``; one built now loads its data at once, as if it had been shown."""
+        factory = self._factories.pop(name, None)
+        if factory is None:
+            return self.pages[name]
+        placeholder = self.pages[name]
+        page = factory()
+        index = self.stack.indexOf(placeholder)
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.pages[name] = page
+        self._refresh_page(page)
+        return page
+
+    def page(self, name: str) -> QWidget | None:
+        """The page called ``name`` (built if needed), or None when this installation has no such page."""
+        return self._build(name) if name in self.pages else None
+
+    def _built(self, name: str) -> QWidget | None:
+        """The page if it was built already (nothing to refresh otherwise: it loads when first shown)."""
+        return None if name in self._factories else self.pages.get(name)
+
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(list(self.pages).index(name))
 
     def _page_changed(self, row: int) -> None:
-        page = list(self.pages.values())[row]
+        name = list(self.pages)[row]
+        new = name in self._factories
+        page = self._build(name)  # a page built now has just loaded
         self.stack.setCurrentWidget(page)
-        self._refresh_page(page)
+        if not new:
+            self._refresh_page(page)
+
+    # --- the pages, built on first use ------------------------------------------------------
+
+    def _make_ledger(self) -> QWidget:
+        from desktop_app.ui.ledger.page import LedgerPage
+
+        ledger = LedgerPage(self.store, self, load=False)
+        ledger.case_changed.connect(self._case_changed_elsewhere)
+        ledger.open_case.connect(self.open_case)
+        ledger.new_case.connect(self.new_case)
+        return ledger
+
+    def _make_supervision(self) -> QWidget:
+        from desktop_app.ui.district.page import SupervisionPage
+
+        return SupervisionPage(self.store, self)
+
+    def _make_matching(self) -> QWidget:
+        from desktop_app.ui.district.matching_page import MatchingPage
+
+        return MatchingPage(self.store, self)
+
+    def _make_census(self) -> QWidget:
+        from desktop_app.ui.census.census_page import CensusPage
+
+        return CensusPage(self.store, self)
+
+    def _make_return_check(self) -> QWidget:
+        from desktop_app.ui.census.return_page import ReturnCheckPage
+
+        page = ReturnCheckPage(self.store, self)
+        page.open_case.connect(self._census_case_opened)
+        return page
+
+    def _make_comparison(self) -> QWidget:
+        from desktop_app.ui.census.comparison_page import ComparisonPage
+
+        page = ComparisonPage(self.store, self)
+        page.open_case.connect(self._census_case_opened)
+        return page
+
+    def _make_care(self) -> QWidget:
+        from desktop_app.ui.care.page import CarePage
+
+        return CarePage(self.store, self)
+
+    def _make_home_teaching(self) -> QWidget:
+        from desktop_app.ui.home_teaching.page import HomeTeachingPage
+
+        return HomeTeachingPage(self.store, self)
+
+    def _make_exchange(self) -> QWidget:
+        from desktop_app.ui.exchange.page import ExchangePage
+
+        return ExchangePage(self.store, self)
+
+    def _make_reports(self) -> QWidget:
+        from desktop_app.ui.reports.page import ReportsPage
+
+        return ReportsPage(self.store, self, load=False)
+
+    def _make_settings(self) -> QWidget:
+        from desktop_app.ui.settings.page import SettingsPage
+
+        page = SettingsPage(self.store, self)
+        page.backup_box.restored.connect(self._restored)
+        return page
+
+    def _make_accounts(self) -> QWidget:
+        from desktop_app.ui.accounts.page import AccountsPage
+
+        return AccountsPage(self.store, self)
+
+    @property
+    def ledger(self) -> LedgerPage:
+        return cast("LedgerPage", self._build(self.tr("台账")))
+
+    @property
+    def supervision(self) -> SupervisionPage | None:
+        return cast("SupervisionPage | None", self.page(self.tr("区教委督导")))
+
+    @property
+    def matching_page(self) -> MatchingPage | None:
+        return cast("MatchingPage | None", self.page(self.tr("全区联查")))
+
+    @property
+    def census_page(self) -> CensusPage | None:
+        return cast("CensusPage | None", self.page(self.tr("摸排核查")))
+
+    @property
+    def return_page(self) -> ReturnCheckPage | None:
+        return cast("ReturnCheckPage | None", self.page(self.tr("返校核查")))
+
+    @property
+    def comparison_page(self) -> ComparisonPage | None:
+        return cast("ComparisonPage | None", self.page(self.tr("数据比对")))
+
+    @property
+    def care_page(self) -> CarePage | None:
+        return cast("CarePage | None", self.page(self.tr("特殊学生关爱")))
+
+    @property
+    def home_teaching_page(self) -> HomeTeachingPage | None:
+        return cast("HomeTeachingPage | None", self.page(self.tr("送教上门")))
+
+    @property
+    def exchange(self) -> ExchangePage:
+        return cast("ExchangePage", self._build(self.tr("数据交换")))
+
+    @property
+    def reports_page(self) -> ReportsPage:
+        return cast("ReportsPage", self._build(self.tr("报表与打印")))
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return cast("SettingsPage", self._build(self.tr("设置")))
+
+    @property
+    def accounts_page(self) -> AccountsPage:
+        return cast("AccountsPage", self._build(self.tr("账户")))
 
     @staticmethod
     def _refresh_page(page: QWidget | None) -> None:
@@ -198,7 +339,7 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(not self.store.account.is_system)
         file_menu.addAction(self.lock_action)
         self.password_action = QAction(self.tr("修改我的密码…"), self)
-        self.password_action.triggered.connect(lambda: ChangePasswordDialog.ask(self.store, self))
+        self.password_action.triggered.connect(self._change_password)
         self.password_action.setEnabled(not self.store.account.is_system)
         file_menu.addAction(self.password_action)
         file_menu.addSeparator()
@@ -215,6 +356,11 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _change_password(self) -> None:
+        from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+
+        ChangePasswordDialog.ask(self.store, self)
 
     def _refresh_update_action(self) -> None:
         release = updates.offered(self.store)
@@ -244,6 +390,8 @@ class MainWindow(QMainWindow):
                       self.tr("已安装到 %1。请退出本程序，从新文件夹启动“保学台账”。").replace("%1", str(target)))
 
     def show_about(self) -> AboutDialog:
+        from desktop_app.ui.about_dialog import AboutDialog
+
         dialog = AboutDialog(self.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -275,6 +423,8 @@ class MainWindow(QMainWindow):
         self.overview.refresh()
 
     def open_case(self, case_id: str) -> RegistrationFormDialog:
+        from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+
         dialog = self.forms.get(case_id)
         if dialog is None:
             dialog = RegistrationFormDialog(self.store, case_id, self)
@@ -288,6 +438,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def new_case(self) -> RegistrationFormDialog:
+        from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+
         dialog = RegistrationFormDialog(self.store, None, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._case_saved)
@@ -299,13 +451,17 @@ class MainWindow(QMainWindow):
         self.open_case(case_id)
 
     def _case_saved(self, _case_id: str) -> None:
-        self.ledger.refresh()
+        ledger = self._built(self.tr("台账"))
+        if ledger is not None:  # not yet shown: it loads when it is
+            cast("LedgerPage", ledger).refresh()
         self.overview.refresh()
 
     # --- tools --------------------------------------------------------------------------
 
     def verify(self) -> VerifyDialog:
         """校验数据和历史记录: off the GUI thread, with progress, cancel and the list of findings."""
+        from desktop_app.ui.verify_dialog import VerifyDialog
+
         dialog = VerifyDialog(self.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -346,8 +502,9 @@ class MainWindow(QMainWindow):
         def finished(added: object) -> None:
             progress.close()
             self._case_saved("")
-            if self.supervision is not None:
-                self.supervision.refresh()
+            supervision = self._built(self.tr("区教委督导"))
+            if supervision is not None:
+                cast("SupervisionPage", supervision).refresh()
             self.statusBar().showMessage(self.tr("已载入演示学校 %1 所").replace("%1", str(added)), 5000)
 
         def failed(message: str) -> None:

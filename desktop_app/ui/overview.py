@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, matching, todo
+from desktop_app.services import cases, lifecycle, matching, semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.workers import Worker
 
@@ -332,6 +332,8 @@ class OverviewPage(QWidget):
             self._pending = True
             return
         self.todo_box.setTitle(self.tr("待办（正在计算…）"))
+        # A new semester's row is written here, not on the worker, where it would race a page being built.
+        semesters.current(self.store, today)
         worker = Worker(lambda _report: self._compute(today))
 
         def done(result: tuple[lifecycle.Overview, list[todo.TodoItem]]) -> None:  # what _compute returned
@@ -351,7 +353,8 @@ class OverviewPage(QWidget):
         worker.signals.finished.connect(done)
         worker.signals.failed.connect(failed)
         self._worker = worker
-        worker.start()
+        # From the event loop: the window is painted first, then the figures are computed beside it.
+        QTimer.singleShot(0, worker.start)
 
     def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()

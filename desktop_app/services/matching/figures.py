@@ -14,7 +14,6 @@ from database.models import Student
 from database.sync import Peer
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.roles import Purpose
-from desktop_app.reports import excel
 from desktop_app.services import privacy, semesters
 from desktop_app.services.access import Permission, require
 from desktop_app.services.matching import kinds
@@ -219,6 +218,8 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
     if reason or full_numbers:
         privacy.record_export(store, f"全区联查：{figure}", rows=len(rows), reason=reason,
                               full_numbers=full_numbers, target=str(path))
+    from desktop_app.reports import excel  # openpyxl: imported when a list is exported, not with the overview
+
     where = school_code or township or "全区"
     widths = (22, 12, 8, 10, 20, 12, 12, 22, 8, 20, 16, 12)
     excel.write_table(Path(path), f"全区联查：{figure}", f"{semester}　{where}　导出日期 {dt.date.today():%Y-%m-%d}",

@@ -9,7 +9,6 @@ from typing import Any
 
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.roles import Purpose
-from desktop_app.reports import excel
 from desktop_app.services import privacy
 from desktop_app.services.access import Permission, require
 from desktop_app.services.matching import kinds
@@ -117,6 +116,8 @@ def export_transitions(store: Store, report: TransitionReport, path: Path | str,
         [r.school, r.name, privacy.shown_id_number(store, r.id_number, Purpose.EXPORT, full=full_numbers),
          r.came_from, "已找到" if r.found else kinds.NOT_FOUND, r.where, r.method] for r in report.leavers]
     target = Path(path)
+    from desktop_app.reports import excel  # openpyxl: imported when the list is exported, not with the overview
+
     excel.write_table(target, f"{report.semester}{report.kind}衔接情况",
                       f"{report.line()}　导出日期 {dt.date.today():%Y-%m-%d}", HEADERS, rows, text_columns={2})
     return target
