@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop_app.services import installation, lifecycle, sync
 from desktop_app.services.store import Store
+from tests.helpers.stores import iterdump
 
 DISTRICT = installation.InstallationInfo(
     kind=installation.DISTRICT, name="潼南区教育委员会", code="500152", contact_name="督导科",
@@ -34,7 +35,7 @@ def dump(store: Store) -> list[str]:
     """Every row of the file as SQL text, to prove a refusal changed nothing."""
     raw = store.engine.raw_connection()
     try:
-        return list(raw.driver_connection.iterdump())  # type: ignore[union-attr]
+        return list(iterdump(raw.driver_connection))  # type: ignore[union-attr]
     finally:
         raw.close()
 

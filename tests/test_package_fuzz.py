@@ -14,7 +14,6 @@ import copy
 import os
 import re
 import shutil
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from database import engine as db
 from desktop_app import cli
-from desktop_app.services import cases, sync
+from desktop_app.services import cases, keyslots, sync
 from desktop_app.services.paths import STORE_FILE
 from tests.factories import full_form
+from tests.helpers.stores import iterdump
 from tests.package_forge import keys_of, opened
 from tests.sync_helpers import make_district, make_school
 
@@ -59,9 +60,11 @@ MANIFEST_KEYS = [
 
 
 def _dump(folder: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{folder / STORE_FILE}?mode=ro", uri=True)
+    key = keyslots.open_key(folder)  # these stores have no accounts: the key is kept in the clear
+    assert key is not None
+    conn = db.connect(f"{(folder / STORE_FILE).resolve().as_uri()}?mode=ro", key, uri=True)
     try:
-        return list(conn.iterdump())
+        return list(iterdump(conn))
     finally:
         conn.close()
 
