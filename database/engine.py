@@ -1,7 +1,8 @@
 """Engine set-up and in-code migrations.
 
-Every connection gets WAL, foreign keys, synchronous FULL and a busy timeout. Migrations run
-at start-up on one connection, after a backup copy of an existing file.
+The store is an SQLCipher 4 file (AES-256) opened with a raw 256-bit key, so opening costs no key
+derivation. Every connection gets the key first, then WAL, foreign keys, synchronous FULL and a
+busy timeout. Migrations run at start-up on one connection, after a backup copy of an existing file.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import random
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -39,7 +42,7 @@ WRITE = {"sqlite_begin": "immediate"}  # execution options of a writing engine (
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` (a DBAPIError or sqlite3 error) is SQLite saying another connection holds the lock."""
+    """Whether ``exc`` (a DBAPIError or a driver error) is SQLite saying another connection holds the lock."""
     text_ = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text_ or "database is busy" in text_ or "database table is locked" in text_
 
@@ -62,11 +65,58 @@ def migrations_dir() -> Path:
     return Path(str(resources.files(MIGRATIONS_PACKAGE) / "migrations"))
 
 
-def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+SQLITE_MAGIC = b"SQLite format 3\x00"
+KEY_BYTES = 32
+CIPHER_LABEL = "SQLCipher 4（AES-256）"
+CACHE_KIB = 128 * 1024  # page cache per connection of the encrypted store (KiB)
+# The errors of the encrypted store's driver (sqlcipher3 has the same DB-API classes as sqlite3, but
+# its own: code that may meet either driver catches both).
+DatabaseError = sqlcipher.DatabaseError
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+DRIVER_DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
+
+
+def _key_pragma(key: bytes, schema: str = "") -> str:
+    if len(key) != KEY_BYTES:
+        raise ValueError("store key must be 32 bytes")
+    return f"PRAGMA {schema + '.' if schema else ''}key = \"x'{key.hex()}'\""
+
+
+def connect(path: Path | str, key: bytes | None, **kwargs: object) -> sqlcipher.Connection:
+    """A DB-API connection to the store file, keyed (``key`` None: a plain SQLite file).
+
+    SQLCipher's own log is silenced: a wrong key is reported to the user by the caller, in Chinese.
+    """
+    conn = sqlcipher.connect(str(path), **kwargs)  # type: ignore[arg-type]
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    if key:
+        conn.execute(_key_pragma(key))
+    return conn
+
+
+def is_plain(path: Path) -> bool:
+    """Whether ``path`` is an unencrypted SQLite file (a store of a version before encryption)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def make_engine(path: Path, key: bytes | None = None) -> Engine:
+    """The engine of the store at ``path``, encrypted with ``key`` (None only for a plain file
+    being converted)."""
+
+    def creator() -> sqlcipher.Connection:
+        return connect(path, key, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+    # The pysqlite dialect over sqlcipher3's DB-API module (same interface); the URL's path picks
+    # the file pool, the creator keys each connection before anything else runs on it.
+    # LIFO: the connection used last (whose page cache is warm) serves the next query.
+    engine = create_engine(f"sqlite:///{path}", creator=creator, module=sqlcipher, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: sqlcipher.Connection, _record: object) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
@@ -74,6 +124,12 @@ def make_engine(path: Path) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA temp_store=MEMORY")  # no temporary file outside the encrypted store
+        if key:
+            # SQLCipher decrypts (and authenticates) every page it reads from the file; the operating
+            # system's cache that makes re-reading a plain file cheap cannot help, so the pages a
+            # query touches are kept decrypted in SQLite's own cache (allocated as used).
+            cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -132,19 +188,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def copy_checked(source: Path, target: Path) -> str:
-    """Copy a live SQLite file over ``target`` with the online backup API; the copy's integrity_check
-    result ("ok" when sound)."""
-    src = sqlite3.connect(source)
+@contextlib.contextmanager
+def _closing(conn: sqlcipher.Connection) -> Iterator[sqlcipher.Connection]:
     try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-            return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
-        finally:
-            dst.close()
+        yield conn
     finally:
-        src.close()
+        conn.close()
+
+
+def copy_checked(source: Path, target: Path, key: bytes) -> str:
+    """Copy the live encrypted store over ``target`` (encrypted with the same key) with the online
+    backup API; the copy's integrity_check result ("ok" when sound)."""
+    with _closing(connect(source, key)) as src, _closing(connect(target, key)) as dst:
+        src.backup(dst)
+        return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
 
 
 def make_private(path: Path) -> None:
@@ -156,8 +213,8 @@ def make_private(path: Path) -> None:
             p.chmod(0o600)
 
 
-def backup_file(source: Path, target: Path) -> None:
-    """Copy a live SQLite file with the online backup API and check the copy.
+def backup_file(source: Path, target: Path, key: bytes) -> None:
+    """Copy the live store with the online backup API (still encrypted) and check the copy.
 
     The copy is written as ``.<name>.<pid>.part`` (0600) and renamed when checked, so a copy cut short
     (the program killed) is never taken for a backup; the next start removes it."""
@@ -169,9 +226,48 @@ def backup_file(source: Path, target: Path) -> None:
     part.unlink(missing_ok=True)
     os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600))
     try:
-        ok = copy_checked(source, part)
+        ok = copy_checked(source, part, key)
         if ok != "ok":
             raise RuntimeError(f"backup copy failed its integrity check: {ok}")
         os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
+
+
+def encrypt_copy(source: Path, target: Path, key: bytes, source_key: bytes | None = None) -> str:
+    """Write ``source`` (a plain SQLite file, or one encrypted with ``source_key``) to ``target``
+    encrypted with ``key`` (SQLCipher's sqlcipher_export); the copy's integrity_check result."""
+    target.unlink(missing_ok=True)
+    with _closing(connect(source, source_key)) as src:
+        src.isolation_level = None
+        src.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(target),))
+        src.execute("SELECT sqlcipher_export('enc')")
+        version = src.execute("PRAGMA main.user_version").fetchone()[0]
+        src.execute(f"PRAGMA enc.user_version = {int(version)}")
+        src.execute("DETACH DATABASE enc")
+    with _closing(connect(target, key)) as dst:
+        return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def rekey(path: Path, old: bytes, new: bytes) -> None:
+    """Re-encrypt the store file at ``path`` (no other connection open) from ``old`` to ``new``."""
+    with _closing(connect(path, old)) as conn:
+        conn.isolation_level = None
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(_key_pragma(new).replace("PRAGMA key", "PRAGMA rekey"))
+
+
+def opens_with(path: Path, key: bytes) -> bool:
+    """Whether ``key`` opens the encrypted file at ``path``."""
+    try:
+        with _closing(connect(path, key)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher.DatabaseError:
+        return False
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by its owner only (POSIX; Windows keeps the folder's rights)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)

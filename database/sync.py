@@ -15,7 +15,7 @@ from database.models import Base, utcnow
 
 
 class NodeKey(Base):
-    """This installation's key pairs (hex). The private keys live in the store file for now."""
+    """This installation's key pairs (hex). The private keys live only here, inside the encrypted store."""
 
     __tablename__ = "node_keys"
 

@@ -19,23 +19,69 @@ from desktop_app import APP_NAME, __version__, terminal
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, StoreBusy, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, places, printing, sync, todo
+from desktop_app.services import (
+    about,
+    accounts,
+    backup,
+    cases,
+    demo,
+    encryption,
+    exports,
+    installation,
+    keyslots,
+    places,
+    printing,
+    sync,
+    todo,
+)
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
+from desktop_app.services.integrity.rescue import StoreMissing
 from desktop_app.services.store import Store
 
 USER_ENV = "BAOXUE_USER"
 PASSWORD_ENV = "BAOXUE_PASSWORD"
 PASSPHRASE_ENV = "BAOXUE_BACKUP_PASSPHRASE"
+RECOVERY_ENV = encryption.RECOVERY_ENV
+NEW_PASSWORD_ENV = "BAOXUE_NEW_PASSWORD"
 
 
 class CliError(BaoxueError):
     """A command-line problem (missing account name, passwords that differ …)."""
 
 
+def _open(args: argparse.Namespace, *, record: bool = False) -> Store:
+    """Open the encrypted store: with the recovery key (--recovery-key or BAOXUE_RECOVERY_KEY), else
+    unlocked with the account of --user / BAOXUE_USER and its password (``record``: a sign-in in the
+    history, for commands acting for an administrator; otherwise the check writes nothing)."""
+    if code := (getattr(args, "recovery_key", None) or os.environ.get(RECOVERY_ENV)):
+        store = encryption.open_with_recovery(args.data_dir, code)
+    else:
+        try:
+            store = Store.open(args.data_dir)
+        except keyslots.StoreLocked as exc:
+            user = args.user or os.environ.get(USER_ENV)
+            if not user:
+                raise CliError(f"数据文件已加密：请用 --user 或环境变量 {USER_ENV} 指定账户（密码在提示时输入，"
+                               f"或由 {PASSWORD_ENV} 提供），或用 --recovery-key / {RECOVERY_ENV} 提供恢复密钥") from exc
+            store = encryption.unlock(args.data_dir, user, _password(f"{user} 的密码："), record=record)
+        except StoreMissing as exc:
+            user = args.user or os.environ.get(USER_ENV)
+            if exc.key is not None or not user:
+                raise
+            try:  # the automatic copies are encrypted: check them with the store key from the account's slot
+                key = encryption.key_for(args.data_dir, user, _password(f"{user} 的密码："))
+            except BaoxueError:
+                raise exc from None
+            store = Store.open(args.data_dir, key=key)  # refuses again, naming the newest good copy
+    if store.conversion:
+        print(store.conversion, file=sys.stderr)
+    return store
+
+
 @contextlib.contextmanager
-def _store(args: argparse.Namespace) -> Iterator[Store]:
-    """The store of --data-dir; closed when the command ends."""
-    store = Store.open(args.data_dir)
+def _store(args: argparse.Namespace, *, record: bool = False) -> Iterator[Store]:
+    """The store of --data-dir, unlocked; closed when the command ends."""
+    store = _open(args, record=record)
     _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
@@ -76,6 +122,12 @@ def _password(prompt: str, *, confirm: bool = False) -> str:
 def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
     """Commands that read or change personal data act for an administrator account
     (--user or BAOXUE_USER, the password from a prompt or BAOXUE_PASSWORD)."""
+    if store.account.user_name == encryption.RECOVERY_ACTOR:
+        return  # opened with the recovery key: an administrator's rights
+    if not store.account.is_system:  # the password that unlocked the store signed the account in
+        if store.account.role not in ADMIN_ROLES:
+            raise CliError(f"账户“{store.account.user_name}”不是管理员；命令行工具只供管理员使用")
+        return
     if not accounts.has_accounts(store):
         return  # a store from before accounts, or not set up yet: nothing to sign in to
     user = args.user or os.environ.get(USER_ENV)
@@ -89,7 +141,7 @@ def _act_for_admin(store: Store, args: argparse.Namespace) -> None:
 @contextlib.contextmanager
 def _admin_store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir, acting for an administrator; closed when the command ends."""
-    with _store(args) as store:
+    with _store(args, record=True) as store:
         _act_for_admin(store, args)
         yield store
 
@@ -123,8 +175,41 @@ def cmd_setup(args: argparse.Namespace) -> int:
             raise ValidationError(problem)
         inst = installation.setup(store, info)
         accounts.create_first_admin(store, args.admin, password)
+        accounts.sign_in(store, args.admin, password)
         print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），数据文件：{store.path}")
         print(f"管理员账户：{args.admin}")
+        _show_recovery_key(store, args.recovery_sheet)
+        return 0
+
+
+def _show_recovery_key(store: Store, sheet: str | None) -> None:
+    code = encryption.new_recovery_key(store)
+    print(f"恢复密钥：{keyslots.format_code(code)}")
+    print("（只显示这一次。忘记所有管理员密码或密钥文件损坏时，用它打开台账。请抄下或打印，存放在学校保险柜。）")
+    if sheet:
+        path = encryption.write_recovery_sheet(store, code, sheet)
+        print(f"恢复密钥单（A4，可打印）：{path}")
+
+
+def cmd_recovery_key(args: argparse.Namespace) -> int:
+    """A new recovery key (the old one stops working)."""
+    with _admin_store(args) as store:
+        _show_recovery_key(store, args.sheet)
+        print("原来的恢复密钥已作废。")
+        return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """After opening with the recovery key: a new password for an administrator."""
+    with _store(args) as store:
+        if store.account.user_name != encryption.RECOVERY_ACTOR:
+            raise CliError(f"此命令须用恢复密钥打开（--recovery-key 或环境变量 {RECOVERY_ENV}）；"
+                           "管理员可在“账户”页为他人重置密码")
+        password = os.environ.get(NEW_PASSWORD_ENV) or _prompt(
+            f"为 {args.account} 设置新密码：", "再输入一次：", mismatch="两次输入的密码不一致",
+            unreadable=f"无法读取密码：请在终端中输入，或设置环境变量 {NEW_PASSWORD_ENV}")
+        encryption.set_password_after_recovery(store, args.account, password)
+        print(f"已为管理员账户 {args.account} 设置新密码，密钥文件已重建。请用新密码登录。")
         return 0
 
 
@@ -474,6 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoding", help=f"输出编码（默认：控制台中为Unicode，重定向到文件或管道时用控制台代码页，"
                         f"如 936（GBK）；也可由环境变量 {terminal.ENCODING_ENV} 指定，如 utf-8）")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
+    parser.add_argument("--recovery-key", help=f"用恢复密钥打开加密的数据文件（或环境变量 {RECOVERY_ENV}）")
     parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
                         f"或由环境变量 {PASSWORD_ENV} 提供")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
@@ -489,6 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--phone", help="联系电话")
         p.add_argument("--admin", default="admin",
                        help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
+        p.add_argument("--recovery-sheet", metavar="FILE.pdf", help="同时写出恢复密钥单（A4 PDF，打印后存放在保险柜）")
         p.set_defaults(func=cmd_setup)
 
     p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校；--district 为区教委演示）")
@@ -509,6 +596,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--semester", help="在籍名册所属学期，如 2026秋（默认当前学期）")
     p_import.add_argument("--report", help="未导入行报告的保存位置（默认与名册同一文件夹）")
     p_import.set_defaults(func=cmd_import_roster)
+
+    p_recovery = sub.add_parser("recovery-key", help="生成新的恢复密钥（原恢复密钥作废），可同时写出恢复密钥单PDF")
+    p_recovery.add_argument("--sheet", metavar="FILE.pdf", help="恢复密钥单（A4 PDF）")
+    p_recovery.set_defaults(func=cmd_recovery_key)
+    p_setpw = sub.add_parser("set-password", help="用恢复密钥打开后，为管理员设置新密码（忘记所有管理员密码时）")
+    p_setpw.add_argument("account", help="管理员的用户名")
+    p_setpw.set_defaults(func=cmd_set_password)
 
     p_verify = sub.add_parser("verify", help="校验数据文件和历史记录链")
     p_verify.set_defaults(func=cmd_verify)
@@ -641,10 +735,15 @@ def cmd_restore_copy(args: argparse.Namespace) -> int:
     folder = resolve_data_dir(args.data_dir)
     if rescue.file_problem(folder / STORE_FILE) is None:
         raise CliError("数据文件完好，不需要恢复；确需用备份替换当前数据时请在程序的“设置—备份”中恢复")
-    good = rescue.newest_good(folder)
+    # the automatic copies are encrypted: the store key from the recovery key or an account's slot
+    code = getattr(args, "recovery_key", None) or os.environ.get(RECOVERY_ENV) or ""
+    user = "" if code else (args.user or os.environ.get(USER_ENV) or "")
+    key = encryption.key_for(folder, user, _password(f"{user} 的密码：") if user else "", code)
+    good = rescue.newest_good(folder, key)
     if good is None:
-        raise CliError("backups 文件夹中没有通过校验的自动备份，无法恢复")
-    kept = rescue.restore_copy(folder, good.path)
+        hint = "" if key else f"（自动备份已加密：请用 --user 和密码，或 --recovery-key / {RECOVERY_ENV} 校验它们）"
+        raise CliError(f"backups 文件夹中没有通过校验的自动备份，无法恢复{hint}")
+    kept = rescue.restore_copy(folder, good.path, key=key)
     print(f"已用自动备份 {good.label} 恢复数据文件")
     if kept.name != STORE_FILE:
         print(f"原来损坏的文件保留为：{kept}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from desktop_app.services import installation, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.helpers.accounts import sign_in_admin
+from tests.helpers.stores import iterdump
 
 DISTRICT = installation.InstallationInfo(
     kind=installation.DISTRICT, name="潼南区教育委员会", code="500152", contact_name="督导科",
@@ -38,8 +39,7 @@ def dump(store: Store) -> list[str]:
     signs its account in, and that is recorded, before it is refused)."""
     raw = store.engine.raw_connection()
     try:
-        return [line for line in raw.driver_connection.iterdump()  # type: ignore[union-attr]
-                if not is_sign_in(line)]
+        return [line for line in iterdump(raw.driver_connection) if not is_sign_in(line)]
     finally:
         raw.close()
 

@@ -30,6 +30,7 @@ from desktop_app.services import accounts, backup, cases, demo, installation, pr
 from desktop_app.services.store import Actor, Store
 from tests.conftest import SCHOOL
 from tests.factories import full_form
+from tests.helpers.stores import iterdump
 
 PASSWORD = "Mixin2026!"
 _seq = iter(range(201, 999, 2))
@@ -45,7 +46,7 @@ DISTRICT = installation.InstallationInfo(kind=installation.DISTRICT, name="æ½¼å
 def dump(store: Store) -> str:
     """Everything in the store, for "nothing changed" comparisons."""
     with store.engine.connect() as conn:
-        return hashlib.sha256("\n".join(conn.connection.iterdump()).encode()).hexdigest()  # type: ignore[attr-defined]
+        return hashlib.sha256("\n".join(iterdump(conn.connection)).encode()).hexdigest()  # type: ignore[attr-defined]
 
 
 def make_store(folder: Path, info: installation.InstallationInfo) -> Store:

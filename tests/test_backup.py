@@ -15,6 +15,7 @@ from desktop_app.services import accounts, backup, cases, demo, settings
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD
+from tests.helpers.stores import connect, iterdump
 
 PASSPHRASE = "u盘备份口令2026"
 
@@ -23,13 +24,13 @@ def ledger_dump(store: Store) -> list[str]:
     """The ledger tables' rows (the history is compared separately: a restore adds an event)."""
     with store.engine.connect() as conn:
         raw = conn.connection.dbapi_connection  # type: ignore[union-attr]
-        return [line for line in raw.iterdump()
+        return [line for line in iterdump(raw)
                 if line.startswith(("INSERT INTO \"students\"", "INSERT INTO \"cases\"", "INSERT INTO \"persuasion"))]
 
 
 def full_dump(store: Store) -> list[str]:
     with store.engine.connect() as conn:
-        return list(conn.connection.dbapi_connection.iterdump())  # type: ignore[union-attr]
+        return list(iterdump(conn.connection.dbapi_connection))  # type: ignore[union-attr]
 
 
 def test_encrypted_backup_then_restore_returns_the_same_data(store: Store, tmp_path: Path) -> None:
@@ -55,7 +56,7 @@ def test_encrypted_backup_then_restore_returns_the_same_data(store: Store, tmp_p
     assert len(full_dump(store)) > history  # the restore itself is in the history
     kept = [b for b in backup.list_local(backup.backups_dir(store)) if b.reason == backup.BEFORE_RESTORE]
     assert len(kept) == 1  # the store as it was before the restore is kept
-    with sqlite3.connect(kept[0].path) as con:
+    with connect(kept[0].path, store.key) as con:  # the copy is encrypted with the store key
         assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == 31
     with store.read() as session:
         events = session.execute(select(AuditEntry.field).where(AuditEntry.table_name == "backup")).scalars().all()
@@ -139,7 +140,10 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly_on_a_fixed_clock(store: Stor
                ((3, 31), (4, 30), (5, 31), (6, 30), (7, 31), (8, 31), (9, 30), (10, 31), (11, 30), (12, 31))]
     # the newest copy of the last day is the one taken before the import
     assert got == sorted(daily + weekly + monthly + [("2026-02-04", imported)])
-    assert len(list(folder.iterdir())) == len(kept) == 19
+    assert len(list(folder.glob("*.sqlite3"))) == len(kept) == 19
+    # each copy the program made keeps its key slots beside it; a removed copy's slots went with it
+    sidecars = {p.name.removesuffix(".keys") for p in folder.glob("*.keys")}
+    assert sidecars and sidecars <= {b.path.name for b in kept}
 
 
 def test_rotation_follows_the_settings(store: Store) -> None:

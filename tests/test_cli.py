@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import cases
+from desktop_app.services import accounts, cases, encryption
 from desktop_app.services.store import Store
 from tests.helpers.cli import run
 
@@ -30,7 +30,7 @@ def test_setup_school_then_demo_then_verify(tmp_path: Path, capsys: pytest.Captu
     assert code == 0 and "25" in out
     code, out, _ = run(capsys, "--data-dir", d, "verify")
     assert code == 0 and "校验通过" in out
-    store = Store.open(d)
+    store = encryption.unlock(d, "admin", PASSWORD)
     assert store.installation().name == "测试小学"
     assert cases.ledger_count(store, cases.LedgerQuery()) == 25
     store.close()
@@ -104,7 +104,7 @@ def test_commands_act_for_an_administrator(tmp_path: Path, capsys: pytest.Captur
     monkeypatch.setenv("BAOXUE_PASSWORD", "wrong-password")
     code, _, err = run(capsys, "--data-dir", d, "--user", "zhou", "demo", "--count", "3")
     assert code == 1 and "不正确" in err
-    store = Store.open(d)
+    store = encryption.unlock(d, "zhou", PASSWORD)
     assert cases.ledger_count(store, cases.LedgerQuery()) == 3
     store.close()
 
@@ -139,7 +139,7 @@ def test_backup_and_restore_from_the_command_line(tmp_path: Path, capsys: pytest
     monkeypatch.setenv("BAOXUE_BACKUP_PASSPHRASE", "a long backup passphrase")
     code, out, err = run(capsys, "--data-dir", d, "restore", str(file))
     assert code == 0 and "7件案件" in out, err
-    store = Store.open(d)
+    store = encryption.unlock(d, "admin", PASSWORD)
     assert cases.ledger_count(store, cases.LedgerQuery()) == 7
     store.close()
 def test_import_roster_summary_report_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,7 +171,7 @@ def test_demo_on_an_empty_folder_includes_a_census_under_way(tmp_path: Path, cap
     d = str(tmp_path / "census-demo")
     code, out, _ = run(capsys, "--data-dir", d, "demo", "--count", "20")
     assert code == 0 and "摸排花名册" in out
-    store = Store.open(d)
+    store = encryption.unlock(d, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
     try:
         progress = census.village_progress(store, semesters.current(store).name)
         checked, total = sum(p.checked for p in progress), sum(p.total for p in progress)
@@ -192,7 +192,7 @@ def test_district_demo_on_an_empty_folder(tmp_path: Path, capsys: pytest.Capture
     d = str(tmp_path / "district-demo")
     code, out, _ = run(capsys, "--data-dir", d, "demo", "--district", "--schools", "5")
     assert code == 0 and "演示区教委" in out and "已载入演示学校 5 所" in out and "[5/5]" in out
-    store = Store.open(d)
+    store = encryption.unlock(d, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
     try:
         figures = {f.name: f for f in district.school_figures(store)}
         assert len(figures) == 5

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from desktop_app.services import cases
 from desktop_app.services.paths import STORE_FILE
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.stores import connect
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def test_untouched_history_verifies(filled: Path, capsys: pytest.CaptureFixture[
     ],
 )
 def test_history_changed_behind_the_programs_back_fails_verify(
-    filled: Path, capsys: pytest.CaptureFixture[str], sql: str
+    filled: Path, capsys: pytest.CaptureFixture[str], sql: str, store: Store
 ) -> None:
-    with sqlite3.connect(filled / STORE_FILE) as conn:
+    with connect(filled / STORE_FILE, store.key) as conn:  # someone who has the key edits the file
         conn.execute(sql)
     code, out = run_verify(filled, capsys)
     assert code == 1
@@ -55,8 +55,9 @@ def test_history_changed_behind_the_programs_back_fails_verify(
     assert "Traceback" not in out
 
 
-def test_record_added_behind_the_programs_back_fails_verify(filled: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with sqlite3.connect(filled / STORE_FILE) as conn:
+def test_record_added_behind_the_programs_back_fails_verify(filled: Path, capsys: pytest.CaptureFixture[str],
+                                                            store: Store) -> None:
+    with connect(filled / STORE_FILE, store.key) as conn:
         conn.execute("INSERT INTO persuasion_attempts (id, case_id, attempt_date, people, place, method, result,"
                      " is_joint, voided, void_reason, created_at, updated_at, updated_by, node_id, version)"
                      " SELECT 'fake', id, '2026-11-01', '某人', '', '', '', 0, 0, '', '2026-11-01', '2026-11-01', '', '', 1"

@@ -14,7 +14,6 @@ import copy
 import os
 import re
 import shutil
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from database import engine as db
 from desktop_app import cli
 from desktop_app.services import cases, sync
 from desktop_app.services.paths import STORE_FILE
 from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD
+from tests.helpers.stores import iterdump
 from tests.package_forge import keys_of, opened
 from tests.sync_helpers import is_sign_in, make_district, make_school
 
@@ -60,10 +61,11 @@ MANIFEST_KEYS = [
 ]
 
 
-def _dump(folder: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{folder / STORE_FILE}?mode=ro", uri=True)
+def _dump(folder: Path, key: bytes) -> list[str]:
+    """The receiver's rows (``key``: its store key, taken from the open store when the bench was built)."""
+    conn = db.connect(f"{(folder / STORE_FILE).resolve().as_uri()}?mode=ro", key, uri=True)
     try:
-        return [line for line in conn.iterdump() if not is_sign_in(line)]  # the command signs in first
+        return [line for line in iterdump(conn) if not is_sign_in(line)]  # the command signs in first
     finally:
         conn.close()
 
@@ -90,10 +92,11 @@ class Bench:
         self.sign_secret = bytes.fromhex(keys_of(sender).sign_secret)
         self.box_public = bytes.fromhex(keys_of(receiver).box_public)
         self.fingerprint = sync.own_fingerprint(sender)
+        self.key = receiver.key
         school.close()
         dist.close()
         self.template = root / ("school" if to_school else "district")
-        self.before = _dump(self.template)
+        self.before = _dump(self.template, self.key)
         self.root = root
         self.count = 0
 
@@ -122,7 +125,7 @@ class Bench:
             OUTCOMES[f"{kind}: refused"] += 1
             lines = err.strip().splitlines()
             assert len(lines) == 1 and CJK.search(lines[0]) and "Traceback" not in err, err
-            assert _dump(case / "store") == self.before, lines[0]
+            assert _dump(case / "store", self.key) == self.before, lines[0]
         shutil.rmtree(case)
 
 

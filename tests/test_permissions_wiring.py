@@ -13,6 +13,7 @@ from desktop_app.domain.roles import Role
 from desktop_app.services import accounts, care, cases, lifecycle
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.stores import iterdump
 
 PASSWORD = "Mixin2026!"
 
@@ -20,7 +21,7 @@ PASSWORD = "Mixin2026!"
 def dump(store: Store) -> list[str]:
     conn = store.engine.raw_connection()
     try:
-        return list(conn.driver_connection.iterdump())
+        return list(iterdump(conn.driver_connection))
     finally:
         conn.close()
 

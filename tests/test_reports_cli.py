@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, printing
+from desktop_app.services import accounts, cases, encryption, printing
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.helpers.cli import run
@@ -34,7 +34,7 @@ def test_print_all_forms_into_one_pdf(school: str, tmp_path: Path, capsys: pytes
     code, stdout, _ = run(capsys, "--data-dir", school, "print-forms", str(out), "--all")
     assert code == 0 and "12 份" in stdout
     assert len(PdfReader(out).pages) >= 12
-    store = Store.open(school)
+    store = encryption.unlock(school, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
     open_ids = printing.case_ids(store, cases.LedgerQuery(statuses=CaseStatus.open_values()))
     first = cases.load_form(store, open_ids[0])
     store.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app import cli
-from desktop_app.services import accounts, audit, backup, cases
+from desktop_app.services import accounts, audit, backup, cases, encryption
 from desktop_app.services.integrity import head, rescue
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE
 from desktop_app.services.store import Store
@@ -31,7 +31,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONIOENCODING": "utf-8"}
     subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(folder), "demo"], env=env,
                    check=True, capture_output=True, timeout=300)
-    store = Store.open(folder)
+    store = encryption.unlock(folder, ADMIN, accounts.DEMO_PASSWORD)
     try:
         backup.take(store, backup.DAILY)
     finally:
@@ -44,6 +44,17 @@ def demo_dir(demo_template: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BAOXUE_PASSWORD", accounts.DEMO_PASSWORD)
     shutil.copytree(demo_template, data_dir)
     return data_dir
+
+
+def unlock(data_dir: Path) -> Store:
+    """The encrypted demonstration store, opened with the key from its administrator's slot (no sign-in,
+    so nothing is added to the history)."""
+    return Store.open(data_dir, key=key_of(data_dir))
+
+
+def key_of(data_dir: Path) -> bytes | None:
+    """The store key from the administrator's key slot (to check encrypted copies when the store is gone)."""
+    return encryption.key_for(data_dir, ADMIN, accounts.DEMO_PASSWORD)
 
 
 def run(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -59,7 +70,7 @@ def sql_write(data_dir: Path, capsys: pytest.CaptureFixture[str], statement: str
 
 def one(data_dir: Path, statement: str) -> tuple[object, ...]:
     """A read through the program's own Store API."""
-    store = Store.open(data_dir)
+    store = unlock(data_dir)
     try:
         with store.engine.connect() as conn:
             row = conn.exec_driver_sql(statement).first()
@@ -106,7 +117,7 @@ def test_a_case_deleted_with_its_child_rows_is_named(demo_dir: Path, capsys: pyt
     case_id, name, opened = one(demo_dir, "SELECT c.id, s.name, c.opened_on FROM cases c JOIN students s"
                                           " ON s.id = c.student_id WHERE EXISTS (SELECT 1 FROM persuasion_attempts a"
                                           " WHERE a.case_id = c.id) LIMIT 1")
-    store = Store.open(demo_dir)  # behind the program's back, through its own engine, without foreign keys
+    store = unlock(demo_dir)  # behind the program's back, through its own engine, without foreign keys
     raw = store.engine.raw_connection()
     try:
         conn = raw.driver_connection
@@ -144,7 +155,7 @@ def test_a_row_added_without_history_is_named(demo_dir: Path, capsys: pytest.Cap
 
 def test_deleting_the_newest_history_rows_is_detected(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (before,) = one(demo_dir, "SELECT count(*) FROM audit_log")
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     try:
         with store.engine.begin() as conn:  # an export with its reason was among them, in the issue
             conn.exec_driver_sql("DELETE FROM audit_log WHERE id > (SELECT max(id) - 3 FROM audit_log)")
@@ -167,7 +178,7 @@ def test_the_head_file_is_not_overwritten_after_a_cut(demo_dir: Path, capsys: py
 def test_a_swapped_older_store_file_is_detected(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     copy = rescue.automatic_copies(demo_dir)[0][0]
     run(demo_dir, capsys, "sql", "--write", "UPDATE app_settings SET value = value")  # the store moves on
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     store.close()
     os.replace(copy, demo_dir / STORE_FILE)  # the older file put in place behind the program's back
     code, _out, err = run(demo_dir, capsys, "verify")
@@ -179,7 +190,7 @@ def test_restoring_a_real_backup_is_not_tampering(demo_dir: Path, capsys: pytest
     copy = rescue.automatic_copies(demo_dir)[0][0]
     code, _out, err = run(demo_dir, capsys, "sql", "--write", "UPDATE app_settings SET value = value")
     assert code == 0, err
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     try:
         accounts.sign_in(store, ADMIN, accounts.DEMO_PASSWORD)
         backup.restore(store, copy)
@@ -244,7 +255,7 @@ def test_sql_prints_rows_as_a_table_and_is_read_only(demo_dir: Path, capsys: pyt
 
 def test_sql_is_for_administrators_only(demo_dir: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     try:
         accounts.sign_in(store, ADMIN, accounts.DEMO_PASSWORD)
         accounts.create_account(store, "teacher1", "Teach-1234-x", "teacher", display_name="教师甲")
@@ -263,7 +274,7 @@ def test_sql_is_for_administrators_only(demo_dir: Path, capsys: pytest.CaptureFi
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
            "BAOXUE_PASSWORD": accounts.DEMO_PASSWORD, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(data_dir), *args],
+    return subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(data_dir), "--user", ADMIN, *args],
                           capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False)
 
 
@@ -287,7 +298,7 @@ def _damage(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["empty", "truncated", "garbage-40", "bytes-70", "not-sqlite", "missing"])
 def test_a_damaged_store_is_refused_with_the_newest_good_copy(demo_dir: Path, how: str) -> None:
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     store.close()  # checkpointed: the whole store is in the one file
     copy = rescue.automatic_copies(demo_dir)[0][0]
     path = demo_dir / STORE_FILE
@@ -303,7 +314,7 @@ def test_a_damaged_store_is_refused_with_the_newest_good_copy(demo_dir: Path, ho
     assert sorted(p.name for p in demo_dir.iterdir()) == before
     if how in ("empty", "truncated", "not-sqlite", "missing"):
         with pytest.raises(rescue.StoreMissing) as refused:
-            Store.open(demo_dir)
+            Store.open(demo_dir, key=key_of(demo_dir))
         assert refused.value.good is not None and refused.value.good.path == copy
         assert "不会新建空台账" in str(refused.value)
         assert (path.stat().st_size if path.exists() else None) == size
@@ -328,7 +339,7 @@ def test_a_new_folder_still_starts_a_new_store(data_dir: Path) -> None:
 
 
 def test_a_bad_copy_is_skipped_for_an_older_good_one(demo_dir: Path) -> None:
-    store = Store.open(demo_dir)
+    store = unlock(demo_dir)
     try:
         older = rescue.automatic_copies(demo_dir)[0][0]
         newer = demo_dir / BACKUP_DIR / "baoxue-29990101-000000-每日.sqlite3"
@@ -337,7 +348,7 @@ def test_a_bad_copy_is_skipped_for_an_older_good_one(demo_dir: Path) -> None:
         store.close()
     (demo_dir / STORE_FILE).unlink()
     with pytest.raises(rescue.StoreMissing) as refused:
-        Store.open(demo_dir)
+        Store.open(demo_dir, key=key_of(demo_dir))
     assert refused.value.good is not None and refused.value.good.path == older
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import accounts, backup, cases, district, sync
+from desktop_app.services import backup, cases, district, encryption, sync
 from desktop_app.services.integrity import chain_guard
 from desktop_app.services.paths import STORE_FILE
 from desktop_app.services.store import Store
@@ -68,9 +68,8 @@ def test_a_school_store_swapped_for_an_old_copy_is_reported_as_rollback(
     os.replace(copy, folder / STORE_FILE)  # behind the program's back
     for suffix in ("-wal", "-shm"):
         (folder / (STORE_FILE + suffix)).unlink(missing_ok=True)
-    school = Store.open(folder, user="周老师")
+    school = encryption.unlock(folder, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
     try:
-        accounts.sign_in(school, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
         cases.save_form(school, child("赵小兰", 11))
         package = sync.export_package(school, "district", usb)
         with pytest.raises(sync.PackageRefused, match="历史记录回退") as refused:
@@ -90,9 +89,8 @@ def test_the_rollback_shows_on_the_supervision_page(qtbot, sent_twice: tuple[Sto
     folder = school.data_dir
     school.close()
     os.replace(copy, folder / STORE_FILE)
-    school = Store.open(folder, user="周老师")
+    school = encryption.unlock(folder, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
     try:
-        accounts.sign_in(school, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
         cases.save_form(school, child("赵小兰", 11))
         with pytest.raises(sync.PackageRefused):
             sync.import_package(dist, sync.export_package(school, "district", usb).path)

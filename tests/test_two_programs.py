@@ -9,7 +9,6 @@ waits (bounded, with retries); where it cannot, the command says so in one Chine
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +35,11 @@ def _start(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
 
 
-def _cases(data: Path) -> int:
-    con = sqlite3.connect(data / "baoxue.sqlite3")
+def _cases(data: Path, user: str = accounts.DEMO_ADMIN, password: str = accounts.DEMO_PASSWORD) -> int:
+    from database import engine as db
+    from desktop_app.services import encryption
+
+    con = db.connect(data / "baoxue.sqlite3", encryption.key_for(data, user, password))
     try:
         return int(con.execute("SELECT count(*) FROM cases").fetchone()[0])
     finally:
@@ -105,10 +107,11 @@ def test_a_write_that_cannot_get_the_folder_says_so_in_one_line(store: Store, mo
     """Another program holding the write lock past the bounded wait: one Chinese line, exit 1, nothing changed
     (the sign-in event is the first write that waits)."""
     from database import engine as db
+    from tests.helpers.accounts import ADMIN_PASSWORD
 
     monkeypatch.setattr(db, "WRITE_WAIT_SECONDS", 1.0)
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
-    other = sqlite3.connect(store.path, isolation_level=None)
+    other = db.connect(store.path, store.key, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # another program writing
         code, _out, err = run(capsys, "--data-dir", str(store.data_dir), "demo", "--count", "2")
@@ -118,6 +121,6 @@ def test_a_write_that_cannot_get_the_folder_says_so_in_one_line(store: Store, mo
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert _cases(store.data_dir) == 0
+    assert _cases(store.data_dir, "周老师", ADMIN_PASSWORD) == 0
     code, _out, err = run(capsys, "--data-dir", str(store.data_dir), "demo", "--count", "2")
     assert code == 0, err  # the folder free again: the same command works

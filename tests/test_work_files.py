@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from database.models import AuditEntry, Case
-from desktop_app.services import accounts, backup, cases, demo, workfiles
+from desktop_app.services import backup, cases, demo, encryption, workfiles
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD
@@ -37,8 +37,8 @@ _CHILD = textwrap.dedent("""
     from desktop_app.services.store import Store
     data, action, point = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     backup.KDF_OPSLIMIT, backup.KDF_MEMLIMIT = argon2id.OPSLIMIT_MIN, argon2id.MEMLIMIT_MIN
-    store = Store.open(data)
-    accounts.sign_in(store, "周老师", sys.argv[4])
+    from desktop_app.services import encryption
+    store = encryption.unlock(data, "周老师", sys.argv[4])
     point, _, nth = point.partition("@")  # kill at the nth call (default the first), after it with "+"
     after = point.endswith("+")
     module_name, _, attr = point.rstrip("+").rpartition(".")
@@ -71,9 +71,8 @@ def _killed_at(data: Path, action: str, point: str, file: Path) -> None:
 
 def _state(data: Path) -> tuple[int, int]:
     """(cases, 从备份恢复 events) of the store in ``data``, opened as the next start would."""
-    store = Store.open(data)
+    store = encryption.unlock(data, "周老师", ADMIN_PASSWORD)
     try:
-        accounts.sign_in(store, "周老师", ADMIN_PASSWORD)
         assert store.verify().ok
         with store.read() as session:
             count = session.execute(select(func.count()).select_from(Case)).scalar_one()
@@ -123,7 +122,7 @@ def test_a_backup_killed_half_way_leaves_nothing_after_the_next_start(store: Sto
     store.close()
     _killed_at(data, "backup", "backup._describe", tmp_path)  # the unencrypted copy is on disk
     left = list((data / workfiles.WORK_DIR).iterdir())
-    assert len(left) == 1 and left[0].name.startswith("加密备份的未加密副本-")  # named for what it is
+    assert len(left) == 1 and left[0].name.startswith("加密备份的副本-")  # named for what it is
     assert stat.S_IMODE(left[0].stat().st_mode) == 0o700
     assert stat.S_IMODE((left[0] / "copy.sqlite3").stat().st_mode) == 0o600
     legacy = data / "tmpab12cd34"
@@ -182,6 +181,6 @@ def test_looking_into_a_backup_decrypts_into_the_work_folder(store: Store, tmp_p
         return original(path, created)
 
     monkeypatch.setattr(backup, "_describe", spy)
-    assert backup.inspect(file, PASSPHRASE, store.data_dir).unit_code == "2150022302"
+    assert backup.inspect(file, PASSPHRASE, store).unit_code == "2150022302"
     assert seen[0].parent.parent == store.data_dir / workfiles.WORK_DIR and seen[0].parent.name.startswith("查看中的备份-")
     assert _leftovers(store.data_dir) == []

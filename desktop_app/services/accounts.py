@@ -28,7 +28,7 @@ from desktop_app.domain.roles import (
     user_name_problem,
     wait_after_failures,
 )
-from desktop_app.services import audit, settings
+from desktop_app.services import audit, keyslots, settings
 from desktop_app.services.access import require
 from desktop_app.services.store import Actor, Store
 
@@ -146,6 +146,7 @@ def _create(store: Store, user_name: str, password: str, role: str, display_name
         session.add(account)
         session.flush()
         _event(session, account, "账户建立", f"{user_name}（{ROLE_LABELS[role]}）")
+        keyslots.sync(store, session=session)  # the new account's key slot
         return account.id
 
 
@@ -198,6 +199,7 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
                 row.failed_attempts, row.locked_until, row.last_sign_in = 0, None, now
                 if _hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = hash_password(password)
+                    keyslots.sync(store, session=session)  # the slot follows the new hash
                 _event(session, row, "登录")
     except Exception:
         store.act_as(previous)
@@ -208,6 +210,33 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
             raise SignInError(f"密码连续输错{row.failed_attempts}次，请{wait}秒后再试", wait)
         left = 5 - row.failed_attempts
         raise SignInError("用户名或密码不正确" + (f"（再错{left}次须等待后重试）" if 0 < left < 3 else ""))
+    return actor
+
+
+def authenticate(store: Store, user_name: str, password: str, now: dt.datetime | None = None) -> Actor:
+    """Check an account's password without writing anything (no counters, no history); on success the
+    store acts for the account. For commands that only read (verify, about), so a check of the store
+    does not change it.
+
+    Raises:
+        SignInError: wrong user name or password, disabled, or waiting after wrong passwords.
+    """
+    now = now or utcnow()
+    with store.read() as session:
+        account = session.execute(select(Account).where(Account.user_name == user_name.strip())).scalar_one_or_none()
+    if account is None:
+        raise SignInError("用户名或密码不正确")
+    if not account.active:
+        raise SignInError("此账户已停用，请联系管理员")
+    if account.locked_until and account.locked_until > now:
+        wait = int((account.locked_until - now).total_seconds() + 0.999)
+        raise SignInError(f"密码连续输错{account.failed_attempts}次，请{wait}秒后再试", wait)
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise SignInError("用户名或密码不正确") from exc
+    actor = _actor(account)
+    store.act_as(actor)
     return actor
 
 
@@ -245,20 +274,23 @@ def change_own_password(store: Store, old: str, new: str) -> None:
         assert row is not None
         row.password_hash, row.must_change_password = hash_password(new), False
         _event(session, row, "修改密码")
+        keyslots.sync(store, session=session)  # this account's slot is rewrapped
 
 
-def reset_password(store: Store, user_name: str, new_password: str) -> None:
+def reset_password(store: Store, user_name: str, new_password: str, *, must_change: bool | None = None) -> None:
     """An administrator sets a new password for a forgotten one; the account must change it at
-    its next sign-in. The reset (who reset whose password) is in the history."""
+    its next sign-in (unless ``must_change`` says otherwise). The reset (who reset whose password)
+    is in the history, and the account's key slot is rewrapped."""
     require(store, Permission.MANAGE_ACCOUNTS)
     if problem := password_problem(new_password, user_name):
         raise ValidationError(FieldError("password", problem))
     with store.write() as session:
         row = _find(session, user_name)
         row.password_hash = hash_password(new_password)
-        row.must_change_password = row.id != store.account.account_id
+        row.must_change_password = row.id != store.account.account_id if must_change is None else must_change
         row.failed_attempts, row.locked_until = 0, None
         _event(session, row, "密码重置", f"{store.account.user_name} 重置了 {user_name} 的密码")
+        keyslots.sync(store, session=session)
 
 
 def update_account(store: Store, user_name: str, *, display_name: str | None = None, phone: str | None = None,
@@ -293,6 +325,8 @@ def update_account(store: Store, user_name: str, *, display_name: str | None = N
                                             audit.to_text(value)))
                 setattr(row, name, value)
         audit.append(session, changes)
+        if any(c.field == "active" for c in changes):
+            keyslots.sync(store, session=session)  # a disabled account loses its key slot
 
 
 def _active_admins(session: Session) -> int:

@@ -1,7 +1,8 @@
 """Backups: local copies with rotation, encrypted copies for a USB drive, and restore.
 
 Local copies (``backups/`` beside the store) are made with SQLite's online backup API and checked
-with ``integrity_check`` (``database.engine.backup_file``): daily at the first start of the day,
+with ``integrity_check`` (``database.engine.backup_file``); they stay encrypted with the store key
+and keep a copy of the key slots of their time beside them (``….sqlite3.keys``): daily at the first start of the day,
 before every migration (``Store.open``), before every package or roster import
 (``before_import``) and before a restore. They are kept by rotation: the newest copy of each of
 the last 7 days, 4 weeks and 12 months that have copies (settings).
@@ -13,7 +14,9 @@ An encrypted backup is one file::
 The header holds the key derivation parameters (Argon2id, libsodium through PyNaCl), its salt,
 the nonce and the ciphertext length; the ciphertext is XChaCha20-Poly1305 with everything before
 it as associated data, so no byte of the file can change unnoticed. The plaintext is a small JSON
-description (unit, time, schema revision) and the zlib-compressed SQLite copy.
+description (unit, time, schema revision, the copy's own SQLCipher key) and the store copy, still
+SQLCipher-encrypted under that key. Restoring re-encrypts it with this PC's store key and rebuilds
+the key slots from the accounts restored, so this PC's recovery key stays valid.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import datetime as dt
 import json
 import os
 import re
-import sqlite3
 import struct
 import tempfile
 import zlib
@@ -39,7 +41,7 @@ from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
-from desktop_app.services import audit, settings, workfiles
+from desktop_app.services import audit, keyslots, settings, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
@@ -51,7 +53,9 @@ KEEP_MONTHLY = settings.declare("backup.keep_monthly", "保留每月备份（份
 
 DAILY, BEFORE_IMPORT, BEFORE_RESTORE, MANUAL = "每日", "导入前", "恢复前", "手动"
 MAGIC = b"BAOXUE-BACKUP\x00"
-FORMAT_VERSION = 1
+# Format 2: the payload is the store copy still encrypted (SQLCipher) under a key of its own,
+# which travels in the encrypted description; format 1 (before encryption at rest) held a plain copy.
+FORMAT_VERSION = 2
 SUFFIX = ".bxbak"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Argon2id cost for the passphrase (libsodium's "moderate": about a second, 256 MiB).
@@ -113,9 +117,10 @@ def take(store: Store, reason: str, now: dt.datetime | None = None) -> Path:
         n += 1
         target = folder / backup_file_name(now, f"{reason}{n}")
     try:
-        db.backup_file(store.path, target)
-    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        db.backup_file(store.path, target, store.key)
+    except (OSError, db.DatabaseError, RuntimeError) as exc:
         raise BackupError(f"备份失败：{exc}") from exc
+    keyslots.copy_beside(store.data_dir, target)  # the copy opens with the passwords of its time
     rotate(store)
     return target
 
@@ -164,6 +169,7 @@ def rotate(store: Store) -> list[Path]:
             with contextlib.suppress(OSError):
                 b.path.unlink()
                 removed.append(b.path)
+                keyslots.copy_keys_path(b.path).unlink(missing_ok=True)
     return removed
 
 
@@ -181,11 +187,11 @@ def _key(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
                         opslimit=opslimit, memlimit=memlimit)
 
 
-def encrypt(plain_db: bytes, meta: dict[str, object], passphrase: str) -> bytes:
+def encrypt(db_bytes: bytes, meta: dict[str, object], passphrase: str) -> bytes:
     salt = nacl.utils.random(argon2id.SALTBYTES)
     nonce = nacl.utils.random(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
     meta_bytes = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-    plaintext = struct.pack(">I", len(meta_bytes)) + meta_bytes + zlib.compress(plain_db, 6)
+    plaintext = struct.pack(">I", len(meta_bytes)) + meta_bytes + zlib.compress(db_bytes, 1)
     length = len(plaintext) + sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
     header = json.dumps({
         "kdf": "argon2id", "opslimit": KDF_OPSLIMIT, "memlimit": KDF_MEMLIMIT, "salt": salt.hex(),
@@ -197,7 +203,8 @@ def encrypt(plain_db: bytes, meta: dict[str, object], passphrase: str) -> bytes:
 
 
 def decrypt(data: bytes, passphrase: str) -> tuple[dict[str, object], bytes]:
-    """The description and the SQLite bytes of an encrypted backup.
+    """The description and the store bytes of an encrypted backup (format 2: SQLCipher under the
+    key in the description's ``store_key``; format 1: plain SQLite).
 
     Raises:
         BackupError: not a Baoxue backup, a newer format, incomplete, or the passphrase is wrong
@@ -234,11 +241,11 @@ def decrypt(data: bytes, passphrase: str) -> tuple[dict[str, object], bytes]:
     return meta, zlib.decompress(plaintext[4 + meta_len:])
 
 
-def _describe(path: Path, created: str = "") -> BackupInfo:
-    """``created``: the time an encrypted backup was made ("" for a plain copy: its file time)."""
-    # Check a SQLite copy and say what it holds; refuses anything that is not a Baoxue store.
+def _describe(path: Path, key: bytes, created: str = "") -> BackupInfo:
+    """``created``: the time an encrypted backup was made ("" for a local copy: its file time)."""
+    # Check an (encrypted) store copy and say what it holds; refuses anything that is not a Baoxue store.
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)  # quoted: '#', '%' in names
+        con = db.connect(f"{Path(path).resolve().as_uri()}?mode=ro", key, uri=True)  # quoted: '#', '%' in names
         try:
             status = con.execute("PRAGMA integrity_check").fetchone()[0]
             if status != "ok":
@@ -251,8 +258,8 @@ def _describe(path: Path, created: str = "") -> BackupInfo:
             count = con.execute("SELECT count(*) FROM cases").fetchone()[0] if "cases" in tables else 0
         finally:
             con.close()
-    except sqlite3.DatabaseError as exc:
-        raise BackupError(f"所选文件不是有效的保学台账备份：{exc}") from exc
+    except db.DatabaseError as exc:
+        raise BackupError(f"所选文件不是有效的保学台账备份，或不能用本机的密钥打开：{exc}") from exc
     stamp = created or dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
     return BackupInfo(unit[0], unit[1], stamp, revision[0] if revision else "", count, bool(created))
 
@@ -272,18 +279,20 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
         target = target / f"保学台账备份-{inst.code if inst else ''}-{now:%Y%m%d-%H%M}{SUFFIX}"
     elif target.suffix != SUFFIX:
         target = target.with_name(target.name + SUFFIX)
-    with workfiles.work_dir(store.data_dir, "加密备份的未加密副本") as tmp:
+    backup_key = keyslots.new_store_key()  # the backup's own key: its passphrase opens nothing else
+    with workfiles.work_dir(store.data_dir, "加密备份的副本") as tmp:
         copy = Path(tmp) / "copy.sqlite3"
         try:
-            db.backup_file(store.path, copy)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            db.backup_file(store.path, copy, store.key)
+            db.rekey(copy, store.key, backup_key)
+        except (OSError, db.DatabaseError, RuntimeError) as exc:
             raise BackupError(f"备份失败：{exc}") from exc
-        info = _describe(copy)
-        plain = copy.read_bytes()
+        info = _describe(copy, backup_key)
+        content = copy.read_bytes()
     meta = {"app_version": __version__, "created_at": now.isoformat(timespec="seconds"),
             "unit_name": info.unit_name, "unit_code": info.unit_code, "revision": info.revision,
-            "cases": info.cases}
-    data = encrypt(plain, meta, passphrase)
+            "cases": info.cases, "store_key": backup_key.hex()}
+    data = encrypt(content, meta, passphrase)
     partial = target.with_name(target.name + ".part")
     try:
         with open(partial, "wb") as fh:
@@ -303,37 +312,71 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
     return target
 
 
-def _materialise(source: Path, passphrase: str | None, folder: Path) -> tuple[Path, str]:
-    """Copy (decrypting) a backup into ``folder``; returns the SQLite path and whether it was encrypted."""
+def _encrypted_from_plain(plain: Path, out: Path, key: bytes) -> None:
+    try:
+        status = db.encrypt_copy(plain, out, key)
+    except db.DatabaseError as exc:
+        raise BackupError(f"所选文件不是有效的保学台账备份：{exc}") from exc
+    if status != "ok":
+        raise BackupError(f"备份中的数据文件已损坏（integrity_check：{status}）")
+
+
+def _materialise(source: Path, passphrase: str | None, folder: Path, key: bytes) -> tuple[Path, bytes, str]:
+    """Copy (decrypting) a backup into ``folder`` as an encrypted store file; returns its path, the
+    key that opens it and when the backup was made ("" for a local copy).
+
+    ``key``: the store's key, which opens the automatic copies (and encrypts a plain one).
+    """
+    out = folder / "restore.sqlite3"
+    if db.is_plain(source):  # an automatic copy made before encryption at rest
+        _encrypted_from_plain(source, out, key)
+        return out, key, ""
     try:
         data = source.read_bytes()
     except OSError as exc:
         raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
-    out = workfiles.private_file(folder / "restore.sqlite3")
     if data.startswith(MAGIC):
         if passphrase is None:
             raise BackupError("这是加密备份，请输入备份密码")
-        meta, plain = decrypt(data, passphrase)
-        out.write_bytes(plain)
-        return out, str(meta.get("created_at", "")).replace("T", " ")[:16]
-    if data.startswith(SQLITE_MAGIC):
+        meta, content = decrypt(data, passphrase)
+        created = str(meta.get("created_at", "")).replace("T", " ")[:16]
+        if content.startswith(SQLITE_MAGIC):  # format 1: a plain copy, kept on disk only while encrypting it
+            plain = folder / "plain.sqlite3"
+            fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content)
+                _encrypted_from_plain(plain, out, key)
+            finally:
+                plain.unlink(missing_ok=True)
+            return out, key, created
+        try:
+            backup_key = bytes.fromhex(str(meta["store_key"]))
+        except (KeyError, ValueError) as exc:
+            raise BackupError("备份文件已损坏：缺少数据文件密钥") from exc
+        out.write_bytes(content)
+        return out, backup_key, created
+    if len(data) >= 1024 and db.opens_with(source, key):  # an automatic copy of this store
         out.write_bytes(data)
-        return out, ""
-    raise BackupError("所选文件不是保学台账的备份文件")
+        return out, key, ""
+    raise BackupError("所选文件不是保学台账的备份文件，或是另一台电脑（或更换恢复密钥之前）的自动备份，"
+                      "不能用本机的密钥打开")
 
 
-def inspect(source: Path, passphrase: str | None = None, data_dir: Path | None = None) -> BackupInfo:
+def inspect(source: Path, passphrase: str | None = None, store: Store | None = None) -> BackupInfo:
     """Open a backup (decrypting it) and say what it holds, without changing anything.
 
-    ``data_dir``: decrypt into its work folder (private, swept at the next start if the program is
-    killed meanwhile) rather than the system's temporary folder."""
-    if data_dir is not None:
-        with workfiles.work_dir(data_dir, "查看中的备份") as folder:
-            path, created = _materialise(source, passphrase, folder)
-            return _describe(path, created)
+    ``store``: the store whose key opens its automatic copies (not needed for an encrypted backup); the
+    backup is opened in its data folder's work folder (swept at the next start if the program is killed).
+    """
+    key = store.key if store is not None else keyslots.new_store_key()
+    if store is not None:
+        with workfiles.work_dir(store.data_dir, "查看中的备份") as folder:
+            path, file_key, created = _materialise(source, passphrase, folder, key)
+            return _describe(path, file_key, created)
     with tempfile.TemporaryDirectory() as tmp:
-        path, created = _materialise(source, passphrase, Path(tmp))
-        return _describe(path, created)
+        path, file_key, created = _materialise(source, passphrase, Path(tmp), key)
+        return _describe(path, file_key, created)
 
 
 def is_encrypted(source: Path) -> bool:
@@ -357,21 +400,24 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         require(store, Permission.RESTORE)
     known = set(db.revisions())
     with workfiles.work_dir(store.data_dir, "恢复中的备份") as tmp:
-        path, created = _materialise(source, passphrase, Path(tmp))
-        info = _describe(path, created)
+        path, file_key, created = _materialise(source, passphrase, Path(tmp), store.key)
+        info = _describe(path, file_key, created)
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
+        if file_key != store.key:  # this PC's key (and recovery key) stays the store's
+            db.rekey(path, file_key, store.key)
         before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
         _stage(store, path, f"{source.name}（{info.unit_name}，{info.cases}件案件）", before, source.name)
         take(store, BEFORE_RESTORE, now)
         store.engine.dispose()
-        # the one step that changes the store: the staged copy (migrated, with its event) replaces it in
+        # the one step that changes the store: the staged copy (migrated, with its events) replaces it in
         # one SQLite transaction; interrupted, the store is the old one, whole
-        status = db.copy_checked(path, store.path)
+        status = db.copy_checked(path, store.path, store.key)
     if status != "ok":
         raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
     store.engine.dispose()
     store.forget_installation()
+    keyslots.sync(store)  # the key slots of the accounts restored (this PC's recovery key stays valid)
     chain_head.after_commit(store, force=True)  # the head file starts again from the restored history
     return info
 
@@ -380,11 +426,11 @@ def _stage(store: Store, path: Path, detail: str, before: chain_head.Head, sourc
     """Ready a decrypted backup to replace the store: migrated to this version, and the 从备份恢复 event and
     the chain's record of the rollback (``before``: the head the store had) written into its own history,
     before it is copied over the store (never the data without its events)."""
-    engine = db.make_engine(path)
+    engine = db.make_engine(path, store.key)
     try:
         if db.current_revision(engine) != db.head_revision():
             db.upgrade(engine)
-        staged = Store(path.parent, engine, store.user)
+        staged = Store(path.parent, engine, store.user, store.key)
         staged.path = path
         staged.act_as(store.account)
         with staged.write(head=False) as session:  # no head file for the staged copy: the store's is rewritten

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from database import engine as db
 from database.models import Installation
 from desktop_app.domain.errors import StoreBusy, StoreError
-from desktop_app.services import audit, places, workfiles
+from desktop_app.services import audit, keyslots, places, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -70,10 +70,12 @@ class Actor:
 class Store:
     """One installation's SQLite file and everything needed to read and write it."""
 
-    def __init__(self, data_dir: Path, engine: Engine, user: str) -> None:
+    def __init__(self, data_dir: Path, engine: Engine, user: str, key: bytes = b"") -> None:
         self.data_dir = data_dir
         self.path = data_dir / STORE_FILE
         self.engine = engine
+        self.key = key  # the SQLCipher store key (never written anywhere but wrapped in key slots)
+        self.conversion = ""  # what converting a plain store of an older version did (one message)
         self.account = Actor(user)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # writes begin with the write lock (BEGIN IMMEDIATE), waiting boundedly for another program
@@ -81,10 +83,19 @@ class Store:
         self._installation: Installation | None = None
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, user: str | None = None) -> Store:
-        """Open (creating or migrating) the store in ``data_dir``.
+    def open(cls, data_dir: str | Path | None = None, user: str | None = None, *, key: bytes | None = None) -> Store:
+        """Open (creating or migrating) the encrypted store in ``data_dir`` with its store key.
 
-        An existing file at an older revision is first copied to ``backups/``.
+        A new store gets a random key (kept in the clear in the key-slot file until the first
+        account's slot replaces it). An existing store needs ``key`` (unwrapped from a key slot at
+        sign-in, see ``encryption.unlock``) unless no account exists yet. A plain store of an older
+        version is converted first (``encryption.convert_plain``). An existing file at an older
+        revision is copied to ``backups/`` before migrating.
+
+        Raises:
+            StoreLocked: the store is encrypted and no key was given.
+            KeySlotError: no key was given and the key-slot file is missing or damaged.
+            StoreError: the file cannot be opened (wrong key, damaged, newer version).
         """
         folder = resolve_data_dir(data_dir)
         places.refuse_network_store(folder)  # WAL on a network share can damage the store
@@ -95,11 +106,24 @@ class Store:
         path = folder / STORE_FILE
         from desktop_app.services.integrity import rescue  # noqa: PLC0415 - imports services that import this
 
-        rescue.refuse_if_replaced(folder)  # a missing or damaged store is never silently replaced
+        rescue.refuse_if_replaced(folder, key)  # a missing or damaged store is never silently replaced
         existed = path.exists() and path.stat().st_size > 0
         created = not path.exists()
         workfiles.sweep(folder)  # what an interrupted backup, restore, import or export left behind
-        engine = db.make_engine(path)
+        converted = False
+        if existed and db.is_plain(path):
+            from desktop_app.services import encryption  # noqa: PLC0415 - encryption opens stores
+
+            key, converted = encryption.convert_plain(folder), True
+        elif not existed:
+            key = key or keyslots.new_store_key()
+        elif key is None:
+            key = keyslots.open_key(folder)
+            if key is None:
+                raise keyslots.StoreLocked("数据文件已加密，请用账户和密码登录（或使用恢复密钥）")
+        if existed and not db.opens_with(path, key):  # the key came from its slots: the file is damaged
+            raise rescue.damaged_error(folder, db.DatabaseError("file is not a database"), key)
+        engine = db.make_engine(path, key)
         try:
             current = db.current_revision(engine)
             head = db.head_revision()
@@ -111,19 +135,34 @@ class Store:
                     )
                 if existed:
                     name = backup_file_name(dt.datetime.now(), f"升级前-{current or '空'}")
-                    db.backup_file(path, folder / BACKUP_DIR / name)
+                    db.backup_file(path, folder / BACKUP_DIR / name, key)
+                    keyslots.copy_beside(folder, folder / BACKUP_DIR / name)
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
             if existed:  # a damaged store: named, with the newest good automatic copy
-                raise rescue.damaged_error(folder, exc) from exc
+                raise rescue.damaged_error(folder, exc, key) from exc
             raise StoreError(f"无法打开数据文件 {path}：{exc.orig}") from exc
         except StoreError:
             engine.dispose()
             raise
         if created:
             db.make_private(path)  # the new store (and its -wal, -shm) 0600 (POSIX)
-        return cls(folder, engine, user or default_user())
+        store = cls(folder, engine, user or default_user(), key)
+        if not existed:
+            keyslots.sync(store)
+        from desktop_app.services import encryption  # noqa: PLC0415 - encryption opens stores
+
+        store.conversion = encryption.after_open(store, converted)
+        return store
+
+    def use_key(self, key: bytes) -> None:
+        """Reopen the engine with a new store key (after the file was re-encrypted with it)."""
+        self.engine.dispose()
+        self.key = key
+        self.engine = db.make_engine(self.path, key)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(**db.WRITE), expire_on_commit=False)
 
     @property
     def user(self) -> str:

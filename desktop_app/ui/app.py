@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, installation, paths, viewing
+from desktop_app.domain.roles import ADMIN_ROLES
+from desktop_app.services import accounts, backup, installation, keyslots, paths, viewing
 from desktop_app.services.store import Store
 from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
@@ -160,30 +161,85 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         demo.load_census(store)
         demo.load_care(store)
         return True
-    if store.installation() is None:
-        return SetupDialog.ask(store)  # signs the new administrator in
-    if not accounts.has_accounts(store):
-        return FirstAdminDialog.ask(store)  # a store from before accounts
+    if store.installation() is None or not accounts.has_accounts(store):
+        # set-up (or a store from before accounts): the new administrator is signed in, then the
+        # recovery key is made and shown once
+        done = SetupDialog.ask(store) if store.installation() is None else FirstAdminDialog.ask(store)
+        if done:
+            from desktop_app.ui.accounts.unlock import make_recovery_key
+
+            make_recovery_key(store, at_setup=True)
+        return done
     demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
     if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
         return False
     return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
-def open_store(data_dir: Path) -> Store | None:
-    """The store; where its file is missing or damaged the person is offered the automatic copies
-    (None: they chose to quit). Never starts an empty store in place of one that existed."""
+def open_store(data_dir: Path, *, demo_start: bool = False, smoke_test: bool = False) -> Store | None:
+    """The store of ``data_dir``: opened directly when new or without accounts, else through the
+    sign-in that unlocks it (or the recovery key). None when the user quit or it cannot be opened
+    (the reason was shown). ``--demo --smoke-test`` reopens a demonstration store without asking."""
+    from desktop_app.services import encryption
     from desktop_app.services.integrity.rescue import StoreMissing
+    from desktop_app.ui.accounts.unlock import UnlockDialog
     from desktop_app.ui.rescue_dialog import StoreRescueDialog
 
     try:
+        try:
+            return Store.open(data_dir)
+        except StoreMissing as exc:  # missing or damaged where a store existed: the automatic copies
+            if StartupStatus.started():
+                StartupStatus.current().hide()  # the question comes first
+            if exc.key is None and needs_key_for_copies(data_dir):
+                key = UnlockDialog.ask_key(data_dir, str(exc) + "\n自动备份已加密：请登录，以便校验并恢复它们。")
+                if key is None:
+                    return None
+                try:
+                    return Store.open(data_dir, key=key)
+                except StoreMissing as checked:
+                    exc = checked  # now with the copies checked
+            if not StoreRescueDialog.ask(exc):
+                return None
         return Store.open(data_dir)
-    except StoreMissing as exc:
-        if StartupStatus.started():
-            StartupStatus.current().hide()  # the question comes first
-        if not StoreRescueDialog.ask(exc):
-            return None
-    return Store.open(data_dir)
+    except keyslots.StoreLocked:
+        message = ""
+        if demo_start and smoke_test:
+            try:
+                return encryption.unlock(data_dir, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+            except BaoxueError as exc:
+                message = str(exc)
+    except keyslots.KeySlotError as exc:
+        message = str(exc)
+    except BaoxueError as exc:
+        Messages.error(None, APP_NAME, str(exc))
+        return None
+    if StartupStatus.started():
+        StartupStatus.current().hide()  # the sign-in comes first
+    hint = (accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD) if demo_start else ("", "")
+    return UnlockDialog.ask(data_dir, None, *hint, message=message)
+
+
+def needs_key_for_copies(data_dir: Path) -> bool:
+    """Whether the key slots beside a missing or damaged store are needed to check its copies."""
+    try:
+        return not keyslots.read(data_dir).open_key
+    except keyslots.KeySlotError:
+        return False
+
+
+def offer_recovery_key(store: Store) -> None:
+    """An administrator signed in to a store without a recovery key (converted from a plain store):
+    offer to make one now."""
+    from desktop_app.services import encryption
+
+    if store.account.role not in ADMIN_ROLES or encryption.has_recovery_key(store):
+        return
+    if Messages.confirm(None, APP_NAME, "本机还没有恢复密钥：所有管理员都忘记密码或密钥文件损坏时，只有恢复密钥能打开台账。"
+                        "现在生成并打印恢复密钥单吗？（也可以以后在“账户”页生成）"):
+        from desktop_app.ui.accounts.unlock import make_recovery_key
+
+        make_recovery_key(store)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     instance.activated.connect(lambda: bring_forward(app))
     status.show(app.translate("StartupStatus", "正在打开数据文件…"))
     try:
-        store = open_store(data_dir)
+        store = open_store(data_dir, demo_start=args.demo or args.demo_district, smoke_test=args.smoke_test)
     except BaoxueError as exc:
         StartupStatus.close_current()
         Messages.error(None, APP_NAME, str(exc))
@@ -226,11 +282,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         StartupStatus.close_current()
         instance.release()
         return 1
-    if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
+    if store.conversion:
+        Messages.info(None, APP_NAME, store.conversion)
+    if store.account.is_system:
+        started = sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district)
+    else:  # the password that unlocked the store signed the account in
+        from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+
+        started = not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
+    if not started:
         StartupStatus.close_current()
         store.close()
         instance.release()
         return 0
+    if not args.demo and not args.demo_district and not args.smoke_test:
+        offer_recovery_key(store)
     status.show(app.translate("StartupStatus", "正在检查每日自动备份…"))
     try:
         backup.daily_if_due(store)

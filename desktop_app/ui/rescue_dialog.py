@@ -64,7 +64,7 @@ class StoreRescueDialog(QDialog):
         text.setWordWrap(True)
         layout.addWidget(text)
         layout.addWidget(QLabel(self.tr("请选择一份通过校验的自动备份来恢复（原来的文件会保留，不会删除）："), self))
-        self.model = CopiesModel(rescue.copies(error.data_dir), self)
+        self.model = CopiesModel(rescue.copies(error.data_dir, key=error.key), self)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -98,7 +98,7 @@ class StoreRescueDialog(QDialog):
         if chosen is None or not chosen.good:
             return
         try:
-            rescue.restore_copy(self.error.data_dir, chosen.path)
+            rescue.restore_copy(self.error.data_dir, chosen.path, key=self.error.key)
         except (BaoxueError, OSError) as exc:
             Messages.error(self, self.tr("恢复失败"), str(exc))
             return

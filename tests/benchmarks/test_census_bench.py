@@ -74,19 +74,19 @@ def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
     """The floor under any import: the rows our import wrote (children, list entries, history), already
     prepared, inserted by plain sqlite3 into a fresh store of the same schema, indexes and pragmas
     included, then committed. Reported beside the bare read, for the 3x target."""
-    import sqlite3
+    from database import engine as db
 
     source = Store.open(tmp_path / "src", user="bench")
     installation.setup(source, SCHOOL)
     census.import_roster(source, big_roster, "census")
-    source_file = source.engine.url.database
+    source_file, source_key = source.engine.url.database, source.key
     source.close()
     target = Store.open(tmp_path / "dst", user="bench")
     installation.setup(target, SCHOOL)
-    target_file = target.engine.url.database
+    target_file, target_key = target.engine.url.database, target.key
     target.close()
 
-    src = sqlite3.connect(source_file)
+    src = db.connect(source_file, source_key)
     tables = {}
     for table in ("students", "roster_members", "roster_imports", "audit_log"):
         columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
@@ -101,7 +101,7 @@ def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
     bare_read = min(_timed(_bare_read, big_roster) for _ in range(2))
 
     def write(into: str, which: tuple[str, ...]) -> float:
-        dst = sqlite3.connect(into, isolation_level=None)
+        dst = db.connect(into, target_key, isolation_level=None)  # the same encrypted kind of file
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-65536"):
             dst.execute(f"PRAGMA {pragma}")
         start = time.perf_counter()

@@ -7,7 +7,6 @@ The figures (and ratios) are printed at the end; nothing here asserts a time.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import time
 import pytest
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from database import engine as db
 from desktop_app.services import cases
 from desktop_app.services.store import Store
 from desktop_app.ui.ledger.model import CaseLedgerModel
@@ -36,7 +36,7 @@ def compiled(stmt) -> str:  # noqa: ANN001
     return str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
 
 
-def bare_keystroke(conn: sqlite3.Connection, page_sql: str, count_sql: str) -> None:
+def bare_keystroke(conn: db.sqlcipher.Connection, page_sql: str, count_sql: str) -> None:
     """What the ledger does per keystroke, as plain sqlite3: the first page, then the count."""
     rows = conn.execute(page_sql).fetchall()
     if len(rows) == CaseLedgerModel.PAGE:
@@ -52,7 +52,7 @@ def test_keystroke_first_page(benchmark, qapp, big_store: Store, name: str) -> N
     start_rows = model.rowCount()
     page_sql = compiled(cases.ledger_page_select(query, 0, CaseLedgerModel.PAGE))
     count_sql = compiled(cases.ledger_count_select(query))
-    conn = sqlite3.connect(big_store.path)
+    conn = db.connect(big_store.path, big_store.key)  # the same encrypted file, bare
     bare_keystroke(conn, page_sql, count_sql)  # warm-up, like ours
     bare = []
     for _ in range(15):

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from database import engine as db
 from database.models import AuditEntry, ledger_models
 from desktop_app.services import demo, sync
 from desktop_app.services.store import Store
@@ -96,7 +97,7 @@ def _bare_insert_seconds(school: Store, target: Path, with_history: bool) -> flo
     target.unlink(missing_ok=True)
     with school.read() as session:
         data = {t.name: [tuple(r) for r in session.execute(select(*t.columns))] for t in tables}
-    src = sqlite3.connect(school.path)
+    src = db.connect(school.path, school.key)
     schema = [sql for (name, sql) in src.execute(
         "SELECT tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
         "ORDER BY type DESC") if name in data]

@@ -115,6 +115,9 @@ def test_cli_sets_up_loads_demo_verifies_and_exports(build: Build, env: dict[str
     out, err = run(build.cli, "--data-dir", data, "setup", "school", "--code", "2150022302",
                    "--name", "米心镇中心小学", env=env)
     assert "米心镇中心小学" in out and err == ""
+    assert "恢复密钥：" in out
+    # the store is SQLCipher: not a plain SQLite file; closed after set-up, reopened with the password
+    assert not (tmp_path / "data" / STORE_FILE).read_bytes().startswith(b"SQLite format 3")
     out, err = run(build.cli, "--data-dir", data, "demo", "--count", "30", env=env)
     assert "30" in out and err == ""
     out, err = run(build.cli, "--data-dir", data, "verify", env=env)
@@ -122,6 +125,7 @@ def test_cli_sets_up_loads_demo_verifies_and_exports(build: Build, env: dict[str
     # The program's own files (migrations, stdnum's region table, pinyin, reportlab, icons).
     out, err = run(build.cli, "--data-dir", data, "about", "--licences", env=env)
     assert err == "" and "数据结构版本" in out and "SQLAlchemy" in out
+    assert "加密：SQLCipher 4（AES-256），密钥槽 2 个" in out
     # An encrypted backup (PyNaCl and argon2's compiled parts are in the folder).
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -159,6 +163,12 @@ def test_gui_shows_its_main_window_and_quits(build: Build, env: dict[str, str], 
     assert unexpected(err) == []
     assert (tmp_path / "data" / STORE_FILE).is_file()
     assert (tmp_path / "data" / "settings.ini").is_file()
+    # the encrypted store the first start created, closed and reopened by a second start
+    assert not (tmp_path / "data" / STORE_FILE).read_bytes().startswith(b"SQLite format 3")
+    out, err = run(build.gui, "--data-dir", data, "--demo", "--smoke-test", env=env, timeout=120)
+    if WINDOWED_OUTPUT:
+        assert "smoke-test: 主窗口已显示" in out
+    assert unexpected(err) == []
 
 
 def test_portable_marker_keeps_data_beside_the_program(build: Build, env: dict[str, str]) -> None:
@@ -169,7 +179,8 @@ def test_portable_marker_keeps_data_beside_the_program(build: Build, env: dict[s
         assert unexpected(err) == []
         if WINDOWED_OUTPUT:
             assert "便携模式" in out
-        out, err = run(build.cli, "about", env=env)
+        # the demonstration store is encrypted: about unlocks it with the demonstration administrator
+        out, err = run(build.cli, "about", env={**env, "BAOXUE_PASSWORD": "baoxue-demo"})
         assert f"数据文件夹：{build.folder / 'data'}" in out
         assert (build.folder / "data" / STORE_FILE).is_file()
         assert (build.folder / "data" / "settings.ini").is_file()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from database import engine as db
 from desktop_app.services import audit
 from desktop_app.services.integrity import head, ledger
 from desktop_app.services.integrity.ledger import Finding, Replay, VerifyCancelled
@@ -25,6 +25,10 @@ Progress = Callable[[int], "bool | None"]
 _AUDIT_SQL = ("SELECT id, at, user, node_id, action, table_name, record_id, field, old_value, new_value, "
               "prev_hash, row_hash FROM audit_log ORDER BY id")
 MAX_LISTED = 200
+
+# What a damaged file raises (either SQLite driver), reading it or decoding its text.
+_DAMAGE: tuple[type[Exception], ...] = (*db.DRIVER_ERRORS, DBAPIError, UnicodeError, ValueError)
+_OPEN_ERRORS: tuple[type[Exception], ...] = (DBAPIError, SQLAlchemyError, *db.DRIVER_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def _names(conn: Any, replay: Replay, findings: list[Finding]) -> list[Finding]:
                     cur = conn.execute(f'SELECT * FROM "{table}" WHERE id = ?', (rid,))
                     row = cur.fetchone()
                     found = dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
-                except sqlite3.Error:
+                except db.DRIVER_ERRORS:
                     found = None
             cache[key] = found
         return cache[key]
@@ -97,7 +101,7 @@ def _remote(conn: Any, findings: list[Finding], replay: Replay) -> list[Finding]
         return findings
     try:
         has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'remote_audit_log'").fetchone()
-    except sqlite3.Error:
+    except db.DRIVER_ERRORS:
         has = None
     if not has:
         return findings
@@ -196,7 +200,7 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
     """``check_connection`` on the live store; damage becomes one finding naming it."""
     try:
         raw = store.engine.raw_connection()
-    except (DBAPIError, SQLAlchemyError, sqlite3.Error) as exc:
+    except _OPEN_ERRORS as exc:
         return damaged(store, exc)
     try:
         conn: Any = raw.driver_connection
@@ -207,7 +211,7 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
             conn.execute("ROLLBACK")
     except VerifyCancelled:
         raise
-    except (sqlite3.Error, DBAPIError, UnicodeError, ValueError) as exc:
+    except _DAMAGE as exc:
         return damaged(store, exc)
     finally:
         raw.close()
@@ -219,5 +223,5 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
 def damaged(store: Store, exc: BaseException | None, what: str = "") -> CheckResult:
     from desktop_app.services.integrity import rescue
 
-    text = rescue.damage_message(store.data_dir, exc, what)
+    text = rescue.damage_message(store.data_dir, exc, what, store.key)
     return CheckResult(False, 0, text, (Finding("damage", text=text),))

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from database import engine as db
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES
 from desktop_app.services import audit
@@ -78,7 +79,7 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
                     return _fetch(conn.execute(text), -1)
                 finally:
                     conn.set_authorizer(None)
-            except sqlite3.DatabaseError as exc:
+            except db.DRIVER_DATABASE_ERRORS as exc:
                 raise SqlRefused(_why(exc, write=False)) from exc
             finally:
                 conn.execute("ROLLBACK")
@@ -94,7 +95,7 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
             finally:
                 conn.set_authorizer(None)
             audit.record_event(session, SQL_EVENT_TABLE, "", store.user, text)
-    except sqlite3.DatabaseError as exc:
+    except db.DRIVER_DATABASE_ERRORS as exc:
         raise SqlRefused(_why(exc, write=True)) from exc
     return result
 
@@ -105,7 +106,7 @@ def _fetch(cursor: Any, changed: int) -> SqlResult:
     return SqlResult(columns, [tuple(r) for r in rows[:MAX_ROWS]], changed, len(rows) > MAX_ROWS)
 
 
-def _why(exc: sqlite3.DatabaseError, *, write: bool) -> str:
+def _why(exc: Exception, *, write: bool) -> str:
     text = str(exc)
     if "not authorized" in text or "prohibited" in text or "readonly" in text:
         if write:

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,6 @@ from database.models import AppSetting
 from database.sync import Peer
 from desktop_app.domain.errors import NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
-from desktop_app.reports import enrol_receipt
 from desktop_app.services import audit
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import chain_guard
@@ -42,6 +42,9 @@ from desktop_app.services.sync import (
     own_fingerprint,
     peer_fingerprint,
 )
+
+if TYPE_CHECKING:
+    from desktop_app.reports import enrol_receipt
 
 _NOT_HEX = re.compile(r"[^0-9A-F]")
 
@@ -95,6 +98,8 @@ def check_first_contact(peer: Peer, sign: bytes, box: bytes, confirm: str | Coll
 # --- the receipt (at a school) -------------------------------------------------------------------
 
 def receipt_info(store: Store, today: dt.date | None = None) -> enrol_receipt.ReceiptInfo:
+    from desktop_app.reports import enrol_receipt  # reportlab: loaded when a receipt is printed, not at start-up
+
     inst = _installation(store)
     if inst.kind != SCHOOL:
         raise ValidationError("登记回执由学校打印，报送区教委")
@@ -110,6 +115,8 @@ def receipt_info(store: Store, today: dt.date | None = None) -> enrol_receipt.Re
 
 def write_receipt(store: Store, out: Path | str, today: dt.date | None = None) -> Path:
     """Write the 数据交换登记回执 (A4 PDF) and record that it was printed."""
+    from desktop_app.reports import enrol_receipt
+
     require(store, Permission.EXCHANGE)
     info = receipt_info(store, today)
     out = Path(out)

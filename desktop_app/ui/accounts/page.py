@@ -103,24 +103,37 @@ class AccountsPage(QWidget):
         self.edit_button = QPushButton(self.tr("修改…"), self)
         self.reset_button = QPushButton(self.tr("重置密码…"), self)
         self.assign_button = QPushButton(self.tr("分配学生…"), self)
+        self.recovery_button = QPushButton(self.tr("生成新的恢复密钥…"), self)
+        self.recovery_button.setToolTip(self.tr("原来的恢复密钥作废；新的恢复密钥只显示一次，请打印恢复密钥单存放在保险柜"))
         for b in (self.add_button, self.edit_button, self.reset_button, self.assign_button):
             row.addWidget(b)
         row.addStretch(1)
+        row.addWidget(self.recovery_button)
         layout.addLayout(row)
         self.add_button.clicked.connect(self.add_account)
         self.edit_button.clicked.connect(self.edit_selected)
         self.reset_button.clicked.connect(self.reset_selected)
         self.assign_button.clicked.connect(self.assign_selected)
+        self.recovery_button.clicked.connect(self.new_recovery_key)
         self.refresh()
 
     def refresh(self) -> None:
         allowed = can(self.store, Permission.MANAGE_ACCOUNTS)
-        for b in (self.add_button, self.edit_button, self.reset_button, self.assign_button):
+        for b in (self.add_button, self.edit_button, self.reset_button, self.assign_button, self.recovery_button):
             b.setEnabled(allowed)
         if not allowed:
             self.note.setText(self.tr("只有管理员可以管理账户。"))
         self.model.reload()
         self.view.resizeColumnsToContents()
+
+    def new_recovery_key(self) -> bool:
+        """A new recovery key (after a confirmation): the old one opens nothing any more."""
+        from desktop_app.ui.accounts.unlock import make_recovery_key
+
+        if not Messages.confirm(self, self.tr("恢复密钥"), self.tr(
+                "生成新的恢复密钥后，原来的恢复密钥单作废（数据文件和自动备份会用新密钥重新加密）。继续吗？")):
+            return False
+        return make_recovery_key(self.store, self)
 
     def selected(self) -> accounts.AccountInfo | None:
         rows = self.view.selectionModel().selectedRows()

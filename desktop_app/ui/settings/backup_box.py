@@ -119,7 +119,7 @@ class BackupBox(QGroupBox):
             if passphrase is None:
                 return None
         try:
-            info = backup.inspect(source, passphrase, self.store.data_dir)
+            info = backup.inspect(source, passphrase, self.store)
         except BaoxueError as exc:
             Messages.error(self, self.tr("无法恢复"), str(exc))
             return None
