@@ -100,7 +100,6 @@ def test_a_missing_store_offers_the_copies_and_restores_the_chosen(qtbot, store:
 def test_the_program_start_refuses_an_empty_store_and_offers_the_copies(qtbot, store: Store, data_dir: Path,  # noqa: ANN001
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.ui import app
-
     from desktop_app.ui.accounts.unlock import UnlockDialog
 
     backup.take(store, backup.DAILY)
