@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
@@ -93,8 +94,11 @@ def run_smoke_test(app: QApplication, window: MainWindow, translated: bool) -> N
     """
     from desktop_app.services import about
     from desktop_app.ui.about_dialog import AboutDialog
+    from desktop_app.ui.help.guide import guide_file
 
     problems = about.self_check()
+    if not Path(guide_file()).is_file():
+        problems.append("使用指南 resources/guide/guide.html 未找到")
     if not translated:
         problems.append("Qt 中文翻译 qtbase_zh_CN.qm 未找到")
     nav = getattr(window, "nav", None)
@@ -190,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Messages.error(None, APP_NAME, str(exc))
         instance.release()
         return 1
+    set_up_now = store.installation() is None and not (args.demo or args.demo_district)
     if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
         store.close()
         instance.release()
@@ -201,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
+    if set_up_now:  # the first start after set-up: what to do first, until dismissed
+        window.show_first_steps()
     window.show()
     if args.smoke_test:
         QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))

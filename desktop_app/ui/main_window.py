@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
     QProgressDialog,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app import APP_NAME
+from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import accounts, cases, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
@@ -31,6 +35,8 @@ from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.district.page import SupervisionPage
 from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+from desktop_app.ui.help import guide
+from desktop_app.ui.help.first_steps import FirstStepsPanel
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
@@ -38,6 +44,23 @@ from desktop_app.ui.reports.page import ReportsPage
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
+
+FIRST_STEPS_KEY = "first_steps/show"
+
+
+class QuickGuideFiles:
+    """Where the quick guide goes and how it is opened, in one place so tests can replace them."""
+
+    @staticmethod
+    def save(parent: QWidget) -> Path | None:
+        start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        name, _ = QFileDialog.getSaveFileName(
+            parent, parent.tr("保存快速上手"), str(Path(start) / "保学台账快速上手.pdf"), "PDF (*.pdf)")
+        return Path(name) if name else None
+
+    @staticmethod
+    def open(path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 class MainWindow(QMainWindow):
@@ -53,7 +76,13 @@ class MainWindow(QMainWindow):
         self._worker: Worker | None = None
 
         central = QWidget(self)
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.first_steps: FirstStepsPanel | None = None
+        self._first_steps_slot = QVBoxLayout()
+        outer.addLayout(self._first_steps_slot)
+        layout = QHBoxLayout()
+        outer.addLayout(layout, 1)
         self.nav = QListWidget(central)
         self.nav.setFixedWidth(130)
         self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 8px; }")
@@ -115,6 +144,61 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        if self.settings.value(FIRST_STEPS_KEY, False, type=bool):
+            self.show_first_steps()
+
+    # --- help ---------------------------------------------------------------------------
+
+    def current_page_name(self) -> str:
+        row = self.nav.currentRow()
+        return list(self.pages)[row] if row >= 0 else ""
+
+    def show_guide(self, anchor: str | None = None) -> guide.GuideDialog:
+        """帮助 → 使用指南 (F1): the guide at the section of the page in use."""
+        return guide.show_guide(self, anchor or guide.PAGE_SECTIONS.get(self.current_page_name(), "first_use"))
+
+    def show_first_steps(self) -> FirstStepsPanel:
+        """The first steps after set-up, shown at every start until the user dismisses them."""
+        self.settings.setValue(FIRST_STEPS_KEY, True)
+        if self.first_steps is None:
+            inst = self.store.installation()
+            actions = {
+                "settings": lambda: self.show_page(self.tr("设置")),
+                "exchange": lambda: self.show_page(self.tr("数据交换")),
+                "new_case": self.new_case,
+                "backup": self._backup_to_usb,
+            }
+            self.first_steps = FirstStepsPanel(actions, bool(inst and inst.kind == "district"), self)
+            self.first_steps.dismissed.connect(self._first_steps_dismissed)
+            self.first_steps.guide.connect(lambda: self.show_guide("first_use"))
+            self._first_steps_slot.addWidget(self.first_steps)
+        self.first_steps.show()
+        return self.first_steps
+
+    def _first_steps_dismissed(self) -> None:
+        self.settings.setValue(FIRST_STEPS_KEY, False)
+        self.settings.sync()
+
+    def _backup_to_usb(self) -> None:
+        self.show_page(self.tr("设置"))
+        self.settings_page.backup_box.ask_backup_encrypted()
+
+    def print_quick_guide(self) -> Path | None:
+        """帮助 → 打印快速上手: the two-page A4 quick guide as a PDF, opened for printing."""
+        from desktop_app.reports import quick_guide
+
+        path = QuickGuideFiles.save(self)
+        if path is None:
+            return None
+        try:
+            quick_guide.write(path)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("打印快速上手"), str(exc))
+            return None
+        Messages.info(self, self.tr("打印快速上手"), self.tr(
+            "快速上手（两页A4）已保存到：\n%1\n\n将用PDF阅读器打开，请从阅读器中打印。").replace("%1", str(path)))
+        QuickGuideFiles.open(path)
+        return path
 
     def account_changed(self, refresh_page: bool = True) -> None:
         """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
@@ -200,6 +284,17 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        self.guide_action = QAction(self.tr("使用指南(&G)"), self)
+        self.guide_action.setShortcut(guide.HELP_KEY)
+        self.guide_action.triggered.connect(lambda: self.show_guide())
+        help_menu.addAction(self.guide_action)
+        self.quick_guide_action = QAction(self.tr("打印快速上手…"), self)
+        self.quick_guide_action.triggered.connect(self.print_quick_guide)
+        help_menu.addAction(self.quick_guide_action)
+        self.first_steps_action = QAction(self.tr("第一次使用的步骤"), self)
+        self.first_steps_action.triggered.connect(self.show_first_steps)
+        help_menu.addAction(self.first_steps_action)
+        help_menu.addSeparator()
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)

@@ -38,6 +38,7 @@ from desktop_app.services import care, cases, privacy
 from desktop_app.services.store import Store
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
+from desktop_app.ui.help.guide import HELP_KEY, show_guide
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.widgets import (
@@ -113,6 +114,15 @@ class RegistrationFormDialog(QDialog):
         if self.view_only:
             self._make_view_only()
         self.resize(1080, 700)
+        help_shortcut = QShortcut(HELP_KEY, self)
+        help_shortcut.activated.connect(self.show_guide)
+
+    # The guide's section for each tab of the form (F1).
+    TAB_SECTIONS = ("registration", "persuasion", "closing")
+
+    def show_guide(self) -> None:
+        """F1: the guide at the section of the tab in use (the guide outlives this form)."""
+        show_guide(self.parentWidget() or self, self.TAB_SECTIONS[min(self.tabs.currentIndex(), 2)])
 
     def _make_view_only(self) -> None:
         """Roles that only view (只读, 督导员): numbers masked, nothing editable, no save."""
