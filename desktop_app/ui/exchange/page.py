@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
+from desktop_app.ui.common.wording import sync_state_label
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
@@ -220,7 +221,8 @@ class ExchangePage(QWidget):
             items = sync.pending_records(self.store, code)
         except BaoxueError:
             return []
-        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label, p.state,
+        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label,
+                                                sync_state_label(p.state, district=self.is_district),
                                                 p.changes]) for p in items]
 
     def refresh(self) -> None:
