@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QMainWindow,
     QProgressDialog,
@@ -32,6 +31,8 @@ from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.comparison_page import ComparisonPage
 from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.common.tables import prepare_all
+from desktop_app.ui.common.window import ElidedLabel, place
 from desktop_app.ui.district.page import SupervisionPage
 from desktop_app.ui.exchange.page import ExchangePage
 from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
@@ -133,17 +134,16 @@ class MainWindow(QMainWindow):
             if census_page is not None:
                 census_page.open_case.connect(self._census_case_opened)
         self._build_menus()
-        self.user_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.user_label)
+        self.user_label = ElidedLabel(self)  # a long data folder path is shortened in the middle
+        self.statusBar().addPermanentWidget(self.user_label, 1)
         self.window_lock = WindowLock(
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
         self.settings_page.backup_box.restored.connect(self._restored)
         self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
-        self.resize(1280, 720)
-        geometry = self.settings.value("main_window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        # Inside the screen less its taskbar (1366x768 less the taskbar on many school PCs), where it was last.
+        place(self, QSize(1280, 720), self.settings.value("main_window/geometry"))
+        prepare_all(self)  # every table: columns sized to content, elided text with the whole text as tooltip
         if self.settings.value(FIRST_STEPS_KEY, False, type=bool):
             self.show_first_steps()
 
