@@ -33,14 +33,25 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_known_args(list(argv))[0]
 
 
+def translation_folders() -> list[str]:
+    """Where Qt's own translations may be: Qt's configured folder, then PySide6's (a frozen folder's
+    qt.conf can point Qt elsewhere, and then the file dialog spoke English)."""
+    import PySide6
+
+    package = Path(PySide6.__file__).resolve().parent
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(package / "Qt" / "translations"), str(package / "translations")]
+    return list(dict.fromkeys(f for f in folders if f))
+
+
 def install_translations(app: QApplication) -> bool:
     """Qt's own Chinese strings for standard buttons and dialogs; False when they were not found."""
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     translator = QTranslator(app)
-    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load("qtbase_zh_CN", path):
-        app.installTranslator(translator)
-        return True
+    for folder in translation_folders():
+        if translator.load("qtbase_zh_CN", folder):
+            app.installTranslator(translator)
+            return True
     return False
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QListWidget,
     QMainWindow,
@@ -31,6 +30,7 @@ from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.comparison_page import ComparisonPage
 from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.common import files
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
 from desktop_app.ui.district.page import SupervisionPage
@@ -54,10 +54,7 @@ class QuickGuideFiles:
 
     @staticmethod
     def save(parent: QWidget) -> Path | None:
-        start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        name, _ = QFileDialog.getSaveFileName(
-            parent, parent.tr("保存快速上手"), str(Path(start) / "保学台账快速上手.pdf"), "PDF (*.pdf)")
-        return Path(name) if name else None
+        return files.save_path(parent, files.EXPORTS, parent.tr("保存快速上手"), "保学台账快速上手.pdf", "PDF (*.pdf)")
 
     @staticmethod
     def open(path: Path) -> None:
@@ -69,6 +66,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.settings = QSettings(str(store.data_dir / "settings.ini"), QSettings.Format.IniFormat)
+        files.use_settings(self.settings)  # the last folder of each kind of file, kept with the data
         inst = store.installation()
         self.setWindowTitle(f"{APP_NAME} — {inst.name}" if inst else APP_NAME)
         if paths.is_portable(store.data_dir):  # data and settings.ini beside the executable
@@ -195,8 +193,8 @@ class MainWindow(QMainWindow):
         except BaoxueError as exc:
             Messages.error(self, self.tr("打印快速上手"), str(exc))
             return None
-        Messages.info(self, self.tr("打印快速上手"), self.tr(
-            "快速上手（两页A4）已保存到：\n%1\n\n将用PDF阅读器打开，请从阅读器中打印。").replace("%1", str(path)))
+        Messages.written(self, self.tr("打印快速上手"), self.tr(
+            "快速上手（两页A4）已保存到：\n%1\n\n将用PDF阅读器打开，请从阅读器中打印。").replace("%1", str(path)), path)
         QuickGuideFiles.open(path)
         return path
 

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHeaderView,
     QInputDialog,
     QProgressDialog,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.common import files
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Worker
 
@@ -66,13 +66,11 @@ class Ask:
 
     @staticmethod
     def save_path(parent: QWidget | None, title: str, suggested: str, filter_: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter_)
-        return Path(name) if name else None
+        return files.save_path(parent, files.EXPORTS, title, suggested, filter_)
 
     @staticmethod
     def open_paths(parent: QWidget | None, title: str, filter_: str) -> list[str]:
-        names, _ = QFileDialog.getOpenFileNames(parent, title, "", filter_)
-        return list(names)
+        return [str(p) for p in files.open_paths(parent, files.EVIDENCE, title, filter_)]
 
 
 def run_in_worker(parent: QWidget, label: str, job: Callable[[], Any], done: Callable[[Any], None]) -> Worker:

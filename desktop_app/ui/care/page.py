@@ -502,8 +502,8 @@ class CarePage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出特殊学生名册…"), lambda: care.export_register(self.store, path),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker
 
@@ -515,7 +515,7 @@ class CarePage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出残疾儿童安置情况…"), lambda: care.export_placements(self.store, semester, path),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker

@@ -408,7 +408,7 @@ class SupervisionPage(QWidget):
         except BaoxueError as exc:
             Messages.error(self, self.tr("导出督导报表"), str(exc))
             return
-        Messages.info(self, self.tr("导出督导报表"), self.tr("已保存：%1").replace("%1", str(path)))
+        Messages.written(self, self.tr("导出督导报表"), self.tr("已保存：%1").replace("%1", str(path)), path)
 
     def approve_selected(self) -> None:
         """全区台账's 缓学审批…: the selected case's pending application, in the 缓学审批 tab."""

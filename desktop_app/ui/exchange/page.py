@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
+from desktop_app.ui.common import files
 from desktop_app.ui.common.wording import sync_state_label
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
@@ -45,18 +45,15 @@ class Pickers:
 
     @staticmethod
     def folder(parent: QWidget, title: str) -> Path | None:
-        name = QFileDialog.getExistingDirectory(parent, title)
-        return Path(name) if name else None
+        return files.folder(parent, files.PACKAGES, title)
 
     @staticmethod
     def files(parent: QWidget, title: str) -> list[Path]:
-        names, _ = QFileDialog.getOpenFileNames(parent, title, "", "数据包 (*.bxpkg)")
-        return [Path(n) for n in names]
+        return files.open_paths(parent, files.PACKAGES, title, "数据包 (*.bxpkg)")
 
     @staticmethod
     def save(parent: QWidget, title: str, suggested: str, filter_text: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter_text)
-        return Path(name) if name else None
+        return files.save_path(parent, files.EXPORTS, title, suggested, filter_text)
 
 
 class EnrolDialog(QDialog):
@@ -128,13 +125,20 @@ class ExchangePage(QWidget):
             bar.addWidget(button)
         bar.addStretch(1)
         layout.addLayout(bar)
+        # The USB sticks that are plugged in: export to one or import from one in one click.
+        self.drive_bar = files.DriveBar([
+            (self.tr("导出到此U盘") if not self.is_district else self.tr("导出给所选学校到此U盘"),
+             lambda root: self.export_selected(root)),
+            (self.tr("导入此U盘上的数据包"), self.import_drive),
+        ], self)
+        layout.addWidget(self.drive_bar)
         self.export_all_button.setVisible(self.is_district)
         self.import_folder_button.setVisible(self.is_district)
         self.enrol_button.setVisible(self.is_district)
-        self.export_button.clicked.connect(self.export_selected)
+        self.export_button.clicked.connect(lambda: self.export_selected())
         self.export_all_button.clicked.connect(self.export_all)
         self.import_button.clicked.connect(self.import_files)
-        self.import_folder_button.clicked.connect(self.import_folder)
+        self.import_folder_button.clicked.connect(lambda: self.import_folder())
         self.enrol_button.clicked.connect(self.enrol)
 
         self.peer_model = RowsModel(
@@ -226,6 +230,7 @@ class ExchangePage(QWidget):
                                                 p.changes]) for p in items]
 
     def refresh(self) -> None:
+        self.drive_bar.refresh()
         inst = self.store.installation()
         if inst is None:
             return
@@ -255,7 +260,7 @@ class ExchangePage(QWidget):
         rows = self.peer_view.selectionModel().selectedRows()
         return self.peer_model.key(rows[0].row()) if rows else None
 
-    def export_selected(self) -> Worker | None:
+    def export_selected(self, folder: Path | None = None) -> Worker | None:
         if self.is_district:
             code = self._selected_peer()
             if code is None:
@@ -264,7 +269,7 @@ class ExchangePage(QWidget):
             codes = [code]
         else:
             codes = [sync.DISTRICT_CODE_ALIAS]
-        return self._export(codes)
+        return self._export(codes, folder)
 
     def export_all(self) -> Worker | None:
         codes = [p.code for p in sync.peers(self.store) if p.kind == sync.SCHOOL and p.box_public]
@@ -273,8 +278,8 @@ class ExchangePage(QWidget):
             return None
         return self._export(codes)
 
-    def _export(self, codes: list[str]) -> Worker | None:
-        folder = Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
+    def _export(self, codes: list[str], chosen: Path | None = None) -> Worker | None:
+        folder = chosen or Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
         if folder is None:
             return None
 
@@ -288,8 +293,9 @@ class ExchangePage(QWidget):
 
         def finished(results: list[sync.ExportResult]) -> None:
             names = "\n".join(f"{r.path.name}（{r.records}条记录）{r.note}" for r in results)
-            Messages.info(self, self.tr("导出完成"),
-                          self.tr("已写出并读回核对：\n%1\n现在可以安全拔出U盘。").replace("%1", names))
+            where = results[0].path.parent if results else folder
+            Messages.written(self, self.tr("导出完成"), self.tr("已写到 %1 并读回核对：\n%2\n现在可以安全拔出U盘。")
+                             .replace("%1", str(where)).replace("%2", names), where)
 
         return self._run(job, len(codes), self.tr("正在导出数据包…"), finished, self.tr("导出失败"))
 
@@ -297,10 +303,20 @@ class ExchangePage(QWidget):
         paths = Pickers.files(self, self.tr("选择要导入的数据包"))
         return self.import_paths(paths) if paths else None
 
-    def import_folder(self) -> Worker | None:
-        folder = Pickers.folder(self, self.tr("选择存放数据包的文件夹或U盘"))
+    def import_drive(self, root: Path) -> Worker | None:
+        """The packages on a plugged-in drive: at its top and in its first level of folders."""
+        return self.import_folder(root, deep=True)
+
+    def import_folder(self, chosen: Path | None = None, deep: bool = False) -> Worker | None:
+        folder = chosen or Pickers.folder(self, self.tr("选择存放数据包的文件夹或U盘"))
         if folder is None:
             return None
+        if deep:
+            paths = sorted([*folder.glob("*.bxpkg"), *folder.glob("*/*.bxpkg")])
+            if not paths:
+                Messages.error(self, self.tr("导入数据包"), self.tr("U盘 %1 上没有 .bxpkg 数据包").replace("%1", str(folder)))
+                return None
+            return self.import_paths(paths)
         paths = sorted(folder.glob("*.bxpkg"))
         if not paths:
             Messages.error(self, self.tr("导入数据包"), self.tr("所选文件夹中没有 .bxpkg 数据包"))

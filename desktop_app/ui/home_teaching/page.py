@@ -371,8 +371,8 @@ class HomeTeachingPage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出送教记录…"), lambda: home_teaching.export_log(self.store, semester, path, today),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker
 
@@ -388,6 +388,7 @@ class HomeTeachingPage(QWidget):
         self._worker = run_in_worker(
             self, self.tr("正在生成送教档案…"),
             lambda: home_teaching.export_child_pdf(self.store, plan_id, path, today),
-            lambda _r: Messages.info(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path))),
+            lambda _r: Messages.written(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path)),
+                                        path),
         )
         return self._worker

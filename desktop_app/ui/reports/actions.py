@@ -116,8 +116,9 @@ class ReportActions(QObject):
             return None
 
         def done(job: Any) -> None:
-            Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成一生一表 %1 份，共 %2 页：\n%3")
-                          .replace("%1", str(len(job.codes))).replace("%2", str(job.pages)).replace("%3", str(path)))
+            Messages.written(self.widget, self.tr("已生成PDF"), self.tr("已生成一生一表 %1 份，共 %2 页：\n%3")
+                             .replace("%1", str(len(job.codes))).replace("%2", str(job.pages)).replace("%3", str(path)),
+                             path)
 
         return self.run(self.tr("正在生成一生一表PDF…"),
                         lambda report: printing.write_forms_pdf(self.store, case_ids, path, report), done,
@@ -139,7 +140,8 @@ class ReportActions(QObject):
         except BaoxueError as exc:
             Messages.error(self.widget, self.tr("未完成"), str(exc))
             return None
-        Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)))
+        Messages.written(self.widget, self.tr("已生成PDF"), self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)),
+                         path)
         return path
 
     # --- Excel ----------------------------------------------------------------------------
@@ -160,8 +162,8 @@ class ReportActions(QObject):
             return None
 
         def done(rows: Any) -> None:
-            Messages.info(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
-                          .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)))
+            Messages.written(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
+                             .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)), path)
 
         return self.run(self.tr("正在导出%1…").replace("%1", ledger.title),
                         lambda report: exports.export_ledger(self.store, path, key, query, report, reason=reason,
@@ -179,7 +181,7 @@ class ReportActions(QObject):
         except BaoxueError as exc:
             Messages.error(self.widget, self.tr("未完成"), str(exc))
             return None
-        Messages.info(self.widget, self.tr("已导出"), str(path))
+        Messages.written(self.widget, self.tr("已导出"), self.tr("一生一表已导出：\n%1").replace("%1", str(path)), path)
         return path
 
     def export_monthly(self, year: int, month: int) -> Path | None:
@@ -195,5 +197,5 @@ class ReportActions(QObject):
         except BaoxueError as exc:
             Messages.error(self.widget, self.tr("未完成"), str(exc))
             return None
-        Messages.info(self.widget, self.tr("已导出"), self.tr("已导出月报：\n%1").replace("%1", str(path)))
+        Messages.written(self.widget, self.tr("已导出"), self.tr("已导出月报：\n%1").replace("%1", str(path)), path)
         return path

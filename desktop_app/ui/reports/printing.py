@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, QStandardPaths
+from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop_app.reports.pdf_render import PageBitmap, PdfPages
+from desktop_app.ui.common import files
 
 MAX_DPI = 300
 
@@ -84,21 +85,14 @@ class PdfPrintPreview:
 
 
 class SaveFileDialog:
-    """Where to save an export: asks once, remembers the folder for the session."""
-
-    last_folder: Path | None = None
+    """Where to save an export: starts in the folder last used for exports, else Documents."""
 
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, suggested: str, name_filter: str) -> Path | None:
-        folder = cls.last_folder or Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home()
-        )
-        path, _ = QFileDialog.getSaveFileName(parent, title, str(folder / suggested), name_filter)
-        if not path:
+        chosen = files.save_path(parent, files.EXPORTS, title, suggested, name_filter)
+        if chosen is None:
             return None
-        chosen = Path(path)
         suffix = ".pdf" if "pdf" in name_filter.lower() else ".xlsx"
         if chosen.suffix.lower() != suffix:
             chosen = chosen.with_name(chosen.name + suffix)
-        cls.last_folder = chosen.parent
         return chosen

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from desktop_app.services import backup, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import PassphraseDialog
+from desktop_app.ui.common import files
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
 
@@ -33,14 +33,11 @@ class FileChooser:
 
     @staticmethod
     def folder(parent: QWidget, title: str) -> Path | None:
-        path = QFileDialog.getExistingDirectory(parent, title)
-        return Path(path) if path else None
+        return files.folder(parent, files.BACKUPS, title)
 
     @staticmethod
     def open_file(parent: QWidget, title: str, start: Path) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(
-            parent, title, str(start), "保学台账备份 (*.bxbak *.sqlite3);;所有文件 (*)")
-        return Path(path) if path else None
+        return files.open_path(parent, files.BACKUPS, title, "保学台账备份 (*.bxbak *.sqlite3);;所有文件 (*)", start)
 
 
 class BackupBox(QGroupBox):
@@ -69,8 +66,10 @@ class BackupBox(QGroupBox):
             row.addWidget(b)
         row.addStretch(1)
         layout.addLayout(row)
+        self.drive_bar = files.DriveBar([(self.tr("加密备份到此U盘"), self.ask_backup_encrypted)], self)
+        layout.addWidget(self.drive_bar)
         self.local_button.clicked.connect(self.backup_local)
-        self.usb_button.clicked.connect(self.ask_backup_encrypted)
+        self.usb_button.clicked.connect(lambda: self.ask_backup_encrypted())
         self.restore_button.clicked.connect(self.ask_restore)
         self.refresh()
 
@@ -83,6 +82,10 @@ class BackupBox(QGroupBox):
         self.local_button.setEnabled(can(self.store, Permission.BACKUP))
         self.usb_button.setEnabled(can(self.store, Permission.BACKUP))
         self.restore_button.setEnabled(can(self.store, Permission.RESTORE))
+        if hasattr(self, "drive_bar"):
+            self.drive_bar.refresh()
+            for button in self.drive_bar.buttons.values():
+                button.setEnabled(can(self.store, Permission.BACKUP))
 
     def backup_local(self) -> None:
         try:
@@ -91,10 +94,10 @@ class BackupBox(QGroupBox):
             Messages.error(self, self.tr("备份失败"), str(exc))
             return
         self.refresh()
-        Messages.info(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)))
+        Messages.written(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)), Path(path))
 
-    def ask_backup_encrypted(self) -> Worker | None:
-        folder = FileChooser.folder(self, self.tr("选择U盘或文件夹"))
+    def ask_backup_encrypted(self, drive: Path | None = None) -> Worker | None:
+        folder = drive or FileChooser.folder(self, self.tr("选择U盘或文件夹"))
         if folder is None:
             return None
         passphrase = PassphraseDialog.ask(self, confirm=True)
@@ -105,8 +108,8 @@ class BackupBox(QGroupBox):
 
     def _backup_done(self, path: object) -> None:
         self.refresh()
-        Messages.info(self, self.tr("加密备份"), self.tr("已写入并核对：%1\n可以取下U盘。请妥善保管备份密码。")
-                      .replace("%1", str(path)))
+        Messages.written(self, self.tr("加密备份"), self.tr("已写入并核对：%1\n可以取下U盘。请妥善保管备份密码。")
+                         .replace("%1", str(path)), Path(str(path)))
 
     def ask_restore(self) -> Worker | None:
         source = FileChooser.open_file(self, self.tr("选择备份文件"), backup.backups_dir(self.store))
