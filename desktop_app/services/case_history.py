@@ -126,6 +126,8 @@ def describe_event(what: str, detail: str | None) -> str:
         note = str(values.get("note") or "")
         if values.get("file"):
             return f"{form}保存为PDF文件{_file(values['file'])}{code}"
+        if note.startswith("PDF文件："):
+            return f"{form}打印到PDF文件{_file(note.removeprefix('PDF文件：'))}{code}"
         printer = note.removeprefix("打印机：")
         where = f"在打印机“{printer}”上" if printer else ""
         return f"{form}{where}打印{code}"

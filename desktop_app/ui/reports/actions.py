@@ -99,8 +99,17 @@ class ReportActions(QObject):
 
         def done(result: Any) -> None:
             pdf, job = result
-            printer = PdfPrintPreview.run(self.widget, pdf, title)
-            if printer:
+            try:
+                printer = PdfPrintPreview.run(self.widget, pdf, title)
+            except BaoxueError as exc:
+                Messages.error(self.widget, self.tr("未打印"), str(exc))
+                return
+            if printer and PdfPrintPreview.is_file(printer):
+                printing.record_prints(self.store, job, printing.EVENT_PRINT, f"PDF文件：{Path(printer).name}")
+                Messages.written(self.widget, self.tr("已打印到PDF"),
+                                 self.tr("一生一表已保存为PDF（与“保存为PDF”相同，含文字）：\n%1").replace("%1", printer),
+                                 Path(printer))
+            elif printer:
                 printing.record_prints(self.store, job, printing.EVENT_PRINT, f"打印机：{printer}")
 
         return self.run(self.tr("正在生成一生一表…"),
@@ -126,7 +135,11 @@ class ReportActions(QObject):
 
     def preview_blank(self, copies: int = 1) -> str | None:
         pdf = printing.blank_pdf_bytes(self.store, copies)
-        printer = PdfPrintPreview.run(self.widget, pdf, self.tr("空白一生一表"))
+        try:
+            printer = PdfPrintPreview.run(self.widget, pdf, self.tr("空白一生一表"))
+        except BaoxueError as exc:
+            Messages.error(self.widget, self.tr("未打印"), str(exc))
+            return None
         if printer:
             printing.record_blank_print(self.store, copies, printer)
         return printer
