@@ -163,24 +163,27 @@ class ReportActions(QObject):
         """Why personal data leaves the program (and whether numbers go out in full); None: cancelled."""
         return ExportReasonDialog.ask(self.store, what, self.widget)
 
-    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None) -> Worker | None:
+    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None, view: str = "") -> Worker | None:
+        """Export a ledger; ``view`` names what it holds (the ledger page's view and filter) in the
+        file name, the sheet and the title, with the date."""
         ledger = exports.LEDGERS[key]
-        answer = self._reason(ledger.title)
+        name = view or ledger.title
+        answer = self._reason(name)
         if answer is None:
             return None
         reason, full = answer
         path = SaveFileDialog.ask(self.widget, self.tr("导出台账"),
-                                  f"{exports.ledger_title(self.store, ledger)}-{_stamp()}.xlsx", XLSX_FILTER)
+                                  f"{printing.unit_name(self.store)}{name}-{_stamp()}.xlsx", XLSX_FILTER)
         if path is None:
             return None
 
         def done(rows: Any) -> None:
             Messages.written(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
-                             .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)), path)
+                             .replace("%1", name).replace("%2", str(rows)).replace("%3", str(path)), path)
 
-        return self.run(self.tr("正在导出%1…").replace("%1", ledger.title),
+        return self.run(self.tr("正在导出%1…").replace("%1", name),
                         lambda report: exports.export_ledger(self.store, path, key, query, report, reason=reason,
-                                                             full_numbers=full), done)
+                                                             full_numbers=full, view=name), done)
 
     def export_form(self, case_id: str, name: str) -> Path | None:
         answer = self._reason(self.tr("一生一表（%1）").replace("%1", name))
