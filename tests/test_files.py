@@ -143,3 +143,20 @@ def test_the_message_after_writing_opens_the_folder(qtbot, tmp_path: Path, monke
     QTimer.singleShot(50, click_open)
     files.announce_written(None, "已导出", f"已导出：\n{path}", path)
     assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+
+
+def test_looking_again_replaces_the_drive_rows(qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel
+
+    monkeypatch.setattr(files, "removable_drives", list)
+    bar = files.DriveBar([("导出到此U盘", lambda _root: None)])
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.refresh()
+    bar.refresh()
+    shown = [label for label in bar.findChildren(QLabel) if label.isVisible()]
+    assert len(shown) == 1
+    _fake_drive(monkeypatch, tmp_path)
+    bar.refresh()
+    assert [label.text() for label in bar.findChildren(QLabel) if label.isVisible()] == [
+        f"U盘 {tmp_path} 金士顿（可用 8.0 GB）"]

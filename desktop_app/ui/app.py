@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, demo, installation, paths
+from desktop_app.services import accounts, backup, demo, installation, paths, semesters
 from desktop_app.services.store import Store
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
@@ -169,6 +169,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         demo.load(store, 80)
         demo.load_census(store)
         demo.load_care(store)
+        semesters.choose_current(store, semesters.current_name(store))  # the demonstration's term is set up
         return True
     if store.installation() is None:
         return SetupDialog.ask(store)  # signs the new administrator in

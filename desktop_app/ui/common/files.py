@@ -164,6 +164,8 @@ class DriveBar(QWidget):
 
     def refresh(self) -> None:
         for row in self._rows:
+            self._layout.removeWidget(row)
+            row.hide()
             row.deleteLater()
         self._rows, self.buttons = [], {}
         self.drives = removable_drives()
@@ -172,9 +174,10 @@ class DriveBar(QWidget):
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
             line.addWidget(QLabel(self.tr("U盘：未检测到（插上U盘后点“重新检测”）"), row))
-            line.addStretch(1)
             self._add_again(row, line)
+            line.addStretch(1)
             self._layout.addWidget(row)
+            row.show()
             self._rows.append(row)
             return
         for drive in self.drives:
@@ -187,9 +190,10 @@ class DriveBar(QWidget):
                 button.clicked.connect(lambda _c=False, a=action, r=drive.root: a(r))
                 line.addWidget(button)
                 self.buttons[(str(drive.root), text)] = button
-            line.addStretch(1)
             self._add_again(row, line)
+            line.addStretch(1)
             self._layout.addWidget(row)
+            row.show()
             self._rows.append(row)
 
     def _add_again(self, row: QWidget, line: QHBoxLayout) -> None:

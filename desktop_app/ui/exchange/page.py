@@ -32,6 +32,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
 from desktop_app.ui.common import files
+from desktop_app.ui.common.prerequisite import PrerequisiteBanner
 from desktop_app.ui.common.wording import sync_state_label
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
@@ -112,6 +113,8 @@ class ExchangePage(QWidget):
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setWordWrap(True)
         layout.addWidget(self.identity_label)
+        self.prerequisite = PrerequisiteBanner(self)  # enrolment (school) or a registered school (district) first
+        layout.addWidget(self.prerequisite)
 
         bar = QHBoxLayout()
         self.export_button = QPushButton(
@@ -229,8 +232,28 @@ class ExchangePage(QWidget):
                                                 sync_state_label(p.state, district=self.is_district),
                                                 p.changes]) for p in items]
 
+    def missing_step(self) -> str:
+        """What must be done before packages can be sent, in one sentence; empty when nothing."""
+        kinds = {p.kind for p in sync.peers(self.store)}
+        if not self.is_district and sync.DISTRICT not in kinds:
+            return self.tr("本校还没有导入区教委的登记包。报送数据前，请先把区教委送来的登记包"
+                           "（U盘上的 .bxpkg 文件）导入本机。")
+        if self.is_district and sync.SCHOOL not in kinds:
+            return self.tr("还没有登记任何学校。请先为学校生成登记包，用U盘交给学校导入。")
+        return ""
+
+    def _show_missing_step(self) -> None:
+        missing = self.missing_step()
+        if not missing:
+            self.prerequisite.clear()
+        elif self.is_district:
+            self.prerequisite.need(missing, self.tr("登记学校并生成登记包…"), self.enrol)
+        else:
+            self.prerequisite.need(missing, self.tr("导入登记包…"), self.import_files)
+
     def refresh(self) -> None:
         self.drive_bar.refresh()
+        self._show_missing_step()
         inst = self.store.installation()
         if inst is None:
             return
@@ -261,6 +284,9 @@ class ExchangePage(QWidget):
         return self.peer_model.key(rows[0].row()) if rows else None
 
     def export_selected(self, folder: Path | None = None) -> Worker | None:
+        if missing := self.missing_step():  # said before any folder is asked for
+            Messages.error(self, self.tr("导出数据包"), missing)
+            return None
         if self.is_district:
             code = self._selected_peer()
             if code is None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services import paths
+from desktop_app.ui.common.prerequisite import PrerequisiteBanner
 
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
@@ -136,11 +137,22 @@ def _visible_part(widget: QWidget) -> QWidget:
     return stack.currentWidget() if stack is not None else widget
 
 
+def _in_banner(widget: QWidget, root: QWidget) -> bool:
+    node: QWidget | None = widget
+    while node is not None and node is not root:
+        if isinstance(node, PrerequisiteBanner):
+            return True
+        node = node.parentWidget()
+    return False
+
+
 def structure(widget: QWidget) -> list[str]:
     """What the guide's picture of a screen shows that does not depend on the data in it."""
     root = _visible_part(widget)
     items: list[str] = []
     for child in root.findChildren(QWidget):
+        if not child.isVisibleTo(root) or _in_banner(child, root):
+            continue  # not in the picture (a banner comes and goes with the data)
         if isinstance(child, QAbstractButton) and child.text():
             items.append(f"button:{child.text()}")
         elif isinstance(child, QGroupBox):

@@ -27,6 +27,7 @@ from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
 from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.common import prerequisite
 from desktop_app.ui.home_teaching.dialogs import BreakContactDialog, CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
@@ -44,6 +45,8 @@ class HomeTeachingPage(QWidget):
         self.plan_id: str | None = None
         self._worker: Worker | None = None
         layout = QVBoxLayout(self)
+        self.prerequisite = prerequisite.PrerequisiteBanner(self)  # the semester is confirmed first
+        layout.addWidget(self.prerequisite)
         bar = QHBoxLayout()
         self.semester_combo = QComboBox(self)
         current = semesters.current(store).name
@@ -199,7 +202,12 @@ class HomeTeachingPage(QWidget):
         self.summary_label.setText(self.tr("请在左侧选择学生"))
         self.refresh()
 
+    def _show_missing_step(self) -> None:
+        """The semester (its dates) is confirmed in 设置 before the term's work starts."""
+        prerequisite.need_semester(self.prerequisite, self, self.store)
+
     def refresh(self) -> None:
+        self._show_missing_step()
         minimum = home_teaching.minimum(self.store)
         self.min_visits_spin.setValue(minimum.visits)
         self.min_hours_spin.setValue(minimum.hours)
