@@ -237,7 +237,8 @@ def test_reports_page_blank_forms_monthly_and_ledger(qtbot: QtBot, store: Store,
     assert len(PdfReader(io.BytesIO(preview.shown[0][0])).pages) == 2
     assert "打印机 测试打印机" in events(store, printing.EVENT_BLANK)[0].new_value
 
-    qtbot.mouseClick(page.export_monthly_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.export_monthly_button, Qt.MouseButton.LeftButton)  # off the GUI thread now
+    qtbot.waitUntil(lambda: any("已导出月报" in t for t in messages.texts("info")), timeout=20000)
     assert save_to[-1].exists() and "月报" in save_to[-1].name
 
     page.ledger_combo.setCurrentIndex(page.ledger_combo.findData("open"))

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import accounts, backup, demo, installation, paths, semesters
 from desktop_app.services.store import Store
+from desktop_app.ui.common import operations
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.widgets import Messages
 
@@ -140,23 +141,12 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
     if demo_district and store.installation() is None:
         from desktop_app.services import demo_district as district_demo
 
-        district_demo.setup_demo_district(store)
-        dialog = QProgressDialog("正在生成演示学校并导入其数据包…", "", 0, len(district_demo.SCHOOLS))
-        dialog.setWindowTitle(APP_NAME)
-        dialog.setCancelButton(None)  # a few seconds, once, on an empty folder
-        dialog.setMinimumDuration(0)
+        # Several seconds, once, on an empty folder: on a worker thread, so the progress window is painted.
+        def build(report: Callable[[int, int], bool]) -> int:
+            district_demo.setup_demo_district(store)
+            return district_demo.load_district(store, progress=lambda done, total, _name: report(done, total))
 
-        def progress(done: int, total: int, name: str) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-            if name:
-                dialog.setLabelText(f"正在生成演示学校“{name}”并导入其数据包…（{done + 1}/{total}）")
-            QApplication.processEvents()
-
-        try:
-            district_demo.load_district(store, progress=progress)
-        finally:
-            dialog.close()
+        operations.wait(None, "正在生成演示学校并导入其数据包…", build, total=len(district_demo.SCHOOLS), title=APP_NAME)
         return True
     demo_start = demo_start or demo_district
     if demo_start and store.installation() is None:

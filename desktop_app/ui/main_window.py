@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QMainWindow,
-    QProgressDialog,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +29,7 @@ from desktop_app.ui.care.page import CarePage
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.comparison_page import ComparisonPage
 from desktop_app.ui.census.return_page import ReturnCheckPage
-from desktop_app.ui.common import files
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
 from desktop_app.ui.district.page import SupervisionPage
@@ -138,6 +137,7 @@ class MainWindow(QMainWindow):
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
         self.settings_page.backup_box.restored.connect(self._restored)
+        operations.events.changed.connect(self._store_changed)
         self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
         # Inside the screen less its taskbar (1366x768 less the taskbar on many school PCs), where it was last.
         place(self, QSize(1280, 720), self.settings.value("main_window/geometry"))
@@ -358,12 +358,17 @@ class MainWindow(QMainWindow):
 
     # --- tools --------------------------------------------------------------------------
 
-    def verify(self) -> None:
-        result = self.store.verify()
-        if result.ok:
-            Messages.info(self, self.tr("校验结果"), result.message)
-        else:
-            Messages.error(self, self.tr("校验失败"), result.message)
+    def verify(self) -> Worker:
+        """Check the store and its history (seconds on a large store): on a worker thread with progress."""
+        def shown(result: object) -> None:
+            if getattr(result, "ok", False):
+                Messages.info(self, self.tr("校验结果"), str(getattr(result, "message", "")))
+            else:
+                Messages.error(self, self.tr("校验失败"), str(getattr(result, "message", "")))
+
+        self._worker = operations.run(self, self.tr("正在校验数据和历史记录…"), lambda _report: self.store.verify(),
+                                      done=shown, cancellable=False)
+        return self._worker
 
     def ask_load_demo(self) -> None:
         inst = self.store.installation()
@@ -383,41 +388,20 @@ class MainWindow(QMainWindow):
         """Demonstration schools for the district, built on a worker thread with progress."""
         from desktop_app.services import demo_district
 
-        progress = QProgressDialog(self.tr("正在生成演示学校并导入其数据包…"), "", 0, len(demo_district.SCHOOLS), self)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(lambda report: demo_district.load_district(
-            self.store, progress=lambda done, total, _name: report(done, total)))
-
-        def moved(done: int, total: int) -> None:
-            progress.setMaximum(total)
-            progress.setValue(done)
-
-        worker.signals.progress.connect(moved)
+        def job(report: Callable[[int, int], bool]) -> int:
+            return demo_district.load_district(self.store, progress=lambda done, total, _name: report(done, total))
 
         def finished(added: object) -> None:
-            progress.close()
-            self._case_saved("")
             if self.supervision is not None:
                 self.supervision.refresh()
             self.statusBar().showMessage(self.tr("已载入演示学校 %1 所").replace("%1", str(added)), 5000)
 
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("载入失败"), message)
-
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, self.tr("正在生成演示学校并导入其数据包…"), job, done=finished,
+                                      total=len(demo_district.SCHOOLS), cancellable=False,
+                                      changed=operations.EVERYTHING, error_title=self.tr("载入失败"))
+        return self._worker
 
     def load_demo(self, count: int) -> Worker:
-        progress = QProgressDialog(self.tr("正在载入演示数据…"), self.tr("取消"), 0, count, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-
         from desktop_app.services import demo
 
         def job(report: Callable[[int, int], bool]) -> int:
@@ -426,25 +410,19 @@ class MainWindow(QMainWindow):
             except demo.DemoCancelled as exc:
                 raise Cancelled from exc
 
-        worker = Worker(job)
-        worker.signals.progress.connect(lambda done, total: progress.setValue(done))
-        progress.canceled.connect(worker.cancel)
-
         def finished(added: object) -> None:
-            progress.close()
-            self._case_saved("")
             self.statusBar().showMessage(self.tr("已载入演示案件 %1 件").replace("%1", str(added)), 5000)
 
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("载入失败"), message)
+        self._worker = operations.run(self, self.tr("正在载入演示数据…"), job, done=finished, total=count,
+                                      changed=operations.EVERYTHING, error_title=self.tr("载入失败"))
+        return self._worker
 
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        worker.signals.cancelled.connect(progress.close)
-        self._worker = worker
-        worker.start()
-        return worker
+    def _store_changed(self, _what: str) -> None:
+        """A job changed the store: the ledger, the overview and the page in view show it."""
+        self._case_saved("")
+        current = self.stack.currentWidget()
+        if current not in (self.ledger, self.overview):
+            self._refresh_page(current)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         for dialog in list(self.forms.values()):

@@ -6,19 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QInputDialog,
-    QProgressDialog,
     QTableView,
     QWidget,
 )
 
 from desktop_app.ui.care.rows_model import RowsModel
-from desktop_app.ui.common import files
-from desktop_app.ui.widgets import Messages
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.workers import Worker
 
 
@@ -75,26 +72,4 @@ class Ask:
 
 def run_in_worker(parent: QWidget, label: str, job: Callable[[], Any], done: Callable[[Any], None]) -> Worker:
     """Run an export (Excel, PDF) off the GUI thread behind a progress dialog; errors go to a message box."""
-    progress = QProgressDialog(label, parent.tr("取消"), 0, 0, parent)
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(400)
-
-    def work(_report: Callable[[int, int], bool]) -> Any:
-        return job()
-
-    worker = Worker(work)
-    progress.canceled.connect(worker.cancel)
-
-    def finished(result: object) -> None:
-        progress.close()
-        done(result)
-
-    def failed(message: str) -> None:
-        progress.close()
-        Messages.error(parent, parent.tr("未完成"), message)
-
-    worker.signals.finished.connect(finished)
-    worker.signals.failed.connect(failed)
-    worker.signals.cancelled.connect(progress.close)
-    worker.start()
-    return worker
+    return operations.run(parent, label, lambda _report: job(), done=done)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
-from desktop_app.ui.common import files
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.prerequisite import PrerequisiteBanner
 from desktop_app.ui.common.wording import sync_state_label
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
@@ -371,34 +370,18 @@ class ExchangePage(QWidget):
 
     def _run(self, job: Callable[[Callable[[int, int], bool]], T], total: int, label: str,
              finished: Callable[[T], None], fail_title: str) -> Worker:
-        progress = QProgressDialog(label, self.tr("取消"), 0, total, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(job)
-        worker.signals.progress.connect(lambda done, _total: progress.setValue(done))
-        progress.canceled.connect(worker.cancel)
-
         def done(result: T) -> None:
-            progress.close()
             self.refresh()
             finished(result)
 
         def failed(message: str) -> None:
-            progress.close()
             self.refresh()
             Messages.error(self, fail_title, message)
 
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-
-        def cancelled() -> None:
-            progress.close()
-            self.refresh()
-
-        worker.signals.cancelled.connect(cancelled)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, label, job, done=done, failed=failed, total=total,
+                                      changed=operations.EVERYTHING)
+        self._worker.signals.cancelled.connect(self.refresh)
+        return self._worker
 
     def enrol(self) -> None:
         info = EnrolDialog.ask(self)

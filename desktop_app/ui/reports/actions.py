@@ -11,17 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.reports.files import OutputCancelled
 from desktop_app.services import cases, exports, printing
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.common import operations
 from desktop_app.ui.reports.printing import PdfPrintPreview, SaveFileDialog
 from desktop_app.ui.widgets import Messages
-from desktop_app.ui.workers import Cancelled, Worker
+from desktop_app.ui.workers import Worker
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
@@ -45,48 +45,14 @@ class ReportActions(QObject):
     def run(self, label: str, job: Callable[[Callable[[int, int], bool]], Any],
             finished: Callable[[Any], None], maximum: int = 0) -> Worker:
         """Run ``job(report)`` in a worker with a progress dialog; ``finished(result)`` on the GUI thread."""
-        progress = QProgressDialog(label, self.tr("取消"), 0, maximum, self.widget)
-        progress.setWindowTitle(self.tr("请稍候"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(400)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-
-        def wrapped(report: Callable[[int, int], bool]) -> Any:
-            try:
-                return job(report)
-            except OutputCancelled as exc:
-                raise Cancelled from exc
-
-        worker = Worker(wrapped)
-
-        def on_progress(done: int, total: int) -> None:
-            if total and progress.maximum() != total:
-                progress.setMaximum(total)
-            progress.setValue(done)
-
-        def on_finished(result: object) -> None:
-            progress.close()
+        def done(result: Any) -> None:
             self.worker = None
             finished(result)
 
-        def on_failed(message: str) -> None:
-            progress.close()
-            self.worker = None
-            Messages.error(self.widget, self.tr("未完成"), message)
-
-        def on_cancelled() -> None:
-            progress.close()
-            self.worker = None
-
-        worker.signals.progress.connect(on_progress)
-        worker.signals.finished.connect(on_finished)
-        worker.signals.failed.connect(on_failed)
-        worker.signals.cancelled.connect(on_cancelled)
-        progress.canceled.connect(worker.cancel)
-        self.worker = worker
-        worker.start()
-        return worker
+        self.worker = operations.run(self.widget, label, job, done=done, total=maximum)
+        self.worker.signals.failed.connect(lambda _m: setattr(self, "worker", None))
+        self.worker.signals.cancelled.connect(lambda: setattr(self, "worker", None))
+        return self.worker
 
     # --- registration forms -----------------------------------------------------------------
 
@@ -148,13 +114,9 @@ class ReportActions(QObject):
         path = SaveFileDialog.ask(self.widget, self.tr("空白一生一表保存为PDF"), "一生一表-空白.pdf", PDF_FILTER)
         if path is None:
             return None
-        try:
-            printing.write_blank_pdf(self.store, path, copies)
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.written(self.widget, self.tr("已生成PDF"), self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)),
-                         path)
+        self.run(self.tr("正在生成空白一生一表…"), lambda _report: printing.write_blank_pdf(self.store, path, copies),
+                 lambda _r: Messages.written(self.widget, self.tr("已生成PDF"),
+                                             self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)), path))
         return path
 
     # --- Excel ----------------------------------------------------------------------------
@@ -192,12 +154,10 @@ class ReportActions(QObject):
         path = SaveFileDialog.ask(self.widget, self.tr("一生一表导出为Excel"), f"一生一表-{name}.xlsx", XLSX_FILTER)
         if path is None:
             return None
-        try:
-            exports.export_form(self.store, case_id, path, reason=answer[0])
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.written(self.widget, self.tr("已导出"), self.tr("一生一表已导出：\n%1").replace("%1", str(path)), path)
+        self.run(self.tr("正在导出一生一表…"), lambda _report: exports.export_form(self.store, case_id, path,
+                                                                            reason=answer[0]),
+                 lambda _r: Messages.written(self.widget, self.tr("已导出"),
+                                             self.tr("一生一表已导出：\n%1").replace("%1", str(path)), path))
         return path
 
     def export_monthly(self, year: int, month: int) -> Path | None:
@@ -208,10 +168,8 @@ class ReportActions(QObject):
                                   XLSX_FILTER)
         if path is None:
             return None
-        try:
-            exports.export_monthly(self.store, year, month, path, reason=answer[0])
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.written(self.widget, self.tr("已导出"), self.tr("已导出月报：\n%1").replace("%1", str(path)), path)
+        self.run(self.tr("正在导出月报…"),
+                 lambda _report: exports.export_monthly(self.store, year, month, path, reason=answer[0]),
+                 lambda _r: Messages.written(self.widget, self.tr("已导出"),
+                                             self.tr("已导出月报：\n%1").replace("%1", str(path)), path))
         return path

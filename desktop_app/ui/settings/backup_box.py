@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -23,7 +22,7 @@ from desktop_app.services import backup, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import PassphraseDialog
-from desktop_app.ui.common import files
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
 
@@ -87,14 +86,16 @@ class BackupBox(QGroupBox):
             for button in self.drive_bar.buttons.values():
                 button.setEnabled(can(self.store, Permission.BACKUP))
 
-    def backup_local(self) -> None:
-        try:
-            path = backup.take(self.store, backup.MANUAL)
-        except BaoxueError as exc:
-            Messages.error(self, self.tr("备份失败"), str(exc))
-            return
-        self.refresh()
-        Messages.written(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)), Path(path))
+    def backup_local(self) -> Worker:
+        """A checked copy in backups/ (an integrity check of the whole store: seconds when it is large)."""
+        def done(path: object) -> None:
+            self.refresh()
+            Messages.written(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)), Path(str(path)))
+
+        self._worker = operations.run(self, self.tr("正在备份到本机…"),
+                                      lambda _report: backup.take(self.store, backup.MANUAL), done=done,
+                                      cancellable=False, error_title=self.tr("备份失败"))
+        return self._worker
 
     def ask_backup_encrypted(self, drive: Path | None = None) -> Worker | None:
         folder = drive or FileChooser.folder(self, self.tr("选择U盘或文件夹"))
@@ -141,25 +142,9 @@ class BackupBox(QGroupBox):
 
     def _run(self, job: Callable[[Callable[[int, int], bool]], object], label: str,
              done: Callable[[object], None]) -> Worker:
-        progress = QProgressDialog(label, "", 0, 0, self)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(job)
-
-        def finished(result: object) -> None:
-            progress.close()
-            done(result)
-
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("操作失败"), message)
-
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, label, job, done=done, cancellable=False,
+                                      error_title=self.tr("操作失败"))
+        return self._worker
 
 
 class BusinessSettingsBox(QGroupBox):
