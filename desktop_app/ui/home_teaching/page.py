@@ -25,9 +25,9 @@ from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import home_teaching, semesters, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
-from desktop_app.ui.care.rows_model import RowsModel
 from desktop_app.ui.common import prerequisite
+from desktop_app.ui.common.pages import Ask, make_table, run_in_worker, select_row_where, selected_row
+from desktop_app.ui.common.rows_model import RowsModel
 from desktop_app.ui.home_teaching.dialogs import BreakContactDialog, CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
