@@ -8,6 +8,7 @@ from database import (
     care,  # noqa: F401
     census,  # noqa: F401
     lifecycle,  # noqa: F401
+    matching,  # noqa: F401
     models,  # noqa: F401
     sync,  # noqa: F401
 )

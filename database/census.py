@@ -56,6 +56,7 @@ class RosterMember(LedgerMixin, Base):
     __table_args__ = (
         UniqueConstraint("kind", "semester", "student_id", name="uq_roster_members_kind_semester_student"),
         Index("ix_roster_members_student_id", "student_id"),
+        Index("ix_roster_members_kind", "kind", "voided", "student_id", "id"),  # covers the district's census figure
     )
 
 

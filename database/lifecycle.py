@@ -118,7 +118,7 @@ class EvidenceFile(LedgerMixin, Base):
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str] = mapped_column(Text, default="")
     # The file as it was picked, before a photo was reduced (equal to sha256/size when stored unchanged;
-    # empty for files attached before 0011e).
+    # empty for files attached before migration 0014).
     original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

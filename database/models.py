@@ -208,7 +208,14 @@ class Case(LedgerMixin, Base):
     __table_args__ = (
         Index("ix_cases_student_id", "student_id"),
         Index("ix_cases_status", "status", "voided", "opened_on", "id"),  # covers the status filters and counts
-        Index("ix_cases_opened_on", "opened_on"),
+        # Overview: the grouped figures and the date counts read these indexes alone, never the table.
+        Index("ix_cases_figures", "status", "voided", "dropout_reason", "grade"),
+        Index("ix_cases_opened_on", "opened_on", "voided"),
+        Index("ix_cases_closed_on", "closed_on", "voided"),
+        # 待办: what the reminders read of each open or deferred case, without the wide table rows (in
+        # opening order, so a new case goes at the end; its student_id serves the overview by township)
+        Index("ix_cases_reminders", "status", "voided", "opened_on", "id", "student_id", "grade", "contact_name",
+              "contact_phone", "persuading_unit", "responsible_person", "responsible_phone", "result"),
         Index("ix_cases_grade", "grade"),
         Index("ix_cases_attempt_count", "attempt_count"),
     )
@@ -232,7 +239,8 @@ class PersuasionAttempt(LedgerMixin, Base):
 
     case: Mapped[Case] = relationship(back_populates="attempts")
 
-    __table_args__ = (Index("ix_persuasion_attempts_case_id", "case_id"),)
+    # covers the reminders' per-case last attempt and joint count
+    __table_args__ = (Index("ix_persuasion_attempts_case_id", "case_id", "voided", "attempt_date", "is_joint"),)
 
 
 class AuditEntry(Base):

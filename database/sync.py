@@ -55,6 +55,10 @@ class Peer(Base):
     sent_package: Mapped[int] = mapped_column(Integer, default=0)
     sent_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The program version the peer's last package was written by, and what it said it can read
+    # (JSON: table -> columns; empty for a release that did not say, read from exchange.schemas).
+    program: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    reads: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class RecordOwner(Base):
@@ -150,3 +154,16 @@ class IdAlias(Base):
     table_name: Mapped[str] = mapped_column(String(50), primary_key=True)
     remote_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     local_id: Mapped[str] = mapped_column(String(36))
+
+
+class HeldBack(Base):
+    """A record (or some of its fields) left out of a package because the peer's older program cannot
+    hold it; sent in full once the peer says it can read it (see desktop_app/services/compat.py)."""
+
+    __tablename__ = "sync_held_back"
+
+    peer_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    columns: Mapped[str] = mapped_column(Text, default="")  # JSON list of the columns left out; "*" for the row
+    held_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

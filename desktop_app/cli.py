@@ -14,11 +14,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, __version__, terminal
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
-from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, printing, sync, todo
+from desktop_app.services import about, accounts, backup, cases, demo, exports, installation, places, printing, sync, todo
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.store import Store
 
@@ -35,14 +35,27 @@ class CliError(BaoxueError):
 def _store(args: argparse.Namespace) -> Iterator[Store]:
     """The store of --data-dir; closed when the command ends."""
     store = Store.open(args.data_dir)
+    _warn(places.store_cloud_warning(store.data_dir))
     try:
         yield store
     finally:
         store.close()
 
 
+def _warn(message: str | None) -> None:
+    """One warning line on stderr (the command goes on)."""
+    if message:
+        print(f"警告：{message}", file=sys.stderr)
+
+
 def _prompt(prompt: str, again: str | None, *, mismatch: str, unreadable: str) -> str:
-    """A secret typed at the terminal; typed a second time when ``again`` is given."""
+    """A secret typed at the terminal; typed a second time when ``again`` is given.
+
+    Without a console (a scheduled task, input from a pipe or a file) this fails at once: on
+    Windows getpass reads the console directly and would wait for a key nobody presses.
+    """
+    if not terminal.can_prompt(sys.stdin):
+        raise CliError(f"{unreadable}（没有可以输入的控制台：计划任务中运行，或输入来自管道、文件）")
     try:
         first = getpass.getpass(prompt)
         if again is not None and getpass.getpass(again) != first:
@@ -157,6 +170,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(result.message)
             return 0
         print(f"校验失败：{result.message}", file=sys.stderr)
+        for line in getattr(result, "lines", list)():
+            if line != result.message:
+                print(f"  {line}", file=sys.stderr)
         return 1
 
 
@@ -188,6 +204,8 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    target = Path(args.file)
+    _warn(places.cloud_warning(target if target.is_dir() else target.parent, "备份"))
     with _admin_store(args) as store:
         written = backup.write_encrypted(store, Path(args.file), _passphrase(args, confirm=True))
         print(f"已写入加密备份：{written}（已读回核对，可以取下U盘）")
@@ -257,6 +275,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "登记包"))
     with _admin_store(args) as store:
         path = sync.enrol(store, sync.SchoolInfo(args.school, args.name, args.township or ""), Path(args.outdir))
         print(f"已登记 {args.name}（{args.school}），登记包：{path}")
@@ -265,9 +284,34 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
+    _warn(places.cloud_warning(args.outdir, "数据包"))
     with _admin_store(args) as store:
         result = sync.export_package(store, args.to, Path(args.outdir))
         print(f"已写出 {result.path}：{result.records}条记录，{result.history}条历史；已读回核对，可以拔出U盘{result.note}")
+        return 0
+
+
+def cmd_update_attach(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        inst = store.installation()
+        if inst is None or inst.kind != installation.DISTRICT:
+            raise ValidationError("只有区教委可以随数据包下发新版本程序")
+        release = updates.attach(store, Path(args.zip))
+        print(f"已核对发布者签名：{release.zip_name}（{release.version} 版）将随以后发给旧版本学校的数据包一起写出")
+        return 0
+
+
+def cmd_update_install(args: argparse.Namespace) -> int:
+    from desktop_app.services import updates
+
+    with _admin_store(args) as store:
+        release = updates.offered(store)
+        if release is None:
+            raise ValidationError("没有收到可安装的新版本程序（新版本随区教委的数据包送达）")
+        target = updates.install(store, Path(args.program_dir) if args.program_dir else None)
+        print(f"已把 {release.version} 版安装到 {target}；请从新文件夹启动程序。旧版本保留到新版本首次启动并校验通过")
         return 0
 
 
@@ -276,12 +320,28 @@ def cmd_import_package(args: argparse.Namespace) -> int:
         status = 0
         for name in args.files:
             try:
-                result = sync.import_package(store, Path(name))
+                result = sync.import_package(store, Path(name), confirm=args.confirm)
                 print(f"{Path(name).name}：{result.message}")
             except sync.PackageRefused as exc:
                 print(f"{Path(name).name}：未导入：{exc}", file=sys.stderr)
                 status = 1
         return status
+
+
+def cmd_enrol_receipt(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.write_receipt(store, Path(args.out))
+        print(f"已写出数据交换登记回执：{path}（请打印、签字盖章后报送区教委）")
+        print(f"本校密钥指纹：{sync.own_fingerprint(store)}")
+        return 0
+
+
+def cmd_reenrol(args: argparse.Namespace) -> int:
+    with _admin_store(args) as store:
+        path = sync.reenrol(store, args.school, Path(args.outdir), args.reason)
+        print(f"已吊销 {args.school} 的旧密钥并重新登记，新的登记包：{path}")
+        print("该校新电脑导入登记包后，须报送新的登记回执；其第一个数据包导入时须用 --confirm 核对新指纹")
+        return 0
 
 
 def _progress(label: str) -> Callable[[int, int], bool]:
@@ -358,11 +418,37 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         return 1 if result.accepted == 0 and result.duplicates == 0 else 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    """全区联查 at the district: match every school's children and keep the answers."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        print(matching.run_match(store, semester).line())
+        return 0
+
+
+def cmd_transitions(args: argparse.Namespace) -> int:
+    """衔接: leavers found or not (the district across all schools, a school over its own data)."""
+    from desktop_app.services import matching
+
+    with _admin_store(args) as store:
+        semester = _semester(store, args.semester)
+        report = matching.transitions(store, semester, args.kind)
+        print(report.line())
+        if args.out:
+            path = matching.export_transitions(store, report, Path(args.out), reason=args.reason or "")
+            print(f"已导出{semester}{args.kind}名单 {len(report.leavers)} 人：{path}")
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--encoding", help=f"输出编码（默认：控制台中为Unicode，重定向到文件或管道时用控制台代码页，"
+                        f"如 936（GBK）；也可由环境变量 {terminal.ENCODING_ENV} 指定，如 utf-8）")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
     parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
                         f"或由环境变量 {PASSWORD_ENV} 提供")
@@ -464,12 +550,97 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_import = sub.add_parser("import-package", help="导入数据包（可一次多个）")
     p_import.add_argument("files", nargs="+", help=".bxpkg 文件")
+    p_import.add_argument("--confirm", metavar="指纹",
+                          help="（区教委）学校第一个数据包：该校登记回执上的密钥指纹（有无短横线均可）")
     p_import.set_defaults(func=cmd_import_package)
+
+    p_receipt = sub.add_parser("enrol-receipt", help="（学校）导入登记包后，写出数据交换登记回执（PDF）")
+    p_receipt.add_argument("out", help="PDF 文件")
+    p_receipt.set_defaults(func=cmd_enrol_receipt)
+
+    p_reenrol = sub.add_parser("reenrol", help="（区教委）学校更换电脑：吊销旧密钥，重新登记并写出登记包")
+    p_reenrol.add_argument("--school", required=True, help="学校标识码（10位）")
+    p_reenrol.add_argument("--reason", required=True, help="原因，如：学校更换电脑")
+    p_reenrol.add_argument("outdir", help="登记包写入的文件夹（如U盘）")
+    p_reenrol.set_defaults(func=cmd_reenrol)
+
+    p_attach = sub.add_parser("update-attach",
+                              help="（区教委）随以后的数据包下发新版本程序（zip，旁边须有发布者的 .sig 签名文件）")
+    p_attach.add_argument("zip", help="新版本程序文件夹的 zip")
+    p_attach.set_defaults(func=cmd_update_attach)
+
+    p_install = sub.add_parser("update-install", help="（学校）安装随数据包收到的新版本程序（装在旧版本旁边）")
+    p_install.add_argument("--program-dir", help="当前程序文件夹（默认：正在运行的程序所在文件夹）")
+    p_install.set_defaults(func=cmd_update_install)
+
+    p_match = sub.add_parser("match", help="（区教委）全区联查：在全区各校数据中查找儿童，打印找到、未找到和重复立案")
+    p_match.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
+    p_match.set_defaults(func=cmd_match)
+
+    p_trans = sub.add_parser("transitions", help="衔接核查：小升初或幼升小毕业生是否已在下一学段入学"
+                             "（区教委查全区，学校查本校数据）")
+    p_trans.add_argument("--semester", help="新学期，如 2026秋（默认当前学期）")
+    p_trans.add_argument("--kind", required=True, choices=("小升初", "幼升小"), help="小升初 或 幼升小")
+    p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
+    p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
+    p_trans.set_defaults(func=cmd_transitions)
+
+    p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
+    p_sql.add_argument("statement", help="一条SQL语句")
+    p_sql.add_argument("--write", action="store_true", help="允许修改数据（修改连同语句记入历史记录）")
+    p_sql.set_defaults(func=cmd_sql)
+
+    p_rc = sub.add_parser("restore-copy", help="数据文件丢失或损坏时，用最新一份通过校验的自动备份恢复")
+    p_rc.set_defaults(func=cmd_restore_copy)
 
     return parser
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import support_sql
+
+    with _admin_store(args) as store:
+        result = support_sql.run(store, args.statement, write=args.write)
+        print(support_sql.format_table(result))
+        if args.write:
+            print("已记入历史记录；用 verify 可查看这次修改对台账的影响")
+        return 0
+
+
+def cmd_restore_copy(args: argparse.Namespace) -> int:
+    from desktop_app.services.integrity import rescue
+    from desktop_app.services.paths import STORE_FILE, resolve_data_dir
+
+    folder = resolve_data_dir(args.data_dir)
+    if rescue.file_problem(folder / STORE_FILE) is None:
+        raise CliError("数据文件完好，不需要恢复；确需用备份替换当前数据时请在程序的“设置—备份”中恢复")
+    good = rescue.newest_good(folder)
+    if good is None:
+        raise CliError("backups 文件夹中没有通过校验的自动备份，无法恢复")
+    kept = rescue.restore_copy(folder, good.path)
+    print(f"已用自动备份 {good.label} 恢复数据文件")
+    if kept.name != STORE_FILE:
+        print(f"原来损坏的文件保留为：{kept}")
+    print("恢复已记入历史记录（历史记录回退），下一个数据包会告诉区教委")
+    return 0
+
+
+def _configure_output(argv: Sequence[str] | None) -> str | None:
+    """Set the output encoding before anything is printed (help and usage errors too)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--encoding")
+    known, _rest = early.parse_known_args(argv)
+    try:
+        terminal.configure_output(known.encoding)
+    except terminal.UnknownEncoding as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if problem := _configure_output(argv):
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

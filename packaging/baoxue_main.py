@@ -22,12 +22,16 @@ def run() -> int:
         if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
         elif not stream.isatty():
-            # Redirected to a file or a pipe: UTF-8 whatever the Windows code page (cp1252 cannot hold Chinese).
-            stream.reconfigure(encoding="utf-8")
+            # Redirected to a file or a pipe: UTF-8 for the GUI's messages (cp1252 cannot hold Chinese);
+            # baoxue-cli then chooses what its reader expects (desktop_app.terminal, --encoding).
+            stream.reconfigure(encoding="utf-8", errors="replace")
     if is_cli(sys.executable if getattr(sys, "frozen", False) else sys.argv[0]):
         from desktop_app.cli import main as cli_main
 
         return cli_main()
+    from desktop_app.ui.splash import early_splash
+
+    early_splash(sys.argv)  # something on screen before the heavy imports below
     from desktop_app.ui.app import main as gui_main
 
     return gui_main()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import desktop_app
 from database import engine as db
-from desktop_app import __version__
+from desktop_app import __version__, version_label
 from desktop_app.cli import main as cli_main
 from desktop_app.services import about, demo, paths
 
@@ -17,7 +18,7 @@ def test_info_describes_this_installation(store) -> None:  # noqa: ANN001
     demo.load(store, 5)
     info = about.info(store)
     inst = store.installation()
-    assert info.version == __version__
+    assert info.version == version_label()
     assert info.data_dir == store.data_dir
     assert info.revision == db.head_revision()
     assert info.node_id == inst.node_id and len(info.node_id) == 36
@@ -96,7 +97,8 @@ def test_about_dialog_shows_the_installation_and_licences(qtbot, qtmodeltester, 
     window.about_action.trigger()
     dialog = next(w for w in window.findChildren(AboutDialog) if w.isVisible())
     labels = dialog.value_labels
-    assert labels["版本"].text() == __version__
+    assert labels["版本"].text() == version_label()
+    assert __version__ in version_label()
     assert labels["数据文件夹"].text() == str(store.data_dir)
     assert labels["数据结构版本"].text() == db.head_revision()
     assert labels["节点编号"].text() == store.installation().node_id
@@ -118,6 +120,13 @@ def test_cli_about_prints_the_same_facts(store, capsys: pytest.CaptureFixture[st
     assert cli_main(["--data-dir", str(store.data_dir), "about", "--licences"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    assert f"版本：{__version__}" in out and f"节点编号：{node_id}" in out
+    assert f"版本：{version_label()}" in out and f"节点编号：{node_id}" in out
     assert f"数据结构版本：{db.head_revision()}" in out
     assert "SQLAlchemy" in out
+
+
+def test_version_label_names_the_release_date_or_says_unreleased(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desktop_app, "RELEASE_DATE", "2026-12-15")
+    assert version_label() == f"{__version__}（2026-12-15 发布）"
+    monkeypatch.setattr(desktop_app, "RELEASE_DATE", None)
+    assert version_label() == f"{__version__}（开发版，尚未发布）"

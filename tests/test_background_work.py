@@ -101,16 +101,6 @@ def test_wait_returns_the_result_or_raises_the_error(qtbot) -> None:  # noqa: AN
         operations.wait(None, "请稍候…", broken)
 
 
-def test_verify_runs_off_the_gui_thread(qtbot, store: Store, messages) -> None:  # noqa: ANN001
-    window = MainWindow(store)
-    qtbot.addWidget(window)
-    worker = window.verify()
-    with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
-        pass
-    qtbot.waitUntil(lambda: bool(messages.texts("info")))
-    assert "校验" in messages.shown[-1][1]
-
-
 def test_loading_demo_cases_refreshes_the_pages_through_the_store_signal(qtbot, store: Store) -> None:  # noqa: ANN001
     window = MainWindow(store)
     qtbot.addWidget(window)

@@ -62,7 +62,7 @@ def test_record_added_behind_the_programs_back_fails_verify(filled: Path, capsys
                      " SELECT 'fake', id, '2026-11-01', '某人', '', '', '', 0, 0, '', '2026-11-01', '2026-11-01', '', '', 1"
                      " FROM cases LIMIT 1")
     code, out = run_verify(filled, capsys)
-    assert code == 1 and "persuasion_attempts" in out
+    assert code == 1 and "劝返记录" in out and "没有任何历史记录" in out
 
 
 def test_rows_are_never_deleted_through_the_program(store: Store) -> None:

@@ -32,7 +32,7 @@ def test_ledger_column_follows_the_exchange(qtbot, tmp_path: Path, usb: Path) ->
         assert state_of(model, case_id) == "未报送"
         sync.export_package(school, "district", usb)
         assert state_of(model, case_id) == "已报送"
-        result = sync.import_package(dist, next(usb.glob(f"{CODE}-*-1.bxpkg")))
+        result = sync.import_package(dist, next(usb.glob(f"{CODE}-*-1.bxpkg")), confirm=sync.own_fingerprint(school))
         assert result.inserted >= 2
         assert state_of(model, case_id) == "已报送"  # the district has not acknowledged yet
         send(dist, CODE, school, usb)

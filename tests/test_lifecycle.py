@@ -239,36 +239,36 @@ def test_reminder_for_no_first_attempt_within_three_days() -> None:
     f = rules.CaseFacts("c", "甲", "疑似辍学", DAY)
     assert kinds([f], DAY + dt.timedelta(days=2)) == []
     assert kinds([f], DAY + dt.timedelta(days=3)) == ["first_attempt"]
-    f.attempt_dates = [DAY + dt.timedelta(days=1)]
+    f.last_attempt = DAY + dt.timedelta(days=1)
     assert kinds([f], DAY + dt.timedelta(days=3)) == []
 
 
 def test_reminder_for_thirty_days_without_an_attempt() -> None:
-    f = rules.CaseFacts("c", "甲", "劝返中", DAY, attempt_dates=[DAY])
+    f = rules.CaseFacts("c", "甲", "劝返中", DAY, last_attempt=DAY)
     assert kinds([f], DAY + dt.timedelta(days=29)) == []
     [r] = rules.reminders([f], DAY + dt.timedelta(days=30), T, SEM)
     assert r.kind == "idle" and r.due == DAY + dt.timedelta(days=30) and "30天" in r.title
 
 
 def test_reminder_for_eligible_case_without_application() -> None:
-    f = rules.CaseFacts("c", "甲", "联合劝返", DAY, attempt_dates=[DAY] * 3, joint_attempts=3)
+    f = rules.CaseFacts("c", "甲", "联合劝返", DAY, last_attempt=DAY, joint_attempts=3)
     assert kinds([f], DAY) == ["apply"]
     f.has_application = True
     assert kinds([f], DAY) == []
-    f2 = rules.CaseFacts("c", "甲", "联合劝返", DAY, attempt_dates=[DAY] * 2, joint_attempts=2)
+    f2 = rules.CaseFacts("c", "甲", "联合劝返", DAY, last_attempt=DAY, joint_attempts=2)
     assert kinds([f2], DAY) == []
 
 
 def test_reminder_for_deferred_case_without_follow_up_this_semester() -> None:
-    f = rules.CaseFacts("c", "甲", "缓学跟踪", dt.date(2026, 3, 1), attempt_dates=[dt.date(2026, 5, 1)])
+    f = rules.CaseFacts("c", "甲", "缓学跟踪", dt.date(2026, 3, 1), last_attempt=dt.date(2026, 5, 1))
     assert kinds([f], SEM + dt.timedelta(days=29)) == []
     assert kinds([f], SEM + dt.timedelta(days=30)) == ["deferred_follow_up"]
-    f.attempt_dates.append(SEM + dt.timedelta(days=5))
+    f.last_attempt = SEM + dt.timedelta(days=5)
     assert kinds([f], SEM + dt.timedelta(days=30)) == []
 
 
 def test_reminder_for_incomplete_form() -> None:
-    f = rules.CaseFacts("c", "甲", "劝返中", DAY, attempt_dates=[DAY], missing_fields=["劝返责任人"])
+    f = rules.CaseFacts("c", "甲", "劝返中", DAY, last_attempt=DAY, missing_fields=["劝返责任人"])
     [r] = rules.reminders([f], DAY, T, SEM)
     assert r.kind == "form_incomplete" and "劝返责任人" in r.detail
     assert rules.missing_fields({"grade": "七年级"}, has_attempts=True)[-1] == "劝返结果"
@@ -285,6 +285,75 @@ def test_reminders_through_the_registry_use_the_thresholds_in_settings(store: St
     settings.put(store, lifecycle.FIRST_ATTEMPT_DAYS.key, 5)
     items = [i for i in todo.collect(store, opened_on + dt.timedelta(days=3)) if i.target == ("case", case_id)]
     assert items == []
+
+
+def _every_case_facts(store: Store) -> list[rules.CaseFacts]:
+    """The reminders' facts gathered the plain way, for every followed case (the reference the SQL
+    filter of ``lifecycle.case_facts`` must agree with)."""
+    from database.lifecycle import CourtRuling, DeferralApplication, DeferralDecision
+
+    out = []
+    with store.read() as s:
+        for c in s.execute(select(Case).where(~Case.voided, Case.status.in_((*rules.OPEN, "缓学跟踪")))).scalars():
+            active = [a for a in c.attempts if not a.voided]
+            rejected = {d.application_id for d in s.execute(select(DeferralDecision)).scalars() if not d.approved}
+            f = rules.CaseFacts(
+                c.id, c.student.name, c.status, c.opened_on,
+                last_attempt=max((a.attempt_date for a in active), default=None),
+                joint_attempts=sum(1 for a in active if a.is_joint),
+                court_ruling_fulfilled=any(r.guardian_duty_fulfilled and not r.voided for r in s.execute(
+                    select(CourtRuling).where(CourtRuling.case_id == c.id)).scalars()),
+                has_application=any(not a.voided and a.id not in rejected for a in s.execute(
+                    select(DeferralApplication).where(DeferralApplication.case_id == c.id)).scalars()))
+            values = {k: getattr(c, k) for k, _l in rules.COMPLETION_FIELDS} | {"result": c.result}
+            f.missing_fields = rules.missing_fields(values, bool(active))
+            out.append(f)
+    return out
+
+
+def test_reminders_read_only_the_due_cases_and_agree_with_the_rules_over_every_case(store: Store) -> None:
+    from desktop_app.domain.identity import make_id_number
+
+    def opened(seq: int, joint: int = 0, plain: int = 0, **kw: object) -> str:
+        attempts = [Attempt(D0 + dt.timedelta(days=i + 1), "李老师", "家中", "上门家访", "不愿返校") for i in range(plain)]
+        attempts += [Attempt(D0 + dt.timedelta(days=10 + i), "镇干部、李老师", "村委会", "联合劝返", "仍不愿返校", True)
+                     for i in range(joint)]
+        form = full_form(attempts=attempts, fill_date=D0, id_number=make_id_number("500223", dt.date(2013, 5, 17), seq),
+                         **kw)
+        form.student_number = "G" + form.id_number
+        return cases.save_form(store, form)
+
+    opened(101)  # no attempt: first-attempt reminder after three days
+    opened(103, plain=2)  # idle after thirty days
+    opened(105, plain=1, responsible_person="", result="")  # incomplete form
+    eligible = opened(107, joint=3)  # eligible, no application: apply reminder
+    pending = opened(109, joint=3)
+    lifecycle.apply_deferral(store, pending, "休学", TODAY, "米心镇人民政府")
+    refused = opened(111, joint=3)  # a rejected application does not count as applied
+    lifecycle.decide_deferral(store, lifecycle.apply_deferral(store, refused, "休学", TODAY, "米心镇人民政府"),
+                              False, TODAY, "", "区扶贫工作领导小组")
+    ruled = opened(113, plain=1)
+    lifecycle.record_court_ruling(store, ruled, TODAY, "潼南区人民法院", "(2026)渝0152民初1号", True)
+    deferred = opened(115, joint=3)
+    app = lifecycle.apply_deferral(store, deferred, "休学", TODAY, "米心镇人民政府")
+    lifecycle.decide_deferral(store, app, True, TODAY, "潼扶组〔2026〕12号", "区扶贫工作领导小组")
+    lifecycle.close_case(store, deferred, Closing("延缓入学/休学", TODAY))
+    closed = opened(117, plain=1)
+    lifecycle.close_case(store, closed, returned())
+    days = [D0 + dt.timedelta(days=n) for n in range(0, 200, 7)]
+    seen: set[str] = set()
+    for day in days:
+        span = lifecycle.semesters.current(store, day)
+        limits = lifecycle.thresholds(store)
+        expected = rules.reminders(_every_case_facts(store), day, limits, span.start)
+        assert rules.reminders(lifecycle.case_facts(store, day, limits, span.start), day, limits, span.start) \
+            == expected, day
+        seen |= {r.kind for r in expected}
+        # only cases with a reminder leave the database
+        assert {f.case_id for f in lifecycle.case_facts(store, day, limits, span.start)} == \
+            {r.case_id for r in expected}
+    assert seen == set(lifecycle.REMINDER_LABELS)  # every kind of reminder was compared at least once
+    assert eligible and ruled
 
 
 # --- evidence ---------------------------------------------------------------------------------

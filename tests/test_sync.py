@@ -104,7 +104,7 @@ def test_acknowledgements_and_sync_states(pair: tuple[Store, Store], usb: Path) 
         ("persuasion_attempts", "张小明", sync.STATE_NEW)}
     first = sync.export_package(school, "district", usb)
     assert sync.record_states(school, "cases", [case_id]) == {case_id: sync.STATE_SENT}
-    sync.import_package(dist, first.path)
+    sync.import_package(dist, first.path, confirm=sync.own_fingerprint(school))
     assert sync.pending_count(school, "district") == 4  # not acknowledged until the district answers
     send(dist, CODE, school, usb)
     assert sync.record_states(school, "cases", [case_id]) == {case_id: sync.STATE_ACKED}
@@ -121,7 +121,7 @@ def test_reimport_changes_nothing(pair: tuple[Store, Store], usb: Path) -> None:
     school, dist = pair
     cases.save_form(school, full_form())
     result = sync.export_package(school, "district", usb)
-    sync.import_package(dist, result.path)
+    sync.import_package(dist, result.path, confirm=sync.own_fingerprint(school))
     before = dump(dist)
     with pytest.raises(sync.AlreadyImported, match="已导入过"):
         sync.import_package(dist, result.path)
@@ -135,7 +135,7 @@ def test_older_package_after_newer_changes_nothing(pair: tuple[Store, Store], us
     older = sync.export_package(school, "district", usb)
     edit_case(school, case_id, grade="八年级")
     newer = sync.export_package(school, "district", usb)
-    sync.import_package(dist, newer.path)  # carries everything not yet acknowledged
+    sync.import_package(dist, newer.path, confirm=sync.own_fingerprint(school))  # carries everything not yet acknowledged
     assert case_row(dist, case_id).grade == "八年级"
     before = dump(dist)
     with pytest.raises(sync.AlreadyImported):
@@ -152,15 +152,16 @@ def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[S
     dist2 = Store.open(tmp_path / "district", user="督导员")
     stale = Store.open(tmp_path / "district-copy", user="督导员")
     try:
-        sync.import_package(dist2, first.path)
+        sync.import_package(dist2, first.path, confirm=sync.own_fingerprint(school))
         send(dist2, CODE, school, usb)
         edit_case(school, case_id, grade="八年级")
         second = sync.export_package(school, "district", usb)
         before = dump(stale)
         with pytest.raises(sync.PackageRefused, match=f"缺少 {CODE}-500152-1.bxpkg"):
-            sync.import_package(stale, second.path)
+            sync.import_package(stale, second.path, confirm=sync.own_fingerprint(school))
         assert dump(stale) == before
-        sync.import_package(stale, first.path)  # the missing one first, then the rest applies
+        # the missing one first, then the rest applies
+        sync.import_package(stale, first.path, confirm=sync.own_fingerprint(school))
         sync.import_package(stale, second.path)
         assert case_row(stale, case_id).grade == "八年级"
     finally:
@@ -440,7 +441,8 @@ def test_three_schools_to_one_district_and_back(tmp_path: Path, usb: Path) -> No
         for i, school in enumerate(schools):
             demo.load(school, 6 + 3 * i, seed=i)
         own = [district.own_figures(s) for s in schools]
-        results = sync.import_many(dist, [sync.export_package(s, "district", usb).path for s in schools])
+        results = sync.import_many(dist, [sync.export_package(s, "district", usb).path for s in schools],
+                                   confirm=[sync.own_fingerprint(s) for s in schools])
         assert all(isinstance(r, sync.ImportResult) for _p, r in results)
         figures = {f.code: f for f in district.school_figures(dist)}
         for school_own, (code, _name, _town) in zip(own, specs, strict=True):
@@ -527,7 +529,7 @@ def test_signed_package_with_values_the_schema_refuses(exchanged: tuple[Store, S
         forged = tmp_path / "odd.bxpkg"
         forged.write_bytes(pkg.build(manifest, {"tables": tables, "history": history},
                                      bytes.fromhex(keys.sign_secret), district_box))
-        refused(dist, forged, "数据结构不符")
+        refused(dist, forged, "缺少字段 .*整个数据包未导入")
 
 
 def test_keys_are_made_at_set_up_and_stale_schools_are_reminders(pair: tuple[Store, Store], usb: Path) -> None:

@@ -36,7 +36,13 @@ def test_enrol_export_import_from_the_command_line(tmp_path: Path, capsys: pytes
     assert code == 0
     assert "可以拔出U盘" in out
     package = usb / "2150022302-500152-1.bxpkg"
-    code, out, err = run(capsys, "--data-dir", d, "import-package", str(package))
+    code, out, err = run(capsys, "--data-dir", d, "import-package", str(package))  # first contact: no confirmation
+    assert code == 1
+    assert "--confirm" in err and "未导入" in err
+    code, about_out, _ = run(capsys, "--data-dir", s, "about")
+    fingerprint = next(line.split("：", 1)[1] for line in about_out.splitlines() if line.startswith("密钥指纹"))
+    code, out, err = run(capsys, "--data-dir", d, "import-package", str(package), "--confirm",
+                         fingerprint.replace("-", "").lower())  # as on the receipt, without the dashes
     assert code == 0
     assert "新增" in out
     assert err == ""

@@ -13,7 +13,7 @@ from database.models import Case, Semester
 from desktop_app.services import cases, demo, sync
 from desktop_app.services.store import Store
 from desktop_app.ui.district.page import ApprovalDialog
-from desktop_app.ui.exchange.page import Pickers
+from desktop_app.ui.exchange.page import FingerprintDialog, Pickers
 from desktop_app.ui.main_window import MainWindow
 from tests.conftest import MessageLog
 from tests.factories import full_form
@@ -53,14 +53,21 @@ def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, 
     qtbot.addWidget(district_window)
     district_window.show_page("数据交换")
     dpage = district_window.exchange
+    shown_fingerprints: list[str] = []
+
+    def compare(_parent: object, name: str, code: str, fingerprint: str) -> bool:  # the receipt matches
+        shown_fingerprints.append(fingerprint)
+        return True
+
+    monkeypatch.setattr(FingerprintDialog, "ask", classmethod(lambda _cls, *a: compare(*a)))
     worker = dpage.import_folder()  # the enrolment package in the folder is refused, the school's imported
     with qtbot.waitSignal(worker.signals.finished, timeout=10_000):
         pass
-    qtbot.waitUntil(lambda: len(messages.shown) >= 2)
-    kind, _title, text = messages.shown[-1]
-    assert kind == "error"
-    assert "新增" in text
-    assert "登记包只能在学校导入" in text
+    assert shown_fingerprints == [sync.own_fingerprint(school)]  # the first package asked for its fingerprint
+    qtbot.waitUntil(lambda: len(messages.shown) >= 3, timeout=10_000)
+    texts = [text for _kind, _title, text in messages.shown[1:]]
+    assert any("登记包只能在学校导入" in t for t in texts)
+    assert messages.shown[-1][0] == "info" and "新增" in messages.shown[-1][2]  # imported once confirmed
     assert dpage.package_model.rowCount() == 1
     assert dpage.log_model.index(0, 4).data() in ("成功", "拒绝/失败")
     # the school chosen in the list stays chosen when the page refreshes (its pending list with it)

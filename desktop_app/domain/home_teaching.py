@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from desktop_app.domain.errors import FieldError, ValidationError
 from desktop_app.domain.school_calendar import WEEKDAYS, TermCalendar
@@ -38,8 +39,10 @@ class TermWeek:
         return f"第{self.number}周（{self.monday:%m-%d}至{self.sunday:%m-%d}）"
 
 
-def term_weeks(calendar: TermCalendar, start: dt.date | None = None, end: dt.date | None = None) -> list[TermWeek]:
-    """The weeks of the term that have school days, optionally only those overlapping ``start``–``end``."""
+@lru_cache(maxsize=16)
+def _all_term_weeks(calendar: TermCalendar) -> tuple[TermWeek, ...]:
+    """Every week of the term that has school days (computed once per calendar: the district judges
+    hundreds of plans against the same term)."""
     weeks: list[TermWeek] = []
     monday = monday_of(calendar.start)
     number = 0
@@ -47,11 +50,15 @@ def term_weeks(calendar: TermCalendar, start: dt.date | None = None, end: dt.dat
         school = tuple(d for d in (monday + dt.timedelta(days=i) for i in range(7)) if calendar.is_school_day(d))
         if school:
             number += 1
-            sunday = monday + dt.timedelta(days=6)
-            if (start is None or sunday >= start) and (end is None or monday <= end):
-                weeks.append(TermWeek(number, monday, school))
+            weeks.append(TermWeek(number, monday, school))
         monday += dt.timedelta(days=7)
-    return weeks
+    return tuple(weeks)
+
+
+def term_weeks(calendar: TermCalendar, start: dt.date | None = None, end: dt.date | None = None) -> list[TermWeek]:
+    """The weeks of the term that have school days, optionally only those overlapping ``start``–``end``."""
+    return [w for w in _all_term_weeks(calendar)
+            if (start is None or w.sunday >= start) and (end is None or w.monday <= end)]
 
 
 def planned_day(week: TermWeek, weekday: int, start: dt.date | None = None) -> dt.date:
@@ -170,9 +177,12 @@ def compliance(calendar: TermCalendar, weekday: int, visits: list[Visit], minimu
     reasons = reasons or {}
     per_visit = max(hours_per_visit or 0, minimum.hours)
     results = []
+    by_monday: dict[dt.date, list[Visit]] = {}
+    for v in visits:
+        by_monday.setdefault(monday_of(v.day), []).append(v)
     for planned in schedule(calendar, weekday, start, end):
         week = planned.week
-        in_week = [v for v in visits if week.monday <= v.day <= week.sunday]
+        in_week = by_monday.get(week.monday, [])
         sufficient = sum(1 for v in in_week if v.class_hours >= minimum.hours)
         delivered = sum(v.class_hours for v in in_week)
         if sufficient >= minimum.visits:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 
 from desktop_app.domain.codes import GRADES, CaseStatus
 from desktop_app.domain.errors import FieldError, ValidationError
@@ -329,7 +330,7 @@ class CaseFacts:
     name: str
     status: str
     opened_on: dt.date
-    attempt_dates: list[dt.date] = field(default_factory=list)  # active attempts only
+    last_attempt: dt.date | None = None  # of the active attempts (None: none yet)
     joint_attempts: int = 0
     court_ruling_fulfilled: bool = False
     has_application: bool = False  # pending or approved
@@ -352,12 +353,15 @@ REMIND_DEFERRED = "deferred_follow_up"
 REMIND_FORM = "form_incomplete"
 
 
+_REMINDER_ORDER = attrgetter("due", "kind", "case_id", "title", "detail")
+
+
 def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
               semester_start: dt.date) -> list[Reminder]:
     """Every reminder due on ``today`` (most overdue first)."""
     out: list[Reminder] = []
     for f in facts:
-        last = max(f.attempt_dates) if f.attempt_dates else None
+        last = f.last_attempt
         if f.status in OPEN:
             if last is None:
                 due = f.opened_on + dt.timedelta(days=thresholds.first_attempt_days)
@@ -375,14 +379,14 @@ def reminders(facts: list[CaseFacts], today: dt.date, thresholds: Thresholds,
                                     eligibility.basis))
         if f.status == CaseStatus.DEFERRED.value:
             due = semester_start + dt.timedelta(days=thresholds.deferred_grace_days)
-            followed = any(d >= semester_start for d in f.attempt_dates)
+            followed = last is not None and last >= semester_start
             if today >= due and not followed:
                 out.append(Reminder(due, REMIND_DEFERRED, f.case_id, f"{f.name}：缓学跟踪本学期尚无跟踪劝返记录",
                                     "经批准延缓入学/休学的学生仍须继续劝返"))
         if (f.status not in CLOSED or f.status == CaseStatus.DEFERRED.value) and f.missing_fields:
             out.append(Reminder(f.opened_on, REMIND_FORM, f.case_id, f"{f.name}：一生一表尚有必填项未填",
                                 "未填：" + "、".join(f.missing_fields)))
-    return sorted(out)
+    return sorted(out, key=_REMINDER_ORDER)  # the dataclass's own order, without its slow __lt__
 
 
 # Fields of the printed form that may be left empty while saving but must be filled in the end.

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -35,7 +37,10 @@ MEMBERS = (MANIFEST, PAYLOAD, SIGNATURE)
 MAX_ENTRIES = 3
 MAX_MANIFEST = 256 * 1024
 MAX_PAYLOAD = 512 * 1024 * 1024  # sealed, compressed
-MAX_PLAIN = 2 * 1024 * 1024 * 1024  # after decompression
+#: After decompression. The largest payload the program writes is its attachments (at most two thirds of
+#: ``MAX_PAYLOAD``) in base64 plus the rows; a payload inflating past this is refused while it is counted.
+MAX_PLAIN = 768 * 1024 * 1024
+_INFLATE_CHUNK = 4 * 1024 * 1024
 MAX_FILE = MAX_PAYLOAD + 2 * MAX_MANIFEST
 _DATE_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -133,11 +138,8 @@ class Package:
             except (CryptoError, ValueError, TypeError) as exc:
                 raise PackageError("无法解密数据包：它不是用本单位的密钥加密的") from exc
         try:
-            inflater = zlib.decompressobj()
-            plain = inflater.decompress(data, MAX_PLAIN)
-            if inflater.unconsumed_tail or not inflater.eof:
-                raise PackageError("数据包解压后过大或不完整，拒绝导入（疑似压缩炸弹）")
-            value = orjson.loads(plain)  # checks the UTF-8 too; about 4x faster than json on 10,000 cases
+            _inflate(data, keep=False)  # first count: a bomb is refused in bounded memory
+            value = orjson.loads(_inflate(data, keep=True))  # checks the UTF-8 too; about 4x faster than json
         except PackageError:
             raise
         except (zlib.error, UnicodeDecodeError, ValueError, MemoryError) as exc:
@@ -145,6 +147,34 @@ class Package:
         if not isinstance(value, dict):
             raise PackageError("数据包内容格式不对")
         return value
+
+
+def _inflate(data: bytes, *, keep: bool) -> bytearray:
+    """Decompress ``data`` in chunks, counting the bytes; past ``MAX_PLAIN`` it is refused at once.
+
+    With ``keep`` False nothing is kept (memory stays at one chunk), so a zlib bomb costs no memory.
+    """
+    out = bytearray()
+    total = 0
+    inflater = zlib.decompressobj()
+    view = memoryview(data)
+    for start in range(0, len(data), _INFLATE_CHUNK):
+        pending: bytes | memoryview = view[start:start + _INFLATE_CHUNK]
+        while pending and not inflater.eof:
+            piece = inflater.decompress(pending, _INFLATE_CHUNK)
+            total += len(piece)
+            if total > MAX_PLAIN:
+                raise PackageError(f"数据包解压后超过{MAX_PLAIN // (1024 * 1024)}MB，拒绝导入（疑似压缩炸弹）")
+            if keep:
+                out += piece
+            pending = inflater.unconsumed_tail
+        if inflater.eof:
+            if inflater.unused_data or start + _INFLATE_CHUNK < len(data):
+                raise PackageError("数据包内容后有多余的数据：文件已损坏")
+            break
+    if not inflater.eof:
+        raise PackageError("数据包内容不完整：文件已损坏")
+    return out
 
 
 def _bad_name(name: str) -> bool:
@@ -156,10 +186,16 @@ def read(path: Path | str) -> Package:
     """Open a package file and check its size and layout (nothing is decrypted yet)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE:
-            raise PackageError(f"文件过大（{size // (1024 * 1024)} MB），不是有效的数据包")
-        data = path.read_bytes()
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a folder, /dev/zero, a FIFO …: refused before it is opened
+            raise PackageError(f"{path.name} 不是普通文件（可能是文件夹或设备），不是数据包")
+        if st.st_size > MAX_FILE:
+            raise PackageError(f"文件过大（{st.st_size // (1024 * 1024)} MB），不是有效的数据包")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced between stat() and open()
+                raise PackageError(f"{path.name} 不是普通文件，不是数据包")
+            data = fh.read(MAX_FILE + 1)
     except OSError as exc:
         raise PackageError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
     if len(data) > MAX_FILE:  # it grew between stat() and the read
@@ -200,7 +236,14 @@ def read(path: Path | str) -> Package:
         manifest = json.loads(members[MANIFEST].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise PackageError("数据包清单无法解读：文件已损坏") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+    if not isinstance(manifest, dict):
+        raise PackageError("数据包清单无法解读：文件已损坏")
+    fmt = manifest.get("format")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+        program = manifest.get("program")
+        by = f"由 {program} 版程序写入，" if isinstance(program, str) and len(program) <= 32 else ""
+        raise PackageError(f"此数据包{by}格式版本为 {fmt}，本程序只能读到 {FORMAT_VERSION}：请升级本程序后再导入")
+    if fmt != FORMAT_VERSION:
         raise PackageError("数据包格式版本不受支持，请将双方程序升级到同一版本")
     return Package(manifest, members[MANIFEST], members[PAYLOAD], members[SIGNATURE],
                    hashlib.sha256(data).hexdigest())

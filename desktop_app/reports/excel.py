@@ -27,6 +27,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension
 
 from desktop_app.domain.errors import StoreError
+from desktop_app.reports import files
 from desktop_app.reports.files import OutputCancelled, atomic_output, check_target
 
 TEXT, DATE, NUMBER = "text", "date", "number"
@@ -255,8 +256,10 @@ def save(wb: Workbook, path: Path) -> None:
         fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
         os.close(fd)
         wb.save(tmp)
-        os.replace(tmp, path)
+        files.replace_file(tmp, path)
     except OSError as exc:
+        if files.is_sharing_violation(exc):
+            raise StoreError(files.open_elsewhere_message(path)) from exc
         raise StoreError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
     finally:
         if tmp is not None:

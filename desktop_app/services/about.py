@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from desktop_app import APP_NAME, APP_NAME_ASCII, __version__
+from desktop_app import APP_NAME, APP_NAME_ASCII, __version__, version_label
 from desktop_app.services import paths
 from desktop_app.services.store import Store
 
@@ -97,7 +97,7 @@ def info(store: Store) -> AboutInfo:
     for provider in IDENTITY_PROVIDERS:
         identity.extend(provider(store))
     return AboutInfo(
-        name=APP_NAME, version=__version__, data_dir=store.data_dir, store_path=store.path,
+        name=APP_NAME, version=version_label(), data_dir=store.data_dir, store_path=store.path,
         store_bytes=store_size(store), folder_bytes=folder_size(store.data_dir), revision=store.revision(),
         portable=paths.is_portable(store.data_dir), unit=f"{inst.name}（{inst.code}）" if inst else "",
         node_id=inst.node_id if inst else "", identity=identity,

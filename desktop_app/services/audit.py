@@ -158,14 +158,33 @@ def snapshot(obj: LedgerMixin) -> dict[str, str | None]:
     }
 
 
+def _fill_references(obj: LedgerMixin) -> None:
+    """Copy the key of a parent given as an object (``case.student = s``) into the reference column, as
+    the flush would, so the insert's snapshot holds the whole row (verify replays it)."""
+    state = inspect(obj)
+    for rel in state.mapper.relationships:
+        if rel.direction.name != "MANYTOONE" or rel.key not in state.dict:
+            continue
+        parent = state.dict[rel.key]
+        if parent is None:
+            continue
+        for local, remote in rel.local_remote_pairs or ():
+            if local.key is not None and getattr(obj, local.key, None) is None:
+                value = getattr(parent, remote.key, None)
+                if value is not None:
+                    setattr(obj, local.key, value)
+
+
 def _collect(session: Session) -> list[Change]:
     user = session.info.get("user", "")
     node = session.info.get("node_id", "")
     changes: list[Change] = []
     for obj in session.new:
+        if isinstance(obj, LedgerMixin) and obj.id is None:
+            obj.id = new_id()
+    for obj in session.new:
         if isinstance(obj, LedgerMixin):
-            if obj.id is None:
-                obj.id = new_id()
+            _fill_references(obj)  # a parent set through a relationship: its id is in the snapshot
             obj.updated_by, obj.node_id = user, node
             changes.append(Change(
                 "insert", obj.__tablename__, obj.id, "*", None,

@@ -38,8 +38,10 @@ import nacl.utils
 from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.reports import files
 from desktop_app.services import audit, settings, todo
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
 from desktop_app.services.store import Store
 
@@ -307,7 +309,7 @@ def _describe(path: Path, created: str = "") -> BackupInfo:
     """``created``: the time an encrypted backup was made ("" for a plain copy: its file time)."""
     # Check a SQLite copy and say what it holds; refuses anything that is not a Baoxue store.
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)  # quoted: '#', '%' in names
         try:
             status = con.execute("PRAGMA integrity_check").fetchone()[0]
             if status != "ok":
@@ -359,11 +361,13 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(partial, target)
+        files.replace_file(partial, target)
         if target.read_bytes() != data:
             raise BackupError("写入的备份文件读回后不一致，请换一个U盘或文件夹再试")
     except OSError as exc:
         partial.unlink(missing_ok=True)
+        if files.is_sharing_violation(exc):
+            raise BackupError(files.open_elsewhere_message(target)) from exc
         raise BackupError(f"无法写入备份文件 {target}：{exc.strerror or exc}") from exc
     with store.write() as session:
         audit.record_event(session, "backup", "", "加密备份", f"{target}（{info.cases}件案件）")
@@ -422,6 +426,7 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
         take(store, BEFORE_RESTORE, now)
+        before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
         store.engine.dispose()
         status = db.copy_checked(path, store.path)
     if status != "ok":
@@ -433,4 +438,5 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
     with store.write() as session:
         audit.record_event(session, "backup", "", "从备份恢复",
                            f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+    chain_head.after_restore(store, before, source.name)  # a legitimate rollback, said in the next package
     return info

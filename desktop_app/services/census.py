@@ -413,6 +413,7 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
                 version=RosterMember.version + 1))
             changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
             changes.append(audit.Change("update", "roster_members", mid, "import_id", None, import_id))
+            changes.append(audit.Change("update", "roster_members", mid, "void_reason", None, ""))  # reset above
         for sid, column, old, value in fills:
             session.execute(update(Student).where(Student.id == sid).values(
                 {column: value, "updated_at": now, "updated_by": store.user, "version": Student.version + 1}

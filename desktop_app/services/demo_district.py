@@ -101,7 +101,9 @@ def _one_school(district: Store, folder: Path, usb: Path, code: str, name: str, 
         demo.load_care(school, seed=rng.randint(1, 10_000), today=today)
         if rng.random() < 0.6:
             _deferral_application(school, rng, today or dt.date.today())
-        sync.import_package(district, sync.export_package(school, "district", usb).path)
+        # The district confirms the fingerprint of the school's 登记回执 (here: read from the school itself).
+        sync.import_package(district, sync.export_package(school, "district", usb).path,
+                            confirm=sync.own_fingerprint(school))
     finally:
         school.close()
 

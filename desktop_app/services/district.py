@@ -22,8 +22,8 @@ from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import LEADING_GROUP
-from desktop_app.reports import supervision
-from desktop_app.services import cases, semesters, settings, sync, todo
+from desktop_app.services import cases, compat, semesters, settings, sync, todo
+from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
 
 NO_FIGURE = "—"
@@ -76,19 +76,15 @@ def _owner_filter(owners: list[str | None]) -> Any:
     return or_(*conds) if conds else false()
 
 
-@figure("摸排完成率")
-def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
-                      ) -> dict[str | None, Ratio]:
-    """School-age children on each school's area roster who have this semester's status, of all of them
-    (the census page's 各村进度, summed)."""
-    from desktop_app.domain.census import RosterKind, birth_window
-    from desktop_app.services import census
+def census_completion_select(semester: str, earliest: dt.date, latest: dt.date, owners: list[str | None],
+                             ) -> Select[*tuple[Any, ...]]:
+    """Per owner: school-age children on the census roster, and those with this semester's status.
+    Read from covering indexes (``ix_roster_members_kind``, the status table's unique key) and the
+    students by their key; public so the benchmark can run the same SQL bare."""
+    from desktop_app.domain.census import RosterKind
 
-    semester = semesters.current_name(store, today)
-    low, high = census.age_bounds(store)
-    earliest, latest = birth_window(semester, low, high)
-    stmt = (
-        select(RecordOwner.owner_node, func.count(), func.count(ChildStatusRecord.id))
+    return (
+        select(RecordOwner.owner_node, func.count(), func.count(ChildStatusRecord.student_id))
         .select_from(RosterMember)
         .join(Student, Student.id == RosterMember.student_id)
         .outerjoin(ChildStatusRecord, and_(ChildStatusRecord.student_id == Student.id,
@@ -98,7 +94,47 @@ def census_completion(store: Store, session: Session, owners: list[str | None], 
                Student.birth_date >= earliest, Student.birth_date <= latest, _owner_filter(owners))
         .group_by(RecordOwner.owner_node)
     )
+
+
+def census_window(store: Store, today: dt.date) -> tuple[str, dt.date, dt.date]:
+    """This semester's name and the birth dates of the school-age children it counts."""
+    from desktop_app.domain.census import birth_window
+    from desktop_app.services import census
+
+    semester = semesters.current_name(store, today)
+    low, high = census.age_bounds(store)
+    earliest, latest = birth_window(semester, low, high)
+    return semester, earliest, latest
+
+
+@figure("摸排完成率")
+def census_completion(store: Store, session: Session, owners: list[str | None], today: dt.date,
+                      ) -> dict[str | None, Ratio]:
+    """School-age children on each school's area roster who have this semester's status, of all of them
+    (the census page's 各村进度, summed)."""
+    stmt = census_completion_select(*census_window(store, today), owners)
     return {owner: Ratio(int(checked), int(total)) for owner, total, checked in session.execute(stmt)}
+
+
+def home_teaching_selects(semester_id: str, owners: list[str | None]) -> dict[str, Select[*tuple[Any, ...]]]:
+    """This semester's home-teaching plans of these owners, their sessions and their missed-week reasons:
+    three queries whatever the number of plans. Public so the benchmark can run the same SQL bare."""
+    from database.care import HomeTeachingPlan, HomeTeachingSession, MissedWeekReason
+
+    plans = (HomeTeachingPlan.semester_id == semester_id, HomeTeachingPlan.voided.is_(False), _owner_filter(owners))
+    owned = _owner_join(HomeTeachingPlan, "home_teaching_plans")
+    return {
+        "plans": select(HomeTeachingPlan.id, HomeTeachingPlan.weekday, HomeTeachingPlan.start_date,
+                        HomeTeachingPlan.hours_per_visit, RecordOwner.owner_node)
+        .outerjoin(RecordOwner, owned).where(*plans),
+        "sessions": select(HomeTeachingSession.plan_id, HomeTeachingSession.session_date,
+                           HomeTeachingSession.class_hours)
+        .join(HomeTeachingPlan, HomeTeachingPlan.id == HomeTeachingSession.plan_id)
+        .outerjoin(RecordOwner, owned).where(*plans, HomeTeachingSession.voided.is_(False)),
+        "reasons": select(MissedWeekReason.plan_id, MissedWeekReason.week_monday, MissedWeekReason.reason)
+        .join(HomeTeachingPlan, HomeTeachingPlan.id == MissedWeekReason.plan_id)
+        .outerjoin(RecordOwner, owned).where(*plans),
+    }
 
 
 @figure("送教上门合规率")
@@ -106,7 +142,6 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
                              ) -> dict[str | None, Ratio]:
     """Term weeks met of the weeks due so far, over each school's home-teaching plans of this semester,
     judged with this installation's calendar and minimum (the school's 送教上门 page, summed)."""
-    from database.care import HomeTeachingPlan, HomeTeachingSession, MissedWeekReason
     from desktop_app.domain.home_teaching import Visit, compliance
     from desktop_app.services import home_teaching
 
@@ -114,31 +149,18 @@ def home_teaching_compliance(store: Store, session: Session, owners: list[str | 
     sem_id = session.execute(select(Semester.id).where(Semester.name == semester)).scalar_one_or_none()
     if sem_id is None:
         return {}
-    plans = session.execute(
-        select(HomeTeachingPlan.id, HomeTeachingPlan.weekday, HomeTeachingPlan.start_date,
-               HomeTeachingPlan.hours_per_visit, RecordOwner.owner_node)
-        .outerjoin(RecordOwner, _owner_join(HomeTeachingPlan, "home_teaching_plans"))
-        .where(HomeTeachingPlan.semester_id == sem_id, HomeTeachingPlan.voided.is_(False), _owner_filter(owners))
-    ).all()
+    stmts = home_teaching_selects(sem_id, owners)
+    plans = session.execute(stmts["plans"]).all()
     if not plans:
         return {}
     calendar = home_teaching.term_calendar(store, semester)
     need = home_teaching.minimum(store)
-    ids = [p.id for p in plans]
     visits: dict[str, list[Visit]] = {}
     reasons: dict[str, dict[dt.date, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for pid, day, hours in session.execute(
-            select(HomeTeachingSession.plan_id, HomeTeachingSession.session_date, HomeTeachingSession.class_hours)
-            .where(HomeTeachingSession.plan_id.in_(chunk), HomeTeachingSession.voided.is_(False))
-        ):
-            visits.setdefault(pid, []).append(Visit(day, hours))
-        for pid, monday, reason in session.execute(
-            select(MissedWeekReason.plan_id, MissedWeekReason.week_monday, MissedWeekReason.reason)
-            .where(MissedWeekReason.plan_id.in_(chunk))
-        ):
-            reasons.setdefault(pid, {})[monday] = reason
+    for pid, day, hours in session.execute(stmts["sessions"]):
+        visits.setdefault(pid, []).append(Visit(day, hours))
+    for pid, monday, reason in session.execute(stmts["reasons"]):
+        reasons.setdefault(pid, {})[monday] = reason
     out: dict[str | None, Ratio] = {}
     for p in plans:
         c = compliance(calendar, p.weekday, visits.get(p.id, []), need, today, start=p.start_date,
@@ -161,12 +183,13 @@ def _extra_figures(store: Store, owners: list[str | None], today: dt.date) -> di
     return out
 
 
-def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
-    """Open, new this month and closed this month; per owner school (None: this installation's own)."""
+def case_counts_select(today: dt.date) -> Select[*tuple[Any, ...]]:
+    """Open, new this month and closed this month, per owner school (None: this installation's own).
+    Public so the benchmark can run the same SQL bare."""
     start = today.replace(day=1)
     open_values = CaseStatus.open_values()
     owner_col = RecordOwner.owner_node
-    stmt = (
+    return (
         select(owner_col,
                func.sum(case((Case.status.in_(open_values), 1), else_=0)),
                func.sum(case((Case.opened_on >= start, 1), else_=0)),
@@ -176,8 +199,12 @@ def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str,
         .where(Case.voided.is_(False))
         .group_by(owner_col)
     )
+
+
+def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
-    rows = cast("Iterable[tuple[str | None, int | None, int | None, int | None]]", session.execute(stmt))  # sums
+    rows = cast("Iterable[tuple[str | None, int | None, int | None, int | None]]",
+                session.execute(case_counts_select(today)))  # sums
     for node, open_n, new_n, closed_n in rows:
         out[node] = {"open": int(open_n or 0), "new": int(new_n or 0), "closed": int(closed_n or 0)}
     return out
@@ -196,6 +223,9 @@ class SchoolFigures:
     last_package_at: dt.datetime | None = None
     days_since: int | None = None
     stale: bool = False
+    program: str = ""  # the school's program version, from its last package
+    upgrade: str = ""  # what it must upgrade for (compat.upgrade_note)
+    history: str = ""  # 历史记录回退 / 曾从备份恢复 (issue 13), else ""
 
 
 def own_figures(store: Store, today: dt.date | None = None) -> SchoolFigures:
@@ -230,6 +260,7 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         counts = _case_counts(session, today)
         schools = _schools(session)
     extras = _extra_figures(store, [p.node_id for p in schools if p.node_id], today)
+    chains = chain_guard.statuses(store)
     out = []
     for peer in schools:
         c = counts.get(peer.node_id, {"open": 0, "new": 0, "closed": 0}) if peer.node_id else \
@@ -238,7 +269,9 @@ def school_figures(store: Store, today: dt.date | None = None) -> list[SchoolFig
         extra = {label: str(ratios.get(label, Ratio())) for label in FIGURE_LABELS}
         days, stale = _since_last_package(peer, today, threshold)
         out.append(SchoolFigures(peer.code, peer.name, peer.township, c["open"], c["new"], c["closed"], extra,
-                                 ratios, peer.last_received_at, days, stale))
+                                 ratios, peer.last_received_at, days, stale, peer.program,
+                                 compat.upgrade_note(peer.program),
+                                 chains[peer.code].label if peer.code in chains else ""))
     return out
 
 
@@ -272,7 +305,7 @@ def township_figures(rows: list[SchoolFigures]) -> list[TownshipFigures]:
 
 
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇(教管中心)", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
-                  "最近报送", "距今天数", "是否逾期")
+                  "最近报送", "距今天数", "是否逾期", "程序版本", "升级提示", "历史记录")
 TOWNSHIP_HEADERS = ("乡镇(教管中心)", "学校数", "未销号案件", "本月新增", "本月销号", *FIGURE_LABELS,
                     "逾期未报送学校")
 
@@ -281,7 +314,8 @@ def school_row(r: SchoolFigures) -> list[Any]:
     return [r.code, r.name, r.township, r.open_cases, r.new_this_month, r.closed_this_month,
             *[r.extra.get(label, NO_FIGURE) for label in FIGURE_LABELS],
             f"{r.last_package_at:%Y-%m-%d %H:%M}" if r.last_package_at else "从未报送",
-            "" if r.days_since is None else r.days_since, "逾期" if r.stale else ""]
+            "" if r.days_since is None else r.days_since, "逾期" if r.stale else "", r.program or "—", r.upgrade,
+            r.history]
 
 
 def export_report(store: Store, path: Path | str, today: dt.date | None = None) -> Path:
@@ -292,6 +326,8 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
     inst = store.installation()
     title = f"{inst.name if inst else ''}控辍保学督导情况表（{today:%Y年%m月%d日}）"
     try:
+        from desktop_app.reports import supervision  # openpyxl: imported when a report is written
+
         return supervision.write(
             Path(path), title, SCHOOL_HEADERS, [school_row(r) for r in rows], [r.stale for r in rows],
             TOWNSHIP_HEADERS,
@@ -303,7 +339,7 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
 
 # --- all schools' ledger -------------------------------------------------------------------
 
-def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[Any]:
+def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[*tuple[Any, ...]]:
     stmt = (
         cases.ledger_select(query, columns)
         .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))

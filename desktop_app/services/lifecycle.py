@@ -11,10 +11,11 @@ import hashlib
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Date, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from database.lifecycle import (
@@ -469,52 +470,103 @@ def _month_starts(today: dt.date, months: int) -> list[dt.date]:
     return list(reversed(out))
 
 
+AnySelect = Select[*tuple[Any, ...]]
+
+
+@cache
+def _overview_statements() -> dict[str, AnySelect]:
+    """The grouped queries the overview's figures come from, each answered from an index alone
+    (``ix_cases_figures``, ``ix_cases_opened_on``, ``ix_cases_closed_on``, ``ix_cases_reminders``; the
+    township joins students by their key).
+    Built once, with the dates as parameters (``overview_parameters``)."""
+    live = Case.voided.is_(False)
+    open_ = Case.status.in_(CaseStatus.open_values())
+    day = {name: bindparam(name, type_=Date) for name in (
+        "span_start", "span_end", "month_start", "today", "from_", "to", "trend_start", "trend_end")}
+
+    def counted(col: Any, low: str, high: str) -> Any:
+        return func.count().filter(col >= day[low], col <= day[high])
+
+    def per_month(col: Any) -> AnySelect:
+        month = func.strftime("%Y-%m", col)
+        return select(month, func.count()).where(live, col >= day["trend_start"], col < day["trend_end"]) \
+            .group_by(month)
+
+    return {
+        # status, reason and grade in one pass (a few hundred groups, summed in Python)
+        "groups": select(Case.status, Case.dropout_reason, Case.grade, func.count()).where(live)
+        .group_by(Case.status, Case.dropout_reason, Case.grade),
+        "township": select(Student.hukou_township, func.count()).select_from(Case)
+        .join(Student, Case.student_id == Student.id).where(live, open_).group_by(Student.hukou_township),
+        "opened": select(counted(Case.opened_on, "span_start", "span_end"),
+                         counted(Case.opened_on, "month_start", "today"))
+        .where(live, Case.opened_on >= day["from_"], Case.opened_on <= day["to"]),
+        "closed": select(counted(Case.closed_on, "span_start", "span_end"),
+                         counted(Case.closed_on, "month_start", "today"))
+        .where(live, Case.closed_on >= day["from_"], Case.closed_on <= day["to"]),
+        "opened_trend": per_month(Case.opened_on),
+        "closed_trend": per_month(Case.closed_on),
+    }
+
+
+def overview_parameters(today: dt.date, span: SemesterSpan) -> dict[str, dt.date]:
+    month_start = today.replace(day=1)
+    return {"span_start": span.start, "span_end": span.end, "month_start": month_start, "today": today,
+            "from_": min(span.start, month_start), "to": max(span.end, today),
+            "trend_start": _month_starts(today, 12)[0],
+            "trend_end": dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)}
+
+
+def overview_selects(today: dt.date, span: SemesterSpan) -> dict[str, AnySelect]:
+    """The overview's queries with this day's values bound: what the benchmark runs bare."""
+    values = overview_parameters(today, span)
+    return {key: stmt.params(values) for key, stmt in _overview_statements().items()}
+
+
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """(value, count) largest first, then by value; empty values as ""."""
+    return sorted(((k or "", n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+
+
 def overview(store: Store, today: dt.date | None = None) -> Overview:
     today = _today(today)
     span = semesters.current(store, today)
     month_start = today.replace(day=1)
+    stmts = _overview_statements()
+    values = overview_parameters(today, span)
+    open_values = CaseStatus.open_values()
     with store.read() as session:
-        live = ~Case.voided
-        by_status = dict(session.execute(
-            select(Case.status, func.count()).where(live).group_by(Case.status)).all())
-        open_ = Case.status.in_(CaseStatus.open_values())
-
-        def count(*conds: Any) -> int:
-            return session.execute(select(func.count()).select_from(Case).where(live, *conds)).scalar_one()
-
-        def grouped(col: Any) -> list[tuple[str, int]]:
-            rows = session.execute(
-                select(col, func.count()).select_from(Case).join(Student, Case.student_id == Student.id)
-                .where(live, open_).group_by(col).order_by(func.count().desc(), col)).all()
-            return [(k or "", n) for k, n in cast("Sequence[tuple[str | None, int]]", rows)]  # col: any column
-
-        starts = _month_starts(today, 12)
-        end = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-
-        def per_month(col: Any) -> dict[str, int]:
-            """Cases per month of ``col`` over the trend's twelve months: one grouped query, not twelve."""
-            month = func.strftime("%Y-%m", col)
-            return dict(cast("Sequence[tuple[str, int]]", session.execute(
-                select(month, func.count()).select_from(Case).where(live, col >= starts[0], col < end)
-                .group_by(month)).all()))
-
-        opened, closed = per_month(Case.opened_on), per_month(Case.closed_on)
-        trend = [(f"{start:%Y-%m}", opened.get(f"{start:%Y-%m}", 0), closed.get(f"{start:%Y-%m}", 0))
-                 for start in starts]
-        return Overview(
-            open_count=sum(by_status.get(s, 0) for s in CaseStatus.open_values()),
-            deferred_count=by_status.get(CaseStatus.DEFERRED.value, 0),
-            by_status={s.value: by_status.get(s.value, 0) for s in CaseStatus},
-            semester=span, month_start=month_start, today=today,
-            new_semester=count(Case.opened_on >= span.start, Case.opened_on <= span.end),
-            closed_semester=count(Case.closed_on >= span.start, Case.closed_on <= span.end),
-            new_month=count(Case.opened_on >= month_start, Case.opened_on <= today),
-            closed_month=count(Case.closed_on >= month_start, Case.closed_on <= today),
-            by_reason=grouped(Case.dropout_reason),
-            by_grade=grouped(Case.grade),
-            by_township=grouped(Student.hukou_township),
-            trend=trend,
-        )
+        groups = cast("Sequence[tuple[str, str | None, str | None, int]]", session.execute(stmts["groups"]).all())
+        township = cast("Sequence[tuple[str | None, int]]", session.execute(stmts["township"]).all())
+        new_semester, new_month = session.execute(stmts["opened"], values).one()
+        closed_semester, closed_month = session.execute(stmts["closed"], values).one()
+        opened = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["opened_trend"], values).all()))
+        closed = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["closed_trend"], values).all()))
+    by_status: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    by_grade: dict[str, int] = {}
+    by_township: dict[str, int] = {}
+    for town, n in township:
+        by_township[town or ""] = by_township.get(town or "", 0) + n
+    for status, reason, grade, n in groups:
+        by_status[status] = by_status.get(status, 0) + n
+        if status in open_values:
+            by_reason[reason or ""] = by_reason.get(reason or "", 0) + n
+            by_grade[grade or ""] = by_grade.get(grade or "", 0) + n
+    trend = [(f"{start:%Y-%m}", opened.get(f"{start:%Y-%m}", 0), closed.get(f"{start:%Y-%m}", 0))
+             for start in _month_starts(today, 12)]
+    return Overview(
+        open_count=sum(by_status.get(s, 0) for s in open_values),
+        deferred_count=by_status.get(CaseStatus.DEFERRED.value, 0),
+        by_status={s.value: by_status.get(s.value, 0) for s in CaseStatus},
+        semester=span, month_start=month_start, today=today,
+        new_semester=new_semester or 0, closed_semester=closed_semester or 0,
+        new_month=new_month or 0, closed_month=closed_month or 0,
+        by_reason=_ranked(by_reason),
+        by_grade=_ranked(by_grade),
+        by_township=_ranked(by_township),
+        trend=trend,
+    )
 
 
 # --- reminders (待办) ----------------------------------------------------------------------------
@@ -527,42 +579,78 @@ def thresholds(store: Store) -> rules.Thresholds:
     )
 
 
-def case_facts(store: Store) -> list[rules.CaseFacts]:
-    """The facts the reminders need, for every case that is open or under deferred follow-up."""
-    followed = (*CaseStatus.open_values(), CaseStatus.DEFERRED.value)
+@cache
+def _reminder_statement() -> AnySelect:
+    """The cases that have a reminder due, with what ``rules.reminders`` needs to word it (the day's
+    values are parameters: ``reminder_parameters``).
+
+    The conditions mirror ``rules.reminders`` (which decides again, exactly) so that only those cases
+    leave the database: one grouped pass over the attempts (``ix_persuasion_attempts_case_id``
+    covers it), no per-case Python work for the tens of thousands of cases without a reminder.
+    """
+    open_values = CaseStatus.open_values()
+    attempts = (
+        select(PersuasionAttempt.case_id.label("case_id"),
+               func.max(PersuasionAttempt.attempt_date).label("last"),
+               func.count().filter(PersuasionAttempt.is_joint.is_(True)).label("joint"))
+        .where(PersuasionAttempt.voided.is_(False))
+        .group_by(PersuasionAttempt.case_id)
+        .subquery("attempts")
+    )
+    last, joint = attempts.c.last, func.coalesce(attempts.c.joint, 0)
+    court = (select(CourtRuling.id).where(CourtRuling.case_id == Case.id, CourtRuling.guardian_duty_fulfilled,
+                                          CourtRuling.voided.is_(False)).exists())
+    rejected = select(DeferralDecision.application_id).where(DeferralDecision.approved.is_(False))
+    applied = (select(DeferralApplication.id).where(DeferralApplication.case_id == Case.id,
+                                                    DeferralApplication.voided.is_(False),
+                                                    DeferralApplication.id.not_in(rejected)).exists())
+    is_open = Case.status.in_(open_values)
+    completion = [getattr(Case, key) for key, _label in rules.COMPLETION_FIELDS]
+    semester_start = bindparam("semester_start", type_=Date)
+    due = or_(
+        and_(is_open, last.is_(None), Case.opened_on <= bindparam("first_attempt_due", type_=Date)),
+        and_(is_open, last <= bindparam("idle_due", type_=Date)),
+        and_(is_open, or_(joint >= rules.N11_JOINT_ATTEMPTS, court), ~applied),
+        and_(Case.status == CaseStatus.DEFERRED.value, bindparam("deferred_due", type_=Boolean),
+             or_(last.is_(None), last < semester_start)),
+        *[or_(col.is_(None), col == "") for col in completion],
+        and_(last.is_not(None), or_(Case.result.is_(None), Case.result == "")),
+    )
+    name = select(Student.name).where(Student.id == Case.student_id).scalar_subquery()  # for the few that are due
+    return (
+        select(Case.id, Case.status, Case.opened_on, name.label("name"), last.label("last"), joint.label("joint"),
+               court.label("court"), applied.label("applied"), *completion, Case.result)
+        .outerjoin(attempts, attempts.c.case_id == Case.id)
+        .where(Case.voided.is_(False), Case.status.in_((*open_values, CaseStatus.DEFERRED.value)), due)
+    )
+
+
+def reminder_parameters(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> dict[str, Any]:
+    return {"first_attempt_due": today - dt.timedelta(days=thresholds.first_attempt_days),
+            "idle_due": today - dt.timedelta(days=thresholds.idle_days),
+            "deferred_due": today >= semester_start + dt.timedelta(days=thresholds.deferred_grace_days),
+            "semester_start": semester_start}
+
+
+def reminder_facts_select(today: dt.date, thresholds: rules.Thresholds, semester_start: dt.date) -> AnySelect:
+    """The reminders' query with this day's values bound: what the benchmark runs bare."""
+    return _reminder_statement().params(reminder_parameters(today, thresholds, semester_start))
+
+
+def case_facts(store: Store, today: dt.date, thresholds: rules.Thresholds,
+               semester_start: dt.date) -> list[rules.CaseFacts]:
+    """The facts of every open or deferred case that has a reminder due on ``today``."""
+    keys = (*(key for key, _label in rules.COMPLETION_FIELDS), "result")
     with store.read() as session:
-        completion = (*(key for key, _label in rules.COMPLETION_FIELDS), "result")  # what missing_fields reads
-        rows = session.execute(
-            select(Case.id, Case.status, Case.opened_on, Student.name, *[getattr(Case, k) for k in completion])
-            .join(Student, Case.student_id == Student.id)
-            .where(~Case.voided, Case.status.in_(followed))
-        ).all()
-        facts = {r.id: rules.CaseFacts(case_id=r.id, name=r.name, status=r.status, opened_on=r.opened_on)
-                 for r in rows}
-        values = {r.id: {k: getattr(r, k) for k in completion} for r in rows}
-        for case_id, date, joint in session.execute(
-            select(PersuasionAttempt.case_id, PersuasionAttempt.attempt_date, PersuasionAttempt.is_joint)
-            .join(Case, PersuasionAttempt.case_id == Case.id)
-            .where(~PersuasionAttempt.voided, ~Case.voided, Case.status.in_(followed))
-        ):
-            f = facts[case_id]
-            f.attempt_dates.append(date)
-            f.joint_attempts += 1 if joint else 0
-        for (case_id,) in session.execute(
-            select(CourtRuling.case_id).where(CourtRuling.guardian_duty_fulfilled, ~CourtRuling.voided)
-        ):
-            if case_id in facts:
-                facts[case_id].court_ruling_fulfilled = True
-        decided_rejected = select(DeferralDecision.application_id).where(~DeferralDecision.approved)
-        for (case_id,) in session.execute(
-            select(DeferralApplication.case_id).where(~DeferralApplication.voided,
-                                                      DeferralApplication.id.not_in(decided_rejected))
-        ):
-            if case_id in facts:
-                facts[case_id].has_application = True
-        for f in facts.values():
-            f.missing_fields = rules.missing_fields(values[f.case_id], bool(f.attempt_dates))
-        return list(facts.values())
+        rows = session.execute(_reminder_statement(), reminder_parameters(today, thresholds, semester_start)).all()
+    facts = []
+    for case_id, status, opened_on, name, last, joint, court, applied, *values in rows:
+        f = rules.CaseFacts(case_id=case_id, name=name or "", status=status, opened_on=opened_on, last_attempt=last,
+                            joint_attempts=int(joint or 0), court_ruling_fulfilled=bool(court),
+                            has_application=bool(applied))
+        f.missing_fields = rules.missing_fields(dict(zip(keys, values, strict=True)), last is not None)
+        facts.append(f)
+    return facts
 
 
 REMINDER_LABELS = {
@@ -580,7 +668,8 @@ def case_reminders(store: Store, today: dt.date) -> list[todo.TodoItem]:
     if _at_district(store):
         return []
     span = semesters.current(store, today)
-    items = rules.reminders(case_facts(store), today, thresholds(store), span.start)
+    limits = thresholds(store)
+    items = rules.reminders(case_facts(store, today, limits, span.start), today, limits, span.start)
     return [todo.TodoItem(r.due, r.title, r.detail, REMINDER_LABELS.get(r.kind, r.kind), ("case", r.case_id))
             for r in items]
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
-import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
-from database.models import AuditEntry, Installation, ledger_models
-from database.sync import RemoteAuditEntry
+from database.models import Installation
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Role
-from desktop_app.services import audit
+from desktop_app.services import audit, places
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -29,16 +26,6 @@ def default_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name on some systems
         return "本机用户"
-
-
-def _bad_blob(session: Session) -> str | None:
-    """The SHA-256 of the first stored attachment whose bytes no longer hash to it (None: all good)."""
-    cursor = session.connection().exec_driver_sql("SELECT sha256, size, content FROM evidence_blobs")
-    while rows := cursor.fetchmany(64):
-        for sha, size, content in cast("Sequence[tuple[str, int, bytes | None]]", rows):  # raw SQL rows
-            if content is None or len(content) != size or hashlib.sha256(content).hexdigest() != sha:
-                return str(sha)
-    return None
 
 
 @dataclass(frozen=True)
@@ -89,11 +76,15 @@ class Store:
         An existing file at an older revision is first copied to ``backups/``.
         """
         folder = resolve_data_dir(data_dir)
+        places.refuse_network_store(folder)  # WAL on a network share can damage the store
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
         path = folder / STORE_FILE
+        from desktop_app.services.integrity import rescue  # noqa: PLC0415 - imports services that import this
+
+        rescue.refuse_if_replaced(folder)  # a missing or damaged store is never silently replaced
         existed = path.exists() and path.stat().st_size > 0
         engine = db.make_engine(path)
         try:
@@ -111,6 +102,8 @@ class Store:
                 db.upgrade(engine)
         except DBAPIError as exc:
             engine.dispose()
+            if existed:  # a damaged store: named, with the newest good automatic copy
+                raise rescue.damaged_error(folder, exc) from exc
             raise StoreError(f"无法打开数据文件 {path}：{exc.orig}") from exc
         except StoreError:
             engine.dispose()
@@ -141,16 +134,23 @@ class Store:
             yield session
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, head: bool = True) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
-        Every ledger change made in it is written to the history.
+        Every ledger change made in it is written to the history; after the commit the chain head
+        beside the store is rewritten (``head=False``: the caller does it).
         """
+        from desktop_app.services.integrity import head as chain_head  # noqa: PLC0415 - imports this module
+
         inst = self.installation()
         with self._sessions() as session:
             session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
             with session.begin():
                 yield session
+                if head:
+                    chain_head.before_commit(self, session)
+        if head:
+            chain_head.after_commit(self)
 
     def installation(self) -> Installation | None:
         if self._installation is None:
@@ -164,46 +164,11 @@ class Store:
     def revision(self) -> str | None:
         return db.current_revision(self.engine)
 
-    def verify(self) -> audit.VerifyResult:
-        """Check the file's integrity, the history chain, that every record has its history, and that
-        every evidence attachment still has the bytes its SHA-256 says."""
-        with self.engine.connect() as conn:
-            status = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
-        if status != "ok":
-            return audit.VerifyResult(False, 0, f"数据文件已损坏（integrity_check：{status}）")
-        with self.read() as session:
-            result = audit.verify_chain(session)
-            if not result.ok:
-                return result
-            for model in ledger_models():
-                table = model.__tablename__
-                missing = session.execute(
-                    select(func.count()).select_from(model).where(
-                        ~model.id.in_(
-                            select(AuditEntry.record_id).where(
-                                AuditEntry.table_name == table, AuditEntry.action == "insert"
-                            )
-                        ),
-                        # a record received in a sync package has its creation in the sender's history
-                        ~model.id.in_(
-                            select(RemoteAuditEntry.record_id).where(
-                                RemoteAuditEntry.table_name == table, RemoteAuditEntry.action == "insert"
-                            )
-                        ),
-                    )
-                ).scalar_one()
-                if missing:
-                    return audit.VerifyResult(
-                        False, result.rows,
-                        f"{table} 表中有{missing}条记录没有对应的建立历史：记录在程序之外被添加，或历史被删除",
-                    )
-            bad = _bad_blob(session)
-            if bad is not None:
-                names: Sequence[str] = session.connection().exec_driver_sql(
-                    "SELECT file_name FROM evidence_files WHERE sha256 = ? LIMIT 3", (bad,)).scalars().all()
-                label = "、".join(f"“{n}”" for n in names) or f"校验值 {bad[:12]}…"
-                return audit.VerifyResult(
-                    False, result.rows,
-                    f"佐证材料{label}的内容与其校验值不符：数据文件在程序之外被改动过，或已损坏",
-                )
-        return result
+    def verify(self, progress: Callable[[int], bool | None] | None = None) -> audit.VerifyResult:
+        """The file, the history chain, every ledger row against its history (人账相符), the chain head
+        beside the store and the evidence attachments; never raises for a damaged file.
+
+        ``progress(percent)`` may return False to cancel (``VerifyCancelled``)."""
+        from desktop_app.services.integrity import check  # noqa: PLC0415 - imports this module
+
+        return check.run(self, progress)

@@ -46,4 +46,4 @@ def collect(store: Store, today: dt.date | None = None) -> list[TodoItem]:
     items: list[TodoItem] = []
     for fn in PROVIDERS:
         items.extend(fn(store, today))
-    return sorted(items)
+    return sorted(items, key=lambda item: item.due)  # TodoItem orders by due alone; stable, like sorted(items)

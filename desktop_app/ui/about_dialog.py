@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, version_label
 from desktop_app.services import about
 from desktop_app.services.store import Store
 
@@ -68,7 +68,7 @@ class AboutDialog(QDialog):
         icon.setPixmap(QGuiApplication.windowIcon().pixmap(64, 64))
         head.addWidget(icon)
         title = QLabel(self.tr("<b style='font-size:16pt'>%1</b><br>版本 %2<br>义务教育控辍保学工作台账")
-                       .replace("%1", APP_NAME).replace("%2", __version__), self)
+                       .replace("%1", APP_NAME).replace("%2", version_label()), self)
         head.addWidget(title, 1)
         layout.addLayout(head)
 

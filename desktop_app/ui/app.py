@@ -14,10 +14,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, backup, demo, installation, paths, semesters
+from desktop_app.services import accounts, backup, installation, paths, viewing
 from desktop_app.services.store import Store
-from desktop_app.ui.common import operations
+from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.single_instance import SingleInstance
+from desktop_app.ui.splash import StartupStatus
 from desktop_app.ui.widgets import Messages
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
 
     if demo_district and store.installation() is None:
         from desktop_app.services import demo_district as district_demo
+        from desktop_app.ui.common import operations
 
         # Several seconds, once, on an empty folder: on a worker thread, so the progress window is painted.
         def build(report: Callable[[int, int], bool]) -> int:
@@ -156,6 +158,8 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         ))
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+        from desktop_app.services import demo, semesters
+
         demo.load(store, 80)
         demo.load_census(store)
         demo.load_care(store)
@@ -171,6 +175,22 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
     return not accounts.must_change_password(store) or ChangePasswordDialog.ask(store, None, required=True)
 
 
+def open_store(data_dir: Path) -> Store | None:
+    """The store; where its file is missing or damaged the person is offered the automatic copies
+    (None: they chose to quit). Never starts an empty store in place of one that existed."""
+    from desktop_app.services.integrity.rescue import StoreMissing
+    from desktop_app.ui.rescue_dialog import StoreRescueDialog
+
+    try:
+        return Store.open(data_dir)
+    except StoreMissing as exc:
+        if StartupStatus.started():
+            StartupStatus.current().hide()  # the question comes first
+        if not StoreRescueDialog.ask(exc):
+            return None
+    return Store.open(data_dir)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
@@ -180,37 +200,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     translated = install_translations(app)
+    status = StartupStatus.current()  # what the program is doing, for the steps that can take a while
+    status.hide()  # while a question may be asked
+    viewing.sweep_leftovers()  # evidence copies a crashed run left in %TEMP%
     data_dir = paths.resolve_data_dir(args.data_dir)
+    if not confirm_data_folder(None, data_dir):  # OneDrive, WPS 云文档, 百度网盘: said before it is used
+        StartupStatus.close_current()
+        return 0
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        StartupStatus.close_current()
         Messages.error(None, APP_NAME, f"无法创建数据文件夹 {data_dir}：{exc.strerror}")
         return 1
     instance = SingleInstance(data_dir)
     if not claim_data_dir(instance):
+        StartupStatus.close_current()
         return 0
     instance.activated.connect(lambda: bring_forward(app))
+    status.show(app.translate("StartupStatus", "正在打开数据文件…"))
     try:
-        store = Store.open(data_dir)
+        store = open_store(data_dir)
     except BaoxueError as exc:
+        StartupStatus.close_current()
         Messages.error(None, APP_NAME, str(exc))
+        instance.release()
+        return 1
+    status.hide()
+    if store is None:
+        StartupStatus.close_current()
         instance.release()
         return 1
     set_up_now = store.installation() is None and not (args.demo or args.demo_district)
     if not sign_in_at_start(store, demo_start=args.demo, demo_district=args.demo_district):
+        StartupStatus.close_current()
         store.close()
         instance.release()
         return 0
+    status.show(app.translate("StartupStatus", "正在检查每日自动备份…"))
     try:
         backup.daily_if_due(store)
     except BaoxueError as exc:
+        status.hide()
         QMessageBox.warning(None, APP_NAME, str(exc))
+    from desktop_app.services import updates
+
+    if note := updates.after_start(store):  # the first start of a newly installed release
+        status.hide()
+        QMessageBox.information(None, APP_NAME, note)
+    status.show(app.translate("StartupStatus", "正在准备主窗口…"))
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
     if set_up_now:  # the first start after set-up: what to do first, until dismissed
         window.show_first_steps()
     window.show()
+    status.finish(window)
     if args.smoke_test:
         QTimer.singleShot(0, lambda: run_smoke_test(app, window, translated))
     code = app.exec()

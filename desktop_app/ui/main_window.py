@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
@@ -18,32 +19,36 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, cases, paths, settings
+from desktop_app.services import accounts, cases, paths, settings, updates
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.about_dialog import AboutDialog
-from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
 from desktop_app.ui.accounts.lock import WindowLock
-from desktop_app.ui.accounts.page import AccountsPage
-from desktop_app.ui.care.page import CarePage
-from desktop_app.ui.census.census_page import CensusPage
-from desktop_app.ui.census.comparison_page import ComparisonPage
-from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
-from desktop_app.ui.district.page import SupervisionPage
-from desktop_app.ui.exchange.page import ExchangePage
-from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.help import guide
 from desktop_app.ui.help.first_steps import FirstStepsPanel
-from desktop_app.ui.home_teaching.page import HomeTeachingPage
-from desktop_app.ui.ledger.page import LedgerPage
 from desktop_app.ui.overview import OverviewPage
-from desktop_app.ui.reports.page import ReportsPage
-from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
+
+if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loads only the overview
+    from desktop_app.ui.about_dialog import AboutDialog
+    from desktop_app.ui.accounts.page import AccountsPage
+    from desktop_app.ui.care.page import CarePage
+    from desktop_app.ui.census.census_page import CensusPage
+    from desktop_app.ui.census.comparison_page import ComparisonPage
+    from desktop_app.ui.census.return_page import ReturnCheckPage
+    from desktop_app.ui.district.matching_page import MatchingPage
+    from desktop_app.ui.district.page import SupervisionPage
+    from desktop_app.ui.exchange.page import ExchangePage
+    from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+    from desktop_app.ui.home_teaching.page import HomeTeachingPage
+    from desktop_app.ui.ledger.page import LedgerPage
+    from desktop_app.ui.reports.page import ReportsPage
+    from desktop_app.ui.settings.page import SettingsPage
+    from desktop_app.ui.verify_dialog import VerifyDialog
+
 
 FIRST_STEPS_KEY = "first_steps/show"
 
@@ -89,34 +94,30 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        # Pages load their data when first shown (_page_changed), not while the window is built.
+        # Only the overview is built now; every other page is imported and built when first shown
+        # (_page_changed), and pages load their data when shown, not while the window is built.
         self.overview = OverviewPage(store, self, load=False)
-        self.ledger = LedgerPage(store, self, load=False)
-        self.settings_page = SettingsPage(store, self)
         district = bool(inst and inst.kind == "district")
-        self.exchange = ExchangePage(store, self)
-        self.supervision = SupervisionPage(store, self) if district else None
-        # The census, care and home teaching are a school's work; the district supervises instead.
-        self.census_page = None if district else CensusPage(store, self)
-        self.return_page = None if district else ReturnCheckPage(store, self)
-        self.comparison_page = None if district else ComparisonPage(store, self)
-        self.care_page = None if district else CarePage(store, self)
-        self.home_teaching_page = None if district else HomeTeachingPage(store, self)
-        self.accounts_page = AccountsPage(store, self)
-        self.reports_page = ReportsPage(store, self, load=False)
-        self.pages: dict[str, QWidget] = {}
-        candidates = (
-            (self.tr("总览"), self.overview), (self.tr("台账"), self.ledger),
-            (self.tr("区教委督导"), self.supervision),
-            (self.tr("摸排核查"), self.census_page), (self.tr("返校核查"), self.return_page),
-            (self.tr("数据比对"), self.comparison_page),
-            (self.tr("特殊学生关爱"), self.care_page), (self.tr("送教上门"), self.home_teaching_page),
-            (self.tr("数据交换"), self.exchange), (self.tr("报表与打印"), self.reports_page),
-            (self.tr("设置"), self.settings_page),
-            (self.tr("账户"), self.accounts_page),
+        self.pages: dict[str, QWidget] = {}  # name -> the page, or a placeholder until it is first shown
+        self._factories: dict[str, Callable[[], QWidget]] = {}
+        candidates: tuple[tuple[str, Callable[[], QWidget] | None], ...] = (
+            (self.tr("台账"), self._make_ledger),
+            # The census, care and home teaching are a school's work; the district supervises instead.
+            (self.tr("区教委督导"), self._make_supervision if district else None),
+            (self.tr("全区联查"), self._make_matching if district else None),
+            (self.tr("摸排核查"), None if district else self._make_census),
+            (self.tr("返校核查"), None if district else self._make_return_check),
+            (self.tr("数据比对"), None if district else self._make_comparison),
+            (self.tr("特殊学生关爱"), None if district else self._make_care),
+            (self.tr("送教上门"), None if district else self._make_home_teaching),
+            (self.tr("数据交换"), self._make_exchange), (self.tr("报表与打印"), self._make_reports),
+            (self.tr("设置"), self._make_settings),
+            (self.tr("账户"), self._make_accounts),
         )
-        for name, page in ((n, p) for n, p in candidates if p is not None):
-            self.add_page(name, page)
+        self.add_page(self.tr("总览"), self.overview)
+        for name, factory in candidates:
+            if factory is not None:
+                self.add_lazy_page(name, factory)
         self.nav.currentRowChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
@@ -124,20 +125,13 @@ class MainWindow(QMainWindow):
         self.overview.show_query.connect(self.show_ledger_query)
         self.overview.open_case.connect(self.open_case)
         self.overview.open_target.connect(self.open_target)
-        self.ledger.case_changed.connect(self._case_changed_elsewhere)
-        self.ledger.open_case.connect(self.open_case)
-        self.ledger.new_case.connect(self.new_case)
-        for census_page in (self.return_page, self.comparison_page):
-            if census_page is not None:
-                census_page.open_case.connect(self._census_case_opened)
         self._build_menus()
         self.user_label = ElidedLabel(self)  # a long data folder path is shortened in the middle
         self.statusBar().addPermanentWidget(self.user_label, 1)
+        operations.events.changed.connect(self._store_changed)
         self.window_lock = WindowLock(
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
-        self.settings_page.backup_box.restored.connect(self._restored)
-        operations.events.changed.connect(self._store_changed)
         self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
         # Inside the screen less its taskbar (1366x768 less the taskbar on many school PCs), where it was last.
         place(self, QSize(1280, 720), self.settings.value("main_window/geometry"))
@@ -226,6 +220,9 @@ class MainWindow(QMainWindow):
         elif kind == "school" and self.supervision is not None:
             self.show_page(self.tr("区教委督导"))
             self.supervision.tabs.setCurrentIndex(0)
+        elif kind == "match" and self.matching_page is not None:  # a 全区联查 figure: its list
+            self.show_page(self.tr("全区联查"))
+            self.matching_page.show_list(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
         elif kind == "student" and self.tr("摸排核查") in self.pages:
@@ -236,13 +233,165 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         self.nav.addItem(name)
 
+    def add_lazy_page(self, name: str, factory: Callable[[], QWidget]) -> None:
+        """A page built by ``factory`` when it is first shown or asked for."""
+        self._factories[name] = factory
+        self.add_page(name, QWidget(self.stack))
+
+    def _build(self, name: str) -> QWidget:
+        """The page called ``name``; one built now loads its data at once, as if it had been shown."""
+        factory = self._factories.pop(name, None)
+        if factory is None:
+            return self.pages[name]
+        placeholder = self.pages[name]
+        page = factory()
+        index = self.stack.indexOf(placeholder)
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.pages[name] = page
+        prepare_all(page)  # its tables: columns sized to content, elided text with tooltips
+        self._refresh_page(page)
+        return page
+
+    def page(self, name: str) -> QWidget | None:
+        """The page called ``name`` (built if needed), or None when this installation has no such page."""
+        return self._build(name) if name in self.pages else None
+
+    def _built(self, name: str) -> QWidget | None:
+        """The page if it was built already (nothing to refresh otherwise: it loads when first shown)."""
+        return None if name in self._factories else self.pages.get(name)
+
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(list(self.pages).index(name))
 
     def _page_changed(self, row: int) -> None:
-        page = list(self.pages.values())[row]
+        name = list(self.pages)[row]
+        new = name in self._factories
+        page = self._build(name)  # a page built now has just loaded
         self.stack.setCurrentWidget(page)
-        self._refresh_page(page)
+        if not new:
+            self._refresh_page(page)
+
+    # --- the pages, built on first use ------------------------------------------------------
+
+    def _make_ledger(self) -> QWidget:
+        from desktop_app.ui.ledger.page import LedgerPage
+
+        ledger = LedgerPage(self.store, self, load=False)
+        ledger.case_changed.connect(self._case_changed_elsewhere)
+        ledger.open_case.connect(self.open_case)
+        ledger.new_case.connect(self.new_case)
+        return ledger
+
+    def _make_supervision(self) -> QWidget:
+        from desktop_app.ui.district.page import SupervisionPage
+
+        return SupervisionPage(self.store, self)
+
+    def _make_matching(self) -> QWidget:
+        from desktop_app.ui.district.matching_page import MatchingPage
+
+        return MatchingPage(self.store, self)
+
+    def _make_census(self) -> QWidget:
+        from desktop_app.ui.census.census_page import CensusPage
+
+        return CensusPage(self.store, self)
+
+    def _make_return_check(self) -> QWidget:
+        from desktop_app.ui.census.return_page import ReturnCheckPage
+
+        page = ReturnCheckPage(self.store, self)
+        page.open_case.connect(self._census_case_opened)
+        return page
+
+    def _make_comparison(self) -> QWidget:
+        from desktop_app.ui.census.comparison_page import ComparisonPage
+
+        page = ComparisonPage(self.store, self)
+        page.open_case.connect(self._census_case_opened)
+        return page
+
+    def _make_care(self) -> QWidget:
+        from desktop_app.ui.care.page import CarePage
+
+        return CarePage(self.store, self)
+
+    def _make_home_teaching(self) -> QWidget:
+        from desktop_app.ui.home_teaching.page import HomeTeachingPage
+
+        return HomeTeachingPage(self.store, self)
+
+    def _make_exchange(self) -> QWidget:
+        from desktop_app.ui.exchange.page import ExchangePage
+
+        return ExchangePage(self.store, self)
+
+    def _make_reports(self) -> QWidget:
+        from desktop_app.ui.reports.page import ReportsPage
+
+        return ReportsPage(self.store, self, load=False)
+
+    def _make_settings(self) -> QWidget:
+        from desktop_app.ui.settings.page import SettingsPage
+
+        page = SettingsPage(self.store, self)
+        page.backup_box.restored.connect(self._restored)
+        return page
+
+    def _make_accounts(self) -> QWidget:
+        from desktop_app.ui.accounts.page import AccountsPage
+
+        return AccountsPage(self.store, self)
+
+    @property
+    def ledger(self) -> LedgerPage:
+        return cast("LedgerPage", self._build(self.tr("台账")))
+
+    @property
+    def supervision(self) -> SupervisionPage | None:
+        return cast("SupervisionPage | None", self.page(self.tr("区教委督导")))
+
+    @property
+    def matching_page(self) -> MatchingPage | None:
+        return cast("MatchingPage | None", self.page(self.tr("全区联查")))
+
+    @property
+    def census_page(self) -> CensusPage | None:
+        return cast("CensusPage | None", self.page(self.tr("摸排核查")))
+
+    @property
+    def return_page(self) -> ReturnCheckPage | None:
+        return cast("ReturnCheckPage | None", self.page(self.tr("返校核查")))
+
+    @property
+    def comparison_page(self) -> ComparisonPage | None:
+        return cast("ComparisonPage | None", self.page(self.tr("数据比对")))
+
+    @property
+    def care_page(self) -> CarePage | None:
+        return cast("CarePage | None", self.page(self.tr("特殊学生关爱")))
+
+    @property
+    def home_teaching_page(self) -> HomeTeachingPage | None:
+        return cast("HomeTeachingPage | None", self.page(self.tr("送教上门")))
+
+    @property
+    def exchange(self) -> ExchangePage:
+        return cast("ExchangePage", self._build(self.tr("数据交换")))
+
+    @property
+    def reports_page(self) -> ReportsPage:
+        return cast("ReportsPage", self._build(self.tr("报表与打印")))
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return cast("SettingsPage", self._build(self.tr("设置")))
+
+    @property
+    def accounts_page(self) -> AccountsPage:
+        return cast("AccountsPage", self._build(self.tr("账户")))
 
     @staticmethod
     def _refresh_page(page: QWidget | None) -> None:
@@ -273,7 +422,7 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(not self.store.account.is_system)
         file_menu.addAction(self.lock_action)
         self.password_action = QAction(self.tr("修改我的密码…"), self)
-        self.password_action.triggered.connect(lambda: ChangePasswordDialog.ask(self.store, self))
+        self.password_action.triggered.connect(self._change_password)
         self.password_action.setEnabled(not self.store.account.is_system)
         file_menu.addAction(self.password_action)
         file_menu.addSeparator()
@@ -293,11 +442,50 @@ class MainWindow(QMainWindow):
         self.first_steps_action.triggered.connect(self.show_first_steps)
         help_menu.addAction(self.first_steps_action)
         help_menu.addSeparator()
+        self.update_action = QAction(self.tr("安装新版本程序(&U)…"), self)
+        self.update_action.triggered.connect(self.install_update)
+        help_menu.addAction(self.update_action)
+        help_menu.aboutToShow.connect(self._refresh_update_action)
+        self._refresh_update_action()
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
 
+    def _change_password(self) -> None:
+        from desktop_app.ui.accounts.dialogs import ChangePasswordDialog
+
+        ChangePasswordDialog.ask(self.store, self)
+
+    def _refresh_update_action(self) -> None:
+        release = updates.offered(self.store)
+        self.update_action.setEnabled(release is not None and can(self.store, Permission.RESTORE))
+        self.update_action.setText(self.tr("安装新版本程序 %1(&U)…").replace("%1", release.version) if release
+                                   else self.tr("安装新版本程序(&U)…（尚未收到新版本）"))
+
+    def install_update(self) -> None:
+        """Offer the release that came with a package: checked already; installed beside this program's folder."""
+        release = updates.offered(self.store)
+        if release is None:
+            Messages.info(self, APP_NAME, self.tr("没有收到可安装的新版本程序。新版本随区教委的数据包送达"))
+            return
+        current = updates.program_folder()
+        text = self.tr("随区教委数据包收到 %1 版程序，发布者签名已核对。\n\n将安装到 %2（本程序文件夹旁边）。"
+                       "旧版本保留，新版本首次启动并校验数据通过后才删除。\n\n现在安装吗？"
+                       ).replace("%1", release.version).replace("%2", str(current.parent / f"baoxue-{release.version}"))
+        if not Messages.confirm(self, self.tr("安装新版本程序"), text):
+            return
+        try:
+            target = updates.install(self.store, current)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("安装新版本程序"), str(exc))
+            return
+        self._refresh_update_action()
+        Messages.info(self, self.tr("安装新版本程序"),
+                      self.tr("已安装到 %1。请退出本程序，从新文件夹启动“保学台账”。").replace("%1", str(target)))
+
     def show_about(self) -> AboutDialog:
+        from desktop_app.ui.about_dialog import AboutDialog
+
         dialog = AboutDialog(self.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -329,6 +517,8 @@ class MainWindow(QMainWindow):
         self.overview.refresh()
 
     def open_case(self, case_id: str) -> RegistrationFormDialog:
+        from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+
         dialog = self.forms.get(case_id)
         if dialog is None:
             dialog = RegistrationFormDialog(self.store, case_id, self)
@@ -342,6 +532,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def new_case(self) -> RegistrationFormDialog:
+        from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+
         dialog = RegistrationFormDialog(self.store, None, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._case_saved)
@@ -353,22 +545,22 @@ class MainWindow(QMainWindow):
         self.open_case(case_id)
 
     def _case_saved(self, _case_id: str) -> None:
-        self.ledger.refresh()
+        ledger = self._built(self.tr("台账"))
+        if ledger is not None:  # not yet shown: it loads when it is
+            cast("LedgerPage", ledger).refresh()
         self.overview.refresh()
 
     # --- tools --------------------------------------------------------------------------
 
-    def verify(self) -> Worker:
-        """Check the store and its history (seconds on a large store): on a worker thread with progress."""
-        def shown(result: object) -> None:
-            if getattr(result, "ok", False):
-                Messages.info(self, self.tr("校验结果"), str(getattr(result, "message", "")))
-            else:
-                Messages.error(self, self.tr("校验失败"), str(getattr(result, "message", "")))
+    def verify(self) -> VerifyDialog:
+        """校验数据和历史记录: off the GUI thread, with progress, cancel and the list of findings."""
+        from desktop_app.ui.verify_dialog import VerifyDialog
 
-        self._worker = operations.run(self, self.tr("正在校验数据和历史记录…"), lambda _report: self.store.verify(),
-                                      done=shown, cancellable=False)
-        return self._worker
+        dialog = VerifyDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
 
     def ask_load_demo(self) -> None:
         inst = self.store.installation()
@@ -392,8 +584,6 @@ class MainWindow(QMainWindow):
             return demo_district.load_district(self.store, progress=lambda done, total, _name: report(done, total))
 
         def finished(added: object) -> None:
-            if self.supervision is not None:
-                self.supervision.refresh()
             self.statusBar().showMessage(self.tr("已载入演示学校 %1 所").replace("%1", str(added)), 5000)
 
         self._worker = operations.run(self, self.tr("正在生成演示学校并导入其数据包…"), job, done=finished,
@@ -418,10 +608,11 @@ class MainWindow(QMainWindow):
         return self._worker
 
     def _store_changed(self, _what: str) -> None:
-        """A job changed the store: the ledger, the overview and the page in view show it."""
+        """A job changed the store: the ledger, the overview and the page in view show it (pages not
+        built yet load when first shown)."""
         self._case_saved("")
         current = self.stack.currentWidget()
-        if current not in (self.ledger, self.overview):
+        if current is not self.overview and current is not self._built(self.tr("台账")):
             self._refresh_page(current)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, todo
+from desktop_app.services import cases, lifecycle, matching, semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.workers import Worker
 
@@ -234,6 +234,16 @@ class OverviewPage(QWidget):
         self.open_button.setToolTip(self.tr("点击查看全部未销号案件"))
         self.open_button.clicked.connect(lambda: self.show_ledger.emit("未销号（全部在案）"))
         top.addWidget(self.open_button, 3)  # room for a district's three- or four-digit figure
+        inst = store.installation()
+        self.not_found_button: QPushButton | None = None
+        if inst is not None and inst.kind == "district":  # 全区联查: leavers found at no school of the district
+            self.not_found_button = QPushButton(self)
+            self.not_found_button.setStyleSheet("font-size: 18pt; padding: 12px; text-align: left; color: #b00020;")
+            self.not_found_button.setToolTip(self.tr("小升初、幼升小毕业生在全区任何学校都没有找到的人数（确保无遗漏）；"
+                                                     "点击查看名单"))
+            self.not_found_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+            self.not_found_button.clicked.connect(lambda: self.open_target.emit("match", "未找到"))
+            top.addWidget(self.not_found_button, 2)
         self.status_buttons: dict[str, QPushButton] = {}
         for status in CaseStatus:
             button = QPushButton(self)
@@ -322,6 +332,8 @@ class OverviewPage(QWidget):
             self._pending = True
             return
         self.todo_box.setTitle(self.tr("待办（正在计算…）"))
+        # A new semester's row is written here, not on the worker, where it would race a page being built.
+        semesters.current(self.store, today)
         worker = Worker(lambda _report: self._compute(today))
 
         def done(result: tuple[lifecycle.Overview, list[todo.TodoItem]]) -> None:  # what _compute returned
@@ -341,13 +353,18 @@ class OverviewPage(QWidget):
         worker.signals.finished.connect(done)
         worker.signals.failed.connect(failed)
         self._worker = worker
-        worker.start()
+        # From the event loop: the window is painted first, then the figures are computed beside it.
+        QTimer.singleShot(0, worker.start)
 
     def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()
         self.unit_label.setText(inst.name if inst else "")
         self.data = data
         self.open_button.setText(self.tr("未销号案件：%1 件").replace("%1", str(data.open_count)))
+        if self.not_found_button is not None:
+            lost = matching.not_found_count(self.store)
+            self.not_found_button.setText(self.tr("衔接未找到：%1").replace(
+                "%1", self.tr("尚未联查") if lost is None else self.tr("%1 人").replace("%1", str(lost))))
         for status, button in self.status_buttons.items():
             button.setText(f"{status}\n{data.by_status.get(status, 0)}")
         sem = data.semester.name

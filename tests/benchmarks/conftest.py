@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,10 @@ BIG = 100_000
 @pytest.fixture(scope="session")
 def big_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("big")
+    prebuilt = os.environ.get("BAOXUE_BENCH_BIG_STORE")  # a folder made earlier the same way: copied, not rebuilt
+    if prebuilt:
+        shutil.copytree(prebuilt, folder, dirs_exist_ok=True)
+        return folder
     store = Store.open(folder, user="bench")
     installation.setup(store, SCHOOL)
     demo.load(store, BIG, seed=99)

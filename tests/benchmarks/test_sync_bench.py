@@ -59,6 +59,7 @@ def test_import_10000_cases_beside_bare_sqlite_insert(benchmark, big: dict[str, 
     root: Path = big["root"]
     path = big.get("package") or sync.export_package(big["school"], "district", big["usb"]).path
     rounds = {"n": 0}
+    fingerprint = sync.own_fingerprint(big["school"])  # first contact: from the school's 登记回执
 
     def setup() -> tuple[tuple[Store], dict[str, Any]]:
         rounds["n"] += 1
@@ -68,7 +69,7 @@ def test_import_10000_cases_beside_bare_sqlite_insert(benchmark, big: dict[str, 
 
     def run(store: Store) -> sync.ImportResult:
         try:
-            return sync.import_package(store, path)
+            return sync.import_package(store, path, confirm=fingerprint)
         finally:
             store.close()
 
@@ -120,12 +121,13 @@ def test_district_imports_100_school_packages(benchmark, tmp_path: Path) -> None
     usb = tmp_path / "usb"
     usb.mkdir()
     district = make_district(tmp_path / "district")
-    packages = []
+    packages, fingerprints = [], []
     for i in range(SCHOOLS):
         code = f"21500230{i:02d}"
         school = make_school(tmp_path / code, district, code, f"第{i + 1}小学", f"乡镇{i % 10}", usb)
         demo.load(school, 20, seed=i)
         packages.append(sync.export_package(school, "district", usb).path)
+        fingerprints.append(sync.own_fingerprint(school))
         school.close()
     district.close()
     shutil.copytree(tmp_path / "district", tmp_path / "district-empty")
@@ -139,7 +141,7 @@ def test_district_imports_100_school_packages(benchmark, tmp_path: Path) -> None
 
     def run(store: Store) -> list[Any]:
         try:
-            return sync.import_many(store, packages)
+            return sync.import_many(store, packages, confirm=fingerprints)
         finally:
             store.close()
 

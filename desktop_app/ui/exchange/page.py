@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
+from desktop_app.ui.cloud_folders import confirm_output_folder
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.prerequisite import PrerequisiteBanner
 from desktop_app.ui.common.wording import sync_state_label
@@ -82,6 +83,68 @@ class EnrolDialog(QDialog):
         return dialog.info() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+class FingerprintDialog(QDialog):
+    """首次导入: the fingerprint a school's first package carries, to compare with its 登记回执 on paper."""
+
+    def __init__(self, name: str, code: str, fingerprint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("核对学校密钥指纹"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr(
+            "这是 %1（%2）的第一个数据包。请把下面的密钥指纹与该校报送的《数据交换登记回执》上的指纹逐位核对："
+        ).replace("%1", name).replace("%2", code), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.fingerprint_label = QLabel(fingerprint, self)
+        font = self.fingerprint_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setFamily("monospace")
+        self.fingerprint_label.setFont(font)
+        self.fingerprint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fingerprint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.fingerprint_label)
+        warn = QLabel(self.tr("指纹不一致时请不要导入：这个数据包不是该校登记的电脑发出的，请电话联系学校。"), self)
+        warn.setWordWrap(True)
+        layout.addWidget(warn)
+        buttons = QHBoxLayout()
+        self.accept_button = QPushButton(self.tr("一致，导入"), self)
+        self.reject_button = QPushButton(self.tr("不一致，不导入"), self)
+        self.reject_button.setDefault(True)
+        self.accept_button.clicked.connect(self.accept)
+        self.reject_button.clicked.connect(self.reject)
+        buttons.addStretch(1)
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.reject_button)
+        layout.addLayout(buttons)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, name: str, code: str, fingerprint: str) -> bool:
+        return cls(name, code, fingerprint, parent).exec() == QDialog.DialogCode.Accepted
+
+
+class ReenrolDialog(QDialog):
+    """重新登记 (a school moved to a new PC): the reason, recorded with the revoked key."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("重新登记学校"))
+        form = QFormLayout(self)
+        note = QLabel(self.tr(
+            "将吊销 %1 现有的密钥，并生成新的登记包。该校新电脑导入登记包后须报送新的登记回执。"
+        ).replace("%1", name), self)
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setPlaceholderText(self.tr("如：学校更换电脑"))
+        form.addRow(self.tr("原因"), self.reason_edit)
+        form.addRow(ok_cancel_buttons(self, self.accept))
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, name: str) -> str | None:
+        dialog = cls(name, parent)
+        return dialog.reason_edit.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
 def _table(parent: QWidget, model: RowsModel) -> QTableView:
     view = QTableView(parent)
     view.setModel(model)
@@ -107,6 +170,7 @@ class ExchangePage(QWidget):
         inst = store.installation()
         self.is_district = bool(inst and inst.kind == sync.DISTRICT)
         self._worker: Worker | None = None
+        self.confirm_worker: Worker | None = None  # the import run again after fingerprints were confirmed
         layout = QVBoxLayout(self)
         self.identity_label = QLabel(self)
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -122,8 +186,10 @@ class ExchangePage(QWidget):
         self.import_button = QPushButton(self.tr("导入数据包…"), self)
         self.import_folder_button = QPushButton(self.tr("导入整个文件夹…"), self)
         self.enrol_button = QPushButton(self.tr("登记学校并生成登记包…"), self)
+        self.reenrol_button = QPushButton(self.tr("重新登记所选学校（更换电脑）…"), self)
+        self.receipt_button = QPushButton(self.tr("打印登记回执…"), self)
         for button in (self.export_button, self.export_all_button, self.import_button, self.import_folder_button,
-                       self.enrol_button):
+                       self.enrol_button, self.reenrol_button, self.receipt_button):
             bar.addWidget(button)
         bar.addStretch(1)
         layout.addLayout(bar)
@@ -137,6 +203,10 @@ class ExchangePage(QWidget):
         self.export_all_button.setVisible(self.is_district)
         self.import_folder_button.setVisible(self.is_district)
         self.enrol_button.setVisible(self.is_district)
+        self.reenrol_button.setVisible(self.is_district)
+        self.receipt_button.setVisible(not self.is_district)
+        self.reenrol_button.clicked.connect(self.reenrol)
+        self.receipt_button.clicked.connect(self.print_receipt)
         self.export_button.clicked.connect(lambda: self.export_selected())
         self.export_all_button.clicked.connect(self.export_all)
         self.import_button.clicked.connect(self.import_files)
@@ -146,7 +216,7 @@ class ExchangePage(QWidget):
         self.peer_model = RowsModel(
             [self.tr("单位"), self.tr("代码"), self.tr("乡镇"), self.tr("对方密钥指纹"), self.tr("待发送记录"),
              self.tr("已发第几号包"), self.tr("对方已确认到"), self.tr("已收第几号包"), self.tr("最近发送"),
-             self.tr("最近接收")],
+             self.tr("最近接收"), self.tr("对方程序版本"), self.tr("升级提示")],
             self._peer_rows, self,
         )
         self.peer_view = _table(self, self.peer_model)
@@ -199,7 +269,8 @@ class ExchangePage(QWidget):
 
     def _peer_rows(self) -> list[tuple[Any, list[Any]]]:
         return [(p.code, [p.name, p.code, p.township, p.fingerprint, p.pending, p.sent_package, p.acked_package,
-                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at)])
+                          p.their_package, _when(p.last_sent_at), _when(p.last_received_at), p.program or "—",
+                          p.upgrade])
                 for p in sync.peer_statuses(self.store)]
 
     def _package_rows(self) -> list[tuple[Any, list[Any]]]:
@@ -305,7 +376,7 @@ class ExchangePage(QWidget):
 
     def _export(self, codes: list[str], chosen: Path | None = None) -> Worker | None:
         folder = chosen or Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("数据包")):
             return None
 
         def job(report: Callable[[int, int], bool]) -> list[sync.ExportResult]:
@@ -348,19 +419,38 @@ class ExchangePage(QWidget):
             return None
         return self.import_paths(paths)
 
-    def import_paths(self, paths: list[Path]) -> Worker:
+    def import_paths(self, paths: list[Path], confirm: tuple[str, ...] = ()) -> Worker:
+        """Import in a worker; a school's first package shows its fingerprint to compare with the receipt,
+        and the confirmed ones are imported again with it."""
+        asked: list[tuple[Path, sync.NeedsConfirmation]] = []
+
         def job(report: Callable[[int, int], bool]) -> list[tuple[Path, sync.ImportResult | str]]:
-            return sync.import_many(self.store, paths, report)
+            return sync.import_many(self.store, paths, report, confirm=confirm, asked=asked)
 
         def finished(results: list[tuple[Path, sync.ImportResult | str]]) -> None:
+            answers: dict[tuple[str, str], bool] = {}  # once per school and key, however many of its packages
+            for _path, exc in asked:
+                if (exc.code, exc.fingerprint) not in answers:
+                    answers[(exc.code, exc.fingerprint)] = FingerprintDialog.ask(self, exc.name, exc.code, exc.fingerprint)
+            confirmed = [(path, exc.fingerprint) for path, exc in asked if answers[(exc.code, exc.fingerprint)]]
+            if confirmed:
+                self.confirm_worker = self.import_paths([p for p, _fp in confirmed], tuple(fp for _p, fp in confirmed))
             lines, refused = [], 0
+            waiting = {path for path, _exc in asked}
             for path, outcome in results:
+                if path in waiting:
+                    if not any(path == p for p, _fp in confirmed):
+                        refused += 1
+                        lines.append(f"{path.name}：未导入。密钥指纹未经核对确认")
+                    continue
                 if isinstance(outcome, sync.ImportResult):
                     lines.append(f"{path.name}：{outcome.message}")
                 else:
                     refused += 1
                     lines.append(f"{path.name}：未导入。{outcome}")
             text = "\n".join(lines)
+            if not text:
+                return
             if refused:
                 Messages.error(self, self.tr("导入结果"), text)
             else:
@@ -388,7 +478,7 @@ class ExchangePage(QWidget):
         if info is None:
             return
         folder = Pickers.folder(self, self.tr("选择保存登记包的文件夹或U盘"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("登记包")):
             return
         try:
             path = sync.enrol(self.store, info, folder)
@@ -399,6 +489,46 @@ class ExchangePage(QWidget):
         Messages.info(self, self.tr("登记学校"), self.tr(
             "已登记 %1，登记包：%2\n请把登记包交给学校导入，并电话告知本单位密钥指纹：%3"
         ).replace("%1", info.name).replace("%2", str(path)).replace("%3", sync.own_fingerprint(self.store)))
+
+    def print_receipt(self) -> Path | None:
+        """School: write the 数据交换登记回执 to print, sign, seal and send to the district."""
+        out = Pickers.save(self, self.tr("保存数据交换登记回执"), "数据交换登记回执.pdf", "PDF (*.pdf)")
+        if out is None:
+            return None
+        try:
+            path = sync.write_receipt(self.store, out)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("登记回执"), str(exc))
+            return None
+        self.refresh()
+        Messages.info(self, self.tr("登记回执"), self.tr(
+            "已写出登记回执：%1\n请打印、签字盖章后报送区教委；区教委第一次导入本校数据包时将核对其中的密钥指纹。"
+        ).replace("%1", str(path)))
+        return path
+
+    def reenrol(self) -> Path | None:
+        """District: a school moved to a new PC; revoke its key and write a new enrolment package."""
+        code = self._selected_peer()
+        peer = next((p for p in sync.peers(self.store) if p.code == code and p.kind == sync.SCHOOL), None)
+        if peer is None:
+            Messages.error(self, self.tr("重新登记学校"), self.tr("请先在上面的列表中选中一所学校"))
+            return None
+        reason = ReenrolDialog.ask(self, peer.name)
+        if reason is None:
+            return None
+        folder = Pickers.folder(self, self.tr("选择保存登记包的文件夹或U盘"))
+        if folder is None:
+            return None
+        try:
+            path = sync.reenrol(self.store, peer.code, folder, reason)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("重新登记学校"), str(exc))
+            return None
+        self.refresh()
+        Messages.info(self, self.tr("重新登记学校"), self.tr(
+            "已吊销 %1 的旧密钥，新的登记包：%2\n该校新电脑导入后须报送新的登记回执，其第一个数据包导入时将核对新指纹。"
+        ).replace("%1", peer.name).replace("%2", str(path)))
+        return path
 
     def resolve(self, choice: str) -> None:
         rows = self.conflict_view.selectionModel().selectedRows()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QUrl
+from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from desktop_app.services import lifecycle
+from desktop_app.services import lifecycle, viewing
 from desktop_app.services.store import Store
 from desktop_app.ui.common import files
 
@@ -100,13 +98,30 @@ class ImageViewer(QDialog):
         self.resize(900, 680)
 
 
+_janitor: QTimer | None = None
+JANITOR_MS = 30_000
+
+
+def _watch_copies() -> None:
+    """Remove viewed copies once their reader lets go (every 30 s) and what is left at quit."""
+    global _janitor
+    app = QCoreApplication.instance()
+    if _janitor is not None or app is None:
+        return
+    _janitor = QTimer(app)
+    _janitor.setInterval(JANITOR_MS)
+    _janitor.timeout.connect(viewing.release_idle)
+    _janitor.start()
+    app.aboutToQuit.connect(viewing.remove_all)
+
+
 def open_full_size(store: Store, info: lifecycle.EvidenceInfo, parent: QWidget | None) -> QDialog | None:
-    """Images open in a viewer; a PDF is copied to a temporary file and opened by the system's reader."""
+    """Images open in a viewer; a PDF is copied to a private temporary file (removed when the reader
+    lets go of it, or at quit) and opened by the system's reader."""
     content = lifecycle.evidence_content(store, info.id)
     if info.media_type == "application/pdf":
-        folder = Path(tempfile.mkdtemp(prefix="baoxue-"))
-        path = folder / info.file_name
-        path.write_bytes(content)
+        path = viewing.write_for_viewing(info.file_name, content)
+        _watch_copies()
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return None
     viewer = ImageViewer(info.caption or info.file_name, content, parent)

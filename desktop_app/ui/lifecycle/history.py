@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services import case_history
 from desktop_app.services.store import Store
-from desktop_app.ui.widgets import Messages
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -91,8 +90,9 @@ class CaseHistoryDialog(QDialog):
         self.resize(1000, 560)
 
     def verify(self) -> None:
-        result = self.store.verify()
-        if result.ok:
-            Messages.info(self, self.tr("校验结果"), result.message)
-        else:
-            Messages.error(self, self.tr("校验失败"), result.message)
+        from desktop_app.ui.verify_dialog import VerifyDialog
+
+        dialog = VerifyDialog(self.store, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()

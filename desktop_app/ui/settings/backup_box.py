@@ -22,6 +22,7 @@ from desktop_app.services import backup, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import PassphraseDialog
+from desktop_app.ui.cloud_folders import confirm_output_folder
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
@@ -99,7 +100,7 @@ class BackupBox(QGroupBox):
 
     def ask_backup_encrypted(self, drive: Path | None = None) -> Worker | None:
         folder = drive or FileChooser.folder(self, self.tr("选择U盘或文件夹"))
-        if folder is None:
+        if folder is None or not confirm_output_folder(self, folder, self.tr("备份")):
             return None
         passphrase = PassphraseDialog.ask(self, confirm=True)
         if passphrase is None:

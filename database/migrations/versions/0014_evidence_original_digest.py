@@ -1,7 +1,7 @@
 """evidence files keep the original's SHA-256 and size (photos are reduced on attach)
 
-Revision ID: 0011e
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30 10:55:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011e'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -35,7 +35,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -50,9 +50,12 @@ from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, Sy
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, NotFoundError, ValidationError
 from desktop_app.exchange import package as pkg
-from desktop_app.services import audit, backup, settings
+from desktop_app.reports import files
+from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity import chain_guard, received
 from desktop_app.services.store import Store
+from desktop_app.services.sync import validate
 
 SCHOOL, DISTRICT = "school", "district"
 DISTRICT_CODE_ALIAS = "district"
@@ -240,7 +243,7 @@ def enrol(store: Store, info: SchoolInfo, out_dir: Path) -> Path:
     inst = _installation(store)
     keys = ensure_keys(store)
     manifest = {
-        "kind": "enrol", "program": __version__, "created_at": utcnow().isoformat(),
+        "kind": "enrol", "program": __version__, "min_reader": "0.1.0", "created_at": utcnow().isoformat(),
         "sender": _sender(inst), "sender_keys": _keys_json(keys),
         "recipient": {"code": info.code, "node": ""}, "number": 0,
     }
@@ -387,6 +390,21 @@ def pending_count(store: Store, code: str) -> int:
 
 
 def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]:
+    built = _build(store, code)
+    return built.data, built.manifest, built.peer
+
+
+@dataclass
+class _Built:
+    data: bytes
+    manifest: dict[str, Any]
+    peer: Peer
+    held: list[tuple[str, str, list[str]]]
+    caught_up: list[tuple[str, str]]
+
+
+def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
+    """The next package for ``code``, written in what that unit's program reads (compat)."""
     inst = _installation(store)
     peer = find_peer(store, code)
     if not peer.box_public:
@@ -420,6 +438,13 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
                 rows.extend(tuple(r) for r in cursor.fetchall())
             payload_tables[name] = {"columns": columns, "rows": rows}
         blobs = _blobs_for(session, payload_tables)
+        reads = compat.peer_reads(peer)
+        fitted = compat.fit_tables(payload_tables, reads)
+        payload_tables = fitted.tables
+        catchup, caught_up = compat.catchup(session, peer, tables, reads)
+        chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
+            select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
+                PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
         sent = list(session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to)
             .where(PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code,
@@ -435,11 +460,18 @@ def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]
         "ack_seq": peer.their_seq, "ack_package": peer.their_package, "partial": partial,
         "counts": {**{n: len(t["rows"]) for n, t in payload_tables.items()}, "history": len(history),
                    "blobs": len(blobs)},
-        "sent": [list(s) for s in sent],
+        "sent": [list(s) for s in sent], "chain": chain,
+        **compat.manifest_fields(tables, payload_tables, catchup),
     }
-    payload = {"tables": payload_tables, "history": history, "blobs": blobs}
+    if out_dir is not None and inst.kind == DISTRICT and (
+            offer := updates.for_package(store, peer.program, out_dir)):  # the schools' new program travels along
+        manifest["update"] = offer
+    payload: dict[str, Any] = {"tables": payload_tables, "history": history, "blobs": blobs}
+    if catchup:
+        payload["catchup"] = catchup
+        manifest["counts"]["catchup"] = len(caught_up)
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
-    return data, manifest, peer
+    return _Built(data, manifest, peer, fitted.held, caught_up)
 
 
 def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult:
@@ -450,7 +482,8 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
     """
     require(store, Permission.EXCHANGE)
     inst = _installation(store)
-    data, manifest, peer = build_package(store, code)
+    built = _build(store, code, Path(out_dir))
+    data, manifest, peer = built.data, built.manifest, built.peer
     name = pkg.file_name(inst.code, peer.code, manifest["number"])
     try:
         path = _write_safely(data, Path(out_dir), name)
@@ -458,7 +491,7 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
         log(store, "导出", name, peer.code, False, str(exc))
         raise
     digest = hashlib.sha256(data).hexdigest()
-    records = sum(v for k, v in manifest["counts"].items() if k != "history")
+    records = sum(v for k, v in manifest["counts"].items() if k not in ("history", "catchup"))
     with store.write() as session:
         row = session.execute(select(Peer).where(Peer.id == peer.id)).scalar_one()
         row.sent_package = manifest["number"]
@@ -469,6 +502,8 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
             seq_from=manifest["seq_from"], seq_to=manifest["seq_to"], records=records,
             ack_seq=manifest["ack_seq"], sha256=digest,
         ))
+        compat.hold(session, peer.code, built.held)
+        compat.release_held(session, peer.code, built.caught_up)
         audit.record_event(session, "sync_packages", name, "导出数据包", f"{records}条记录，发往{peer.name}")
     log(store, "导出", name, peer.code, True, f"{records}条记录{PARTIAL_NOTE if manifest['partial'] else ''}")
     return ExportResult(path, manifest["number"], records, manifest["counts"]["history"],
@@ -487,7 +522,7 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        files.replace_file(tmp, final)
         _fsync_dir(out_dir)
         if hashlib.sha256(final.read_bytes()).hexdigest() != digest:
             raise ExportFailed("写入U盘后读回的数据包与原文件不一致（U盘可能有坏块），请换一个U盘重试")
@@ -502,6 +537,8 @@ def _write_safely(data: bytes, out_dir: Path, name: str) -> Path:
         if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO) or not out_dir.exists():
             raise ExportFailed(
                 f"找不到目标文件夹 {out_dir}（U盘可能已拔出），数据包没有写成，请插好U盘后重新导出") from exc
+        if files.is_sharing_violation(exc):
+            raise ExportFailed(f"{files.open_elsewhere_message(final)}。数据包没有写成") from exc
         raise ExportFailed(f"无法写入 {out_dir}：{exc.strerror or exc}。数据包没有写成，请重试") from exc
     return final
 
@@ -532,11 +569,13 @@ class ImportResult:
     message: str = ""
 
 
-def import_package(store: Store, path: Path | str, *, backup_first: bool = True) -> ImportResult:
+def import_package(store: Store, path: Path | str, *, backup_first: bool = True,
+                   confirm: str | Collection[str] | None = None) -> ImportResult:
     """Check and apply one package in one transaction; any refusal leaves the store unchanged.
 
     A checked copy of the store is kept in backups/ first (``backup_first``), once the file has
-    passed its layout check.
+    passed its layout check. ``confirm``: the key fingerprint(s) from the 登记回执, needed for the
+    first package of a school (see ``enrolment``).
 
     Raises:
         PackageRefused: with the reason in Chinese (also written to the exchange log).
@@ -547,6 +586,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
     try:
         inst = _installation(store)
         package = pkg.read(path)  # 1. size and layout
+        validate.check_manifest(package.manifest)  # every field typed and bounded, before anything is written
         if backup_first:
             backup.before_import(store, "数据包")
         manifest = package.manifest
@@ -554,7 +594,7 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
         if manifest.get("kind") == "enrol":
             result = _import_enrolment(store, inst, package, path)
         elif manifest.get("kind") == "changes":
-            result = _import_changes(store, inst, package, path)
+            result = _import_changes(store, inst, package, path, confirm)
         else:
             raise PackageRefused("不认识的数据包类型")
     except pkg.PackageError as exc:
@@ -571,8 +611,13 @@ def import_package(store: Store, path: Path | str, *, backup_first: bool = True)
 
 
 def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, int], bool] | None = None,
+                confirm: Collection[str] = (), asked: list[tuple[Path, NeedsConfirmation]] | None = None,
                 ) -> list[tuple[Path, ImportResult | str]]:
-    """Import packages one by one, oldest number first per sender; each is its own transaction."""
+    """Import packages one by one, oldest number first per sender; each is its own transaction.
+
+    ``asked``: first packages of schools waiting for their fingerprint to be confirmed are added here too
+    (the GUI then shows each fingerprint to compare with the school's 登记回执).
+    """
     items = sorted(paths, key=_package_sort_key)
     out: list[tuple[Path, ImportResult | str]] = []
     if items:
@@ -580,7 +625,11 @@ def import_many(store: Store, paths: Iterable[Path], progress: Callable[[int, in
         backup.before_import(store, "数据包")  # one copy before the whole batch
     for i, path in enumerate(items):
         try:
-            out.append((path, import_package(store, path, backup_first=False)))
+            out.append((path, import_package(store, path, backup_first=False, confirm=confirm)))
+        except NeedsConfirmation as exc:
+            out.append((path, str(exc)))
+            if asked is not None:
+                asked.append((path, exc))
         except PackageRefused as exc:
             out.append((path, str(exc)))
         if progress and progress(i + 1, len(items)) is False:
@@ -627,6 +676,7 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
     sender = manifest.get("sender") or {}
     if sender.get("kind") != DISTRICT or not isinstance(payload.get("school"), dict):
         raise PackageRefused("登记包内容不对")
+    validate.check_enrolment_payload(payload)
     with store.write() as session:
         existing = session.execute(select(Peer).where(Peer.kind == DISTRICT)).scalar_one_or_none()
         if existing is not None:
@@ -636,9 +686,11 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
                 f"本校已登记在 {existing.name}（密钥指纹 {peer_fingerprint(existing)}），"
                 "这个登记包的密钥不同，拒绝导入。如确需更换，请联系区教委"
             )
-        session.add(Peer(kind=DISTRICT, code=str(sender.get("code", "")), name=str(sender.get("name", "")),
-                         node_id=str(sender.get("node", "")), box_public=box.hex(), sign_public=sign.hex(),
-                         keys_accepted_at=utcnow()))
+        district = Peer(kind=DISTRICT, code=str(sender.get("code", "")), name=str(sender.get("name", "")),
+                        node_id=str(sender.get("node", "")), box_public=box.hex(), sign_public=sign.hex(),
+                        keys_accepted_at=utcnow())
+        compat.note_peer(district, manifest)
+        session.add(district)
         audit.record_event(session, "sync_peers", str(sender.get("code", "")), "导入登记包",
                            f"{sender.get('name')} 密钥指纹 {pkg.fingerprint(sign, box)}")
     keys = ensure_keys(store)
@@ -647,7 +699,8 @@ def _import_enrolment(store: Store, inst: Installation, package: pkg.Package, pa
                         f"本校密钥指纹 {own_fingerprint_of(keys)}")
 
 
-def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path) -> ImportResult:
+def _import_changes(store: Store, inst: Installation, package: pkg.Package, path: Path,
+                    confirm: str | Collection[str] | None = None) -> ImportResult:
     manifest = package.manifest
     _check_recipient(inst, manifest)  # 2. the recipient is this node
     sender = manifest.get("sender") or {}
@@ -666,13 +719,19 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         if peer.node_id and sender.get("node") != peer.node_id:
             raise PackageRefused(f"数据包的发送单位编号与已登记的 {peer.name} 不符，拒绝导入")
     package.verify(sign)
+    if not peer.sign_public:  # first contact: the fingerprint on the school's 登记回执, before anything is read
+        enrolment.check_first_contact(peer, sign, box, confirm)
     if key_row is None:
         raise PackageRefused("本机还没有密钥，无法解密数据包")
     payload = package.open_payload(bytes.fromhex(key_row.box_secret))  # 4. decryption
+    compat.check_readable(manifest)  # a package from a newer program this one cannot read
     tables = _check_schema(payload)  # 5. the schema
+    release = updates.check_offered(manifest, path) if inst.kind == SCHOOL else None
     number = int(manifest.get("number", 0))
+    verdict = chain_guard.check_sender(store, code, peer.name, manifest)  # 历史记录回退 is refused, and marked
     with store.write() as session:  # 6. apply, in one transaction
         peer = session.execute(select(Peer).where(Peer.code == code)).scalar_one()
+        chain_guard.rewind_for_restore(session, peer, verdict)
         if number <= peer.their_package or int(manifest.get("seq_to", 0)) < peer.their_seq:
             raise AlreadyImported(
                 f"数据包 {path.name} 已导入过（或已导入过更新的第{peer.their_package}号包），未作任何修改"
@@ -684,11 +743,20 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             peer.sign_public, peer.box_public, peer.keys_accepted_at = sign.hex(), box.hex(), utcnow()
             peer.node_id = str(sender.get("node", ""))
             audit.record_event(session, "sync_peers", code, "接受公钥",
-                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}")
+                               f"{peer.name} 密钥指纹 {pkg.fingerprint(sign, box)}（已与登记回执核对）")
+        sender_node = str(sender.get("node", ""))  # every value checked before anything is applied
+        floor = validate.reader_columns(manifest, tables)
+        rows = validate.check_rows(payload["tables"], tables, peer.kind, owner_kind, floor)
+        caught_up = validate.check_catchup(payload, tables, peer.kind, owner_kind, floor)
+        validate.check_history(session, payload, rows, tables, manifest=manifest, sender_node=sender_node,
+                               floor=floor)
+        validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
+                                  sender_node=sender_node, owner_kind=owner_kind)
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
             raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
+        compat.note_peer(peer, manifest)
         result.file, result.sender, result.kind, result.number = path.name, code, "changes", number
         peer.their_seq = int(manifest.get("seq_to", 0))
         peer.their_package = number
@@ -702,7 +770,11 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         ))
         result.message = (f"新增{result.inserted}条，更新{result.updated}条，冲突{result.conflicts}处"
                           f"（{peer.name} 第{number}号包）")
+        result.message += chain_guard.remember(session, code, manifest, verdict)
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
+    if release is not None:
+        updates.keep_offered(store, release, path)
+        result.message += f"；随包收到新版本程序 {release.version}，可在“帮助 → 安装新版本程序”中安装"
     return result
 
 
@@ -731,21 +803,34 @@ def _check_schema(payload: dict[str, Any]) -> dict[str, Table]:
         raise PackageRefused("数据包内容结构不对，未导入")
     for name, block in tables.items():
         if name not in known:
-            raise PackageRefused(f"数据包含本程序不认识的数据表“{name}”，请先升级本程序再导入")
+            shown = name if name.isprintable() else repr(name)
+            raise PackageRefused(f"数据包含本程序不认识的数据表“{shown[:50]}”，请先升级本程序再导入")
         if not isinstance(block, dict) or not isinstance(block.get("columns"), list) \
                 or not isinstance(block.get("rows"), list):
             raise PackageRefused(f"数据包中“{name}”的结构不对，未导入")
         columns = block["columns"]
+        if any(not isinstance(c, str) for c in columns):
+            raise PackageRefused(f"数据包中“{name}”的字段名单格式不对（字段名应为文字），未导入")
         unknown = [c for c in columns if c not in known[name].c]
         if unknown:
-            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {'、'.join(map(str, unknown))}，请先升级本程序")
+            shown = "、".join(c if c.isprintable() else repr(c) for c in unknown)
+            raise PackageRefused(f"数据包中“{name}”有本程序不认识的字段 {shown[:100]}，请先升级本程序")
         if "id" not in columns or any(not isinstance(r, list) or len(r) != len(columns) for r in block["rows"]):
             raise PackageRefused(f"数据包中“{name}”的记录格式不对，未导入")
-    for h in history:
-        if not isinstance(h, list) or len(h) != 12 or not isinstance(h[0], int):
-            raise PackageRefused("数据包中的历史记录格式不对，未导入")
+    for i, h in enumerate(history, start=1):
+        if not isinstance(h, list) or len(h) != 12 or type(h[0]) is not int:
+            raise PackageRefused(f"数据包中第{i}条历史记录（按包内顺序）格式不对：应为12项、第一项为序号，未导入")
+    catchup = payload.get("catchup", {})
+    if not compat.catchup_is_valid(catchup) or any(
+            name not in known or any(not isinstance(c, str) for c in b["columns"])
+            or [c for c in b["columns"] if c not in known[name].c] or "id" not in b["columns"]
+            or any(not isinstance(r, list) or len(r) != len(b["columns"]) for r in b["rows"])
+            for name, b in catchup.items()):
+        raise PackageRefused("数据包中补发的记录格式不对，未导入")
     blobs = payload.get("blobs", {})
-    if not isinstance(blobs, dict) or any(not isinstance(k, str) or not isinstance(v, str) for k, v in blobs.items()):
+    if not isinstance(blobs, dict) or any(
+            not isinstance(k, str) or len(k) != 64 or k.strip("0123456789abcdef") or not isinstance(v, str)
+            for k, v in blobs.items()):
         raise PackageRefused("数据包中的佐证材料格式不对，未导入")
     return known
 
@@ -834,6 +919,18 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _rewrite_references(table, columns, incoming, aliases)
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
                      aliases=aliases, insert_only=insert_only)
+    catchup = payload.get("catchup") or {}
+    for name, block in catchup.items():  # records held back while this program was older, now in full
+        if name not in known or not block.get("rows"):
+            continue
+        columns = block["columns"]
+        id_at = columns.index("id")
+        incoming = {raw[id_at]: list(raw) for raw in block["rows"]}
+        fields = block.get("fields") or {}
+        held = {(name, rid): set(fields.get(rid) or ["*"]) for rid in incoming}
+        _rewrite_references(known[name], columns, incoming, aliases)
+        _apply_table(session, inst, peer, sender_node, name, columns, incoming, held, pending, owners_new, result,
+                     aliases=aliases)
     conn = session.connection()
     if owners_new:
         owners_new.sort(key=lambda o: (o[0], str(o[1])))  # key order: appends to the primary-key index
@@ -846,6 +943,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
+    received.record_received(session, changed, aliases)  # local history of the rows written above (verify)
     return result
 
 
@@ -1165,6 +1263,8 @@ class PeerStatus:
     their_package: int
     last_sent_at: dt.datetime | None
     last_received_at: dt.datetime | None
+    program: str = ""  # the version of the unit's program, from its last package
+    upgrade: str = ""  # which features need that program upgraded (compat.upgrade_note)
 
 
 def peer_statuses(store: Store) -> list[PeerStatus]:
@@ -1172,10 +1272,18 @@ def peer_statuses(store: Store) -> list[PeerStatus]:
     for p in peers(store):
         pending = pending_count(store, p.code) if (p.box_public or p.kind == SCHOOL) else 0
         out.append(PeerStatus(p.code, p.name, p.kind, p.township, peer_fingerprint(p), pending, p.sent_package,
-                              p.acked_package, p.their_package, p.last_sent_at, p.last_received_at))
+                              p.acked_package, p.their_package, p.last_sent_at, p.last_received_at,
+                              p.program, compat.upgrade_note(p.program) if p.program else ""))
     return out
 
 
 def packages(store: Store, limit: int = 100) -> list[PackageRecord]:
     with store.read() as session:
         return list(session.execute(select(PackageRecord).order_by(PackageRecord.id.desc()).limit(limit)).scalars())
+
+
+from desktop_app.services.sync import enrolment  # noqa: E402 - it uses the names above
+from desktop_app.services.sync.enrolment import FingerprintMismatch as FingerprintMismatch  # noqa: E402
+from desktop_app.services.sync.enrolment import NeedsConfirmation as NeedsConfirmation  # noqa: E402
+from desktop_app.services.sync.enrolment import reenrol as reenrol  # noqa: E402
+from desktop_app.services.sync.enrolment import write_receipt as write_receipt  # noqa: E402
