@@ -228,7 +228,8 @@ def _cap_reminder(store: Store, today: dt.date) -> list[todo.TodoItem]:
         return []
     if (today - at).days > 30:
         return []
-    from desktop_app.services.about import format_size
+    def format_size(size: int) -> str:
+        return f"{size / 1024 ** 3:.1f} GB" if size >= 1024 ** 3 else f"{size / 1024 ** 2:.1f} MB"
 
     return [todo.TodoItem(
         due=at, kind="backup",

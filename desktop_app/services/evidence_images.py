@@ -9,8 +9,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from desktop_app.domain.errors import ValidationError
 
 MAX_SIDE = 2000
@@ -47,6 +45,7 @@ def reduce(content: bytes, media_type: str, file_name: str) -> Stored:
     original = Stored(content, media_type, file_name, hashlib.sha256(content).hexdigest(), len(content))
     if not media_type.startswith("image/"):
         return original
+    from PIL import Image, ImageOps, UnidentifiedImageError  # when a photo is attached, not at start-up
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
         try:
