@@ -117,10 +117,6 @@ class EvidenceFile(LedgerMixin, Base):
     caption: Mapped[str] = mapped_column(String(200), default="")
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str] = mapped_column(Text, default="")
-    # The file as it was picked, before a photo was reduced (equal to sha256/size when stored unchanged;
-    # empty for files attached before migration 0014).
-    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_evidence_files_owner", "owner_table", "owner_id"),)
 
@@ -133,4 +129,9 @@ class EvidenceBlob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The file as it was picked, before a photo was reduced (equal to sha256/size when stored unchanged;
+    # empty for files stored before migration 0014 and for blobs received in a package). Kept with the
+    # bytes, not in the synced ledger row, so packages to earlier releases carry the same row.
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

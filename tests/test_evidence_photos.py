@@ -27,12 +27,19 @@ def _photo(path: Path, size: tuple[int, int], fmt: str = "JPEG") -> bytes:
     return path.read_bytes()
 
 
-def _row(store: Store, evidence_id: str) -> tuple[EvidenceFile, bytes]:
+class _Row:
+    """An evidence record with what its stored bytes say about the original."""
+
+    def __init__(self, row: EvidenceFile, blob: EvidenceBlob) -> None:
+        self.file_name, self.media_type, self.sha256, self.size = row.file_name, row.media_type, row.sha256, row.size
+        self.original_sha256, self.original_size = blob.original_sha256, blob.original_size
+
+
+def _row(store: Store, evidence_id: str) -> tuple[_Row, bytes]:
     with store.read() as session:
         row = session.get(EvidenceFile, evidence_id)
         blob = session.get(EvidenceBlob, row.sha256)
-        session.expunge(row)
-        return row, blob.content
+        return _Row(row, blob), blob.content
 
 
 def test_a_4000x3000_photo_is_stored_reduced_with_both_digests(store: Store, tmp_path: Path) -> None:

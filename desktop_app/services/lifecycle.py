@@ -409,11 +409,11 @@ def attach_evidence(store: Store, case_id: str, path: str | Path, *, owner_table
             if closing is None or closing.case_id != case.id:
                 raise NotFoundError("销号记录不属于此案件")
         if session.get(EvidenceBlob, digest) is None:
-            session.add(EvidenceBlob(sha256=digest, size=len(content), content=content))
+            session.add(EvidenceBlob(sha256=digest, size=len(content), content=content,
+                                     original_sha256=stored.original_sha256, original_size=stored.original_size))
             session.flush()
         row = EvidenceFile(case_id=case.id, owner_table=owner_table, owner_id=owner_id, file_name=stored.file_name,
-                           media_type=media_type, size=len(content), sha256=digest, caption=caption.strip(),
-                           original_sha256=stored.original_sha256, original_size=stored.original_size)
+                           media_type=media_type, size=len(content), sha256=digest, caption=caption.strip())
         session.add(row)
         session.flush()
         return row.id
