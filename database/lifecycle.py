@@ -129,4 +129,9 @@ class EvidenceBlob(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    # The file as it was picked, before a photo was reduced (equal to sha256/size when stored unchanged;
+    # empty for files stored before migration 0014 and for blobs received in a package). Kept with the
+    # bytes, not in the synced ledger row, so packages to earlier releases carry the same row.
+    original_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    original_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

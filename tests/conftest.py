@@ -101,6 +101,7 @@ class MessageLog:
     def __init__(self) -> None:
         self.shown: list[tuple[str, str, str]] = []
         self.answer = True
+        self.written: list[Path] = []  # files the program said it wrote (Messages.written, shown as info)
 
     def texts(self, kind: str | None = None) -> list[str]:
         return [text for k, _title, text in self.shown if kind in (None, k)]
@@ -122,6 +123,12 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
 
     for kind in ("error", "info", "confirm"):
         monkeypatch.setattr(Messages, kind, record(kind))
+
+    def written(_parent, title: str, text: str, path: Path) -> None:  # noqa: ANN001
+        log.shown.append(("info", title, text))
+        log.written.append(Path(path))
+
+    monkeypatch.setattr(Messages, "written", staticmethod(written))
     return log
 
 

@@ -1,4 +1,4 @@
-"""The school's ledger shows each case's exchange state (新建/已修改/已发送/已确认/冲突) in its last column."""
+"""The school's ledger shows each case's exchange state in words (未报送/已报送/区教委已收到/有冲突)."""
 
 from __future__ import annotations
 
@@ -29,18 +29,18 @@ def test_ledger_column_follows_the_exchange(qtbot, tmp_path: Path, usb: Path) ->
     try:
         model = CaseLedgerModel(school)
         case_id = cases.save_form(school, full_form())
-        assert state_of(model, case_id) == "新建"
+        assert state_of(model, case_id) == "未报送"
         sync.export_package(school, "district", usb)
-        assert state_of(model, case_id) == "已发送"
+        assert state_of(model, case_id) == "已报送"
         result = sync.import_package(dist, next(usb.glob(f"{CODE}-*-1.bxpkg")), confirm=sync.own_fingerprint(school))
         assert result.inserted >= 2
-        assert state_of(model, case_id) == "已发送"  # the district has not acknowledged yet
+        assert state_of(model, case_id) == "已报送"  # the district has not acknowledged yet
         send(dist, CODE, school, usb)
-        assert state_of(model, case_id) == "已确认"
+        assert state_of(model, case_id) == "区教委已收到"
         with school.write() as session:  # the guardian's new phone: a change of the student, not the case
             student = session.get(Student, session.get(Case, case_id).student_id)
             student.guardian1_phone = "13912345678"
-        assert state_of(model, case_id) == "已修改"
+        assert state_of(model, case_id) == "未报送"  # changed since it was sent
         # sorting by the computed column is not offered (it would silently order by date)
         model.sort(model.columnCount() - 1)
         assert model.query.sort != "sync_state"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -171,13 +172,18 @@ def test_filtered_ledger_to_one_pdf_and_to_excel(qtbot: QtBot, store: Store, sav
     first = "".join(reader.pages[0].extract_text().split())
     assert expected[0]["name"] in first
     assert f"{len(expected)} 份" in messages.texts("info")[-1]
+    today = dt.date.today().strftime("%Y%m%d")
+    assert save_to[0].name == f"一生一表-全部案件（劝返中）-{len(expected)}份-{today}.pdf"  # named after the view
     page.xlsx_action.trigger()
-    qtbot.waitUntil(lambda: any("已导出疑似辍学学生台账" in t for t in messages.texts("info")), timeout=20000)
+    qtbot.waitUntil(lambda: any("已导出全部案件（劝返中）" in t for t in messages.texts("info")), timeout=20000)
+    assert save_to[1].name == f"潼南区米心镇中心小学全部案件（劝返中）-{today}.xlsx"
     ws = load_workbook(save_to[1]).active
+    assert ws.title == "全部案件（劝返中）" and "全部案件（劝返中）" in str(ws.cell(1, 1).value)
+    assert not any("疑似辍学学生台账" in str(c.value) for row in ws.iter_rows(max_row=3) for c in row)
     assert [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)] == [e["name"] for e in expected]
     assert {ws.cell(r, 17).value for r in range(4, ws.max_row + 1)} == {"劝返中"}
     [export] = events(store, "导出")  # privacy.record_export: who, what, why
-    assert "按区教委通知上报" in export.new_value and "辍学学生台账" in export.new_value
+    assert "按区教委通知上报" in export.new_value and "全部案件（劝返中）" in export.new_value
     finish_workers()
 
 
@@ -231,7 +237,8 @@ def test_reports_page_blank_forms_monthly_and_ledger(qtbot: QtBot, store: Store,
     assert len(PdfReader(io.BytesIO(preview.shown[0][0])).pages) == 2
     assert "打印机 测试打印机" in events(store, printing.EVENT_BLANK)[0].new_value
 
-    qtbot.mouseClick(page.export_monthly_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.export_monthly_button, Qt.MouseButton.LeftButton)  # off the GUI thread now
+    qtbot.waitUntil(lambda: any("已导出月报" in t for t in messages.texts("info")), timeout=20000)
     assert save_to[-1].exists() and "月报" in save_to[-1].name
 
     page.ledger_combo.setCurrentIndex(page.ledger_combo.findData("open"))

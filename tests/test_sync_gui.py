@@ -42,7 +42,7 @@ def test_school_exports_and_district_imports_a_folder(qtbot, pair: tuple[Store, 
     assert page.peer_model.index(0, 4).data() == str(sync.pending_count(school, "district"))
     states = {page.pending_model.index(r, 2).data() for r in range(page.pending_model.rowCount())}
     assert page.pending_model.rowCount() == sync.pending_count(school, "district")
-    assert states == {"新建"}
+    assert states == {"未报送"}
     click(qtbot, page.export_button)
     qtbot.waitUntil(lambda: bool(messages.shown), timeout=10_000)
     assert messages.shown[-1][0] == "info", messages.shown

@@ -105,6 +105,16 @@ def info(store: Store) -> AboutInfo:
 
 
 @identity_provider
+def _copies(store: Store) -> list[tuple[str, str]]:
+    """The automatic copies: how many, how large, and the cap (设置 → 业务设置)."""
+    from desktop_app.services import backup, settings
+
+    copies = backup.list_local(backup.backups_dir(store))
+    cap = int(settings.get(store, backup.MAX_TOTAL_MB.key)) * 1024 * 1024
+    return [("自动备份", f"{len(copies)}份，共{format_size(backup.copies_size(store))}（上限{format_size(cap)}）")]
+
+
+@identity_provider
 def _key_fingerprint(store: Store) -> list[tuple[str, str]]:
     """The fingerprint of this node's keys (made at set-up), read without making any."""
     from sqlalchemy import select

@@ -41,7 +41,7 @@ from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
-from desktop_app.services import audit, keyslots, settings, workfiles
+from desktop_app.services import audit, keyslots, settings, todo, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
@@ -50,6 +50,9 @@ from desktop_app.services.store import Store
 KEEP_DAILY = settings.declare("backup.keep_daily", "保留每日备份（份）", 7, minimum=1, maximum=60, unit="份")
 KEEP_WEEKLY = settings.declare("backup.keep_weekly", "保留每周备份（份）", 4, minimum=0, maximum=52, unit="份")
 KEEP_MONTHLY = settings.declare("backup.keep_monthly", "保留每月备份（份）", 12, minimum=0, maximum=120, unit="份")
+MAX_TOTAL_MB = settings.declare("backup.max_total_mb", "自动备份总大小上限", 2048, minimum=100, maximum=1_000_000,
+                                unit="MB")
+CAP_NOTE = "cap-note.json"  # in backups/: copies the cap removed, for the 待办 note
 
 DAILY, BEFORE_IMPORT, BEFORE_RESTORE, MANUAL = "每日", "导入前", "恢复前", "手动"
 MAGIC = b"BAOXUE-BACKUP\x00"
@@ -170,7 +173,77 @@ def rotate(store: Store) -> list[Path]:
                 b.path.unlink()
                 removed.append(b.path)
                 keyslots.copy_keys_path(b.path).unlink(missing_ok=True)
+    removed += _keep_under_cap(store, [b for b in backups if b.path in keep])
     return removed
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def copies_size(store: Store) -> int:
+    """The total size of the automatic copies in backups/."""
+    return sum(_size(b.path) for b in list_local(backups_dir(store)))
+
+
+def _keep_under_cap(store: Store, kept_copies: list[LocalBackup]) -> list[Path]:
+    """Drop the oldest kept copies (the monthly ones first: they are the oldest) until the copies fit
+    the cap; the newest is never dropped. What was dropped is noted for 待办."""
+    cap = int(settings.get(store, MAX_TOTAL_MB.key)) * 1024 * 1024
+    oldest_first = sorted(kept_copies, key=lambda b: b.at)
+    total = sum(_size(b.path) for b in oldest_first)
+    dropped: list[Path] = []
+    freed = 0
+    while total > cap and len(oldest_first) > 1:
+        copy = oldest_first.pop(0)
+        size = _size(copy.path)
+        with contextlib.suppress(OSError):
+            copy.path.unlink()
+            keyslots.copy_keys_path(copy.path).unlink(missing_ok=True)  # its key slots go with it
+            dropped.append(copy.path)
+            freed += size
+        total -= size
+    if dropped:
+        note = {"at": dt.date.today().isoformat(), "dropped": len(dropped), "freed": freed, "total": total,
+                "cap": cap, "oldest_left": oldest_first[0].at.date().isoformat() if oldest_first else ""}
+        with contextlib.suppress(OSError):
+            (backups_dir(store) / CAP_NOTE).write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    return dropped
+
+
+def cap_note(store: Store) -> dict[str, object] | None:
+    """The last time the cap removed copies (see ``_keep_under_cap``), or None."""
+    try:
+        note = json.loads((backups_dir(store) / CAP_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return note if isinstance(note, dict) else None
+
+
+@todo.provider
+def _cap_reminder(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """待办 for 30 days after the cap removed automatic copies."""
+    note = cap_note(store)
+    if not note:
+        return []
+    try:
+        at = dt.date.fromisoformat(str(note["at"]))
+    except (KeyError, ValueError):
+        return []
+    if (today - at).days > 30:
+        return []
+    def format_size(size: int) -> str:
+        return f"{size / 1024 ** 3:.1f} GB" if size >= 1024 ** 3 else f"{size / 1024 ** 2:.1f} MB"
+
+    return [todo.TodoItem(
+        due=at, kind="backup",
+        title=f"自动备份超过上限，已删除最早的{note.get('dropped')}份",
+        detail=(f"自动备份共{format_size(int(str(note.get('total', 0))))}，上限{format_size(int(str(note.get('cap', 0))))}"
+                f"（设置 → 业务设置 可改）。最早的备份现为{note.get('oldest_left')}。请定期把加密备份存到U盘。"),
+    )]
 
 
 # --- encrypted backups ------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ TABLE_LABELS = {
     "deferral_decisions": "区领导小组审批",
     "case_closings": "销号",
     "evidence_files": "佐证材料",
+    "print": "打印",
+    "export": "导出",
+    "reports": "报表",
 }
 
 _ADDRESS = {"province": "省", "city": "市", "county": "区县", "township": "乡镇(街道)", "detail": "村(社区)门牌"}
@@ -97,6 +100,54 @@ def _insert_summary(new_value: str | None) -> str:
     return "；".join(parts)
 
 
+def _file(name: object) -> str:
+    return f"“{name}”" if name else ""
+
+
+def describe_event(what: str, detail: str | None) -> str:
+    """An event's detail in words: which form, to which file or printer, with which verification code.
+
+    Prints and exports are stored with their details as JSON (the print check reads them back);
+    a teacher reads a sentence instead.
+    """
+    text = detail or ""
+    try:
+        values = json.loads(text) if text.startswith("{") else None
+    except ValueError:
+        values = None
+    if not isinstance(values, dict):
+        if what == "导出一生一表Excel" and text:
+            return f"一生一表导出到Excel文件{_file(text)}"
+        return text
+    if "code" in values:  # a registration form printed or saved as PDF (services/printing.py)
+        content = values.get("content") if isinstance(values.get("content"), dict) else {}
+        name = content.get("姓名", "") if isinstance(content, dict) else ""
+        form = f"{name}的一生一表" if name else "一生一表"
+        version = f"（第{values['version']}版）" if values.get("version") else ""
+        code = f"，核验码 {values['code']}{version}"
+        note = str(values.get("note") or "")
+        if values.get("file"):
+            return f"{form}保存为PDF文件{_file(values['file'])}{code}"
+        if note.startswith("PDF文件："):
+            return f"{form}打印到PDF文件{_file(note.removeprefix('PDF文件：'))}{code}"
+        printer = note.removeprefix("打印机：")
+        where = f"在打印机“{printer}”上" if printer else ""
+        return f"{form}{where}打印{code}"
+    if "内容" in values:  # privacy.record_export / record_print
+        numbers = "号码完整" if values.get("完整号码") else "号码部分隐藏"
+        if "页数" in values:
+            return f"打印{values['内容']}，{values['页数']}页，{numbers}"
+        parts = [f"导出{values['内容']}，{values.get('条数', 0)}条"]
+        if values.get("位置"):
+            parts.append(f"到文件{_file(values['位置'])}")
+        if values.get("原因"):
+            parts.append(f"原因：{values['原因']}")
+        parts.append(numbers)
+        return "，".join(parts)
+    return "；".join(f"{field_label(str(k))}：{v}" for k, v in values.items()
+                     if not isinstance(v, dict | list) and v not in (None, ""))
+
+
 def case_history(store: Store, case_id: str) -> list[HistoryLine]:
     """Every history row of the case and what belongs to it, oldest first."""
     with store.read() as session:
@@ -119,7 +170,7 @@ def case_history(store: Store, case_id: str) -> list[HistoryLine]:
                 out.append(HistoryLine(r.at, r.user, record, field_label(r.field), r.old_value or "",
                                        r.new_value or ""))
             else:
-                out.append(HistoryLine(r.at, r.user, record, r.field, "", r.new_value or ""))
+                out.append(HistoryLine(r.at, r.user, record, r.field, "", describe_event(r.field, r.new_value)))
     if privacy.full_allowed(store, Purpose.FORM):
         return out
     # an account that sees the form masked sees the numbers in its history masked too

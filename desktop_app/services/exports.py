@@ -9,6 +9,7 @@ every registered ledger.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,8 +197,11 @@ def ledger_title(store: Store, ledger: LedgerExport) -> str:
 
 def export_ledger(store: Store, path: str | Path, key: str = "open", query: cases.LedgerQuery | None = None,
                   progress: Progress | None = None, today: dt.date | None = None, *, reason: str = "",
-                  full_numbers: bool = False) -> int:
+                  full_numbers: bool = False, view: str = "") -> int:
     """Write a ledger to an .xlsx file; returns the number of rows.
+
+    ``view`` names what the rows are (the ledger page's view, 全部案件 …) for the sheet, the title
+    and the history; without it the ledger's own title is used.
 
     ``query`` narrows the ledger as the ledger page's filters do. ``progress(done, total)`` may
     return False to cancel (OutputCancelled; no file is written). With ``reason`` the export is
@@ -224,12 +228,13 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
     def report(done: int) -> bool:
         return progress(done, total) if progress is not None else True
 
-    privacy.record_numbers_export(store, ledger.title, total, full_numbers=full_numbers, reason=reason,
-                                  target=target.name)
-    rows = excel.write_rows(target, ledger.title, ledger_title(store, ledger), subtitle, ledger.columns,
+    name = view or ledger.title
+    privacy.record_numbers_export(store, name, total, full_numbers=full_numbers, reason=reason, target=target.name)
+    sheet = re.sub(r"[\[\]:*?/\\]", "", name)[:31]  # what Excel allows as a sheet name
+    rows = excel.write_rows(target, sheet, f"{printing.unit_name(store)}{name}", subtitle, ledger.columns,
                             ledger.rows(store, query, full_numbers), progress=report if progress else None)
     with store.write() as session:
-        audit.record_event(session, "reports", key, EVENT_LEDGER, f"{ledger.title}：{rows}行 → {target.name}")
+        audit.record_event(session, "reports", key, EVENT_LEDGER, f"{name}：{rows}行 → {target.name}")
     return rows
 
 

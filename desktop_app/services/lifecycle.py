@@ -33,7 +33,7 @@ from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ConflictError, NotFoundError, ValidationError
 from desktop_app.domain.lifecycle import Action, Closing
 from desktop_app.domain.semester import SemesterSpan
-from desktop_app.services import semesters, settings, todo
+from desktop_app.services import evidence_images, semesters, settings, todo
 from desktop_app.services.access import Permission, require, require_case
 from desktop_app.services.store import Store
 
@@ -379,7 +379,8 @@ def attach_evidence(store: Store, case_id: str, path: str | Path, *, owner_table
     limit = int(settings.get(store, EVIDENCE_MAX_MB.key)) * 1024 * 1024
     try:
         size = path.stat().st_size
-        if size > limit:
+        # a photo is reduced first, so only what is stored counts (up to a sane size of what is read)
+        if size > (limit if media_type == "application/pdf" else max(limit, evidence_images.MAX_READ)):
             raise ValidationError(
                 f"“{path.name}”有{size / 1048576:.1f}MB，超过{limit // 1048576}MB的上限，请压缩或分页扫描后再附加")
         content = path.read_bytes()
@@ -389,7 +390,11 @@ def attach_evidence(store: Store, case_id: str, path: str | Path, *, owner_table
         raise ValidationError(f"“{path.name}”是空文件")
     if not content.startswith(_MAGIC[media_type]):
         raise ValidationError(f"“{path.name}”的内容不是{mimetypes.guess_extension(media_type) or media_type}格式")
-    digest = hashlib.sha256(content).hexdigest()
+    stored = evidence_images.reduce(content, media_type, path.name)  # photos at most 2000 px, JPEG 85
+    content, media_type, digest = stored.content, stored.media_type, stored.sha256
+    if len(content) > limit:
+        raise ValidationError(
+            f"“{path.name}”有{size / 1048576:.1f}MB，超过{limit // 1048576}MB的上限，请压缩或分页扫描后再附加")
     with store.write() as session:
         case = _case(session, case_id)
         if owner_table not in OWNER_TABLES:
@@ -404,9 +409,10 @@ def attach_evidence(store: Store, case_id: str, path: str | Path, *, owner_table
             if closing is None or closing.case_id != case.id:
                 raise NotFoundError("销号记录不属于此案件")
         if session.get(EvidenceBlob, digest) is None:
-            session.add(EvidenceBlob(sha256=digest, size=len(content), content=content))
+            session.add(EvidenceBlob(sha256=digest, size=len(content), content=content,
+                                     original_sha256=stored.original_sha256, original_size=stored.original_size))
             session.flush()
-        row = EvidenceFile(case_id=case.id, owner_table=owner_table, owner_id=owner_id, file_name=path.name,
+        row = EvidenceFile(case_id=case.id, owner_table=owner_table, owner_id=owner_id, file_name=stored.file_name,
                            media_type=media_type, size=len(content), sha256=digest, caption=caption.strip())
         session.add(row)
         session.flush()

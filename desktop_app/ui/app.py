@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QThread, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
@@ -36,14 +36,25 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_known_args(list(argv))[0]
 
 
+def translation_folders() -> list[str]:
+    """Where Qt's own translations may be: Qt's configured folder, then PySide6's (a frozen folder's
+    qt.conf can point Qt elsewhere, and then the file dialog spoke English)."""
+    import PySide6
+
+    package = Path(PySide6.__file__).resolve().parent
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(package / "Qt" / "translations"), str(package / "translations")]
+    return list(dict.fromkeys(f for f in folders if f))
+
+
 def install_translations(app: QApplication) -> bool:
     """Qt's own Chinese strings for standard buttons and dialogs; False when they were not found."""
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     translator = QTranslator(app)
-    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load("qtbase_zh_CN", path):
-        app.installTranslator(translator)
-        return True
+    for folder in translation_folders():
+        if translator.load("qtbase_zh_CN", folder):
+            app.installTranslator(translator)
+            return True
     return False
 
 
@@ -97,8 +108,11 @@ def run_smoke_test(app: QApplication, window: MainWindow, translated: bool) -> N
     """
     from desktop_app.services import about
     from desktop_app.ui.about_dialog import AboutDialog
+    from desktop_app.ui.help.guide import guide_file
 
     problems = about.self_check()
+    if not Path(guide_file()).is_file():
+        problems.append("使用指南 resources/guide/guide.html 未找到")
     if not translated:
         problems.append("Qt 中文翻译 qtbase_zh_CN.qm 未找到")
     nav = getattr(window, "nav", None)
@@ -128,24 +142,14 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
 
     if demo_district and store.installation() is None:
         from desktop_app.services import demo_district as district_demo
+        from desktop_app.ui.common import operations
 
-        district_demo.setup_demo_district(store)
-        dialog = QProgressDialog("正在生成演示学校并导入其数据包…", "", 0, len(district_demo.SCHOOLS))
-        dialog.setWindowTitle(APP_NAME)
-        dialog.setCancelButton(None)  # a few seconds, once, on an empty folder
-        dialog.setMinimumDuration(0)
+        # Several seconds, once, on an empty folder: on a worker thread, so the progress window is painted.
+        def build(report: Callable[[int, int], bool]) -> int:
+            district_demo.setup_demo_district(store)
+            return district_demo.load_district(store, progress=lambda done, total, _name: report(done, total))
 
-        def progress(done: int, total: int, name: str) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-            if name:
-                dialog.setLabelText(f"正在生成演示学校“{name}”并导入其数据包…（{done + 1}/{total}）")
-            QApplication.processEvents()
-
-        try:
-            district_demo.load_district(store, progress=progress)
-        finally:
-            dialog.close()
+        operations.wait(None, "正在生成演示学校并导入其数据包…", build, total=len(district_demo.SCHOOLS), title=APP_NAME)
         return True
     demo_start = demo_start or demo_district
     if demo_start and store.installation() is None:
@@ -155,11 +159,12 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         ))
         accounts.create_first_admin(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD, display_name="演示管理员")
         accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
-        from desktop_app.services import demo
+        from desktop_app.services import demo, semesters
 
         demo.load(store, 80)
         demo.load_census(store)
         demo.load_care(store)
+        semesters.choose_current(store, semesters.current_name(store))  # the demonstration's term is set up
         return True
     if store.installation() is None or not accounts.has_accounts(store):
         # set-up (or a store from before accounts): the new administrator is signed in, then the
@@ -282,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         StartupStatus.close_current()
         instance.release()
         return 1
+    set_up_now = store.installation() is None and not (args.demo or args.demo_district)
     if store.conversion:
         Messages.info(None, APP_NAME, store.conversion)
     if store.account.is_system:
@@ -312,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.ui.main_window import MainWindow
 
     window = MainWindow(store)
+    if set_up_now:  # the first start after set-up: what to do first, until dismissed
+        window.show_first_steps()
     window.show()
     status.finish(window)
     if args.smoke_test:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QMainWindow,
-    QProgressDialog,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -23,6 +23,11 @@ from desktop_app.services import accounts, cases, paths, settings, updates
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.lock import WindowLock
+from desktop_app.ui.common import files, operations
+from desktop_app.ui.common.tables import prepare_all
+from desktop_app.ui.common.window import ElidedLabel, place
+from desktop_app.ui.help import guide
+from desktop_app.ui.help.first_steps import FirstStepsPanel
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
@@ -45,11 +50,27 @@ if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loa
     from desktop_app.ui.verify_dialog import VerifyDialog
 
 
+FIRST_STEPS_KEY = "first_steps/show"
+
+
+class QuickGuideFiles:
+    """Where the quick guide goes and how it is opened, in one place so tests can replace them."""
+
+    @staticmethod
+    def save(parent: QWidget) -> Path | None:
+        return files.save_path(parent, files.EXPORTS, parent.tr("保存快速上手"), "保学台账快速上手.pdf", "PDF (*.pdf)")
+
+    @staticmethod
+    def open(path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.settings = QSettings(str(store.data_dir / "settings.ini"), QSettings.Format.IniFormat)
+        files.use_settings(self.settings)  # the last folder of each kind of file, kept with the data
         inst = store.installation()
         self.setWindowTitle(f"{APP_NAME} — {inst.name}" if inst else APP_NAME)
         if paths.is_portable(store.data_dir):  # data and settings.ini beside the executable
@@ -58,7 +79,13 @@ class MainWindow(QMainWindow):
         self._worker: Worker | None = None
 
         central = QWidget(self)
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.first_steps: FirstStepsPanel | None = None
+        self._first_steps_slot = QVBoxLayout()
+        outer.addLayout(self._first_steps_slot)
+        layout = QHBoxLayout()
+        outer.addLayout(layout, 1)
         self.nav = QListWidget(central)
         self.nav.setFixedWidth(130)
         self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 8px; }")
@@ -99,16 +126,71 @@ class MainWindow(QMainWindow):
         self.overview.open_case.connect(self.open_case)
         self.overview.open_target.connect(self.open_target)
         self._build_menus()
-        self.user_label = QLabel(self)
-        self.statusBar().addPermanentWidget(self.user_label)
+        self.user_label = ElidedLabel(self)  # a long data folder path is shortened in the middle
+        self.statusBar().addPermanentWidget(self.user_label, 1)
+        operations.events.changed.connect(self._store_changed)
         self.window_lock = WindowLock(
             self, store, lambda: settings.get(store, accounts.IDLE_LOCK_MINUTES.key) * 60_000)
         self.window_lock.unlocked.connect(self.account_changed)
         self.account_changed(refresh_page=False)  # the first page was loaded by setCurrentRow(0)
-        self.resize(1280, 720)
-        geometry = self.settings.value("main_window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        # Inside the screen less its taskbar (1366x768 less the taskbar on many school PCs), where it was last.
+        place(self, QSize(1280, 720), self.settings.value("main_window/geometry"))
+        prepare_all(self)  # every table: columns sized to content, elided text with the whole text as tooltip
+        if self.settings.value(FIRST_STEPS_KEY, False, type=bool):
+            self.show_first_steps()
+
+    # --- help ---------------------------------------------------------------------------
+
+    def current_page_name(self) -> str:
+        row = self.nav.currentRow()
+        return list(self.pages)[row] if row >= 0 else ""
+
+    def show_guide(self, anchor: str | None = None) -> guide.GuideDialog:
+        """帮助 → 使用指南 (F1): the guide at the section of the page in use."""
+        return guide.show_guide(self, anchor or guide.PAGE_SECTIONS.get(self.current_page_name(), "first_use"))
+
+    def show_first_steps(self) -> FirstStepsPanel:
+        """The first steps after set-up, shown at every start until the user dismisses them."""
+        self.settings.setValue(FIRST_STEPS_KEY, True)
+        if self.first_steps is None:
+            inst = self.store.installation()
+            actions = {
+                "settings": lambda: self.show_page(self.tr("设置")),
+                "exchange": lambda: self.show_page(self.tr("数据交换")),
+                "new_case": self.new_case,
+                "backup": self._backup_to_usb,
+            }
+            self.first_steps = FirstStepsPanel(actions, bool(inst and inst.kind == "district"), self)
+            self.first_steps.dismissed.connect(self._first_steps_dismissed)
+            self.first_steps.guide.connect(lambda: self.show_guide("first_use"))
+            self._first_steps_slot.addWidget(self.first_steps)
+        self.first_steps.show()
+        return self.first_steps
+
+    def _first_steps_dismissed(self) -> None:
+        self.settings.setValue(FIRST_STEPS_KEY, False)
+        self.settings.sync()
+
+    def _backup_to_usb(self) -> None:
+        self.show_page(self.tr("设置"))
+        self.settings_page.backup_box.ask_backup_encrypted()
+
+    def print_quick_guide(self) -> Path | None:
+        """帮助 → 打印快速上手: the two-page A4 quick guide as a PDF, opened for printing."""
+        from desktop_app.reports import quick_guide
+
+        path = QuickGuideFiles.save(self)
+        if path is None:
+            return None
+        try:
+            quick_guide.write(path)
+        except BaoxueError as exc:
+            Messages.error(self, self.tr("打印快速上手"), str(exc))
+            return None
+        Messages.written(self, self.tr("打印快速上手"), self.tr(
+            "快速上手（两页A4）已保存到：\n%1\n\n将用PDF阅读器打开，请从阅读器中打印。").replace("%1", str(path)), path)
+        QuickGuideFiles.open(path)
+        return path
 
     def account_changed(self, refresh_page: bool = True) -> None:
         """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
@@ -168,6 +250,7 @@ class MainWindow(QMainWindow):
         self.stack.removeWidget(placeholder)
         placeholder.deleteLater()
         self.pages[name] = page
+        prepare_all(page)  # its tables: columns sized to content, elided text with tooltips
         self._refresh_page(page)
         return page
 
@@ -348,6 +431,17 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        self.guide_action = QAction(self.tr("使用指南(&G)"), self)
+        self.guide_action.setShortcut(guide.HELP_KEY)
+        self.guide_action.triggered.connect(lambda: self.show_guide())
+        help_menu.addAction(self.guide_action)
+        self.quick_guide_action = QAction(self.tr("打印快速上手…"), self)
+        self.quick_guide_action.triggered.connect(self.print_quick_guide)
+        help_menu.addAction(self.quick_guide_action)
+        self.first_steps_action = QAction(self.tr("第一次使用的步骤"), self)
+        self.first_steps_action.triggered.connect(self.show_first_steps)
+        help_menu.addAction(self.first_steps_action)
+        help_menu.addSeparator()
         self.update_action = QAction(self.tr("安装新版本程序(&U)…"), self)
         self.update_action.triggered.connect(self.install_update)
         help_menu.addAction(self.update_action)
@@ -486,42 +580,18 @@ class MainWindow(QMainWindow):
         """Demonstration schools for the district, built on a worker thread with progress."""
         from desktop_app.services import demo_district
 
-        progress = QProgressDialog(self.tr("正在生成演示学校并导入其数据包…"), "", 0, len(demo_district.SCHOOLS), self)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(lambda report: demo_district.load_district(
-            self.store, progress=lambda done, total, _name: report(done, total)))
-
-        def moved(done: int, total: int) -> None:
-            progress.setMaximum(total)
-            progress.setValue(done)
-
-        worker.signals.progress.connect(moved)
+        def job(report: Callable[[int, int], bool]) -> int:
+            return demo_district.load_district(self.store, progress=lambda done, total, _name: report(done, total))
 
         def finished(added: object) -> None:
-            progress.close()
-            self._case_saved("")
-            supervision = self._built(self.tr("区教委督导"))
-            if supervision is not None:
-                cast("SupervisionPage", supervision).refresh()
             self.statusBar().showMessage(self.tr("已载入演示学校 %1 所").replace("%1", str(added)), 5000)
 
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("载入失败"), message)
-
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, self.tr("正在生成演示学校并导入其数据包…"), job, done=finished,
+                                      total=len(demo_district.SCHOOLS), cancellable=False,
+                                      changed=operations.EVERYTHING, error_title=self.tr("载入失败"))
+        return self._worker
 
     def load_demo(self, count: int) -> Worker:
-        progress = QProgressDialog(self.tr("正在载入演示数据…"), self.tr("取消"), 0, count, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-
         from desktop_app.services import demo
 
         def job(report: Callable[[int, int], bool]) -> int:
@@ -530,25 +600,20 @@ class MainWindow(QMainWindow):
             except demo.DemoCancelled as exc:
                 raise Cancelled from exc
 
-        worker = Worker(job)
-        worker.signals.progress.connect(lambda done, total: progress.setValue(done))
-        progress.canceled.connect(worker.cancel)
-
         def finished(added: object) -> None:
-            progress.close()
-            self._case_saved("")
             self.statusBar().showMessage(self.tr("已载入演示案件 %1 件").replace("%1", str(added)), 5000)
 
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("载入失败"), message)
+        self._worker = operations.run(self, self.tr("正在载入演示数据…"), job, done=finished, total=count,
+                                      changed=operations.EVERYTHING, error_title=self.tr("载入失败"))
+        return self._worker
 
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        worker.signals.cancelled.connect(progress.close)
-        self._worker = worker
-        worker.start()
-        return worker
+    def _store_changed(self, _what: str) -> None:
+        """A job changed the store: the ledger, the overview and the page in view show it (pages not
+        built yet load when first shown)."""
+        self._case_saved("")
+        current = self.stack.currentWidget()
+        if current is not self.overview and current is not self._built(self.tr("台账")):
+            self._refresh_page(current)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         for dialog in list(self.forms.values()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -103,6 +104,13 @@ class Messages:
     @staticmethod
     def info(parent: QWidget | None, title: str, text: str) -> None:
         QMessageBox.information(parent, title, text)
+
+    @staticmethod
+    def written(parent: QWidget | None, title: str, text: str, path: Path) -> None:
+        """A file was written: say where, with a button that opens its folder."""
+        from desktop_app.ui.common.files import announce_written
+
+        announce_written(parent, title, text, Path(path))
 
     @staticmethod
     def confirm(parent: QWidget | None, title: str, text: str) -> bool:

@@ -139,6 +139,11 @@ class ChangePasswordDialog(QDialog):
         form.addRow(self.tr("再输入一次"), self.again_edit)
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
+        keep = self.errors.sizePolicy()  # the error line's room is kept, so nothing moves or shrinks when it shows
+        keep.setRetainSizeWhenHidden(True)
+        self.errors.setSizePolicy(keep)
+        self.errors.setText(self.tr("请填写导出原因"))
+        self.errors.setMinimumHeight(self.errors.sizeHint().height())
         layout.addWidget(self.errors)
         buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
@@ -202,6 +207,11 @@ class AccountDialog(QDialog):
         self.active.setVisible(account is not None)
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
+        keep = self.errors.sizePolicy()  # the error line's room is kept, so nothing moves or shrinks when it shows
+        keep.setRetainSizeWhenHidden(True)
+        self.errors.setSizePolicy(keep)
+        self.errors.setText(self.tr("请填写导出原因"))
+        self.errors.setMinimumHeight(self.errors.sizeHint().height())
         layout.addWidget(self.errors)
         buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
@@ -255,6 +265,11 @@ class ResetPasswordDialog(QDialog):
         form.addRow(self.tr("再输入一次"), self.again_edit)
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
+        keep = self.errors.sizePolicy()  # the error line's room is kept, so nothing moves or shrinks when it shows
+        keep.setRetainSizeWhenHidden(True)
+        self.errors.setSizePolicy(keep)
+        self.errors.setText(self.tr("请填写导出原因"))
+        self.errors.setMinimumHeight(self.errors.sizeHint().height())
         layout.addWidget(self.errors)
         buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
@@ -321,6 +336,11 @@ class PassphraseDialog(QDialog):
         self.confirm = confirm
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
+        keep = self.errors.sizePolicy()  # the error line's room is kept, so nothing moves or shrinks when it shows
+        keep.setRetainSizeWhenHidden(True)
+        self.errors.setSizePolicy(keep)
+        self.errors.setText(self.tr("请填写导出原因"))
+        self.errors.setMinimumHeight(self.errors.sizeHint().height())
         layout.addWidget(self.errors)
         buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons
@@ -358,12 +378,18 @@ class ExportReasonDialog(QDialog):
         form = QFormLayout()
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setPlaceholderText(self.tr("如：按区教委通知上报"))
+        self.reason_edit.setMinimumWidth(self.reason_edit.fontMetrics().horizontalAdvance("如") * 24)
         form.addRow(self.tr("导出原因"), self.reason_edit)
         self.full_numbers = QCheckBox(self.tr("导出完整的身份证号码和电话号码（默认部分隐藏）"), self)
         self.full_numbers.setVisible(may_see_full(store.account, Purpose.EXPORT))
         form.addRow("", self.full_numbers)
         layout.addLayout(form)
         self.errors = ErrorLabel(self)
+        keep = self.errors.sizePolicy()  # the error line's room is kept, so nothing moves or shrinks when it shows
+        keep.setRetainSizeWhenHidden(True)
+        self.errors.setSizePolicy(keep)
+        self.errors.setText(self.tr("请填写导出原因"))
+        self.errors.setMinimumHeight(self.errors.sizeHint().height())
         layout.addWidget(self.errors)
         buttons = ok_cancel_buttons(self, self._accept)
         self.buttons = buttons

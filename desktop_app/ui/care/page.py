@@ -27,9 +27,9 @@ from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import care, semesters
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
 from desktop_app.ui.care.dialogs import AidDialog, CareRecordDialog, RegisterStudentDialog, TagPicker
-from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.common.pages import Ask, make_table, run_in_worker, select_row_where, selected_row
+from desktop_app.ui.common.rows_model import RowsModel
 from desktop_app.ui.widgets import (
     ErrorLabel,
     Messages,
@@ -502,8 +502,8 @@ class CarePage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出特殊学生名册…"), lambda: care.export_register(self.store, path),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker
 
@@ -515,7 +515,7 @@ class CarePage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出残疾儿童安置情况…"), lambda: care.export_placements(self.store, semester, path),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1人：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1人：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker

@@ -28,6 +28,7 @@ from desktop_app.services.store import Store
 from desktop_app.ui.census.import_dialog import RosterImportDialog
 from desktop_app.ui.census.models import ChildrenModel, RowsModel, refill_semesters
 from desktop_app.ui.census.status_editor import ContactDialog, StatusEditor
+from desktop_app.ui.common import prerequisite
 from desktop_app.ui.widgets import Messages
 
 ALL = "全部"
@@ -45,6 +46,8 @@ class CensusPage(QWidget):
         self.store = store
         self.import_dialog: RosterImportDialog | None = None
         layout = QVBoxLayout(self)
+        self.prerequisite = prerequisite.PrerequisiteBanner(self)  # the semester, then the roster, come first
+        layout.addWidget(self.prerequisite)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("学期"), self))
@@ -157,6 +160,17 @@ class CensusPage(QWidget):
         refill_semesters(self.semester_combo, self.store)
         self.refresh_figures()
 
+    def _show_missing_step(self, total: int) -> None:
+        """The semester confirmed in 设置, then the household roster imported: said with the button for each."""
+        if prerequisite.need_semester(self.prerequisite, self, self.store):
+            return
+        if not total:
+            self.prerequisite.need(
+                self.tr("%1学期还没有适龄儿童。摸排核查从导入户籍适龄儿童名册开始（乡镇、派出所发来的Excel或CSV）。")
+                .replace("%1", self.semester), self.tr("导入名册…"), self.open_import)
+        else:
+            self.prerequisite.clear()
+
     def refresh_figures(self) -> None:
         """Reload the progress per village and the children list, keeping the selections."""
         chosen = self.selected_village()
@@ -178,6 +192,7 @@ class CensusPage(QWidget):
         self.overall_bar.setValue(checked)
         # An empty roster has nothing to count: say so rather than "0 / 1".
         self.overall_bar.setFormat(self.tr("已核查 %v / %m") if total else self.tr("尚未导入本学期的户籍适龄儿童名册"))
+        self._show_missing_step(total)
         sweep = census.sweep_completed(self.store, self.semester)
         self.sweep_label.setText(
             self.tr("本学期摸排已于 %1 由 %2 确认完成").replace("%1", str(sweep.completed_on)).replace(

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -29,6 +28,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.models import RowsModel
+from desktop_app.ui.common import files
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
@@ -117,11 +117,10 @@ class RosterImportDialog(QDialog):
     # --- file and mapping ---------------------------------------------------------------
 
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, self.tr("选择名册文件"), "", self.tr("名册 (*.xlsx *.xls *.ods *.csv);;所有文件 (*)"),
-        )
-        if name:
-            self.load_file(Path(name))
+        path = files.open_path(self, files.ROSTERS, self.tr("选择名册文件"),
+                               self.tr("名册 (*.xlsx *.xls *.ods *.csv);;所有文件 (*)"))
+        if path is not None:
+            self.load_file(path)
 
     def load_file(self, path: Path) -> bool:
         """Read the file and show its preview; False (with the message shown) when it cannot be read."""

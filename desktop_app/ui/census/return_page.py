@@ -23,6 +23,7 @@ from desktop_app.domain.semester import previous_name
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.models import RowsModel, refill_semesters
+from desktop_app.ui.common import prerequisite
 from desktop_app.ui.widgets import Messages
 
 
@@ -57,6 +58,8 @@ class ReturnCheckPage(QWidget):
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
+        self.prerequisite = prerequisite.PrerequisiteBanner(self)  # the semester is confirmed first
+        layout.addWidget(self.prerequisite)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("学期"), self))
         self.semester_combo = QComboBox(self)
@@ -136,7 +139,12 @@ class ReturnCheckPage(QWidget):
     def semester(self) -> str:
         return self.semester_combo.currentText() or census.current_semester(self.store)
 
+    def _show_missing_step(self) -> None:
+        """The semester (its dates) is confirmed in 设置 before the term's work starts."""
+        prerequisite.need_semester(self.prerequisite, self, self.store)
+
     def refresh(self) -> None:
+        self._show_missing_step()
         refill_semesters(self.semester_combo, self.store)
         self.reload()
 

@@ -29,9 +29,11 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import district, semesters, settings, sync
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
+from desktop_app.ui.common import operations
 from desktop_app.ui.exchange.models import STALE_COLOR, DistrictLedgerModel, RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
 from desktop_app.ui.widgets import ErrorLabel, Messages, from_qdate, make_date_edit, messages_of, ok_cancel_buttons
+from desktop_app.ui.workers import Worker
 
 ALL = "全部"
 PENDING_COLOR = "#fff4d6"
@@ -398,17 +400,16 @@ class SupervisionPage(QWidget):
 
     # --- actions ----------------------------------------------------------------------------
 
-    def export_report(self) -> None:
+    def export_report(self) -> Worker | None:
         path = Pickers.save(self, self.tr("保存督导报表"), f"督导情况表-{dt.date.today():%Y%m%d}.xlsx",
                             "Excel (*.xlsx)")
         if path is None:
-            return
-        try:
-            district.export_report(self.store, path)
-        except BaoxueError as exc:
-            Messages.error(self, self.tr("导出督导报表"), str(exc))
-            return
-        Messages.info(self, self.tr("导出督导报表"), self.tr("已保存：%1").replace("%1", str(path)))
+            return None
+        return operations.run(
+            self, self.tr("正在导出督导报表…"), lambda _report: district.export_report(self.store, path),
+            done=lambda _r: Messages.written(self, self.tr("导出督导报表"), self.tr("已保存：%1").replace("%1", str(path)),
+                                             path),
+            error_title=self.tr("导出督导报表"))
 
     def approve_selected(self) -> None:
         """全区台账's 缓学审批…: the selected case's pending application, in the 缓学审批 tab."""

@@ -118,8 +118,9 @@ class DistrictLedgerModel(CaseLedgerModel):
 
     def __init__(self, store: Store, parent: Any = None) -> None:
         super().__init__(store, parent)
-        self._keys = ["school", *self._keys, "sync_state"]
-        self._labels = [self.tr("学校"), *self._labels, self.tr("同步状态")]
+        extra = [] if "sync_state" in self._keys else ["sync_state"]  # the ledger's own columns may have it
+        self._keys = ["school", *self._keys, *extra]
+        self._labels = [self.tr("学校"), *self._labels, *[self.tr("同步状态") for _k in extra]]
 
     def reload(self) -> None:
         self.beginResetModel()

@@ -15,13 +15,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -33,6 +31,9 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import sync
 from desktop_app.services.store import Store
 from desktop_app.ui.cloud_folders import confirm_output_folder
+from desktop_app.ui.common import files, operations
+from desktop_app.ui.common.prerequisite import PrerequisiteBanner
+from desktop_app.ui.common.wording import sync_state_label
 from desktop_app.ui.exchange.models import BAD_COLOR, RowsModel
 from desktop_app.ui.widgets import Messages, ok_cancel_buttons
 from desktop_app.ui.workers import Worker
@@ -45,18 +46,15 @@ class Pickers:
 
     @staticmethod
     def folder(parent: QWidget, title: str) -> Path | None:
-        name = QFileDialog.getExistingDirectory(parent, title)
-        return Path(name) if name else None
+        return files.folder(parent, files.PACKAGES, title)
 
     @staticmethod
     def files(parent: QWidget, title: str) -> list[Path]:
-        names, _ = QFileDialog.getOpenFileNames(parent, title, "", "数据包 (*.bxpkg)")
-        return [Path(n) for n in names]
+        return files.open_paths(parent, files.PACKAGES, title, "数据包 (*.bxpkg)")
 
     @staticmethod
     def save(parent: QWidget, title: str, suggested: str, filter_text: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filter_text)
-        return Path(name) if name else None
+        return files.save_path(parent, files.EXPORTS, title, suggested, filter_text)
 
 
 class EnrolDialog(QDialog):
@@ -178,6 +176,8 @@ class ExchangePage(QWidget):
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setWordWrap(True)
         layout.addWidget(self.identity_label)
+        self.prerequisite = PrerequisiteBanner(self)  # enrolment (school) or a registered school (district) first
+        layout.addWidget(self.prerequisite)
 
         bar = QHBoxLayout()
         self.export_button = QPushButton(
@@ -193,6 +193,13 @@ class ExchangePage(QWidget):
             bar.addWidget(button)
         bar.addStretch(1)
         layout.addLayout(bar)
+        # The USB sticks that are plugged in: export to one or import from one in one click.
+        self.drive_bar = files.DriveBar([
+            (self.tr("导出到此U盘") if not self.is_district else self.tr("导出给所选学校到此U盘"),
+             lambda root: self.export_selected(root)),
+            (self.tr("导入此U盘上的数据包"), self.import_drive),
+        ], self)
+        layout.addWidget(self.drive_bar)
         self.export_all_button.setVisible(self.is_district)
         self.import_folder_button.setVisible(self.is_district)
         self.enrol_button.setVisible(self.is_district)
@@ -200,10 +207,10 @@ class ExchangePage(QWidget):
         self.receipt_button.setVisible(not self.is_district)
         self.reenrol_button.clicked.connect(self.reenrol)
         self.receipt_button.clicked.connect(self.print_receipt)
-        self.export_button.clicked.connect(self.export_selected)
+        self.export_button.clicked.connect(lambda: self.export_selected())
         self.export_all_button.clicked.connect(self.export_all)
         self.import_button.clicked.connect(self.import_files)
-        self.import_folder_button.clicked.connect(self.import_folder)
+        self.import_folder_button.clicked.connect(lambda: self.import_folder())
         self.enrol_button.clicked.connect(self.enrol)
 
         self.peer_model = RowsModel(
@@ -291,10 +298,32 @@ class ExchangePage(QWidget):
             items = sync.pending_records(self.store, code)
         except BaoxueError:
             return []
-        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label, p.state,
+        return [((p.table_name, p.record_id), [sync.TABLE_LABELS.get(p.table_name, p.table_name), p.label,
+                                                sync_state_label(p.state, district=self.is_district),
                                                 p.changes]) for p in items]
 
+    def missing_step(self) -> str:
+        """What must be done before packages can be sent, in one sentence; empty when nothing."""
+        kinds = {p.kind for p in sync.peers(self.store)}
+        if not self.is_district and sync.DISTRICT not in kinds:
+            return self.tr("本校还没有导入区教委的登记包。报送数据前，请先把区教委送来的登记包"
+                           "（U盘上的 .bxpkg 文件）导入本机。")
+        if self.is_district and sync.SCHOOL not in kinds:
+            return self.tr("还没有登记任何学校。请先为学校生成登记包，用U盘交给学校导入。")
+        return ""
+
+    def _show_missing_step(self) -> None:
+        missing = self.missing_step()
+        if not missing:
+            self.prerequisite.clear()
+        elif self.is_district:
+            self.prerequisite.need(missing, self.tr("登记学校并生成登记包…"), self.enrol)
+        else:
+            self.prerequisite.need(missing, self.tr("导入登记包…"), self.import_files)
+
     def refresh(self) -> None:
+        self.drive_bar.refresh()
+        self._show_missing_step()
         inst = self.store.installation()
         if inst is None:
             return
@@ -324,7 +353,10 @@ class ExchangePage(QWidget):
         rows = self.peer_view.selectionModel().selectedRows()
         return self.peer_model.key(rows[0].row()) if rows else None
 
-    def export_selected(self) -> Worker | None:
+    def export_selected(self, folder: Path | None = None) -> Worker | None:
+        if missing := self.missing_step():  # said before any folder is asked for
+            Messages.error(self, self.tr("导出数据包"), missing)
+            return None
         if self.is_district:
             code = self._selected_peer()
             if code is None:
@@ -333,7 +365,7 @@ class ExchangePage(QWidget):
             codes = [code]
         else:
             codes = [sync.DISTRICT_CODE_ALIAS]
-        return self._export(codes)
+        return self._export(codes, folder)
 
     def export_all(self) -> Worker | None:
         codes = [p.code for p in sync.peers(self.store) if p.kind == sync.SCHOOL and p.box_public]
@@ -342,8 +374,8 @@ class ExchangePage(QWidget):
             return None
         return self._export(codes)
 
-    def _export(self, codes: list[str]) -> Worker | None:
-        folder = Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
+    def _export(self, codes: list[str], chosen: Path | None = None) -> Worker | None:
+        folder = chosen or Pickers.folder(self, self.tr("选择U盘或保存数据包的文件夹"))
         if folder is None or not confirm_output_folder(self, folder, self.tr("数据包")):
             return None
 
@@ -357,8 +389,9 @@ class ExchangePage(QWidget):
 
         def finished(results: list[sync.ExportResult]) -> None:
             names = "\n".join(f"{r.path.name}（{r.records}条记录）{r.note}" for r in results)
-            Messages.info(self, self.tr("导出完成"),
-                          self.tr("已写出并读回核对：\n%1\n现在可以安全拔出U盘。").replace("%1", names))
+            where = results[0].path.parent if results else folder
+            Messages.written(self, self.tr("导出完成"), self.tr("已写到 %1 并读回核对：\n%2\n现在可以安全拔出U盘。")
+                             .replace("%1", str(where)).replace("%2", names), where)
 
         return self._run(job, len(codes), self.tr("正在导出数据包…"), finished, self.tr("导出失败"))
 
@@ -366,10 +399,20 @@ class ExchangePage(QWidget):
         paths = Pickers.files(self, self.tr("选择要导入的数据包"))
         return self.import_paths(paths) if paths else None
 
-    def import_folder(self) -> Worker | None:
-        folder = Pickers.folder(self, self.tr("选择存放数据包的文件夹或U盘"))
+    def import_drive(self, root: Path) -> Worker | None:
+        """The packages on a plugged-in drive: at its top and in its first level of folders."""
+        return self.import_folder(root, deep=True)
+
+    def import_folder(self, chosen: Path | None = None, deep: bool = False) -> Worker | None:
+        folder = chosen or Pickers.folder(self, self.tr("选择存放数据包的文件夹或U盘"))
         if folder is None:
             return None
+        if deep:
+            paths = sorted([*folder.glob("*.bxpkg"), *folder.glob("*/*.bxpkg")])
+            if not paths:
+                Messages.error(self, self.tr("导入数据包"), self.tr("U盘 %1 上没有 .bxpkg 数据包").replace("%1", str(folder)))
+                return None
+            return self.import_paths(paths)
         paths = sorted(folder.glob("*.bxpkg"))
         if not paths:
             Messages.error(self, self.tr("导入数据包"), self.tr("所选文件夹中没有 .bxpkg 数据包"))
@@ -417,34 +460,18 @@ class ExchangePage(QWidget):
 
     def _run(self, job: Callable[[Callable[[int, int], bool]], T], total: int, label: str,
              finished: Callable[[T], None], fail_title: str) -> Worker:
-        progress = QProgressDialog(label, self.tr("取消"), 0, total, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(job)
-        worker.signals.progress.connect(lambda done, _total: progress.setValue(done))
-        progress.canceled.connect(worker.cancel)
-
         def done(result: T) -> None:
-            progress.close()
             self.refresh()
             finished(result)
 
         def failed(message: str) -> None:
-            progress.close()
             self.refresh()
             Messages.error(self, fail_title, message)
 
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-
-        def cancelled() -> None:
-            progress.close()
-            self.refresh()
-
-        worker.signals.cancelled.connect(cancelled)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, label, job, done=done, failed=failed, total=total,
+                                      changed=operations.EVERYTHING)
+        self._worker.signals.cancelled.connect(self.refresh)
+        return self._worker
 
     def enrol(self) -> None:
         info = EnrolDialog.ask(self)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import cast
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,14 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import codes
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import BaoxueError, FieldError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
 from desktop_app.domain.roles import Purpose
 from desktop_app.services import care, cases, privacy
 from desktop_app.services.store import Store
+from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
+from desktop_app.ui.help.guide import HELP_KEY, show_guide
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.widgets import (
@@ -50,6 +53,11 @@ from desktop_app.ui.widgets import (
     to_qdate,
 )
 from desktop_app.ui.workers import Worker
+
+NO_DATE = QDate(1900, 1, 1)  # an empty date field (QDateEdit shows its special value, a blank)
+
+# Fields the registration dialog requires although the form's rules allow them empty (imports may lack them).
+REQUIRED_IN_FORM = (("grade", "请选择年级"),)
 
 
 class _Grid:
@@ -102,6 +110,7 @@ class RegistrationFormDialog(QDialog):
         self._form = RegistrationForm()
         self._loaded: RegistrationForm | None = None
         self._report_actions: ReportActions | None = None
+        self._shown_once = False
         self.setWindowTitle(self.tr("一生一表 — 义务教育阶段辍学学生登记表"))
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self._build()
@@ -113,6 +122,16 @@ class RegistrationFormDialog(QDialog):
         if self.view_only:
             self._make_view_only()
         self.resize(1080, 700)
+        prepare_all(self)
+        help_shortcut = QShortcut(HELP_KEY, self)
+        help_shortcut.activated.connect(self.show_guide)
+
+    # The guide's section for each tab of the form (F1).
+    TAB_SECTIONS = ("registration", "persuasion", "closing")
+
+    def show_guide(self) -> None:
+        """F1: the guide at the section of the tab in use (the guide outlives this form)."""
+        show_guide(self.parentWidget() or self, self.TAB_SECTIONS[min(self.tabs.currentIndex(), 2)])
 
     def _make_view_only(self) -> None:
         """Roles that only view (只读, 督导员): numbers masked, nothing editable, no save."""
@@ -205,7 +224,9 @@ class RegistrationFormDialog(QDialog):
         g.add(2, self.tr("居民身份证号码"), self.id_edit, "id_number", span=5)
         g.next_row()
         self.birth_edit = make_date_edit(page)
-        self.birth_edit.setMinimumDate(to_qdate(dt.date(1990, 1, 1)))
+        self.birth_edit.setMinimumDate(NO_DATE)  # shown empty until typed or derived from the identity number
+        self.birth_edit.setSpecialValueText(" ")
+        self.birth_edit.setDate(NO_DATE)
         self.sex_combo = make_combo(("男", "女"), page)
         self.age_label = QLabel(page)
         self.ethnic_combo = make_combo(codes.ETHNIC_GROUPS, page, blank=False)
@@ -359,8 +380,7 @@ class RegistrationFormDialog(QDialog):
         self.fill_date_edit.setDate(to_qdate(form.fill_date))
         self.name_edit.setText(form.name)
         self.id_edit.setText(form.id_number)
-        if form.birth_date:
-            self.birth_edit.setDate(to_qdate(form.birth_date))
+        self.birth_edit.setDate(to_qdate(form.birth_date) if form.birth_date else NO_DATE)
         set_combo_text(self.sex_combo, form.sex)
         set_combo_text(self.ethnic_combo, form.ethnic_group)
         set_combo_text(self.health_combo, form.health)
@@ -411,7 +431,7 @@ class RegistrationFormDialog(QDialog):
         f.name = self.name_edit.text()
         f.id_number = self.id_edit.text()
         if self.birth_edit.isEnabled():
-            f.birth_date = from_qdate(self.birth_edit.date())
+            f.birth_date = self._birth_date()
             f.sex = self.sex_combo.currentText()
         else:
             f.birth_date, f.sex = None, ""
@@ -452,9 +472,11 @@ class RegistrationFormDialog(QDialog):
         fill = from_qdate(self.fill_date_edit.date()) or dt.date.today()
         self.errors["id_number"].show_messages([])
         if not text:
+            if not self.birth_edit.isEnabled():  # the number was cleared: so is what came from it
+                self.birth_edit.setDate(NO_DATE)
             self.birth_edit.setEnabled(True)
             self.sex_combo.setEnabled(True)
-            birth = from_qdate(self.birth_edit.date())
+            birth = self._birth_date()
         elif id_number_error(text) is None:
             info = parse_id_number(text)
             self.birth_edit.setEnabled(False)
@@ -465,12 +487,18 @@ class RegistrationFormDialog(QDialog):
         else:
             self.birth_edit.setEnabled(False)
             self.sex_combo.setEnabled(False)
+            self.birth_edit.setDate(NO_DATE)
             birth = None
             if len(text) >= 18:
                 err = id_number_error(text)
                 self.errors["id_number"].show_messages([err.message] if err else [])
-        self.age_label.setText(f"{age_on(birth, fill)}岁" if birth else "—")
+        self.age_label.setText(f"{age_on(birth, fill)}岁" if birth else "")
         self.birth_edit.setToolTip(self.tr("由身份证号码自动得出") if not self.birth_edit.isEnabled() else "")
+
+    def _birth_date(self) -> dt.date | None:
+        """The birth date shown, or None while the field is empty."""
+        date = self.birth_edit.date()
+        return None if date == NO_DATE else from_qdate(date)
 
     def _update_deferral(self) -> None:
         # Read-only here: filled from the district's approval recorded under 案件处理.
@@ -540,6 +568,10 @@ class RegistrationFormDialog(QDialog):
     def save(self) -> bool:
         form = self.value()
         try:
+            required = [FieldError(key, message) for key, message in REQUIRED_IN_FORM
+                        if not getattr(form, key)]
+            if required:  # the form's own rules and what the dialog requires, all at once
+                raise ValidationError(form.errors() + required)
             case_id = cases.save_form(self.store, form)
         except ValidationError as exc:
             self._show_errors(exc)
@@ -597,8 +629,30 @@ class RegistrationFormDialog(QDialog):
         first = error.errors[0].field
         if first in basic_fields:
             self.tabs.setCurrentIndex(0)
+            widget = self._field_widget(first)
+            if widget is not None:
+                widget.setFocus()
         elif first in self.errors and first not in ("contact_name", "contact_phone", "fill_date"):
             self.tabs.setCurrentIndex(1)
+
+    def _field_widget(self, field: str) -> QWidget | None:
+        """The input of a field: in the form's grid, the widget just above its error label."""
+        label = self.errors.get(field)
+        parent = label.parentWidget() if label is not None else None
+        layout = parent.layout() if parent is not None else None
+        if label is None or not isinstance(layout, QGridLayout):
+            return None
+        position = cast("tuple[int, int, int, int]", layout.getItemPosition(layout.indexOf(label)))
+        item = layout.itemAtPosition(position[0] - 1, position[1])
+        return item.widget() if item is not None else None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """A new form starts at 姓名, the first thing on the paper form."""
+        super().showEvent(event)
+        if self._form.case_id is None and not self._shown_once:
+            self._shown_once = True
+            self.tabs.setCurrentIndex(0)
+            self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def done(self, result: int) -> None:
         """Closing (button, Esc or the window's ×) asks before unsaved changes are dropped."""

@@ -26,8 +26,8 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.home_teaching import BREAKS, CONTACT_METHODS, SESSION_FORMS, SessionEntry
 from desktop_app.services import home_teaching, semesters
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, selected_row
-from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.common.pages import Ask, make_table, selected_row
+from desktop_app.ui.common.rows_model import RowsModel
 from desktop_app.ui.widgets import (
     ErrorLabel,
     from_qdate,

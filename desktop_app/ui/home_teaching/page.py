@@ -25,8 +25,9 @@ from desktop_app.domain.semester import next_name, previous_name
 from desktop_app.services import home_teaching, semesters, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask, make_table, run_in_worker, select_row_where, selected_row
-from desktop_app.ui.care.rows_model import RowsModel
+from desktop_app.ui.common import prerequisite
+from desktop_app.ui.common.pages import Ask, make_table, run_in_worker, select_row_where, selected_row
+from desktop_app.ui.common.rows_model import RowsModel
 from desktop_app.ui.home_teaching.dialogs import BreakContactDialog, CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
@@ -44,6 +45,8 @@ class HomeTeachingPage(QWidget):
         self.plan_id: str | None = None
         self._worker: Worker | None = None
         layout = QVBoxLayout(self)
+        self.prerequisite = prerequisite.PrerequisiteBanner(self)  # the semester is confirmed first
+        layout.addWidget(self.prerequisite)
         bar = QHBoxLayout()
         self.semester_combo = QComboBox(self)
         current = semesters.current(store).name
@@ -199,7 +202,12 @@ class HomeTeachingPage(QWidget):
         self.summary_label.setText(self.tr("请在左侧选择学生"))
         self.refresh()
 
+    def _show_missing_step(self) -> None:
+        """The semester (its dates) is confirmed in 设置 before the term's work starts."""
+        prerequisite.need_semester(self.prerequisite, self, self.store)
+
     def refresh(self) -> None:
+        self._show_missing_step()
         minimum = home_teaching.minimum(self.store)
         self.min_visits_spin.setValue(minimum.visits)
         self.min_hours_spin.setValue(minimum.hours)
@@ -371,8 +379,8 @@ class HomeTeachingPage(QWidget):
             return None
         self._worker = run_in_worker(
             self, self.tr("正在导出送教记录…"), lambda: home_teaching.export_log(self.store, semester, path, today),
-            lambda count: Messages.info(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
-                                        .replace("%1", str(count)).replace("%2", str(path))),
+            lambda count: Messages.written(self, self.tr("已导出"), self.tr("已导出%1名学生的送教记录：%2")
+                                           .replace("%1", str(count)).replace("%2", str(path)), path),
         )
         return self._worker
 
@@ -388,6 +396,7 @@ class HomeTeachingPage(QWidget):
         self._worker = run_in_worker(
             self, self.tr("正在生成送教档案…"),
             lambda: home_teaching.export_child_pdf(self.store, plan_id, path, today),
-            lambda _r: Messages.info(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path))),
+            lambda _r: Messages.written(self, self.tr("已生成"), self.tr("送教档案已保存：%1").replace("%1", str(path)),
+                                        path),
         )
         return self._worker

@@ -13,6 +13,7 @@ from desktop_app.domain.identity import mask_id_number
 from desktop_app.domain.roles import mask_phone
 from desktop_app.services import cases
 from desktop_app.services.store import Store
+from desktop_app.ui.common.wording import sync_state_label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -44,6 +45,8 @@ class CaseLedgerModel(QAbstractTableModel):
         self._rows: list[dict[str, Any]] = []
         self._total = 0
         self._loaded = False
+        inst = store.installation()
+        self._district = bool(inst and inst.kind == "district")
         self._keys = [key for key, _label in cases.LEDGER_COLUMNS]
         self._labels = [label for _key, label in cases.LEDGER_COLUMNS]
 
@@ -109,6 +112,8 @@ class CaseLedgerModel(QAbstractTableModel):
                 return mask_id_number(value or "")
             if key.endswith("phone"):
                 return mask_phone(value or "")
+            if key == "sync_state":
+                return sync_state_label(value, district=self._district)
             if isinstance(value, dt.date):
                 return value.strftime("%Y-%m-%d")
             return "" if value is None else str(value) if not isinstance(value, int) else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -329,14 +330,22 @@ class LedgerPage(QWidget):
 
     def export_filtered_pdf(self) -> Worker | None:
         ids = self.filtered_case_ids()
-        return self.report_actions.export_cases_pdf(ids)
+        stamp = dt.date.today().strftime("%Y%m%d")
+        return self.report_actions.export_cases_pdf(ids, f"一生一表-{self.view_name()}-{len(ids)}份-{stamp}.pdf")
 
     def filtered_case_ids(self) -> list[str]:
         """Every case the list shows with the current filters and order (not only the loaded rows)."""
         return printing.case_ids(self.store, self.model.query)
 
     def export_excel(self) -> Worker | None:
-        return self.report_actions.export_ledger("suspected", self.model.query)  # the view's own filter
+        return self.report_actions.export_ledger("suspected", self.model.query, self.view_name())
+
+    def view_name(self) -> str:
+        """What the list shows, for export names: the view, and the status filter when there is one
+        (全部案件, 辍学学生台账, 全部案件（劝返中）…)."""
+        view = self.view_combo.currentText()
+        status = self.status_combo.currentText()
+        return view if status == ALL else f"{view}（{status}）"
 
     def export_selected_form(self) -> None:
         ids = self.selected_case_ids()

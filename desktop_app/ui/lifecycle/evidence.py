@@ -6,10 +6,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app.services import lifecycle, viewing
 from desktop_app.services.store import Store
+from desktop_app.ui.common import files
 
 Index = QModelIndex | QPersistentModelIndex
 THUMB = 96
@@ -134,10 +135,9 @@ class EvidencePicker:
 
     @staticmethod
     def ask(parent: QWidget | None) -> list[str]:
-        files, _filter = QFileDialog.getOpenFileNames(
-            parent, parent.tr("选择佐证材料") if parent else "选择佐证材料", "",
-            "照片或扫描件 (*.jpg *.jpeg *.png *.pdf)")
-        return files
+        chosen = files.open_paths(parent, files.EVIDENCE, parent.tr("选择佐证材料") if parent else "选择佐证材料",
+                                  "照片或扫描件 (*.jpg *.jpeg *.png *.pdf)")
+        return [str(p) for p in chosen]
 
 
 ICON_SIZE = QSize(THUMB, THUMB)

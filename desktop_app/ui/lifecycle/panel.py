@@ -1,5 +1,5 @@
 """案件处理: the lifecycle of one case inside its registration form — where it stands, what can be
-done next, the N-11 application, closings, evidence and the history."""
+done next, the deferral application, closings, evidence and the history."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class CaseLifecyclePanel(QWidget):
         self.records_label.setWordWrap(True)
         self.records_label.setTextFormat(Qt.TextFormat.RichText)
         grid.addWidget(self.steps_label, 0, 0, 1, 2)
-        grid.addWidget(QLabel(self.tr("N-11 申请条件："), top), 1, 0)
+        grid.addWidget(QLabel(self.tr("申请缓学的条件："), top), 1, 0)
         grid.addWidget(self.eligibility_label, 1, 1)
         grid.addWidget(self.records_label, 2, 0, 1, 2)
         grid.setColumnStretch(1, 1)

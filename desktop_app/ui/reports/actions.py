@@ -11,17 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.reports.files import OutputCancelled
 from desktop_app.services import cases, exports, printing
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.common import operations
 from desktop_app.ui.reports.printing import PdfPrintPreview, SaveFileDialog
 from desktop_app.ui.widgets import Messages
-from desktop_app.ui.workers import Cancelled, Worker
+from desktop_app.ui.workers import Worker
 
 PDF_FILTER = "PDF 文件 (*.pdf)"
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
@@ -45,48 +45,14 @@ class ReportActions(QObject):
     def run(self, label: str, job: Callable[[Callable[[int, int], bool]], Any],
             finished: Callable[[Any], None], maximum: int = 0) -> Worker:
         """Run ``job(report)`` in a worker with a progress dialog; ``finished(result)`` on the GUI thread."""
-        progress = QProgressDialog(label, self.tr("取消"), 0, maximum, self.widget)
-        progress.setWindowTitle(self.tr("请稍候"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(400)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-
-        def wrapped(report: Callable[[int, int], bool]) -> Any:
-            try:
-                return job(report)
-            except OutputCancelled as exc:
-                raise Cancelled from exc
-
-        worker = Worker(wrapped)
-
-        def on_progress(done: int, total: int) -> None:
-            if total and progress.maximum() != total:
-                progress.setMaximum(total)
-            progress.setValue(done)
-
-        def on_finished(result: object) -> None:
-            progress.close()
+        def done(result: Any) -> None:
             self.worker = None
             finished(result)
 
-        def on_failed(message: str) -> None:
-            progress.close()
-            self.worker = None
-            Messages.error(self.widget, self.tr("未完成"), message)
-
-        def on_cancelled() -> None:
-            progress.close()
-            self.worker = None
-
-        worker.signals.progress.connect(on_progress)
-        worker.signals.finished.connect(on_finished)
-        worker.signals.failed.connect(on_failed)
-        worker.signals.cancelled.connect(on_cancelled)
-        progress.canceled.connect(worker.cancel)
-        self.worker = worker
-        worker.start()
-        return worker
+        self.worker = operations.run(self.widget, label, job, done=done, total=maximum)
+        self.worker.signals.failed.connect(lambda _m: setattr(self, "worker", None))
+        self.worker.signals.cancelled.connect(lambda: setattr(self, "worker", None))
+        return self.worker
 
     # --- registration forms -----------------------------------------------------------------
 
@@ -99,8 +65,17 @@ class ReportActions(QObject):
 
         def done(result: Any) -> None:
             pdf, job = result
-            printer = PdfPrintPreview.run(self.widget, pdf, title)
-            if printer:
+            try:
+                printer = PdfPrintPreview.run(self.widget, pdf, title)
+            except BaoxueError as exc:
+                Messages.error(self.widget, self.tr("未打印"), str(exc))
+                return
+            if printer and PdfPrintPreview.is_file(printer):
+                printing.record_prints(self.store, job, printing.EVENT_PRINT, f"PDF文件：{Path(printer).name}")
+                Messages.written(self.widget, self.tr("已打印到PDF"),
+                                 self.tr("一生一表已保存为PDF（与“保存为PDF”相同，含文字）：\n%1").replace("%1", printer),
+                                 Path(printer))
+            elif printer:
                 printing.record_prints(self.store, job, printing.EVENT_PRINT, f"打印机：{printer}")
 
         return self.run(self.tr("正在生成一生一表…"),
@@ -116,8 +91,9 @@ class ReportActions(QObject):
             return None
 
         def done(job: Any) -> None:
-            Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成一生一表 %1 份，共 %2 页：\n%3")
-                          .replace("%1", str(len(job.codes))).replace("%2", str(job.pages)).replace("%3", str(path)))
+            Messages.written(self.widget, self.tr("已生成PDF"), self.tr("已生成一生一表 %1 份，共 %2 页：\n%3")
+                             .replace("%1", str(len(job.codes))).replace("%2", str(job.pages)).replace("%3", str(path)),
+                             path)
 
         return self.run(self.tr("正在生成一生一表PDF…"),
                         lambda report: printing.write_forms_pdf(self.store, case_ids, path, report), done,
@@ -125,7 +101,11 @@ class ReportActions(QObject):
 
     def preview_blank(self, copies: int = 1) -> str | None:
         pdf = printing.blank_pdf_bytes(self.store, copies)
-        printer = PdfPrintPreview.run(self.widget, pdf, self.tr("空白一生一表"))
+        try:
+            printer = PdfPrintPreview.run(self.widget, pdf, self.tr("空白一生一表"))
+        except BaoxueError as exc:
+            Messages.error(self.widget, self.tr("未打印"), str(exc))
+            return None
         if printer:
             printing.record_blank_print(self.store, copies, printer)
         return printer
@@ -134,12 +114,9 @@ class ReportActions(QObject):
         path = SaveFileDialog.ask(self.widget, self.tr("空白一生一表保存为PDF"), "一生一表-空白.pdf", PDF_FILTER)
         if path is None:
             return None
-        try:
-            printing.write_blank_pdf(self.store, path, copies)
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.info(self.widget, self.tr("已生成PDF"), self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)))
+        self.run(self.tr("正在生成空白一生一表…"), lambda _report: printing.write_blank_pdf(self.store, path, copies),
+                 lambda _r: Messages.written(self.widget, self.tr("已生成PDF"),
+                                             self.tr("已生成空白一生一表：\n%1").replace("%1", str(path)), path))
         return path
 
     # --- Excel ----------------------------------------------------------------------------
@@ -148,24 +125,27 @@ class ReportActions(QObject):
         """Why personal data leaves the program (and whether numbers go out in full); None: cancelled."""
         return ExportReasonDialog.ask(self.store, what, self.widget)
 
-    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None) -> Worker | None:
+    def export_ledger(self, key: str = "open", query: cases.LedgerQuery | None = None, view: str = "") -> Worker | None:
+        """Export a ledger; ``view`` names what it holds (the ledger page's view and filter) in the
+        file name, the sheet and the title, with the date."""
         ledger = exports.LEDGERS[key]
-        answer = self._reason(ledger.title)
+        name = view or ledger.title
+        answer = self._reason(name)
         if answer is None:
             return None
         reason, full = answer
         path = SaveFileDialog.ask(self.widget, self.tr("导出台账"),
-                                  f"{exports.ledger_title(self.store, ledger)}-{_stamp()}.xlsx", XLSX_FILTER)
+                                  f"{printing.unit_name(self.store)}{name}-{_stamp()}.xlsx", XLSX_FILTER)
         if path is None:
             return None
 
         def done(rows: Any) -> None:
-            Messages.info(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
-                          .replace("%1", ledger.title).replace("%2", str(rows)).replace("%3", str(path)))
+            Messages.written(self.widget, self.tr("已导出"), self.tr("已导出%1 %2 行：\n%3")
+                             .replace("%1", name).replace("%2", str(rows)).replace("%3", str(path)), path)
 
-        return self.run(self.tr("正在导出%1…").replace("%1", ledger.title),
+        return self.run(self.tr("正在导出%1…").replace("%1", name),
                         lambda report: exports.export_ledger(self.store, path, key, query, report, reason=reason,
-                                                             full_numbers=full), done)
+                                                             full_numbers=full, view=name), done)
 
     def export_form(self, case_id: str, name: str) -> Path | None:
         answer = self._reason(self.tr("一生一表（%1）").replace("%1", name))
@@ -174,12 +154,10 @@ class ReportActions(QObject):
         path = SaveFileDialog.ask(self.widget, self.tr("一生一表导出为Excel"), f"一生一表-{name}.xlsx", XLSX_FILTER)
         if path is None:
             return None
-        try:
-            exports.export_form(self.store, case_id, path, reason=answer[0])
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.info(self.widget, self.tr("已导出"), str(path))
+        self.run(self.tr("正在导出一生一表…"), lambda _report: exports.export_form(self.store, case_id, path,
+                                                                            reason=answer[0]),
+                 lambda _r: Messages.written(self.widget, self.tr("已导出"),
+                                             self.tr("一生一表已导出：\n%1").replace("%1", str(path)), path))
         return path
 
     def export_monthly(self, year: int, month: int) -> Path | None:
@@ -190,10 +168,8 @@ class ReportActions(QObject):
                                   XLSX_FILTER)
         if path is None:
             return None
-        try:
-            exports.export_monthly(self.store, year, month, path, reason=answer[0])
-        except BaoxueError as exc:
-            Messages.error(self.widget, self.tr("未完成"), str(exc))
-            return None
-        Messages.info(self.widget, self.tr("已导出"), self.tr("已导出月报：\n%1").replace("%1", str(path)))
+        self.run(self.tr("正在导出月报…"),
+                 lambda _report: exports.export_monthly(self.store, year, month, path, reason=answer[0]),
+                 lambda _r: Messages.written(self.widget, self.tr("已导出"),
+                                             self.tr("已导出月报：\n%1").replace("%1", str(path)), path))
         return path

@@ -1,20 +1,30 @@
 """Print preview and printing of the program's own PDFs, page for page.
 
-The PDF is rendered with PDFium (desktop_app.reports.pdf_render) at the printer's resolution
-(at most 300 dpi) and each page painted onto the QPrinter, so the paper shows exactly what the
-PDF shows, with the embedded font, on a PC without Chinese fonts.
+The preview shows the PDF's pages rendered with PDFium (desktop_app.reports.pdf_render). What is
+printed is the PDF itself, the same file 保存为PDF writes, wherever the platform allows it:
+
+- 打印到PDF文件 (the print dialog's file output) saves that PDF, text and vectors, not page images;
+- a printer reached through CUPS (Linux, macOS) is sent the PDF with ``lp``;
+- elsewhere (a Windows printer) each page is rendered at the printer's resolution (at most
+  300 dpi) and painted onto it, so the paper still shows exactly what the PDF shows.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, QStandardPaths
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPaintEngine, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
+from desktop_app.domain.errors import ExportError
+from desktop_app.reports.files import atomic_output
 from desktop_app.reports.pdf_render import PageBitmap, PdfPages
+from desktop_app.ui.common import files
 
 MAX_DPI = 300
 
@@ -53,6 +63,57 @@ def paint_pdf(printer: QPrinter, pages: PdfPages, max_dpi: int = MAX_DPI) -> int
         painter.end()
 
 
+PDF_FILE, CUPS, BITMAPS = "pdf-file", "cups", "bitmaps"
+
+
+def route(printer: QPrinter) -> str:
+    """How a print job reaches ``printer``: the PDF as a file, the PDF through CUPS, or page images."""
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
+        return PDF_FILE
+    if sys.platform != "win32" and printer.printerName() and shutil.which("lp"):
+        return CUPS
+    return BITMAPS
+
+
+def in_preview(printer: QPrinter) -> bool:
+    """Whether Qt is painting the preview (its preview engine records pictures) rather than printing."""
+    engine = printer.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.Picture
+
+
+def send_pdf(printer: QPrinter, pdf: bytes, pages: PdfPages) -> int:
+    """Print ``pdf`` on ``printer`` by its route; returns the pages sent.
+
+    Raises:
+        ExportError: the PDF file or the print job could not be written (the message names why).
+    """
+    how = route(printer)
+    if how == PDF_FILE:
+        with atomic_output(printer.outputFileName()) as temp:
+            temp.write_bytes(pdf)
+        return len(pages)
+    if how == CUPS:
+        command = ["lp", "-d", printer.printerName(), "-n", str(max(printer.copyCount(), 1)),
+                   "-t", printer.docName() or "保学台账", "-o", "media=A4", "-"]
+        done = subprocess.run(command, input=pdf, capture_output=True, check=False, timeout=60)
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()
+            raise ExportError(f"打印机“{printer.printerName()}”没有接受打印任务：{detail or done.returncode}")
+        return len(pages)
+    return paint_pdf(printer, pages)
+
+
+def paint_or_send(printer: QPrinter, pdf: bytes, pages: PdfPages, failures: list[str]) -> None:
+    """The preview's paint request: pictures for the preview, the PDF itself when printing for real."""
+    if in_preview(printer):
+        paint_pdf(printer, pages, max_dpi=150)
+        return
+    try:
+        send_pdf(printer, pdf, pages)
+    except ExportError as exc:
+        failures.append(str(exc))
+
+
 def a4_printer(title: str) -> QPrinter:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
@@ -65,6 +126,11 @@ def a4_printer(title: str) -> QPrinter:
 class PdfPrintPreview:
     """The print preview of a PDF; printing from it prints exactly the PDF's pages."""
 
+    @staticmethod
+    def is_file(target: str) -> bool:
+        """Whether ``run`` printed to a PDF file (it returned the file's path) rather than to a printer."""
+        return target.lower().endswith(".pdf") and Path(target).is_absolute()
+
     @classmethod
     def run(cls, parent: QWidget | None, pdf: bytes, title: str) -> str | None:
         """Show the preview (modal). Returns the printer's name once the user printed, else None."""
@@ -72,33 +138,29 @@ class PdfPrintPreview:
         printer = a4_printer(title)
         dialog = QPrintPreviewDialog(printer, parent)
         dialog.setWindowTitle(parent.tr("打印预览 — ") + title if parent else title)
-        dialog.paintRequested.connect(lambda p: paint_pdf(p, pages))
+        failures: list[str] = []
+        dialog.paintRequested.connect(lambda p: paint_or_send(p, pdf, pages, failures))
         dialog.resize(QSize(1000, 720))
         try:
             printed = dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             pages.close()
+        if failures:
+            raise ExportError(failures[0])
         if not printed:
             return None
-        return printer.printerName() or printer.outputFileName() or "打印机"
+        return printer.outputFileName() if route(printer) == PDF_FILE else printer.printerName() or "打印机"
 
 
 class SaveFileDialog:
-    """Where to save an export: asks once, remembers the folder for the session."""
-
-    last_folder: Path | None = None
+    """Where to save an export: starts in the folder last used for exports, else Documents."""
 
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, suggested: str, name_filter: str) -> Path | None:
-        folder = cls.last_folder or Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home()
-        )
-        path, _ = QFileDialog.getSaveFileName(parent, title, str(folder / suggested), name_filter)
-        if not path:
+        chosen = files.save_path(parent, files.EXPORTS, title, suggested, name_filter)
+        if chosen is None:
             return None
-        chosen = Path(path)
         suffix = ".pdf" if "pdf" in name_filter.lower() else ".xlsx"
         if chosen.suffix.lower() != suffix:
             chosen = chosen.with_name(chosen.name + suffix)
-        cls.last_folder = chosen.parent
         return chosen

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -25,6 +23,7 @@ from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import PassphraseDialog
 from desktop_app.ui.cloud_folders import confirm_output_folder
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Worker
 
@@ -34,14 +33,11 @@ class FileChooser:
 
     @staticmethod
     def folder(parent: QWidget, title: str) -> Path | None:
-        path = QFileDialog.getExistingDirectory(parent, title)
-        return Path(path) if path else None
+        return files.folder(parent, files.BACKUPS, title)
 
     @staticmethod
     def open_file(parent: QWidget, title: str, start: Path) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(
-            parent, title, str(start), "保学台账备份 (*.bxbak *.sqlite3);;所有文件 (*)")
-        return Path(path) if path else None
+        return files.open_path(parent, files.BACKUPS, title, "保学台账备份 (*.bxbak *.sqlite3);;所有文件 (*)", start)
 
 
 class BackupBox(QGroupBox):
@@ -70,8 +66,10 @@ class BackupBox(QGroupBox):
             row.addWidget(b)
         row.addStretch(1)
         layout.addLayout(row)
+        self.drive_bar = files.DriveBar([(self.tr("加密备份到此U盘"), self.ask_backup_encrypted)], self)
+        layout.addWidget(self.drive_bar)
         self.local_button.clicked.connect(self.backup_local)
-        self.usb_button.clicked.connect(self.ask_backup_encrypted)
+        self.usb_button.clicked.connect(lambda: self.ask_backup_encrypted())
         self.restore_button.clicked.connect(self.ask_restore)
         self.refresh()
 
@@ -84,18 +82,24 @@ class BackupBox(QGroupBox):
         self.local_button.setEnabled(can(self.store, Permission.BACKUP))
         self.usb_button.setEnabled(can(self.store, Permission.BACKUP))
         self.restore_button.setEnabled(can(self.store, Permission.RESTORE))
+        if hasattr(self, "drive_bar"):
+            self.drive_bar.refresh()
+            for button in self.drive_bar.buttons.values():
+                button.setEnabled(can(self.store, Permission.BACKUP))
 
-    def backup_local(self) -> None:
-        try:
-            path = backup.take(self.store, backup.MANUAL)
-        except BaoxueError as exc:
-            Messages.error(self, self.tr("备份失败"), str(exc))
-            return
-        self.refresh()
-        Messages.info(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)))
+    def backup_local(self) -> Worker:
+        """A checked copy in backups/ (an integrity check of the whole store: seconds when it is large)."""
+        def done(path: object) -> None:
+            self.refresh()
+            Messages.written(self, self.tr("备份"), self.tr("已备份到 %1").replace("%1", str(path)), Path(str(path)))
 
-    def ask_backup_encrypted(self) -> Worker | None:
-        folder = FileChooser.folder(self, self.tr("选择U盘或文件夹"))
+        self._worker = operations.run(self, self.tr("正在备份到本机…"),
+                                      lambda _report: backup.take(self.store, backup.MANUAL), done=done,
+                                      cancellable=False, error_title=self.tr("备份失败"))
+        return self._worker
+
+    def ask_backup_encrypted(self, drive: Path | None = None) -> Worker | None:
+        folder = drive or FileChooser.folder(self, self.tr("选择U盘或文件夹"))
         if folder is None or not confirm_output_folder(self, folder, self.tr("备份")):
             return None
         passphrase = PassphraseDialog.ask(self, confirm=True)
@@ -106,8 +110,8 @@ class BackupBox(QGroupBox):
 
     def _backup_done(self, path: object) -> None:
         self.refresh()
-        Messages.info(self, self.tr("加密备份"), self.tr("已写入并核对：%1\n可以取下U盘。请妥善保管备份密码。")
-                      .replace("%1", str(path)))
+        Messages.written(self, self.tr("加密备份"), self.tr("已写入并核对：%1\n可以取下U盘。请妥善保管备份密码。")
+                         .replace("%1", str(path)), Path(str(path)))
 
     def ask_restore(self) -> Worker | None:
         source = FileChooser.open_file(self, self.tr("选择备份文件"), backup.backups_dir(self.store))
@@ -139,25 +143,9 @@ class BackupBox(QGroupBox):
 
     def _run(self, job: Callable[[Callable[[int, int], bool]], object], label: str,
              done: Callable[[object], None]) -> Worker:
-        progress = QProgressDialog(label, "", 0, 0, self)
-        progress.setCancelButton(None)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
-        worker = Worker(job)
-
-        def finished(result: object) -> None:
-            progress.close()
-            done(result)
-
-        def failed(message: str) -> None:
-            progress.close()
-            Messages.error(self, self.tr("操作失败"), message)
-
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        worker.start()
-        return worker
+        self._worker = operations.run(self, label, job, done=done, cancellable=False,
+                                      error_title=self.tr("操作失败"))
+        return self._worker
 
 
 class BusinessSettingsBox(QGroupBox):

@@ -1,0 +1,1 @@
+"""What every page shares: wording, file places, table sizing, background operations."""
