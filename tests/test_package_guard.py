@@ -26,7 +26,7 @@ from desktop_app import cli
 from desktop_app.domain.identity import make_id_number
 from desktop_app.exchange import package as pkg
 from desktop_app.reports import enrol_receipt
-from desktop_app.services import cases, installation, sync
+from desktop_app.services import cases, encryption, installation, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin
@@ -325,7 +325,7 @@ def test_a_zlib_bomb_in_a_signed_package_is_refused_in_bounded_memory(first: tup
     assert "压缩炸弹" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     print(f"zlib bomb refused, peak {peak_mb:.0f} MB")
     assert peak_mb < 300, peak_mb
-    reopened = Store.open(dist.data_dir, user="督导员")
+    reopened = encryption.unlock(dist.data_dir, "督导员", ADMIN_PASSWORD)
     try:
         assert dump(reopened) == before
     finally:

@@ -176,9 +176,9 @@ def test_looking_into_a_backup_decrypts_into_the_work_folder(store: Store, tmp_p
     seen: list[Path] = []
     original = backup._describe  # noqa: SLF001
 
-    def spy(path: Path, created: str = "") -> backup.BackupInfo:
+    def spy(path: Path, key: bytes, created: str = "") -> backup.BackupInfo:
         seen.append(path)
-        return original(path, created)
+        return original(path, key, created)
 
     monkeypatch.setattr(backup, "_describe", spy)
     assert backup.inspect(file, PASSPHRASE, store).unit_code == "2150022302"

@@ -62,6 +62,8 @@ def work_file(data_dir: Path, what: str, suffix: str = "") -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # the work folder goes with its last file
 
 
 @contextlib.contextmanager
@@ -73,6 +75,8 @@ def work_dir(data_dir: Path, what: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # the work folder goes with its last file
 
 
 def part_path(target: Path) -> Path:
