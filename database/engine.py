@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,9 @@ from typing import TYPE_CHECKING
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from desktop_app.domain.errors import StoreBusy
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,6 +32,33 @@ _REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*[\"']([^\"']+)[\"']", re
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(None|[\"']([^\"']+)[\"'])", re.MULTILINE)
 
 MIGRATIONS_PACKAGE = "database"
+
+# Two programs on one data folder (a second window, a scheduled baoxue-cli): a write takes SQLite's
+# write lock when its transaction begins (BEGIN IMMEDIATE), waiting up to the busy timeout and then
+# retrying until WRITE_WAIT_SECONDS have passed; after that it gives up with ``StoreBusy``.
+BUSY_TIMEOUT_MS = 10_000
+WRITE_WAIT_SECONDS = 60.0
+WRITE = {"sqlite_begin": "immediate"}  # execution options of a writing engine (``Store.write``)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (a DBAPIError or a driver error) is SQLite saying another connection holds the lock."""
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_ or "database is busy" in text_ or "database table is locked" in text_
+
+
+def _begin_immediate(conn: Connection) -> None:
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except DBAPIError as exc:
+            if not is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusy() from exc
+        time.sleep(0.1 + random.random() * 0.4)  # noqa: S311 - jitter, not a secret
 
 
 def migrations_dir() -> Path:
@@ -76,7 +108,7 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
     being converted)."""
 
     def creator() -> sqlcipher.Connection:
-        return connect(path, key, timeout=10, check_same_thread=False)
+        return connect(path, key, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
 
     # The pysqlite dialect over sqlcipher3's DB-API module (same interface); the URL's path picks
     # the file pool, the creator keys each connection before anything else runs on it.
@@ -88,10 +120,10 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: turning WAL on may wait for a lock
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA temp_store=MEMORY")  # no temporary file outside the encrypted store
         if key:
             # SQLCipher decrypts (and authenticates) every page it reads from the file; the operating
@@ -102,7 +134,10 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        if conn.get_execution_options().get("sqlite_begin") == "immediate":
+            _begin_immediate(conn)  # a write: take the lock now, never half-way through (SQLITE_BUSY)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -148,7 +183,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     head_revision()  # refuse a branched history before touching anything
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with engine.execution_options(**WRITE).begin() as conn:  # a second program waits, then finds it done
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -169,13 +204,34 @@ def copy_checked(source: Path, target: Path, key: bytes) -> str:
         return str(dst.execute("PRAGMA integrity_check").fetchone()[0])
 
 
+def make_private(path: Path) -> None:
+    """A store file and its -wal and -shm companions readable by their owner only (POSIX)."""
+    if os.name != "posix":
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            p.chmod(0o600)
+
+
 def backup_file(source: Path, target: Path, key: bytes) -> None:
-    """Copy the live store with the online backup API (still encrypted) and check the copy."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ok = copy_checked(source, target, key)
-    if ok != "ok":
-        target.unlink(missing_ok=True)
-        raise RuntimeError(f"backup copy failed its integrity check: {ok}")
+    """Copy the live store with the online backup API (still encrypted) and check the copy.
+
+    The copy is written as ``.<name>.<pid>.part`` (0600) and renamed when checked, so a copy cut short
+    (the program killed) is never taken for a backup; the next start removes it."""
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if os.name == "posix":
+            target.parent.chmod(0o700)
+    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    part.unlink(missing_ok=True)
+    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0), 0o600))
+    try:
+        ok = copy_checked(source, part, key)
+        if ok != "ok":
+            raise RuntimeError(f"backup copy failed its integrity check: {ok}")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def encrypt_copy(source: Path, target: Path, key: bytes, source_key: bytes | None = None) -> str:

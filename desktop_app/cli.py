@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from database.engine import is_busy
 from desktop_app import APP_NAME, __version__, terminal
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.domain.errors import BaoxueError, ValidationError
+from desktop_app.domain.errors import BaoxueError, StoreBusy, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES, password_problem
 from desktop_app.services import (
     about,
@@ -143,6 +144,20 @@ def _admin_store(args: argparse.Namespace) -> Iterator[Store]:
     with _store(args, record=True) as store:
         _act_for_admin(store, args)
         yield store
+
+
+def _full_numbers(args: argparse.Namespace) -> tuple[bool, str]:
+    """--full-numbers and --reason: full identity and phone numbers only with a reason (else masked)."""
+    full, reason = bool(getattr(args, "full_numbers", False)), (getattr(args, "reason", None) or "").strip()
+    if full and not reason:
+        raise CliError("导出完整的身份证号码和电话号码须说明原因：请加 --reason 原因（记入历史记录）")
+    return full, reason
+
+
+def _privacy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--full-numbers", action="store_true",
+                        help="写出完整的身份证号码和电话号码（默认部分隐藏；须同时用 --reason 说明原因，仅管理员）")
+    parser.add_argument("--reason", help="导出原因（记入历史记录；导出完整号码时必填）")
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -323,8 +338,9 @@ def _semester(store: Store, name: str | None) -> str:
 def cmd_care_export(args: argparse.Namespace) -> int:
     from desktop_app.services import care
 
+    full, reason = _full_numbers(args)
     with _admin_store(args) as store:
-        count = care.export_register(store, Path(args.out))
+        count = care.export_register(store, Path(args.out), full_numbers=full, reason=reason)
         print(f"已导出特殊学生关爱帮扶名册：{count}人，{args.out}")
         return 0
 
@@ -332,6 +348,7 @@ def cmd_care_export(args: argparse.Namespace) -> int:
 def cmd_home_teaching(args: argparse.Namespace) -> int:
     from desktop_app.services import home_teaching
 
+    full, reason = _full_numbers(args)
     with _admin_store(args) as store:
         semester = _semester(store, args.semester)
         if args.action == "calendar":
@@ -340,7 +357,7 @@ def cmd_home_teaching(args: argparse.Namespace) -> int:
             return 1 if warning and args.strict else 0
         if not args.out:
             raise BaoxueError("请用 --out 指定导出的Excel文件")
-        count = home_teaching.export_log(store, semester, Path(args.out))
+        count = home_teaching.export_log(store, semester, Path(args.out), full_numbers=full, reason=reason)
         print(f"已导出{semester}送教上门记录：{count}名学生，{args.out}")
         return 0
 
@@ -443,6 +460,9 @@ def _progress(label: str) -> Callable[[int, int], bool]:
 
 
 def cmd_print_forms(args: argparse.Namespace) -> int:
+    from desktop_app.services import privacy
+
+    full, reason = _full_numbers(args)
     with _admin_store(args) as store:
         if args.blank:
             path = printing.write_blank_pdf(store, args.out, copies=args.blank)
@@ -455,15 +475,19 @@ def cmd_print_forms(args: argparse.Namespace) -> int:
         if not ids:
             print("错误：没有要打印的案件：请用 --case 指定案件编号，或用 --all / --open", file=sys.stderr)
             return 1
-        job = printing.write_forms_pdf(store, ids, args.out, progress=_progress("正在生成") if len(ids) > 50 else None)
+        privacy.record_numbers_export(store, "一生一表PDF", len(ids), full_numbers=full, reason=reason,
+                                      target=Path(args.out).name)
+        job = printing.write_forms_pdf(store, ids, args.out, progress=_progress("正在生成") if len(ids) > 50 else None,
+                                       full_numbers=full)
         print(f"已生成一生一表 {len(job.codes)} 份，共 {job.pages} 页：{job.path}")
         return 0
 
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
+    full, reason = _full_numbers(args)
     with _admin_store(args) as store:
         rows = exports.export_ledger(store, args.out, args.ledger, progress=_progress("正在导出"),
-                                     reason=args.reason or "")
+                                     reason=reason, full_numbers=full)
         print(f"已导出{exports.LEDGERS[args.ledger].title} {rows} 行：{args.out}")
         return 0
 
@@ -590,13 +614,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="台账中全部案件（含已销号），按台账顺序合成一个PDF")
     which.add_argument("--open", action="store_true", help="全部未销号案件")
     which.add_argument("--blank", type=int, nargs="?", const=1, metavar="份数", help="空白表（入户先填纸质表用）")
+    _privacy_options(p_print)
     p_print.set_defaults(func=cmd_print_forms)
 
     p_ledger = sub.add_parser("export-ledger", help="导出台账Excel")
     p_ledger.add_argument("out", metavar="OUT.xlsx", help="输出的Excel文件")
     p_ledger.add_argument("--ledger", default="open", choices=list(exports.LEDGERS),
                           help="；".join(f"{k}：{v.title}（{v.description}）" for k, v in exports.LEDGERS.items()))
-    p_ledger.add_argument("--reason", help="导出原因（记入历史记录）")
+    _privacy_options(p_ledger)
     p_ledger.set_defaults(func=cmd_export_ledger)
 
     p_month = sub.add_parser("monthly-report", help="导出月报Excel（新增、复学、其他销号、仍未复学，按辍学原因）")
@@ -620,12 +645,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     p_care = sub.add_parser("care-export", help="导出特殊学生关爱帮扶名册（Excel）")
     p_care.add_argument("--out", required=True, help="Excel文件（.xlsx）")
+    _privacy_options(p_care)
     p_care.set_defaults(func=cmd_care_export)
     p_ht = sub.add_parser("home-teaching", help="送教上门：按法定节假日填入校历（calendar），导出记录（export）")
     p_ht.add_argument("action", choices=("calendar", "export"))
     p_ht.add_argument("--semester", help="学期，如 2026秋（默认当前学期）")
     p_ht.add_argument("--out", help="导出的Excel文件（export）")
     p_ht.add_argument("--strict", action="store_true", help="校历有未知年份时以状态1退出（calendar）")
+    _privacy_options(p_ht)
     p_ht.set_defaults(func=cmd_home_teaching)
     p_todo = sub.add_parser("todo", help="列出待办提醒（未及时劝返、劝返中断、可申请缓学等）")
     p_todo.add_argument("--date", help="按哪一天计算（默认今天，格式 2026-10-09）")
@@ -747,6 +774,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BaoxueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if is_busy(exc):  # SQLite's lock held by another program outside a write's bounded wait
+            print(f"错误：{StoreBusy.MESSAGE}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 1

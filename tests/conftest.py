@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 from desktop_app.services import installation  # noqa: E402
 from desktop_app.services.store import Store  # noqa: E402
+from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin  # noqa: E402
 
 SCHOOL = installation.InstallationInfo(
     kind=installation.SCHOOL, name="潼南区米心镇中心小学", code="2150022302",
@@ -56,9 +57,13 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
+def store(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The set-up school with its administrator 周老师 signed in (baoxue-cli acts for the same account)."""
     s = Store.open(data_dir, user="周老师")
     installation.setup(s, SCHOOL)
+    sign_in_admin(s)
+    monkeypatch.setenv("BAOXUE_USER", "周老师")
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
     yield s
     s.close()
 

@@ -27,7 +27,7 @@ from desktop_app.domain.roles import (
     wait_after_failures,
 )
 from desktop_app.services import accounts, backup, cases, demo, installation, privacy, semesters, settings
-from desktop_app.services.store import Store
+from desktop_app.services.store import Actor, Store
 from tests.conftest import SCHOOL
 from tests.factories import full_form
 from tests.helpers.stores import iterdump
@@ -243,8 +243,30 @@ def test_masking_policy(school: Store) -> None:
         privacy.record_export(school, "台账Excel", 1, reason="x")
 
 
-def test_store_opened_without_sign_in_acts_as_system(store: Store) -> None:
-    assert store.account.is_system and store.user == "周老师"
-    cases.save_form(store, full_form())
-    with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 0
+def test_store_opened_without_sign_in_may_do_nothing_that_needs_a_permission(data_dir: Path) -> None:
+    """Fails closed: before, a Store opened without an account acted as an administrator."""
+    from desktop_app.services import exports
+
+    s = Store.open(data_dir, user="周老师")
+    try:
+        installation.setup(s, SCHOOL)  # first set-up: there is no account yet to act for
+        assert s.account.is_system and not s.account.role
+        with s.read() as session:
+            before = session.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
+        for action in (lambda: cases.save_form(s, full_form()),
+                       lambda: exports.export_ledger(s, data_dir / "台账.xlsx", reason="检查"),
+                       lambda: privacy.record_export(s, "台账Excel", 1, reason="x"),
+                       lambda: accounts.list_accounts(s)):
+            with pytest.raises(PermissionDenied, match="尚未登录"):
+                action()
+        with s.read() as session:
+            assert session.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == before
+        assert not (data_dir / "台账.xlsx").exists()
+        # the program's own task names itself in the history
+        s.act_as(Actor.for_task("生成演示学校", Role.ADMIN, "演示学校"))
+        cases.save_form(s, full_form())
+        with s.read() as session:
+            users = set(session.execute(text("SELECT DISTINCT user FROM audit_log")).scalars())
+        assert "演示学校" in users
+    finally:
+        s.close()

@@ -14,6 +14,7 @@ from database.models import AuditEntry
 from desktop_app.services import accounts, backup, cases, demo, settings
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.helpers.stores import connect, iterdump
 
 PASSPHRASE = "u盘备份口令2026"
@@ -155,13 +156,12 @@ def test_rotation_follows_the_settings(store: Store) -> None:
 
 
 def test_restore_on_an_empty_new_pc_needs_no_account(store: Store, tmp_path: Path) -> None:
-    accounts.create_first_admin(store, "admin", "Mixin2026!")
     demo.load(store, 3)
     file = backup.write_encrypted(store, tmp_path, PASSPHRASE)
     fresh = Store.open(tmp_path / "newpc", user="安装")
     try:
         backup.restore(fresh, file, PASSPHRASE)
         assert cases.ledger_count(fresh, cases.LedgerQuery()) == 3
-        assert accounts.sign_in(fresh, "admin", "Mixin2026!").user_name == "admin"
+        assert accounts.sign_in(fresh, "周老师", ADMIN_PASSWORD).user_name == "周老师"  # the backup's account
     finally:
         fresh.close()

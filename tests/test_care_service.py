@@ -129,7 +129,7 @@ def test_exports_write_identity_numbers_as_text(store: Store, tmp_path: Path) ->
     care.assign_helper(store, sid, "王老师", "13800001111")
     care.save_disability(store, sid, DisabilityFile("肢体", "一级", "", "随班就读", dt.date(2026, 9, 1)))
     path = tmp_path / "名册.xlsx"
-    assert care.export_register(store, path) == 1
+    assert care.export_register(store, path, full_numbers=True, reason="区残联核对") == 1
     ws = load_workbook(path).active
     assert ws is not None
     assert ws["A1"].value == "特殊学生关爱帮扶名册" and ws.freeze_panes == "A4"

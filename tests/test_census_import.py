@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from database.census import RosterImport, RosterMember
 from database.models import AuditEntry, Student
 from desktop_app.domain.errors import ValidationError
-from desktop_app.reports.roster_reader import RosterFileError
 from desktop_app.services import census, settings
+from desktop_app.services.roster_reader import RosterFileError
 from desktop_app.services.store import Store
 from tests.helpers import rosters as R
 
@@ -230,7 +230,7 @@ def test_a_teacher_imports_and_the_mapping_is_kept_in_the_same_transaction(store
     from desktop_app.domain.roles import Role
     from desktop_app.services import accounts
 
-    accounts.create_first_admin(store, "admin", "Mixin2026!", display_name="周老师")
+    accounts.create_account(store, "admin", "Mixin2026!", Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "li", "Mixin2026!", Role.TEACHER, display_name="李老师")
     accounts.sign_in(store, "li", "Mixin2026!")
     header = ["序", "儿童", "证件", "家长", "村名"]

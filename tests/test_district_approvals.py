@@ -6,6 +6,7 @@ The data is made the real way: schools record applications and send their packag
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from desktop_app.services import accounts, cases, district, lifecycle, settings,
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
 MIXIN, SHUANGJIANG = "2150022302", "2150022303"
@@ -180,14 +182,15 @@ def test_pending_applications_are_reminders_at_the_district_only(offices: Office
 
 def test_the_command_line_todo_lists_pending_applications_at_the_district(offices: Offices) -> None:
     # a fresh process: only what the command itself imports registers reminders
+    env = {**os.environ, "BAOXUE_USER": "督导员", "BAOXUE_PASSWORD": ADMIN_PASSWORD}  # the district's administrator
     done = subprocess.run([sys.executable, "-m", "desktop_app.cli", "--data-dir", str(offices.dist.data_dir), "todo",
                            "--date", TODAY.isoformat()], capture_output=True, text=True, encoding="utf-8",
-                          check=True)
+                          check=True, env=env)
     assert "2026-11-04\t缓学审批\t缓学申请待审批：米心镇中心小学 张小明（延缓入学）" in done.stdout
 
 
 def test_a_supervisor_may_not_decide(offices: Offices) -> None:
-    accounts.create_first_admin(offices.dist, "admin", PASSWORD, display_name="刘科长")
+    accounts.create_account(offices.dist, "admin", PASSWORD, Role.DISTRICT_ADMIN, display_name="刘科长")
     accounts.create_account(offices.dist, "du", PASSWORD, Role.SUPERVISOR, display_name="陈督学")
     accounts.sign_in(offices.dist, "du", PASSWORD)
     assert not can(offices.dist, Permission.APPROVE)

@@ -131,7 +131,7 @@ def test_show_application_selects_its_row_even_when_decided(qtbot, offices: Offi
 
 
 def test_a_supervisor_sees_the_applications_but_may_not_decide(qtbot, offices: Offices) -> None:  # noqa: ANN001, F811
-    accounts.create_first_admin(offices.dist, "admin", PASSWORD, display_name="刘科长")
+    accounts.create_account(offices.dist, "admin", PASSWORD, Role.DISTRICT_ADMIN, display_name="刘科长")
     accounts.create_account(offices.dist, "du", PASSWORD, Role.SUPERVISOR, display_name="陈督学")
     accounts.sign_in(offices.dist, "du", PASSWORD)
     sup = approvals(qtbot, offices)

@@ -40,7 +40,7 @@ def test_open_case_ledger_has_title_header_text_numbers_and_real_dates(store: St
     case_id = cases.save_form(store, full_form(id_number=number, student_number="G" + number))
     demo.load(store, 40)
     path = tmp_path / "台账.xlsx"
-    rows = exports.export_ledger(store, path, today=dt.date(2026, 11, 3))
+    rows = exports.export_ledger(store, path, today=dt.date(2026, 11, 3), full_numbers=True, reason="上报区教委")
     open_count = cases.ledger_count(store, cases.LedgerQuery(statuses=CaseStatus.open_values()))
     assert rows == open_count
 
@@ -204,7 +204,7 @@ def test_export_with_a_reason_is_recorded_by_privacy_and_can_mask_numbers(store:
 def test_school_age_children_ledger_of_the_census(store: Store, tmp_path: Path) -> None:
     added = demo.load_census(store, 30)
     path = tmp_path / "census.xlsx"
-    rows = exports.export_ledger(store, path, "census")
+    rows = exports.export_ledger(store, path, "census", full_numbers=True, reason="核对")
     assert 0 < rows <= added
     data = calamine_rows(path)
     assert data[0][0] == "潼南区米心镇中心小学适龄儿童摸排核查台账"

@@ -104,7 +104,7 @@ def test_no_drive_says_how_to_get_one(qtbot, store: Store, monkeypatch: pytest.M
 
 def test_a_backup_goes_to_a_plugged_in_drive_in_one_click(qtbot, store: Store, tmp_path: Path,  # noqa: ANN001
                                                           monkeypatch: pytest.MonkeyPatch, messages) -> None:
-    accounts.create_first_admin(store, "admin", "Mixin-2026!")
+    accounts.create_account(store, "admin", "Mixin-2026!", "admin")  # beside the set-up's administrator
     accounts.sign_in(store, "admin", "Mixin-2026!")
     stick = tmp_path / "F盘"
     stick.mkdir()

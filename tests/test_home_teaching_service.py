@@ -115,7 +115,7 @@ def test_sessions_drive_compliance_and_reminders(store: Store, plan_id: str, tmp
                                     "询问假期康复训练情况")
 
     xlsx = tmp_path / "送教.xlsx"
-    assert home_teaching.export_log(store, "2026秋", xlsx, today) == 1
+    assert home_teaching.export_log(store, "2026秋", xlsx, today, full_numbers=True, reason="督导检查") == 1
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["达标情况", "逐周情况", "送教记录"]
     summary = wb["达标情况"]

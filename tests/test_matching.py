@@ -154,11 +154,16 @@ def test_transitions_at_the_district_and_at_a_school(world: World) -> None:
         matching.transitions(w.district, SEM, "初升高")
 
 
-def test_cli_match_and_transitions(world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_cli_match_and_transitions(world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers.accounts import ADMIN_PASSWORD
+
     w = world
     semesters.choose_current(w.district, SEM)
     semesters.choose_current(w.primary, SEM)
     d, p = str(w.district.path.parent), str(w.primary.path.parent)
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)  # each office's administrator (tests/sync_helpers.py)
+    monkeypatch.setenv("BAOXUE_USER", "督导员")
     code, out, err = run(capsys, "--data-dir", d, "match")
     assert (code, out.strip(), err) == (0, "联查：找到 8 人，未找到 1 人，重复立案 1 件", "")
     xlsx = tmp_path / "t.xlsx"
@@ -166,6 +171,7 @@ def test_cli_match_and_transitions(world: World, capsys: pytest.CaptureFixture[s
                          "--out", str(xlsx))
     assert code == 0 and out.splitlines()[0] == "已找到 3 人，未找到 1 人"
     assert load_workbook(xlsx).active.max_row == 3 + 4
+    monkeypatch.setenv("BAOXUE_USER", "周老师")
     code, out, _err = run(capsys, "--data-dir", p, "transitions", "--semester", SEM, "--kind", "幼升小")
     assert (code, out.strip()) == (0, "已找到 0 人，未找到 0 人")
     code, out, err = run(capsys, "--data-dir", p, "match")

@@ -26,9 +26,10 @@ from desktop_app import cli
 from desktop_app.domain.identity import make_id_number
 from desktop_app.exchange import package as pkg
 from desktop_app.reports import enrol_receipt
-from desktop_app.services import cases, installation, sync
+from desktop_app.services import cases, encryption, installation, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin
 from tests.package_forge import forge, keys_of, opened, raw_package, seal, set_value
 from tests.sync_helpers import dump, make_district, make_school
 
@@ -58,6 +59,13 @@ def refused_whole(dist: Store, path: Path, school: Store, *words: str) -> str:
 
 
 # --- 1. the manifest, typed and bounded -----------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _cli_acts_for_the_district(monkeypatch: pytest.MonkeyPatch) -> None:
+    """baoxue-cli here imports at the district: it acts for the district's administrator (tests/sync_helpers.py)."""
+    monkeypatch.setenv("BAOXUE_USER", "督导员")
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
+
 
 @pytest.mark.parametrize(("key", "value", "label"), [
     ("number", "abc", "包序号"), ("number", None, "包序号"), ("number", 10**30, "包序号"),
@@ -317,7 +325,7 @@ def test_a_zlib_bomb_in_a_signed_package_is_refused_in_bounded_memory(first: tup
     assert "压缩炸弹" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     print(f"zlib bomb refused, peak {peak_mb:.0f} MB")
     assert peak_mb < 300, peak_mb
-    reopened = Store.open(dist.data_dir, user="督导员")
+    reopened = encryption.unlock(dist.data_dir, "督导员", ADMIN_PASSWORD)
     try:
         assert dump(reopened) == before
     finally:
@@ -349,6 +357,7 @@ def test_an_impostor_with_the_same_school_code_is_refused_and_does_not_lock_the_
     try:
         installation.setup(impostor, installation.InstallationInfo(
             kind=installation.SCHOOL, name="米心镇中心小学", code=CODE, township_centre="米心镇"))
+        sign_in_admin(impostor, "冒充者")
         [enrolment] = usb.glob("*登记.bxpkg")
         sync.import_package(impostor, enrolment)  # the enrolment package carries only public keys
         cases.save_form(impostor, full_form(name="王假名"))
@@ -408,6 +417,7 @@ def test_receipt_from_the_command_line(pair: tuple[Store, Store], tmp_path: Path
                                        capsys: pytest.CaptureFixture[str]) -> None:
     school, _dist = pair
     out = tmp_path / "r.pdf"
+    os.environ["BAOXUE_USER"] = "周老师"  # at the school (the autouse fixture restores it)
     assert cli.main(["--data-dir", str(school.data_dir), "enrol-receipt", str(out)]) == 0
     assert sync.own_fingerprint(school) in capsys.readouterr().out
     assert out.read_bytes().startswith(b"%PDF")
@@ -436,6 +446,7 @@ def test_a_school_on_a_new_pc_is_re_enrolled_and_the_old_key_revoked(
     try:
         installation.setup(new_pc, installation.InstallationInfo(
             kind=installation.SCHOOL, name="米心镇中心小学", code=CODE, township_centre="米心镇"))
+        sign_in_admin(new_pc)
         sync.import_package(new_pc, new_enrolment)
         cases.save_form(new_pc, full_form(name="钱新机"))
         package = sync.export_package(new_pc, "district", tmp_path).path

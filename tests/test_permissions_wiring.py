@@ -29,7 +29,7 @@ def dump(store: Store) -> list[str]:
 @pytest.fixture
 def case_id(store: Store) -> str:
     cid = cases.save_form(store, full_form())
-    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "admin", PASSWORD, Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "li", PASSWORD, Role.TEACHER, display_name="李老师")
     accounts.create_account(store, "ro", PASSWORD, Role.READONLY, display_name="王主任")
     return cid

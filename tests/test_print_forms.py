@@ -270,7 +270,7 @@ def test_unwritable_target_is_one_clear_error(store: Store, tmp_path: Path) -> N
 def test_identity_number_goes_through_one_privacy_function(store: Store, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = saved_case(store)
-    monkeypatch.setattr(printing, "shown_id_number", lambda _store, number, purpose="print": number[:6] + "*" * 12)
+    monkeypatch.setattr(printing, "shown_id_number", lambda _store, number, purpose="print", **_kw: number[:6] + "*" * 12)
     job = printing.write_forms_pdf(store, [case_id], tmp_path / "masked.pdf")
     text = flat(page_texts(job.path)[0])
     assert "500223************" in text and "G50022************" in text and ID_NUMBER not in text

@@ -173,7 +173,7 @@ def test_correct_an_aid_record_by_double_click(qtbot, care_screen, store: Store)
 def test_read_only_accounts_see_no_edit(qtbot, store: Store) -> None:  # noqa: ANN001
     sid = child(store)
     care.add_care_record(store, sid, CareEntry(D(2026, 11, 2), "电话联系", "询问近况", "王老师"))
-    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "admin", PASSWORD, Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "ro", PASSWORD, Role.READONLY, display_name="王主任")
     accounts.sign_in(store, "ro", PASSWORD)
     page = CarePage(store)
@@ -191,7 +191,7 @@ def test_read_only_accounts_cannot_log_or_void_visits(qtbot, teaching_screen, st
     page, _plan_id = teaching_screen
     page.sessions_view.selectRow(0)
     assert page.log_button.isEnabled() and page.void_session_button.isEnabled()  # the set-up's administrator
-    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "admin", PASSWORD, Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "ro", PASSWORD, Role.READONLY, display_name="王主任")
     accounts.sign_in(store, "ro", PASSWORD)
     page.refresh()  # as the main window does after a sign-in

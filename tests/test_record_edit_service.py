@@ -38,7 +38,7 @@ def child(store: Store, id_number: str = CHILD_ID, name: str = "陈小宇") -> s
 
 
 def sign_in_as(store: Store, role: str, *, all_students: bool = True) -> None:
-    accounts.create_first_admin(store, "admin", PASSWORD, display_name="周老师")
+    accounts.create_account(store, "admin", PASSWORD, Role.ADMIN, display_name="周老师")
     accounts.create_account(store, "li", PASSWORD, role, display_name="李老师", all_students=all_students)
     accounts.sign_in(store, "li", PASSWORD)
 

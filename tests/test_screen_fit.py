@@ -89,7 +89,7 @@ def _cells_fit_or_elide(view: QTableView) -> list[str]:
 
 @pytest.fixture
 def demo_school(store: Store) -> Store:
-    accounts.create_first_admin(store, "admin", "Mixin-2026!")
+    accounts.create_account(store, "admin", "Mixin-2026!", "admin")  # beside the set-up's administrator
     accounts.sign_in(store, "admin", "Mixin-2026!")
     demo.load(store, 40)
     demo.load_census(store, 60)
@@ -189,7 +189,7 @@ def test_the_grade_is_required(qtbot, store: Store) -> None:  # noqa: ANN001
 def test_the_export_reason_dialog_keeps_its_size_on_an_error(qtbot, store: Store) -> None:  # noqa: ANN001
     from desktop_app.ui.accounts.dialogs import ExportReasonDialog
 
-    accounts.create_first_admin(store, "admin", "Mixin-2026!")
+    accounts.create_account(store, "admin", "Mixin-2026!", "admin")  # beside the set-up's administrator
     accounts.sign_in(store, "admin", "Mixin-2026!")
     dialog = ExportReasonDialog(store, "疑似辍学学生台账")
     qtbot.addWidget(dialog)

@@ -14,6 +14,7 @@ from desktop_app.services import demo, installation
 from desktop_app.services.store import Store
 from desktop_app.ui.splash import StartupStatus
 from tests.conftest import SCHOOL
+from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin
 
 #: Libraries for reports, printing, rosters and search that the first window does not need.
 LATER = ("openpyxl", "reportlab", "pypdfium2", "python_calamine", "pypinyin", "PIL", "segno", "alembic", "mako")
@@ -22,6 +23,7 @@ LATER = ("openpyxl", "reportlab", "pypdfium2", "python_calamine", "pypinyin", "P
 def test_the_first_window_and_its_figures_load_none_of_the_later_libraries(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "data", user="周老师")
     installation.setup(store, SCHOOL)
+    sign_in_admin(store)
     demo.load(store, 30, seed=3)
     store.close()
     code = (
@@ -32,7 +34,8 @@ def test_the_first_window_and_its_figures_load_none_of_the_later_libraries(tmp_p
         "from desktop_app.services.store import Store\n"
         "from desktop_app.ui.main_window import MainWindow\n"
         "app = QApplication([])\n"
-        f"store = Store.open({str(tmp_path / 'data')!r})\n"
+        "from desktop_app.services import encryption\n"
+        f"store = encryption.unlock({str(tmp_path / 'data')!r}, '周老师', {ADMIN_PASSWORD!r})  # as the program does\n"
         "w = MainWindow(store); w.show()\n"
         "loop = QEventLoop(); w.overview.refreshed.connect(loop.quit); QTimer.singleShot(20000, loop.quit); loop.exec()\n"
         "print(json.dumps({'figures': w.overview.data is not None, 'todo': w.overview.todo_model.rowCount(),\n"

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from database.models import Case, PersuasionAttempt, Semester, Student, ledger_models
 from desktop_app.domain.registration import Attempt
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, demo, district, lifecycle, sync
+from desktop_app.services import cases, demo, district, encryption, lifecycle, sync
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
 CODE = "2150022302"
@@ -149,8 +150,8 @@ def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[S
     first = sync.export_package(school, "district", usb)
     dist.close()
     shutil.copytree(tmp_path / "district", tmp_path / "district-copy")  # a district that never got package 1
-    dist2 = Store.open(tmp_path / "district", user="督导员")
-    stale = Store.open(tmp_path / "district-copy", user="督导员")
+    dist2 = encryption.unlock(tmp_path / "district", "督导员", ADMIN_PASSWORD)
+    stale = encryption.unlock(tmp_path / "district-copy", "督导员", ADMIN_PASSWORD)
     try:
         sync.import_package(dist2, first.path, confirm=sync.own_fingerprint(school))
         send(dist2, CODE, school, usb)

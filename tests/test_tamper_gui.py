@@ -73,10 +73,11 @@ def test_a_missing_store_offers_the_copies_and_restores_the_chosen(qtbot, store:
                                                                    data_dir: Path) -> None:
     cases.save_form(store, full_form())
     backup.take(store, backup.DAILY)
+    key = store.key  # the store has an account: its copies open with the key its sign-in unwraps
     store.close()
     (data_dir / STORE_FILE).unlink()
     with pytest.raises(rescue.StoreMissing) as refused:
-        Store.open(data_dir)
+        Store.open(data_dir, key=key)
     assert not (data_dir / STORE_FILE).exists()  # nothing new was created
     dialog = StoreRescueDialog(refused.value)
     qtbot.addWidget(dialog)
@@ -87,7 +88,7 @@ def test_a_missing_store_offers_the_copies_and_restores_the_chosen(qtbot, store:
     with qtbot.waitSignal(dialog.finished):
         qtbot.mouseClick(dialog.restore_button, LEFT)
     assert dialog.result() == StoreRescueDialog.DialogCode.Accepted
-    reopened = Store.open(data_dir)
+    reopened = Store.open(data_dir, key=key)
     try:
         assert reopened.verify().ok
         with reopened.read() as session:
@@ -99,10 +100,14 @@ def test_a_missing_store_offers_the_copies_and_restores_the_chosen(qtbot, store:
 def test_the_program_start_refuses_an_empty_store_and_offers_the_copies(qtbot, store: Store, data_dir: Path,  # noqa: ANN001
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.ui import app
+    from desktop_app.ui.accounts.unlock import UnlockDialog
 
     backup.take(store, backup.DAILY)
+    key = store.key
     store.close()
     (data_dir / STORE_FILE).write_bytes(b"")
+    # the store has an account: its copies are encrypted, so the program first asks for a sign-in
+    monkeypatch.setattr(UnlockDialog, "ask_key", classmethod(lambda cls, *_a, **_k: key))
     offered: list[rescue.StoreMissing] = []
     monkeypatch.setattr(StoreRescueDialog, "ask", classmethod(lambda cls, error, parent=None: offered.append(error)))
     assert app.open_store(data_dir) is None  # the person chose to quit

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.services import backup, cases, district, sync
+from desktop_app.services import backup, cases, district, encryption, sync
 from desktop_app.services.integrity import chain_guard
 from desktop_app.services.paths import STORE_FILE
 from desktop_app.services.store import Store
 from tests.factories import full_form
+from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import send
 
 CODE = "2150022302"
@@ -67,7 +68,7 @@ def test_a_school_store_swapped_for_an_old_copy_is_reported_as_rollback(
     os.replace(copy, folder / STORE_FILE)  # behind the program's back
     for suffix in ("-wal", "-shm"):
         (folder / (STORE_FILE + suffix)).unlink(missing_ok=True)
-    school = Store.open(folder, user="周老师")
+    school = encryption.unlock(folder, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
     try:
         cases.save_form(school, child("赵小兰", 11))
         package = sync.export_package(school, "district", usb)
@@ -88,7 +89,7 @@ def test_the_rollback_shows_on_the_supervision_page(qtbot, sent_twice: tuple[Sto
     folder = school.data_dir
     school.close()
     os.replace(copy, folder / STORE_FILE)
-    school = Store.open(folder, user="周老师")
+    school = encryption.unlock(folder, "周老师", ADMIN_PASSWORD)  # the copy holds the same account
     try:
         cases.save_form(school, child("赵小兰", 11))
         with pytest.raises(sync.PackageRefused):

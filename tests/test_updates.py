@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
-from desktop_app.services import updates
+from desktop_app.services import encryption, updates
 from desktop_app.services.store import Store
 from tests.sync_helpers import dump, send
 
@@ -168,14 +168,19 @@ def test_cli_attach_at_the_district_and_install_at_the_school(pair: tuple[Store,
     school, dist = pair
     send(school, "district", dist, usb)
     zip_path = release(tmp_path / "publisher")
+    from tests.helpers.accounts import ADMIN_PASSWORD
+
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)  # each office's administrator (tests/sync_helpers.py)
+    monkeypatch.setenv("BAOXUE_USER", "督导员")
     code, out, err = run(capsys, "--data-dir", str(dist.data_dir), "update-attach", str(zip_path))
     assert code == 0 and "已核对发布者签名" in out, err
     dist.close()
-    dist_again = Store.open(dist.data_dir, user="督导员")
+    dist_again = encryption.unlock(dist.data_dir, "督导员", ADMIN_PASSWORD)
     send(dist_again, school.installation().code, school, usb)  # type: ignore[union-attr]
     dist_again.close()
     old = tmp_path / "programs" / "baoxue"
     old.mkdir(parents=True)
+    monkeypatch.setenv("BAOXUE_USER", "周老师")
     code, out, err = run(capsys, "--data-dir", str(school.data_dir), "update-install", "--program-dir", str(old))
     assert code == 0 and "已把 0.3.0 版安装到" in out, err
     code, _out, err = run(capsys, "--data-dir", str(school.data_dir), "update-install", "--program-dir", str(old))

@@ -133,11 +133,13 @@ def test_other_errors_are_not_retried(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_backup_and_restore_in_a_folder_with_hash_and_percent(tmp_path: Path) -> None:
     from desktop_app.services import installation
     from tests.conftest import SCHOOL
+    from tests.helpers.accounts import sign_in_admin
 
     odd = tmp_path / "保学 #1 100%" / "数据"
     store = Store.open(odd, user="周老师")
     try:
         installation.setup(store, SCHOOL)
+        sign_in_admin(store)
         demo.load(store, 4)
         written = backup.write_encrypted(store, odd.parent / "备份 #2 50%.bxbak", PASSPHRASE)
         info = backup.inspect(written, PASSPHRASE)

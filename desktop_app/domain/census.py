@@ -18,6 +18,7 @@ from typing import Any
 from desktop_app.domain import codes
 from desktop_app.domain.contact import normalize_phone
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, region_known
+from desktop_app.domain.names import name_problem
 from desktop_app.domain.semester import default_span
 
 
@@ -321,7 +322,9 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any],
     if not name:
         return None, "姓名为空"
     if len(name) > 30 or _DIGIT.search(name):
-        return None, f"姓名“{name}”不像人名"
+        return None, f"姓名“{name[:30]}”不像人名"
+    if problem := name_problem(name):
+        return None, problem
     id_number, id_reason = id_from_cell(cells.get("id_number"))
     if id_reason:
         return None, id_reason
@@ -341,6 +344,8 @@ def clean_row(kind: str, row_number: int, cells: dict[str, Any],
     if not id_number and birth is None:
         return None, "没有身份证号码时须有出生日期"
     guardian = cell_text(cells.get("guardian_name"))
+    if problem := name_problem(guardian, "监护人姓名"):
+        return None, problem
     if not id_number and not guardian:
         return None, "没有身份证号码时须有监护人姓名（用于比对）"
     if birth and birth > (today or dt.date.today()):

@@ -49,6 +49,15 @@ class StoreError(BaoxueError):
     """The data store cannot be opened, migrated or verified."""
 
 
+class StoreBusy(StoreError):
+    """Another Baoxue program kept the data folder busy past the bounded wait; nothing was changed."""
+
+    MESSAGE = "另一个保学台账程序正在使用此数据文件夹，请稍后再试"
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
 class ExportError(BaoxueError):
     """A PDF or Excel file cannot be written (folder missing, disk full, file open elsewhere)."""
 

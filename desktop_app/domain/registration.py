@@ -22,6 +22,7 @@ from desktop_app.domain.contact import (
 )
 from desktop_app.domain.errors import FieldError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
+from desktop_app.domain.names import name_problem
 
 _VILLAGE = re.compile(r"^(.+?(?:村|社区|居委会|小区))")
 
@@ -138,6 +139,9 @@ class RegistrationForm:
             errs.append(FieldError("name", "姓名不能为空"))
         elif len(self.name) > 30:
             errs.append(FieldError("name", "姓名过长（最多30个字）"))
+        for key, label in (("name", "姓名"), ("guardian1_name", "监护人1姓名"), ("guardian2_name", "监护人2姓名")):
+            if problem := name_problem(getattr(self, key), label):
+                errs.append(FieldError(key, problem))
         if self.id_number:
             if err := id_number_error(self.id_number):
                 errs.append(err)

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     RESTORE = "backup.restore"
     EXCHANGE = "sync.exchange"  # make and import USB packages
     APPROVE = "district.approve"  # district approvals (deferral / suspension)
+    MATCH = "district.match"  # 全区联查 over every school's data (the district's own work)
     LOAD_DEMO = "demo.load"
 
 
@@ -66,12 +67,13 @@ PERMISSION_LABELS: dict[str, str] = {
     Permission.RESTORE: "从备份恢复",
     Permission.EXCHANGE: "数据交换",
     Permission.APPROVE: "区级审批",
+    Permission.MATCH: "运行全区联查",
     Permission.LOAD_DEMO: "载入演示数据",
 }
 
 _ALL = frozenset(Permission)
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.ADMIN: _ALL - {Permission.APPROVE},
+    Role.ADMIN: _ALL - {Permission.APPROVE, Permission.MATCH},
     Role.TEACHER: frozenset({Permission.VIEW, Permission.EDIT_RECORDS, Permission.PRINT}),
     Role.READONLY: frozenset({Permission.VIEW}),
     Role.DISTRICT_ADMIN: _ALL - {Permission.EDIT_RECORDS, Permission.CLOSE_CASES},
@@ -169,6 +171,8 @@ def mask_phone(phone: str) -> str:
     """138****5678 for a mobile, 023-****1234 for a landline: the last four stay visible."""
     if not phone:
         return ""
+    if "*" in phone:  # masked already (by the service that listed it)
+        return phone
     digits = re.sub(r"\D", "", phone)
     if len(digits) < 7:
         return phone

@@ -27,7 +27,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.dimensions import ColumnDimension
 
 from desktop_app.domain.errors import StoreError
-from desktop_app.reports import files
+from desktop_app.reports import cells, files
 from desktop_app.reports.files import OutputCancelled, atomic_output, check_target
 
 TEXT, DATE, NUMBER = "text", "date", "number"
@@ -99,7 +99,7 @@ class SheetWriter:
 
     def _cell(self, value: Any, font: Font | None = None, alignment: Alignment | None = None,
               fill: PatternFill | None = None, border: Border | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = cells.defuse(WriteOnlyCell(self.ws, value=cells.storable(value)))
         if font is not None:
             cell.font = font
         if alignment is not None:
@@ -111,8 +111,8 @@ class SheetWriter:
         return cell
 
     def append(self, values: Sequence[Any]) -> None:
-        """A data row: strings stay text, ``datetime.date`` values become dates."""
-        self.ws.append(values)
+        """A data row: strings stay text (never a formula), ``datetime.date`` values become dates."""
+        self.ws.append(cells.row(self.ws, values))
         self.rows += 1
 
     def append_styled(self, values: Sequence[Any], *, bold: bool = False) -> None:
@@ -201,6 +201,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def _cell_value(value: Any) -> Any:
+    value = cells.storable(value)
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, bool):
@@ -251,6 +252,7 @@ def add_sheet(wb: Workbook, name: str, title: str, subtitle: str, headers: Seque
 def save(wb: Workbook, path: Path) -> None:
     """Write through a temporary file in the same folder, then rename (no half-written file on a full drive)."""
     path = Path(path)
+    cells.defuse_workbook(wb)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from desktop_app.reports import cells
+
 STALE_FILL = PatternFill("solid", fgColor="FFE0E0")
 
 
@@ -26,6 +28,7 @@ def write(path: Path, title: str, headers: Sequence[str], school_rows: Sequence[
                 cell.fill = STALE_FILL
     ws2 = wb.create_sheet("各乡镇汇总")
     _sheet(ws2, title, township_headers, township_rows)
+    cells.defuse_workbook(wb)
     wb.save(path)
     return path
 
@@ -39,7 +42,7 @@ def _sheet(ws: Any, title: str, headers: Sequence[str], rows: Sequence[Sequence[
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append([cells.storable(v) for v in row])
     for col in range(1, len(headers) + 1):
         ws.column_dimensions[get_column_letter(col)].width = 16 if col > 2 else 24
     ws.freeze_panes = "A3"

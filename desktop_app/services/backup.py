@@ -41,7 +41,7 @@ from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
-from desktop_app.services import audit, keyslots, settings, todo
+from desktop_app.services import audit, keyslots, settings, todo, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
@@ -353,7 +353,7 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
     elif target.suffix != SUFFIX:
         target = target.with_name(target.name + SUFFIX)
     backup_key = keyslots.new_store_key()  # the backup's own key: its passphrase opens nothing else
-    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+    with workfiles.work_dir(store.data_dir, "加密备份的副本") as tmp:
         copy = Path(tmp) / "copy.sqlite3"
         try:
             db.backup_file(store.path, copy, store.key)
@@ -439,10 +439,15 @@ def _materialise(source: Path, passphrase: str | None, folder: Path, key: bytes)
 def inspect(source: Path, passphrase: str | None = None, store: Store | None = None) -> BackupInfo:
     """Open a backup (decrypting it) and say what it holds, without changing anything.
 
-    ``store``: the store whose key opens its automatic copies (not needed for an encrypted backup).
+    ``store``: the store whose key opens its automatic copies (not needed for an encrypted backup); the
+    backup is opened in its data folder's work folder (swept at the next start if the program is killed).
     """
     key = store.key if store is not None else keyslots.new_store_key()
-    with tempfile.TemporaryDirectory(dir=store.data_dir if store is not None else None) as tmp:
+    if store is not None:
+        with workfiles.work_dir(store.data_dir, "查看中的备份") as folder:
+            path, file_key, created = _materialise(source, passphrase, folder, key)
+            return _describe(path, file_key, created)
+    with tempfile.TemporaryDirectory() as tmp:
         path, file_key, created = _materialise(source, passphrase, Path(tmp), key)
         return _describe(path, file_key, created)
 
@@ -467,26 +472,44 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
     if accounts.has_accounts(store):
         require(store, Permission.RESTORE)
     known = set(db.revisions())
-    with tempfile.TemporaryDirectory(dir=store.data_dir) as tmp:
+    with workfiles.work_dir(store.data_dir, "恢复中的备份") as tmp:
         path, file_key, created = _materialise(source, passphrase, Path(tmp), store.key)
         info = _describe(path, file_key, created)
         if info.revision not in known:
             raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
         if file_key != store.key:  # this PC's key (and recovery key) stays the store's
             db.rekey(path, file_key, store.key)
-        take(store, BEFORE_RESTORE, now)
         before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
+        _stage(store, path, f"{source.name}（{info.unit_name}，{info.cases}件案件）", before, source.name)
+        take(store, BEFORE_RESTORE, now)
         store.engine.dispose()
+        # the one step that changes the store: the staged copy (migrated, with its events) replaces it in
+        # one SQLite transaction; interrupted, the store is the old one, whole
         status = db.copy_checked(path, store.path, store.key)
     if status != "ok":
         raise BackupError(f"恢复后的数据文件校验失败（{status}），请从“恢复前”备份恢复")
     store.engine.dispose()
-    if db.current_revision(store.engine) != db.head_revision():
-        db.upgrade(store.engine)
     store.forget_installation()
     keyslots.sync(store)  # the key slots of the accounts restored (this PC's recovery key stays valid)
-    with store.write() as session:
-        audit.record_event(session, "backup", "", "从备份恢复",
-                           f"{source.name}（{info.unit_name}，{info.cases}件案件）")
-    chain_head.after_restore(store, before, source.name)  # a legitimate rollback, said in the next package
+    chain_head.after_commit(store, force=True)  # the head file starts again from the restored history
     return info
+
+
+def _stage(store: Store, path: Path, detail: str, before: chain_head.Head, source: str) -> None:
+    """Ready a decrypted backup to replace the store: migrated to this version, and the 从备份恢复 event and
+    the chain's record of the rollback (``before``: the head the store had) written into its own history,
+    before it is copied over the store (never the data without its events)."""
+    engine = db.make_engine(path, store.key)
+    try:
+        if db.current_revision(engine) != db.head_revision():
+            db.upgrade(engine)
+        staged = Store(path.parent, engine, store.user, store.key)
+        staged.path = path
+        staged.act_as(store.account)
+        with staged.write(head=False) as session:  # no head file for the staged copy: the store's is rewritten
+            audit.record_event(session, "backup", "", "从备份恢复", detail)
+        chain_head.record_restore(staged, before, source)  # a legitimate rollback, said in the next package
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()

@@ -21,8 +21,9 @@ from desktop_app.domain.care import CareEntry, Tag
 from desktop_app.domain.contact import normalize_phone, phone_error
 from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
 from desktop_app.domain.identity import id_number_error, mask_id_number, normalize_id_number, parse_id_number
-from desktop_app.domain.names import name_initials, name_pinyin
-from desktop_app.services import audit
+from desktop_app.domain.names import name_initials, name_pinyin, name_problem
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import audit, privacy
 from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.store import Store
 
@@ -62,6 +63,9 @@ def register_student(store: Store, new: NewStudent, tags: list[Tag]) -> str:
         problems.append(err)
     if not new.guardian_name.strip():
         problems.append(FieldError("guardian_name", "监护人姓名不能为空"))
+    for key, label, value in (("name", "姓名", name), ("guardian_name", "监护人姓名", new.guardian_name.strip())):
+        if problem := name_problem(value, label):
+            problems.append(FieldError(key, problem))
     if err := phone_error(new.guardian_phone, "guardian_phone", "监护人电话", required=True):
         problems.append(err)
     if not tags:
@@ -382,8 +386,10 @@ REGISTER_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def register_rows(store: Store, search: str = "", tag: str = "") -> list[dict[str, Any]]:
-    """One row per student in the register (at least one active tag), ordered by name's pinyin."""
+def register_rows(store: Store, search: str = "", tag: str = "", *, full: bool = False) -> list[dict[str, Any]]:
+    """One row per student in the register (at least one active tag), ordered by name's pinyin.
+
+    A list: identity and phone numbers masked (``full`` only for an export, which masks them itself)."""
     with store.read() as session:
         tagged = select(StudentTag.student_id).where(StudentTag.voided.is_(False))
         if tag:
@@ -426,6 +432,8 @@ def register_rows(store: Store, search: str = "", tag: str = "") -> list[dict[st
             "disability": f"{f.kind}{f.grade}" if f else "", "placement": f.placement if f else "",
             "guardian": s.guardian1_name, "guardian_phone": s.guardian1_phone, "aid": aid.get(s.id, ""),
         })
+    if not full:
+        privacy.mask_rows(store, rows, Purpose.LIST, phones=("helper_phone", "guardian_phone"))
     return rows
 
 
@@ -450,12 +458,17 @@ def placement_rows(store: Store, semester: str) -> list[dict[str, Any]]:
 
 # --- exports ---------------------------------------------------------------------------------
 
-def export_register(store: Store, path: Path) -> int:
-    """The special-student register as an Excel file; returns the number of students written."""
+def export_register(store: Store, path: Path, *, full_numbers: bool = False, reason: str = "") -> int:
+    """The special-student register as an Excel file; returns the number of students written.
+
+    Identity and phone numbers are masked unless ``full_numbers`` (an administrator, with a ``reason``)."""
     require(store, Permission.EXPORT)
     from desktop_app.reports import excel
-
-    rows = register_rows(store)
+    rows = register_rows(store, full=True)
+    privacy.record_numbers_export(store, "特殊学生关爱帮扶名册", len(rows), full_numbers=full_numbers, reason=reason,
+                                  target=Path(path).name)
+    privacy.mask_rows(store, rows, Purpose.EXPORT, phones=("helper_phone", "guardian_phone"),
+                      full=full_numbers)
     inst = store.installation()
     unit = inst.name if inst else ""
     excel.write_table(
@@ -473,11 +486,17 @@ def export_register(store: Store, path: Path) -> int:
     return len(rows)
 
 
-def export_placements(store: Store, semester: str, path: Path) -> int:
+def export_placements(store: Store, semester: str, path: Path, *, full_numbers: bool = False, reason: str = "") -> int:
+    """The placements of disabled children (一人一案) as an Excel file; identity and phone numbers are masked
+    unless ``full_numbers`` (an administrator, with a ``reason``)."""
     require(store, Permission.EXPORT)
     from desktop_app.reports import excel
 
     rows = placement_rows(store, semester)
+    privacy.record_numbers_export(store, f"残疾儿童安置情况（{semester}）", len(rows), full_numbers=full_numbers,
+                                  reason=reason, target=Path(path).name)
+    privacy.mask_rows(store, rows, Purpose.EXPORT, ids=("id_number", "certificate_number"), phones=("guardian_phone",),
+                      full=full_numbers)
     inst = store.installation()
     excel.write_table(
         path, "适龄残疾儿童少年安置情况表（一人一案）",

@@ -22,6 +22,8 @@ from database.lifecycle import (
 )
 from database.models import AuditEntry, Case, PersuasionAttempt
 from desktop_app.domain.errors import NotFoundError
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import privacy
 from desktop_app.services.store import Store
 
 TABLE_LABELS = {
@@ -169,4 +171,8 @@ def case_history(store: Store, case_id: str) -> list[HistoryLine]:
                                        r.new_value or ""))
             else:
                 out.append(HistoryLine(r.at, r.user, record, r.field, "", describe_event(r.field, r.new_value)))
+    if privacy.full_allowed(store, Purpose.FORM):
         return out
+    # an account that sees the form masked sees the numbers in its history masked too
+    return [HistoryLine(h.at, h.user, h.record, h.what, privacy.mask_text(h.old), privacy.mask_text(h.new))
+            for h in out]

@@ -17,6 +17,8 @@ from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.lifecycle import status_after_attempts
 from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.registration import Attempt, RegistrationForm, village_of
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import privacy
 from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.accounts import assign_new_student
 from desktop_app.services.store import Store
@@ -154,7 +156,12 @@ def load_form(store: Store, case_id: str) -> RegistrationForm:
         form.attempts = [
             Attempt(**{n: getattr(a, n) for n in ATTEMPT_FIELDS}, id=a.id) for a in case.attempts
         ]
-        return form
+    if not privacy.full_allowed(store, Purpose.FORM):  # a read-only account sees the form masked
+        form.id_number = privacy.mask_id_number(form.id_number)
+        form.student_number = privacy.mask_id_number(form.student_number)
+        for name in ("guardian1_phone", "guardian2_phone"):
+            setattr(form, name, privacy.mask_phone(getattr(form, name)))
+    return form
 
 
 # --- the ledger -------------------------------------------------------------------------
@@ -173,6 +180,8 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("guardian1_phone", "监护人电话"),
     ("sync_state", "同步状态"),  # not a column: computed for the page's rows (services/sync.py)
 )
+
+_LIST_PHONES = ("guardian1_phone",)
 
 _SORT_COLUMNS = {
     "name": Student.name_pinyin,
@@ -297,6 +306,7 @@ def ledger_page(store: Store, query: LedgerQuery, offset: int = 0, limit: int = 
 
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(ledger_page_select(query, offset, limit))]
+    privacy.mask_rows(store, rows, Purpose.LIST, phones=_LIST_PHONES)  # a list: masked, whoever looks
     if rows and store.installation() is not None:
         sync.add_ledger_states(store, rows)
     return rows

@@ -9,15 +9,12 @@ guardian); census data lives in the tables of ``database.census``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from database.census import (
     CensusSweep,
@@ -28,32 +25,32 @@ from database.census import (
     RosterImport,
     RosterMember,
 )
-from database.models import AuditEntry, Case, Student, ordered_ids, utcnow
+from database.models import Case, Student
 from desktop_app.domain import codes
 from desktop_app.domain.census import (
     CHECK_METHODS,
     IN_SCHOOL,
-    ROSTER_LABELS,
     ChildStatus,
     ReturnResult,
     RosterKind,
-    RosterRecord,
     birth_window,
-    clean_row,
-    fields_for,
-    guess_mapping,
-    header_key,
     next_grade,
 )
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
-from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.registration import RegistrationForm
-from desktop_app.domain.semester import default_span, previous_name
-from desktop_app.reports import roster_reader
-from desktop_app.services import audit, backup, cases, semesters, settings, todo
+from desktop_app.domain.roles import Purpose
+from desktop_app.domain.semester import previous_name
+from desktop_app.services import audit, cases, privacy, semesters, settings, todo
 from desktop_app.services.access import Permission, require
+from desktop_app.services.roster_import import MAPPING_KEYS as MAPPING_KEYS  # the roster import, re-exported
+from desktop_app.services.roster_import import ImportCancelled as ImportCancelled
+from desktop_app.services.roster_import import ImportResult as ImportResult
+from desktop_app.services.roster_import import Progress as Progress
+from desktop_app.services.roster_import import RosterPreview as RosterPreview
+from desktop_app.services.roster_import import import_roster as import_roster
+from desktop_app.services.roster_import import preview_roster as preview_roster
 from desktop_app.services.store import Store
 
 MIN_AGE = settings.declare("census.min_age", "适龄儿童最小年龄（8月31日前满）", 6, minimum=3, maximum=10, unit="岁")
@@ -61,406 +58,12 @@ MAX_AGE = settings.declare("census.max_age", "适龄儿童最大年龄（8月31�
 CONTACT_DAYS = settings.declare(
     "census.contact_interval_days", "区外就读儿童监护人联系间隔", 30, minimum=7, maximum=180, unit="天", scope="school"
 )
-MAPPING_KEYS = {kind.value: settings.declare(f"census.mapping.{kind.value}", f"{kind.label}列对应", {})
-                for kind in RosterKind}
-
-Progress = Callable[[int, int], bool]
-
-
-class ImportCancelled(Exception):
-    """The user cancelled an import; nothing was saved."""
-
-
 def age_bounds(store: Store) -> tuple[int, int]:
     return int(settings.get(store, MIN_AGE.key)), int(settings.get(store, MAX_AGE.key))
 
 
 def current_semester(store: Store) -> str:
     return semesters.current(store).name
-
-
-# --- roster import ------------------------------------------------------------------------
-
-@dataclass
-class RosterPreview:
-    """What the import dialog shows before importing: headers, the first rows, the column mapping."""
-
-    kind: str
-    headers: list[str]
-    rows: list[list[str]]
-    mapping: dict[str, int]
-    header_row: int
-    total_rows: int
-    raw_rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (sheet row, cells) of ``rows``
-
-    def check(self, mapping: dict[str, int]) -> list[str]:
-        """What importing would make of each previewed row with ``mapping``: 可导入 (with the birth date as it
-        will be read: a date typed as text or an Excel serial) or 拒绝 and the reason. Duplicates are
-        only found by the import itself."""
-        out = []
-        today = dt.date.today()
-        for row_number, cells in self.raw_rows:
-            record, reason = clean_row(self.kind, row_number,
-                                       {k: cells[c] if 0 <= c < len(cells) else None for k, c in mapping.items()},
-                                       today)
-            if record is None:
-                out.append(f"拒绝：{reason}")
-            else:
-                out.append(f"可导入（出生日期 {record.birth_date.isoformat()}）" if record.birth_date else "可导入")
-        return out
-
-
-def _resolve_mapping(store: Store, kind: str, headers: list[str]) -> dict[str, int]:
-    """The remembered mapping (by header text) where the headers match, else a guess."""
-    mapping = guess_mapping(kind, headers)
-    remembered: dict[str, str] = settings.get(store, MAPPING_KEYS[kind].key) or {}
-    keys = [header_key(h) for h in headers]
-    for fkey, header in remembered.items():
-        if header_key(header) in keys:
-            mapping[fkey] = keys.index(header_key(header))
-    return mapping
-
-
-def preview_roster(store: Store, path: str | Path, kind: str, limit: int = 20) -> RosterPreview:
-    """Read a roster and guess where its columns go (a remembered mapping wins)."""
-    _check_kind(kind)
-    raw = roster_reader.read_roster(path)
-    info = roster_reader.locate_header(kind, raw)
-    rows = roster_reader.data_rows(raw, info)
-    from desktop_app.domain.census import cell_text
-
-    shown = [[cell_text(c) for c in cells] for _n, cells in rows[:limit]]
-    return RosterPreview(kind, info.headers, shown, _resolve_mapping(store, kind, info.headers),
-                         info.header_row, len(rows), raw_rows=rows[:limit])
-
-
-def _mapping_setting(headers: list[str], mapping: dict[str, int]) -> dict[str, str]:
-    """A column mapping as remembered: field key → header text (so it survives columns moving)."""
-    return {k: headers[i] for k, i in mapping.items() if 0 <= i < len(headers) and headers[i]}
-
-
-@dataclass
-class ImportResult:
-    accepted: int
-    rejected: int
-    duplicates: int
-    report_path: Path | None = None
-    rejected_rows: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, reason)
-    report_note: str = ""  # why the error report is not where it was asked for (the rows were imported)
-
-    def summary(self) -> str:
-        return f"接受 {self.accepted} 行，拒绝 {self.rejected} 行，重复 {self.duplicates} 行"
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in ROSTER_LABELS:
-        raise ValidationError(f"未知的名册类型“{kind}”")
-
-
-def _mapping_errors(kind: str, mapping: dict[str, int]) -> list[FieldError]:
-    errs = []
-    for f in fields_for(kind):
-        if f.required and f.key not in mapping:
-            errs.append(FieldError(f.key, f"请为“{f.label}”选择对应的列"))
-    if "id_number" not in mapping and "birth_date" not in mapping:
-        errs.append(FieldError("id_number", "请为“身份证号码”选择对应的列（没有身份证号码列时至少要有出生日期列）"))
-    return errs
-
-
-@functools.lru_cache(maxsize=16384)
-def _char_pinyin(ch: str) -> tuple[str, str]:
-    return name_initials(ch), name_pinyin(ch)
-
-
-@functools.lru_cache(maxsize=65536)
-def _pinyin(name: str) -> tuple[str, str]:
-    """Search keys of a name, character by character (cached: bulk imports meet the same names and
-    characters often).
-
-    The form recomputes them from the whole name when a case is saved.
-    """
-    parts = [_char_pinyin(ch) for ch in name]
-    return "".join(p[0] for p in parts), "".join(p[1] for p in parts)
-
-
-def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[str, int] | None = None,
-                  semester: str | None = None, report_path: str | Path | None = None,
-                  progress: Progress | None = None, remember: bool = True) -> ImportResult:
-    """Import a roster in one transaction; rows already present (same child on the same list) add nothing.
-
-    Args:
-        mapping: field key → column index; None uses the remembered mapping or a guess.
-        semester: the semester of an enrolment roster (default: the current one).
-        report_path: where to write the rejected rows (default: beside the file, ``…-未导入的行.xlsx``).
-        progress: ``progress(done, total)``; returning False cancels (nothing is saved).
-
-    Raises:
-        RosterFileError: the file cannot be read (corrupt, encrypted, wrong type).
-        ValidationError: a required column is not mapped.
-        ImportCancelled: the user cancelled.
-    """
-    _check_kind(kind)
-    require(store, Permission.EDIT_RECORDS)
-    if semester:
-        try:
-            default_span(semester)
-        except ValueError as exc:
-            raise ValidationError(FieldError("semester", f"学期名称应如“2026秋”或“2027春”，不是“{semester}”")) from exc
-    path = Path(path)
-    raw = roster_reader.read_roster(path)
-    info = roster_reader.locate_header(kind, raw)
-    if mapping is None:
-        mapping = _resolve_mapping(store, kind, info.headers)
-    if errs := _mapping_errors(kind, mapping):
-        raise ValidationError(errs)
-    rows = roster_reader.data_rows(raw, info)
-    del raw
-    total = len(rows)
-    step = max(total // 50, 500)
-
-    def report(done: int) -> None:
-        if progress and progress(done, total * 2) is False:
-            raise ImportCancelled
-
-    accepted: list[RosterRecord] = []
-    rejected: list[tuple[int, list[Any], str]] = []
-    duplicates = 0
-    seen: set[tuple[str, ...]] = set()
-    columns = list(mapping.items())
-    today = dt.date.today()
-    for i, (row_number, cells) in enumerate(rows):
-        if i % step == 0:
-            report(i)
-        mapped = {k: cells[c] if c < len(cells) else None for k, c in columns}
-        record, reason = clean_row(kind, row_number, mapped, today)
-        if record is None:
-            rejected.append((row_number, cells, reason))
-            continue
-        key = record.match_key()
-        if key in seen:
-            duplicates += 1
-            continue
-        seen.add(key)
-        accepted.append(record)
-    report(total)
-    del rows, seen
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    member_semester = (semester or current_semester(store)) if kind == RosterKind.ENROLLED.value else ""
-    if accepted:
-        backup.before_import(store, "花名册")  # a checked copy of the store before anything is written
-    remembered = (MAPPING_KEYS[kind].key, _mapping_setting(info.headers, mapping)) if remember else None
-    added, existing = _write_roster(store, kind, member_semester, path.name, digest, accepted,
-                                    len(rejected), duplicates, lambda d: report(total + d), total, remembered)
-    result = ImportResult(added, len(rejected), duplicates + existing,
-                          rejected_rows=[(n, r) for n, _c, r in rejected])
-    if rejected:
-        target = Path(report_path) if report_path else path.with_name(f"{path.stem}-未导入的行.xlsx")
-        _write_report(store, result, target, info.headers, rejected)
-    return result
-
-
-def _write_report(store: Store, result: ImportResult, target: Path, headers: list[str],
-                  rejected: list[tuple[int, list[Any], str]]) -> None:
-    """The error report beside the roster; when that cannot be written (the old report still open in Excel,
-    a write-protected or full drive) into the data folder instead, saying why. The import itself stands."""
-    try:
-        result.report_path = roster_reader.write_error_report(target, headers, rejected)
-        return
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-    fallback = store.data_dir / "导入错误报告" / f"{target.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.xlsx"
-    try:
-        fallback.parent.mkdir(parents=True, exist_ok=True)
-        result.report_path = roster_reader.write_error_report(fallback, headers, rejected)
-        result.report_note = (f"无法写入 {target}（{reason}；如该文件正在 Excel 中打开，请先关闭），"
-                              f"未导入的行已改存到 {fallback}")
-    except OSError as exc:
-        result.report_note = (f"名册已导入，但未导入的行的报告无法写出（{target}：{reason}；"
-                              f"{fallback.parent}：{exc.strerror or type(exc).__name__}）")
-
-
-_STUDENT_FIELDS = ("name", "name_initials", "name_pinyin", "id_number", "sex", "birth_date", "guardian1_name",
-                   "guardian1_phone", "hukou_township", "hukou_detail", "village", "student_number")
-_MEMBER_EXTRA = ("grade", "class_name", "school", "household_type", "disability", "disability_grade", "certificate")
-_MEMBER_FIELDS = ("student_id", "kind", "semester", "import_id", *_MEMBER_EXTRA)
-_STUDENT_SNAPSHOT = audit.tuple_snapshot_writer(_STUDENT_FIELDS)  # the history's copy of a new record
-_MEMBER_SNAPSHOT = audit.tuple_snapshot_writer(_MEMBER_FIELDS)
-
-_FILLABLE = {  # student column ← record attribute: filled on an existing student only where empty
-    "guardian1_name": "guardian_name", "guardian1_phone": "guardian_phone",
-    "hukou_township": "township", "hukou_detail": "address", "village": "village",
-}
-
-
-def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str,
-                  records: list[RosterRecord], rejected: int, duplicates: int,
-                  report: Callable[[int], None], total: int,
-                  remembered: tuple[str, dict[str, str]] | None = None) -> tuple[int, int]:
-    """Insert new students and roster members with their history, and remember the column mapping
-    (``remembered``: setting key and value), all in one transaction; returns (added, already there)."""
-    inst = store.installation()
-    node = inst.node_id if inst else ""
-    now = utcnow()
-    stamp = _sql_value(now)
-    meta = {"created_at": stamp, "updated_at": stamp, "updated_by": store.user, "node_id": node, "version": 1}
-    with store.write() as session:
-        ids = [r.id_number for r in records if r.id_number]
-        by_id: dict[str, tuple[str, dict[str, Any]]] = {}
-        for chunk in range(0, len(ids), 5000):
-            part = ids[chunk:chunk + 5000]
-            for row in session.execute(
-                select(Student.id, Student.id_number, *[getattr(Student, c) for c in _FILLABLE])
-                .where(Student.id_number.in_(part))
-            ):
-                by_id[row.id_number] = (row.id, dict(row._mapping))
-        by_nbg: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
-        if any(not r.id_number for r in records):
-            for row in session.execute(
-                select(Student.id, Student.name, Student.birth_date, *[getattr(Student, c) for c in _FILLABLE])
-                .where(Student.id_number == "")
-            ):
-                key = ("nbg", row.name, row.birth_date.isoformat() if row.birth_date else "", row.guardian1_name)
-                by_nbg[key] = (row.id, dict(row._mapping))
-        voided_members: dict[str, str] = {}
-        members: set[str] = set()
-        for member_id, student_id, voided in session.execute(
-            select(RosterMember.id, RosterMember.student_id, RosterMember.voided)
-            .where(RosterMember.kind == kind, RosterMember.semester == semester)
-        ):
-            if voided:
-                voided_members[student_id] = member_id
-            else:
-                members.add(student_id)
-        revived: list[str] = []
-        next_id = ordered_ids().__next__
-        import_id = next_id()
-        students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
-        new_members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
-        fills: list[tuple[str, str, Any, Any]] = []
-        changes: list[audit.Change | tuple[Any, ...]] = []
-        existing = added = 0
-        batch = 5000
-        conn = session.connection()
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
-        prev = audit.last_hash(session)
-        student_tail = tuple(meta.values())
-        member_tail = (0, "", *student_tail)  # voided, void_reason, meta
-        student_sql = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
-        member_sql = _insert_sql(RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
-
-        def flush() -> None:
-            """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
-            nonlocal prev
-            for (sql, extra), rows in ((student_sql, students), (member_sql, new_members)):
-                if rows:
-                    conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
-            rows = audit.chained_tuples(changes, prev, store.user, node, now, stamp)
-            if rows:
-                prev = rows[-1][-1]
-                conn.exec_driver_sql(_AUDIT_INSERT, rows)
-            students.clear()
-            new_members.clear()
-            changes.clear()
-
-        student_snapshot, member_snapshot = _STUDENT_SNAPSHOT, _MEMBER_SNAPSHOT
-        no_extra = ("",) * len(_MEMBER_EXTRA)
-        step = max(len(records) // 50, 500)
-        for i, rec in enumerate(records):
-            if i % step == 0:
-                report(int(i / max(len(records), 1) * total))
-            id_number = rec.id_number
-            found = by_id.get(id_number) if id_number else by_nbg.get(rec.match_key())
-            extra = rec.extra
-            if found is None:  # a child new to the store (rows were deduplicated: met once per import)
-                sid = next_id()
-                initials, pinyin = _pinyin(rec.name)
-                student_values = (rec.name, initials, pinyin, id_number, rec.sex,
-                                  rec.birth_date.isoformat() if rec.birth_date else None,  # as stored
-                                  rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
-                                  extra.get("student_number", ""))
-                students.append((sid, *student_values, *student_tail))
-                changes.append(("insert", "students", sid, "*", None, student_snapshot(student_values)))
-            else:
-                sid, current = found
-                for column, attr in _FILLABLE.items():
-                    value = getattr(rec, attr)
-                    if value and not current.get(column):
-                        fills.append((sid, column, current.get(column), value))
-                        current[column] = value
-                if sid in members:
-                    existing += 1
-                    continue
-                members.add(sid)
-                if sid in voided_members:  # on a list whose import was voided: this import brings it back
-                    revived.append(voided_members[sid])
-                    added += 1
-                    continue
-            mid = next_id()
-            member_values = (sid, kind, semester, import_id,
-                             *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
-            new_members.append((mid, *member_values, *member_tail))
-            changes.append(("insert", "roster_members", mid, "*", None, member_snapshot(member_values)))
-            added += 1
-            if len(new_members) >= batch:
-                flush()
-        if not added and not fills:
-            if remembered:
-                settings.put_in(session, store.user, *remembered)
-            return 0, existing
-        for mid in revived:
-            session.execute(update(RosterMember).where(RosterMember.id == mid).values(
-                voided=False, void_reason="", import_id=import_id, updated_at=now, updated_by=store.user,
-                version=RosterMember.version + 1))
-            changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
-            changes.append(audit.Change("update", "roster_members", mid, "import_id", None, import_id))
-            changes.append(audit.Change("update", "roster_members", mid, "void_reason", None, ""))  # reset above
-        for sid, column, old, value in fills:
-            session.execute(update(Student).where(Student.id == sid).values(
-                {column: value, "updated_at": now, "updated_by": store.user, "version": Student.version + 1}
-            ))
-            changes.append(audit.Change("update", "students", sid, column, audit.to_text(old), audit.to_text(value)))
-        import_values = {
-            "kind": kind, "semester": semester, "file_name": file_name, "file_sha256": digest,
-            "accepted": added, "rejected": rejected, "duplicates": duplicates + existing,
-        }
-        _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
-        changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
-                                    audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
-        flush()
-        if remembered:  # part of the import (a teacher may import): chained after the rows above
-            settings.put_in(session, store.user, *remembered)
-        report(total)
-        return added, existing
-
-
-def _sql_value(value: Any) -> Any:
-    """A value as SQLAlchemy's SQLite types store it (dates and times as ISO text, booleans as 0/1)."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
-    """INSERT of ``keys`` plus the columns left out that have a scalar default; and those defaults' values."""
-    defaults = {c.name: c.default.arg for c in table.columns
-                if c.name not in keys and c.default is not None and c.default.is_scalar}
-    names = [*keys, *defaults]
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    return sql, tuple(_sql_value(v) for v in defaults.values())
-
-
-def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
-    """One INSERT of ``values`` (already in stored forms); columns left out take their declared scalar default."""
-    sql, extra = _insert_sql(table, list(values))
-    conn.exec_driver_sql(sql, (*values.values(), *extra))
-
-
-_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit.AUDIT_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")
 
 
 def void_import(store: Store, import_id: str, reason: str) -> int:
@@ -534,7 +137,10 @@ def _children_select(store: Store, query: ChildQuery, columns: list[Any]) -> Any
     return stmt
 
 
-def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int = 200, *,
+                  purpose: str = Purpose.LIST, full: bool = True) -> list[dict[str, Any]]:
+    """One page of the school-age children ledger; identity and phone numbers as the account may see them
+    for ``purpose`` (masked in lists; in an export only when asked for full numbers and allowed)."""
     s = ChildStatusRecord
     columns = [
         Student.id.label("student_id"), Student.name, Student.sex, Student.id_number, Student.birth_date,
@@ -545,7 +151,9 @@ def children_page(store: Store, query: ChildQuery, offset: int = 0, limit: int =
         Student.hukou_township, Student.village, Student.name_pinyin, Student.id
     ).offset(offset).limit(limit)
     with store.read() as session:
-        return [dict(r._mapping) for r in session.execute(stmt)]
+        rows = [dict(r._mapping) for r in session.execute(stmt)]
+    privacy.mask_rows(store, rows, purpose, phones=("guardian1_phone",), full=full)
+    return rows
 
 
 def children_count(store: Store, query: ChildQuery) -> int:
@@ -857,7 +465,9 @@ def return_rows(store: Store, semester: str) -> list[ReturnRow]:
         # 12 columns: more than SQLAlchemy's typed rows carry; the return check is outer-joined (None)
         rows = cast("Iterable[tuple[str, str, str, str, str, str, str, str | None, bool | None, str | None, "
                     "str | None, bool]]", session.execute(stmt))
-        return [ReturnRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or "", bool(r[8]), r[9] or "",
+        # a list: identity and phone numbers masked, whoever looks (the services decide, not the widgets)
+        return [ReturnRow(r[0], r[1], privacy.shown_id_number(store, r[2] or "", Purpose.LIST), r[3], r[4], r[5],
+                          privacy.shown_phone(store, r[6] or "", Purpose.LIST), r[7] or "", bool(r[8]), r[9] or "",
                           r[10] or "", bool(r[11])) for r in rows]
 
 

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from database.models import Case
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.roles import Role
 from desktop_app.services import demo, installation, lifecycle, sync
 from desktop_app.services.access import Permission, require
-from desktop_app.services.store import Store
+from desktop_app.services.store import Actor, Store
 
 #: (code, name, township): invented schools of Tongnan's townships (10-digit codes of the demo range).
 SCHOOLS: tuple[tuple[str, str, str], ...] = (
@@ -90,6 +91,7 @@ def load_district(store: Store, schools: int = 6, seed: int = 2029, progress: Pr
 def _one_school(district: Store, folder: Path, usb: Path, code: str, name: str, township: str,
                 rng: random.Random, today: dt.date | None) -> None:
     school = Store.open(folder, user="演示学校")
+    school.act_as(Actor.for_task("生成演示学校", Role.ADMIN, "演示学校"))  # no person: the program builds it
     try:
         installation.setup(school, installation.InstallationInfo(
             kind=installation.SCHOOL, name=name, code=code, township_centre=f"{township}教管中心",

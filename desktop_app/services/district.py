@@ -22,7 +22,8 @@ from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import LEADING_GROUP
-from desktop_app.services import cases, compat, semesters, settings, sync, todo
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import cases, compat, privacy, semesters, settings, sync, todo
 from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
 
@@ -364,6 +365,7 @@ def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: 
     stmt = _with_school(query, columns).order_by(order.desc() if query.descending else order.asc(), Case.id)
     with store.read() as session:
         rows = [dict(r._mapping) for r in session.execute(stmt.offset(offset).limit(limit))]
+    privacy.mask_rows(store, rows, Purpose.LIST, phones=("guardian1_phone",))  # a list: masked, whoever looks
     sync.add_ledger_states(store, rows)  # as in the school's ledger
     return rows
 

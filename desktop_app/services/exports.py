@@ -113,7 +113,8 @@ def _case_rows(store: Store, query: cases.LedgerQuery | None, full: bool = True)
                 n, r.name, r.sex, printing.shown_id_number(store, r.id_number, printing.LEDGER, full=full),
                 r.birth_date,
                 r.ethnic_group, printing.shown_id_number(store, r.student_number, printing.LEDGER, full=full), r.grade,
-                address, r.township, r.village, r.guardian1_name, r.guardian1_phone, r.dropout_reason,
+                address, r.township, r.village, r.guardian1_name,
+                privacy.shown_phone(store, r.guardian1_phone or "", printing.LEDGER, full=full), r.dropout_reason,
                 r.reason_detail, r.opened_on, r.status, r.attempt_count, r.last_attempt, r.result,
                 r.responsible_person, r.closed_on,
             )
@@ -167,11 +168,13 @@ def _census_query(store: Store) -> Any:
 
 def _census_rows(store: Store, _query: cases.LedgerQuery | None, full: bool) -> Iterator[Sequence[Any]]:
     census, query = _census_query(store)
-    rows = census.children_page(store, query, 0, census.children_count(store, query) or 1)
+    rows = census.children_page(store, query, 0, census.children_count(store, query) or 1,
+                                purpose=privacy.Purpose.EXPORT, full=full)
     for n, r in enumerate(rows, start=1):
         yield (
             n, r["name"], r["sex"], printing.shown_id_number(store, r["id_number"], printing.LEDGER, full=full),
-            r["birth_date"], r["township"], r["village"], r["guardian1_name"], r["guardian1_phone"],
+            r["birth_date"], r["township"], r["village"], r["guardian1_name"],
+            privacy.shown_phone(store, r["guardian1_phone"] or "", printing.LEDGER, full=full),
             r["status"] or census.UNCHECKED, r["method"] or "", r["checked_by"] or "", r["checked_on"],
             r["school"] or "", r["place"] or "", r["note"] or "",
         )
@@ -194,7 +197,7 @@ def ledger_title(store: Store, ledger: LedgerExport) -> str:
 
 def export_ledger(store: Store, path: str | Path, key: str = "open", query: cases.LedgerQuery | None = None,
                   progress: Progress | None = None, today: dt.date | None = None, *, reason: str = "",
-                  full_numbers: bool = True, view: str = "") -> int:
+                  full_numbers: bool = False, view: str = "") -> int:
     """Write a ledger to an .xlsx file; returns the number of rows.
 
     ``view`` names what the rows are (the ledger page's view, 全部案件 …) for the sheet, the title
@@ -226,8 +229,7 @@ def export_ledger(store: Store, path: str | Path, key: str = "open", query: case
         return progress(done, total) if progress is not None else True
 
     name = view or ledger.title
-    if reason:
-        privacy.record_export(store, name, total, reason=reason, full_numbers=full_numbers, target=target.name)
+    privacy.record_numbers_export(store, name, total, full_numbers=full_numbers, reason=reason, target=target.name)
     sheet = re.sub(r"[\[\]:*?/\\]", "", name)[:31]  # what Excel allows as a sheet name
     rows = excel.write_rows(target, sheet, f"{printing.unit_name(store)}{name}", subtitle, ledger.columns,
                             ledger.rows(store, query, full_numbers), progress=report if progress else None)

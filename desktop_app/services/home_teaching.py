@@ -502,16 +502,24 @@ def missed_weeks_todo(store: Store, today: dt.date) -> list[todo.TodoItem]:
 
 # --- exports -------------------------------------------------------------------------------------
 
-def export_log(store: Store, semester: str, path: Path, today: dt.date | None = None) -> int:
-    """The semester's home-teaching log: a compliance sheet (one row per child), the weeks and the sessions."""
+def export_log(store: Store, semester: str, path: Path, today: dt.date | None = None, *,
+               full_numbers: bool = False, reason: str = "") -> int:
+    """The semester's home-teaching log: a compliance sheet (one row per child), the weeks and the sessions.
+
+    Identity numbers are masked unless ``full_numbers`` (an administrator, with a ``reason``)."""
     require(store, Permission.EXPORT)
     from openpyxl import Workbook
 
     from desktop_app.reports import excel
+    from desktop_app.services import privacy
 
     today = today or dt.date.today()
     results = _plan_results(store, semester, today)
     rows = [r for r, _c in results]
+    privacy.record_numbers_export(store, f"送教上门记录（{semester}）", len(rows), full_numbers=full_numbers,
+                                  reason=reason, target=Path(path).name)
+    if not (full_numbers and privacy.full_allowed(store, privacy.Purpose.EXPORT)):
+        rows = [{**r, "id_number": privacy.mask_id_number(r["id_number"] or "")} for r in rows]
     inst = store.installation()
     sub = (f"填报单位：{inst.name if inst else ''}　　学期：{semester}　　要求：{minimum(store).text()}"
            f"　　统计至：{today:%Y年%m月%d日}")

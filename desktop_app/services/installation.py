@@ -60,6 +60,9 @@ def setup(store: Store, info: InstallationInfo) -> Installation:
         raise ValidationError("本机已设置过单位信息，请在“设置”中修改")
     node_id = str(uuid.uuid4())
     with store.write() as session:
+        if session.execute(select(Installation.id)).first() is not None:  # another program set it up meanwhile
+            store.forget_installation()
+            raise ValidationError("本机已设置过单位信息（另一个保学台账程序刚刚完成了设置），请在“设置”中修改")
         session.info["node_id"] = node_id
         inst = Installation(
             id=1, kind=info.kind, name=info.name, code=info.code, township_centre=info.township_centre,

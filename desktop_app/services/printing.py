@@ -62,13 +62,17 @@ def unit_name(store: Store) -> str:
     return inst.name if inst else ""
 
 
-def sheet_for(store: Store, form: RegistrationForm) -> FormSheet:
+def sheet_for(store: Store, form: RegistrationForm, *, full: bool = True) -> FormSheet:
     """The form as printed; identity and student numbers (which holds the identity number) as
-    ``shown_id_number`` decides."""
-    return FormSheet.for_form(form, unit_name(store), {
-        verification.ID_NUMBER: shown_id_number(store, form.id_number, FORM),
-        verification.STUDENT_NUMBER: shown_id_number(store, form.student_number, FORM),
-    })
+    ``shown_id_number`` decides; ``full`` False masks them and the guardians' phones as well."""
+    shown = {
+        verification.ID_NUMBER: shown_id_number(store, form.id_number, FORM, full=full),
+        verification.STUDENT_NUMBER: shown_id_number(store, form.student_number, FORM, full=full),
+    }
+    if not full:
+        for n in (1, 2):
+            shown[verification.guardian_key(n, "phone")] = privacy.mask_phone(getattr(form, f"guardian{n}_phone"))
+    return FormSheet.for_form(form, unit_name(store), shown)
 
 
 @dataclass
@@ -83,12 +87,13 @@ class PrintJob:
 
 
 def write_forms_pdf(store: Store, case_ids: Sequence[str], path: str | Path,
-                    progress: Progress | None = None, *, record: bool = True) -> PrintJob:
+                    progress: Progress | None = None, *, record: bool = True, full_numbers: bool = True) -> PrintJob:
     """Write the forms of ``case_ids`` into one PDF at ``path``, each form with its attached pages.
 
     ``progress(done, total)`` may return False to cancel: PrintCancelled is raised and no file is
     left behind. With ``record`` (the default) one history event per case says who wrote which
     version to which file; a print preview passes False and records when it is really printed.
+    ``full_numbers`` False masks identity, student and guardian phone numbers (the command line's default).
 
     Raises:
         NotFoundError: a case does not exist.
@@ -100,7 +105,7 @@ def write_forms_pdf(store: Store, case_ids: Sequence[str], path: str | Path,
     if not case_ids:
         raise NotFoundError("没有要打印的案件")
     with atomic_output(target) as temp:
-        job = _draw(store, case_ids, temp, progress)
+        job = _draw(store, case_ids, temp, progress, full_numbers)
     job.path = target
     if record:
         record_prints(store, job, EVENT_PDF)
@@ -120,12 +125,13 @@ def forms_pdf_bytes(store: Store, case_ids: Sequence[str], progress: Progress | 
     return buffer.getvalue(), job
 
 
-def _draw(store: Store, case_ids: Sequence[str], target: Path | io.BytesIO, progress: Progress | None) -> PrintJob:
+def _draw(store: Store, case_ids: Sequence[str], target: Path | io.BytesIO, progress: Progress | None,
+          full_numbers: bool = True) -> PrintJob:
     total = len(case_ids)
     job = PrintJob(Path(target) if isinstance(target, Path) else Path(), 0)
     pdf = FormPdf(target, title=f"一生一表（{total}份）")
     for done, form in enumerate(load_forms(store, case_ids), start=1):
-        sheet = sheet_for(store, form)
+        sheet = sheet_for(store, form, full=full_numbers)
         pdf.add(sheet)
         assert sheet.code is not None
         job.codes.append(sheet.code)

@@ -10,6 +10,8 @@ Writers of exports and printouts call, before writing the file::
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 from desktop_app.domain.errors import FieldError, PermissionDenied, ValidationError
 from desktop_app.domain.identity import mask_id_number
@@ -18,8 +20,8 @@ from desktop_app.services import audit
 from desktop_app.services.access import require
 from desktop_app.services.store import Store
 
-__all__ = ["Purpose", "mask_id_number", "mask_phone", "may_see_full", "record_export", "record_print",
-           "shown_id_number", "shown_phone"]
+__all__ = ["Purpose", "mask_id_number", "mask_phone", "mask_rows", "mask_text", "may_see_full", "record_export", "record_print",
+           "record_numbers_export", "shown_id_number", "shown_phone"]
 
 
 def full_allowed(store: Store, purpose: str) -> bool:
@@ -33,6 +35,41 @@ def shown_id_number(store: Store, number: str, purpose: str, *, full: bool = Tru
 
 def shown_phone(store: Store, phone: str, purpose: str, *, full: bool = True) -> str:
     return phone if full and may_see_full(store.account, purpose) else mask_phone(phone)
+
+
+def mask_rows(store: Store, rows: list[dict[str, Any]], purpose: str = Purpose.LIST, *,
+              ids: tuple[str, ...] = ("id_number",), phones: tuple[str, ...] = (), full: bool = True) -> None:
+    """Mask, in place, the identity-like (``ids``) and phone (``phones``) values of ``rows`` as this
+    account may see them for ``purpose``: the services decide, not the widgets."""
+    if full and may_see_full(store.account, purpose):
+        return
+    for row in rows:
+        for key in ids:
+            if row.get(key):
+                row[key] = mask_id_number(str(row[key]))
+        for key in phones:
+            if row.get(key):
+                row[key] = mask_phone(str(row[key]))
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[GLgl]?\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Identity (and student) numbers and phone numbers inside free text (a history line, an event) masked."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+
+
+def record_numbers_export(store: Store, what: str, rows: int, *, full_numbers: bool, reason: str,
+                          target: str) -> None:
+    """An export that masks numbers unless asked: full numbers need an administrator and a reason
+    (``record_export`` checks and records both); a masked export given a reason is recorded too."""
+    if full_numbers or reason.strip():
+        record_export(store, what, rows, reason=reason, full_numbers=full_numbers, target=target)
 
 
 def record_export(store: Store, what: str, rows: int, *, reason: str = "", personal: bool = True,
@@ -54,6 +91,8 @@ def record_export(store: Store, what: str, rows: int, *, reason: str = "", perso
     if full_numbers and not may_see_full(store.account, Purpose.EXPORT):
         raise PermissionDenied("只有管理员可以导出完整的身份证号码和电话号码")
     reason = reason.strip()
+    if full_numbers and not reason:
+        raise ValidationError(FieldError("reason", "导出完整的身份证号码和电话号码须填写导出原因"))
     if personal and not reason:
         raise ValidationError(FieldError("reason", "导出个人信息须填写导出原因"))
     detail = json.dumps({"内容": what, "条数": rows, "原因": reason, "完整号码": full_numbers, "位置": target},

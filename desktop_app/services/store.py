@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
 from database.models import Installation
-from desktop_app.domain.errors import StoreError
-from desktop_app.domain.roles import Role
-from desktop_app.services import audit, keyslots, places
+from desktop_app.domain.errors import StoreBusy, StoreError
+from desktop_app.services import audit, keyslots, places, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -30,27 +29,37 @@ def default_user() -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who the store acts for: a signed-in account, or the system context.
+    """Who the store acts for: a signed-in account, a named task of the program, or nobody.
 
-    ``Store.open(..., user=...)`` gives the system context (an administrator's rights under that
-    name) used by tests, services and first set-up; the GUI and the CLI sign an account in with
-    ``accounts.sign_in`` once accounts exist.
+    A store opened without an account (``Store.open(..., user=...)``) has no role: it may read
+    what needs no permission and do nothing that needs one (fails closed). The GUI and the CLI
+    sign an account in with ``accounts.sign_in``; the program's own work that has no account to
+    sign in (building the demonstration schools) acts as ``Actor.for_task``, a task named in
+    the history.
 
     Attributes:
         user_name: written into ``updated_by`` and the history.
-        role: a ``desktop_app.domain.roles.Role`` value.
-        account_id: the account's id, or None for the system context.
+        role: a ``desktop_app.domain.roles.Role`` value; "" for nobody (no permission at all).
+        account_id: the account's id, or None when no account is signed in.
         all_students: a teacher may edit every student's records (else only the assigned ones).
+        task: the program task acted for (``for_task``), "" otherwise.
     """
 
     user_name: str
-    role: str = Role.ADMIN
+    role: str = ""
     display_name: str = ""
     account_id: str | None = None
     all_students: bool = True
+    task: str = ""
+
+    @classmethod
+    def for_task(cls, task: str, role: str, user_name: str = "") -> Actor:
+        """The program itself doing ``task`` with ``role``'s rights (not a person: no account)."""
+        return cls(user_name or f"程序任务：{task}", role, f"程序任务：{task}", None, True, task)
 
     @property
     def is_system(self) -> bool:
+        """No account signed in (nobody, or a program task): no lock, no own password."""
         return self.account_id is None
 
     @property
@@ -69,6 +78,8 @@ class Store:
         self.conversion = ""  # what converting a plain store of an older version did (one message)
         self.account = Actor(user)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # writes begin with the write lock (BEGIN IMMEDIATE), waiting boundedly for another program
+        self._write_sessions = sessionmaker(engine.execution_options(**db.WRITE), expire_on_commit=False)
         self._installation: Installation | None = None
 
     @classmethod
@@ -89,7 +100,7 @@ class Store:
         folder = resolve_data_dir(data_dir)
         places.refuse_network_store(folder)  # WAL on a network share can damage the store
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            workfiles.private_dir(folder)  # a folder it creates is 0700 (POSIX)
         except OSError as exc:
             raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
         path = folder / STORE_FILE
@@ -97,6 +108,8 @@ class Store:
 
         rescue.refuse_if_replaced(folder, key)  # a missing or damaged store is never silently replaced
         existed = path.exists() and path.stat().st_size > 0
+        created = not path.exists()
+        workfiles.sweep(folder)  # what an interrupted backup, restore, import or export left behind
         converted = False
         if existed and db.is_plain(path):
             from desktop_app.services import encryption  # noqa: PLC0415 - encryption opens stores
@@ -133,6 +146,8 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
+        if created:
+            db.make_private(path)  # the new store (and its -wal, -shm) 0600 (POSIX)
         store = cls(folder, engine, user or default_user(), key)
         if not existed:
             keyslots.sync(store)
@@ -147,6 +162,7 @@ class Store:
         self.key = key
         self.engine = db.make_engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(**db.WRITE), expire_on_commit=False)
 
     @property
     def user(self) -> str:
@@ -176,17 +192,27 @@ class Store:
         """One transaction: committed when the block ends, rolled back on any error.
 
         Every ledger change made in it is written to the history; after the commit the chain head
-        beside the store is rewritten (``head=False``: the caller does it).
+        beside the store is rewritten (``head=False``: the caller does it). The transaction takes the
+        write lock when it begins, waiting (bounded, with retries) while another program on the same
+        data folder writes.
+
+        Raises:
+            StoreBusy: the other program kept the folder busy past the wait; nothing was changed.
         """
         from desktop_app.services.integrity import head as chain_head  # noqa: PLC0415 - imports this module
 
         inst = self.installation()
-        with self._sessions() as session:
+        with self._write_sessions() as session:
             session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
-            with session.begin():
-                yield session
-                if head:
-                    chain_head.before_commit(self, session)
+            try:
+                with session.begin():
+                    yield session
+                    if head:
+                        chain_head.before_commit(self, session)
+            except DBAPIError as exc:
+                if db.is_busy(exc):
+                    raise StoreBusy() from exc
+                raise
         if head:
             chain_head.after_commit(self)
 

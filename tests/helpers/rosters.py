@@ -153,3 +153,71 @@ def write_encrypted_xlsx(path: Path) -> Path:
     header[32:34] = (6).to_bytes(2, "little")  # mini sector shift
     path.write_bytes(bytes(header) + b"EncryptionInfo\x00EncryptedPackage" + bytes(1024))
     return path
+
+
+def zip_bomb_xlsx(path: Path, inflated: int = 2 * 1024**3, declared: int | None = None) -> Path:
+    """A small .xlsx (about 2 MB) whose sheet XML inflates to ``inflated`` bytes of valid rows.
+
+    Built by hand: a 1 MiB row is deflated once (after a full flush the compressor restarts,
+    so the same input gives the same bytes) and that piece repeated; the CRC is computed as it would be.
+    ``declared``: the size the sheet's headers claim instead of the true one (a bomb that lies)."""
+    import io
+    import struct
+    import zipfile
+    import zlib
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "身份证号码", "出生日期", "监护人姓名"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    base = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    open_, close = b'<row><c t="inlineStr"><is><t>', b"</t></is></c></row>"
+    chunk = open_ + b"A" * (1024 * 1024 - len(open_) - len(close)) + close  # a row of one 1 MiB cell
+    prefix = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+              b'spreadsheetml/2006/main"><sheetData>')
+    suffix = b"</sheetData></worksheet>"
+    repeats = max(1, (inflated - len(prefix) - len(suffix)) // len(chunk))
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = comp.compress(prefix) + comp.flush(zlib.Z_FULL_FLUSH)
+    piece = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    assert comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH) == piece
+    tail = comp.compress(suffix) + comp.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(repeats):
+        crc = zlib.crc32(chunk, crc)
+    crc = zlib.crc32(suffix, crc)
+    usize = len(prefix) + repeats * len(chunk) + len(suffix)
+    csize = len(head) + repeats * len(piece) + len(tail)
+    central = []
+    with path.open("wb") as out:
+        for info in base.infolist():
+            name = info.filename.encode()
+            if info.filename == "xl/worksheets/sheet1.xml":
+                entry_crc, entry_c, entry_u = crc, csize, usize if declared is None else declared
+                parts: list[bytes] = []
+            else:
+                data = base.read(info.filename)
+                deflated = zlib.compressobj(9, zlib.DEFLATED, -15)
+                body = deflated.compress(data) + deflated.flush()
+                entry_crc, entry_c, entry_u, parts = zlib.crc32(data), len(body), len(data), [body]
+            offset = out.tell()
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, entry_crc, entry_c, entry_u,
+                                  len(name), 0) + name)
+            if parts:
+                out.write(parts[0])
+            else:
+                out.write(head)
+                for _ in range(repeats):
+                    out.write(piece)
+                out.write(tail)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, entry_crc, entry_c,
+                                       entry_u, len(name), 0, 0, 0, 0, 0, offset) + name)
+        start = out.tell()
+        for record in central:
+            out.write(record)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    return path

@@ -156,7 +156,7 @@ def after_commit(store: Store, *, force: bool = False) -> None:
             raw = c.connection.driver_connection
             head = store_head(raw)
             old = read(store.data_dir)
-            if old is not None and not force:
+            if old is not None and not force and not _restored_from(raw, old):
                 if old.get("broken"):
                     return  # kept as evidence
                 if old["count"] > head.count or row_hash_at(raw, int(old["count"])) != old["hash"]:
@@ -189,6 +189,8 @@ def compare(data_dir: Path, conn: Any, created_announced: bool) -> Finding | Non
             raise BadSignatureError
     except (ValueError, BadSignatureError):
         return Finding("head", text=f"校验链头文件 {name} 的签名不符：它在程序之外被改动过")
+    if _restored_from(conn, data):
+        return None  # the program stopped after a recorded restore, before rewriting this file: the next write does
     now = store_head(conn)
     if now.count < head.count:
         return Finding("head", text=(
@@ -202,6 +204,13 @@ def compare(data_dir: Path, conn: Any, created_announced: bool) -> Finding | Non
 
 def after_restore(store: Store, before: Head, source: str) -> None:
     """Record a restore from a backup (a legitimate rollback) and start the head file again from it."""
+    record_restore(store, before, source)
+    after_commit(store, force=True)
+
+
+def record_restore(store: Store, before: Head, source: str) -> None:
+    """Write the restore's event into ``store``'s history (``backup.restore`` writes it into the staged copy
+    before that copy replaces the store, so the restored data never stands without it)."""
     with store.engine.connect() as c:
         after = store_head(c.connection.driver_connection)
     detail = json.dumps({"from_count": before.count, "from_hash": before.hash, "to_count": after.count,
@@ -209,7 +218,14 @@ def after_restore(store: Store, before: Head, source: str) -> None:
                          "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, ensure_ascii=False)
     with store.write(head=False) as session:
         audit.record_event(session, EVENT_TABLE, "", RESTORED, detail)
-    after_commit(store, force=True)
+
+
+def _restored_from(conn: Any, data: dict[str, Any]) -> bool:
+    """The head file is the one the history's last recorded restore started from (``backup.restore`` writes
+    that record into the restored copy before it replaces the store; the file is rewritten just after)."""
+    recorded = restores(conn)
+    return bool(recorded) and not data.get("broken") and (recorded[-1].get("from_count"), recorded[-1].get("from_hash")) \
+        == (data.get("count"), data.get("hash"))
 
 
 def remembered(data_dir: Path) -> Head | None:

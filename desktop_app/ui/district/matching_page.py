@@ -141,7 +141,7 @@ class MatchingPage(QWidget):
             self.status_label.setText(self.tr("%1尚未运行全区联查").replace("%1", semester))
         elif not self.status_label.text().startswith(self.tr("联查：")):
             self.status_label.setText(self.tr("显示%1最近一次联查的结果").replace("%1", semester))
-        self.run_button.setEnabled(self._worker is None and can(self.store, Permission.EDIT_RECORDS))
+        self.run_button.setEnabled(self._worker is None and can(self.store, Permission.MATCH))
         self._reload_list()
 
     def _reload_list(self) -> None:
