@@ -163,3 +163,19 @@ def test_version_follows_semver_and_the_changelog_knows_every_release() -> None:
     for release in RELEASES:
         assert f"## {release.name[1:]} — " in changelog  # every release with golden files has its notes
         assert Version(release.name[1:]) < version
+
+
+def test_a_package_for_the_same_school_on_another_pc_says_so(release: Path, tmp_path: Path) -> None:
+    """A school set up again on a new PC under the same code is not the node the district wrote to."""
+    want = expected(release)
+    store = Store.open(tmp_path / "new-pc", user="admin")
+    try:
+        installation.setup(store, installation.InstallationInfo(
+            kind=installation.SCHOOL, name="潼南区演示学校（九年一贯制）", code=want["school_code"],
+            township_centre="梓潼教管中心"))
+        accounts.create_first_admin(store, "admin", want["password"])
+        accounts.sign_in(store, "admin", want["password"])
+        with pytest.raises(sync.PackageRefused, match="发给另一台电脑上登记的 2150022301.*请区教委重新登记本机"):
+            sync.import_package(store, release / "district-to-school.bxpkg", backup_first=False)
+    finally:
+        store.close()

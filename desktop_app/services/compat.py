@@ -181,32 +181,18 @@ def hold(session: Session, peer_code: str, held: Iterable[tuple[str, str, list[s
     return count
 
 
-def catchup(session: Session, peer: Peer, tables: dict[str, Table], reads: dict[str, set[str]],
-            ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
-    """Rows held back from ``peer`` that it now reads, in full: (table -> columns/rows, the keys sent)."""
+def held_for(session: Session, peer: Peer, tables: dict[str, Table], reads: dict[str, set[str]],
+             ) -> dict[str, dict[str, list[str]]]:
+    """Records held back from ``peer`` that it now reads: table -> record id -> the columns held back
+    (["*"] for the whole row). The sender reads their rows and sends them in full as a catch-up block."""
     held = session.execute(select(HeldBack.table_name, HeldBack.record_id, HeldBack.columns)
                            .where(HeldBack.peer_code == peer.code)).all()
-    wanted: dict[str, list[str]] = {}
-    fields: dict[str, dict[str, list[str]]] = {}
+    wanted: dict[str, dict[str, list[str]]] = {}
     for table, record_id, held_columns in held:
         cols = json.loads(held_columns or "[]")
         if table in tables and table in reads and ("*" in cols or set(cols) <= reads[table]):
-            wanted.setdefault(table, []).append(record_id)
-            fields.setdefault(table, {})[record_id] = cols
-    out: dict[str, dict[str, Any]] = {}
-    sent: list[tuple[str, str]] = []
-    conn = session.connection()
-    for name, ids in wanted.items():
-        columns: list[str] = [c.name for c in tables[name].columns if c.name in reads[name]]
-        rows: list[tuple[Any, ...]] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows.extend(tuple(r) for r in conn.exec_driver_sql(
-                f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} FROM "{name}" '
-                f'WHERE id IN ({",".join("?" * len(chunk))})', tuple(chunk)).fetchall())
-        out[name] = {"columns": columns, "rows": rows, "fields": fields[name]}
-        sent.extend((name, i) for i in ids)
-    return out, sent
+            wanted.setdefault(table, {})[record_id] = cols
+    return wanted
 
 
 def release_held(session: Session, peer_code: str, sent: list[tuple[str, str]]) -> None:
@@ -236,6 +222,6 @@ def catchup_is_valid(block: Any) -> bool:
         for b in block.values())
 
 
-__all__ = ["FEATURES", "Fitted", "PackageTooNew", "catchup", "catchup_is_valid", "check_readable", "fit_tables",
-           "held_count", "hold", "manifest_fields", "min_reader", "note_peer", "own_reads", "peer_reads",
+__all__ = ["FEATURES", "Fitted", "PackageTooNew", "catchup_is_valid", "check_readable", "fit_tables",
+           "held_count", "held_for", "hold", "manifest_fields", "min_reader", "note_peer", "own_reads", "peer_reads",
            "release_held", "release_of", "release_schema", "upgrade_note"]

@@ -84,6 +84,17 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _rows_by_id(conn: Any, name: str, columns: list[str], ids: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of ``name`` by id, as SQLite stores them (ISO dates, 0/1), so both ends move them without conversion."""
+    select_sql = f'SELECT {", ".join(_q(c) for c in columns)} FROM {_q(name)} WHERE id IN '
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        rows.extend(tuple(r) for r in conn.exec_driver_sql(select_sql + f"({','.join('?' * len(chunk))})",
+                                                           tuple(chunk)).fetchall())
+    return rows
+
+
 class PackageRefused(BaoxueError):
     """A package was not imported; the store is unchanged. ``str(err)`` is the reason."""
 
@@ -429,19 +440,18 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
             if not wanted:
                 continue
             columns = [c.name for c in table.columns]
-            rows: list[tuple[Any, ...]] = []
-            # Values as SQLite stores them (ISO dates, 0/1), so both ends move them without conversion.
-            select_sql = f'SELECT {", ".join(_q(c) for c in columns)} FROM {_q(name)} WHERE id IN '
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
-                cursor = conn.exec_driver_sql(select_sql + f"({','.join('?' * len(chunk))})", tuple(chunk))
-                rows.extend(tuple(r) for r in cursor.fetchall())
-            payload_tables[name] = {"columns": columns, "rows": rows}
+            payload_tables[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, wanted)}
         blobs = _blobs_for(session, payload_tables)
         reads = compat.peer_reads(peer)
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
-        catchup, caught_up = compat.catchup(session, peer, tables, reads)
+        catchup: dict[str, Any] = {}
+        caught_up: list[tuple[str, str]] = []
+        for name, fields in compat.held_for(session, peer, tables, reads).items():
+            columns = [c.name for c in tables[name].columns if c.name in reads[name]]
+            catchup[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, list(fields)),
+                             "fields": fields}
+            caught_up.extend((name, record_id) for record_id in fields)
         chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
                 PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
@@ -658,7 +668,10 @@ def _manifest_keys(manifest: dict[str, Any]) -> tuple[bytes, bytes]:
 
 def _check_recipient(inst: Installation, manifest: dict[str, Any]) -> None:
     recipient = manifest.get("recipient") or {}
-    if recipient.get("code") != inst.code or recipient.get("node") not in ("", inst.node_id):
+    if recipient.get("code") == inst.code and recipient.get("node") not in ("", inst.node_id):
+        raise PackageRefused(f"此数据包是发给另一台电脑上登记的 {inst.code}（{inst.name}）的，不是本单位在本机的登记，未导入："
+                             "同一单位换了电脑时，请区教委重新登记本机")
+    if recipient.get("code") != inst.code:
         raise PackageRefused(
             f"此数据包是发给代码为 {recipient.get('code', '?')} 的单位的，"
             f"不是本单位（{inst.name}，{inst.code}），未导入"
