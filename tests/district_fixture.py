@@ -10,8 +10,11 @@ this module adds the pytest fixture and the round trips:
   (match → district → schools);
 - ``round_trip(w)``: both, in that order.
 
-Use it from a test module with ``from tests.district_fixture import district_world  # noqa: F401``
-(a fixture must be imported into the module, or into a conftest, to be found).
+Use it from a test module through a fixture of its own (importing a fixture trips ruff's F811)::
+
+    @pytest.fixture
+    def world(tmp_path: Path) -> Iterator[World]:
+        yield from district_fixture.world_at(tmp_path)
 """
 
 from __future__ import annotations
@@ -27,15 +30,22 @@ from tests.matching_world import JUNIOR, NINE, PRIMARY, SEM, SPRING, World, buil
 from tests.sync_helpers import send
 
 __all__ = ["JUNIOR", "NINE", "PRIMARY", "SEM", "SPRING", "World", "answer", "district_world", "name_of", "report",
-           "round_trip", "school_store", "sid"]
+           "round_trip", "school_store", "sid", "world_at"]
+
+
+def world_at(tmp_path: Path) -> Iterator[World]:
+    """The three-school district after every school's first package reached the district (no match run yet);
+    its stores are closed after the test."""
+    w = build(tmp_path)
+    try:
+        yield w
+    finally:
+        w.close()
 
 
 @pytest.fixture
 def district_world(tmp_path: Path) -> Iterator[World]:
-    """The three-school district after every school's first package reached the district (no match run yet)."""
-    w = build(tmp_path)
-    yield w
-    w.close()
+    yield from world_at(tmp_path)
 
 
 def report(w: World) -> list[sync.ImportResult]:

@@ -1,0 +1,182 @@
+"""The district's answers sent back to each school as proposals (联查建议, ``match_proposals``).
+
+After each run (in its transaction), every current match about a school's own child becomes, or updates,
+one proposal for that school: one per child and kind (the first match found), and for 重复立案 one per
+school of the pair. A proposal carries the child's own record id, the kind, the answer, the name of the
+school where the child was found and the grade there: nothing else of another school's child. Its owner
+row (``sync_record_owners``) names the child's school, so only that school's package carries it, and that
+school decides on it; the decision (accepted, or rejected with a reason) comes back in its next package.
+
+A proposal no longer found by a later run is marked withdrawn (``withdrawn``), never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from database.matching import DistrictMatch, MatchProposal
+from database.models import Installation, Student
+from database.sync import Peer, RecordOwner
+from desktop_app.domain import proposals as P
+from desktop_app.domain.roles import Purpose
+from desktop_app.services import privacy
+from desktop_app.services.matching import kinds
+from desktop_app.services.matching.storage import CURRENT
+from desktop_app.services.store import Store
+
+TABLE = "match_proposals"
+_NAMESPACE = uuid.UUID("6f1d3c52-5b7e-4d2a-9a61-0c7f4e1b2a90")  # proposal ids: the same answer keeps its row
+
+
+def proposal_id(semester: str, kind: str, student_id: str, other_student_id: str = "") -> str:
+    key = "|".join((semester, kind, student_id, other_student_id if kind == P.DUPLICATE else ""))
+    return str(uuid.uuid5(_NAMESPACE, key))
+
+
+@dataclass(frozen=True)
+class _Answer:
+    id: str
+    node: str  # the child's school
+    student_id: str
+    kind: str
+    result: str
+    found_school: str
+    found_grade: str
+    method: str
+
+
+def _answers(session: Session, semester: str) -> list[_Answer]:
+    """This semester's current matches about schools' own children, as the answers each school gets."""
+    names = {p.node_id: p.name for p in session.execute(select(Peer).where(Peer.kind == "school")).scalars()
+             if p.node_id}
+    dm = DistrictMatch
+    rows = session.execute(
+        select(dm.kind, dm.result, dm.student_id, dm.school_node, dm.other_student_id, dm.other_node, dm.grade,
+               dm.method)
+        .where(dm.semester == semester, dm.status == CURRENT, dm.kind.in_(P.KINDS), dm.school_node != "")
+        .order_by(dm.id)).all()
+    out: dict[str, _Answer] = {}
+    for kind, result, student, node, other_student, other_node, grade, method in rows:
+        if node not in names:
+            continue
+        if result == kinds.NOT_FOUND:
+            found = _Answer(proposal_id(semester, kind, student), node, student, kind, result, "", "", "")
+            out.setdefault(found.id, found)
+            continue
+        if other_node not in names or (other_node == node and kind != P.DUPLICATE):
+            continue  # found at the district's own rows, or a 九年一贯制's own leaver (it sees that itself)
+        if kind == P.DUPLICATE:  # both schools are told, each about its own child
+            for mine, my_node, theirs, their_node in ((student, node, other_student, other_node),
+                                                      (other_student, other_node, student, node)):
+                pid = proposal_id(semester, kind, mine, theirs)
+                out.setdefault(pid, _Answer(pid, my_node, mine, kind, result, names[their_node], "", method))
+            continue
+        pid = proposal_id(semester, kind, student)
+        out.setdefault(pid, _Answer(pid, node, student, kind, result, names[other_node], grade or "", method or ""))
+    return list(out.values())
+
+
+def publish(session: Session, semester: str, today: dt.date) -> int:
+    """Make or update this semester's proposals from the current matches; withdraw those not found any more.
+
+    Runs in the matching's transaction (the ORM writes each change to the history, so proposals travel).
+    Returns how many proposals are new or changed.
+    """
+    answers = _answers(session, semester)
+    existing = {p.id: p for p in session.execute(
+        select(MatchProposal).where(MatchProposal.semester == semester)).scalars()}
+    owners = {rid for (rid,) in session.execute(
+        select(RecordOwner.record_id).where(RecordOwner.table_name == TABLE))} if existing else set()
+    inst_node = session.execute(select(Installation.node_id)).scalar_one_or_none() or ""
+    changed = 0
+    wanted: set[str] = set()
+    for a in answers:
+        wanted.add(a.id)
+        status = P.PENDING if a.result in P.ACTIONABLE else P.NOTICE
+        row = existing.get(a.id)
+        if row is None:
+            session.add(MatchProposal(
+                id=a.id, semester=semester, kind=a.kind, result=a.result, student_id=a.student_id,
+                found_school=a.found_school, found_grade=a.found_grade, method=a.method, matched_on=today,
+                withdrawn=False, status=status, decided_by="", reason=""))
+            changed += 1
+        else:
+            values: dict[str, Any] = {"result": a.result, "found_school": a.found_school,
+                                      "found_grade": a.found_grade, "method": a.method, "withdrawn": False}
+            if row.status not in (P.PENDING, P.NOTICE):  # decided at the school: the answer it decided on stays
+                values = {"withdrawn": False}
+            diff = {k: v for k, v in values.items() if getattr(row, k) != v}
+            if diff:
+                for k, v in diff.items():
+                    setattr(row, k, v)
+                if set(diff) - {"withdrawn"}:
+                    row.matched_on = today
+                changed += 1
+        if a.id not in owners:
+            session.add(RecordOwner(table_name=TABLE, record_id=a.id, owner_node=a.node, origin_node=inst_node))
+            owners.add(a.id)
+    for pid, row in existing.items():
+        if pid not in wanted and not row.withdrawn and row.status in (P.PENDING, P.NOTICE):
+            row.withdrawn = True
+            changed += 1
+    session.flush()  # their history now, before the run's own event is chained after it
+    return changed
+
+
+@dataclass
+class Decision:
+    """A school's decision on a proposal, as the district sees it."""
+
+    school: str
+    township: str
+    kind: str
+    name: str
+    id_number: str
+    result: str
+    found_school: str
+    found_grade: str
+    status: str
+    decided_on: dt.date | None
+    decided_by: str
+    reason: str
+
+
+DECISION_HEADERS = ("学校", "乡镇", "类别", "姓名", "身份证号码", "联查结果", "找到的学校", "年级", "学校意见",
+                    "处理日期", "处理人", "拒绝原因")
+
+
+def decisions(store: Store, semester: str, status: str = "", *, purpose: str = Purpose.LIST) -> list[Decision]:
+    """At the district: the proposals sent for ``semester`` and what each school decided (``status``: only
+    those, e.g. ``已拒绝``), identity numbers masked as lists are."""
+    mp = MatchProposal
+    stmt = (select(mp, Student.name, Student.id_number, RecordOwner.owner_node)
+            .join(Student, Student.id == mp.student_id)
+            .join(RecordOwner, (RecordOwner.table_name == TABLE) & (RecordOwner.record_id == mp.id))
+            .where(mp.semester == semester, mp.withdrawn.is_(False)))
+    if status:
+        stmt = stmt.where(mp.status == status)
+    with store.read() as session:
+        schools = {p.node_id: p for p in session.execute(select(Peer)).scalars() if p.node_id}
+        rows = session.execute(stmt.order_by(RecordOwner.owner_node, mp.kind, Student.name_pinyin)).all()
+    out = []
+    for p, name, number, node in rows:
+        school = schools.get(node)
+        out.append(Decision(school.name if school else "", school.township if school else "", p.kind, name,
+                            privacy.shown_id_number(store, number, purpose), p.result, p.found_school,
+                            p.found_grade, p.status, p.decided_on, p.decided_by, p.reason))
+    return out
+
+
+def decision_counts(store: Store, semester: str) -> dict[str, int]:
+    """At the district: proposals of ``semester`` by the schools' decision (待确认, 已接受, 已拒绝, 通知)."""
+    mp = MatchProposal
+    with store.read() as session:
+        return {s: int(n) for s, n in session.execute(
+            select(mp.status, func.count()).where(mp.semester == semester, mp.withdrawn.is_(False))
+            .group_by(mp.status))}
