@@ -16,8 +16,10 @@ from desktop_app.services.census import proposals
 from desktop_app.ui.census.census_page import CensusPage
 from desktop_app.ui.census.proposals_panel import ProposalsPanel
 from desktop_app.ui.census.return_page import ReturnCheckPage
+from desktop_app.ui.district.matching_page import MatchingPage
 from tests.conftest import MessageLog
 from tests.district_fixture import JUNIOR, NINE, SEM, World, name_of, round_trip, sid, world_at
+from tests.sync_helpers import send
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -101,3 +103,14 @@ def test_teacher_accepts_all_leavers_and_rejects_a_return_answer(qtbot, world: W
     assert panel.select_name(name_of(w, "R1"))
     assert not panel.reject_selected()
     assert messages.texts("error")[-1] == "请填写拒绝的原因（区教委会看到）"
+
+    # the rejection goes back with the junior's next package and shows on the district's 全区联查 page
+    send(w.junior, "district", w.district, w.usb)
+    semesters.choose_current(w.district, SEM)
+    matching_page = MatchingPage(w.district)
+    qtbot.addWidget(matching_page)
+    assert "已拒绝 1 条" in matching_page.feedback_label.text()
+    model = matching_page.rejected_model
+    assert model.rowCount() == 1
+    shown = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert shown[0] == JUNIOR[1] and shown[3] == name_of(w, "R2") and shown[-1] == "同名儿童，非本校学生"
