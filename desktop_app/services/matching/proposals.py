@@ -17,15 +17,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from database.matching import DistrictMatch, MatchProposal
-from database.models import Installation, Student
+from database.models import Student, utcnow
 from database.sync import Peer, RecordOwner
 from desktop_app.domain import proposals as P
 from desktop_app.domain.roles import Purpose
-from desktop_app.services import privacy
+from desktop_app.services import audit, privacy
 from desktop_app.services.matching import kinds
 from desktop_app.services.matching.storage import CURRENT
 from desktop_app.services.store import Store
@@ -82,51 +82,74 @@ def _answers(session: Session, semester: str) -> list[_Answer]:
     return list(out.values())
 
 
+_SNAPSHOT_FIELDS = ("id", "semester", "kind", "result", "student_id", "found_school", "found_grade", "method",
+                    "matched_on", "withdrawn", "status", "decided_on", "decided_by", "reason")
+_snapshot = audit.tuple_snapshot_writer(_SNAPSHOT_FIELDS)
+
+
 def publish(session: Session, semester: str, today: dt.date) -> int:
     """Make or update this semester's proposals from the current matches; withdraw those not found any more.
 
-    Runs in the matching's transaction (the ORM writes each change to the history, so proposals travel).
-    Returns how many proposals are new or changed.
+    Runs in the matching's transaction. New proposals (all of them on the first run: tens of thousands in a
+    large district) are written in bulk with their history rows; the few that change on a later run go
+    through the ORM, whose hook writes their history. Returns how many proposals are new or changed.
     """
+    mp = MatchProposal
     answers = _answers(session, semester)
-    existing = {p.id: p for p in session.execute(
-        select(MatchProposal).where(MatchProposal.semester == semester)).scalars()}
+    existing = {r[0]: r for r in session.execute(
+        select(mp.id, mp.result, mp.found_school, mp.found_grade, mp.method, mp.withdrawn, mp.status)
+        .where(mp.semester == semester))}
     owners = {rid for (rid,) in session.execute(
         select(RecordOwner.record_id).where(RecordOwner.table_name == TABLE))} if existing else set()
-    inst_node = session.execute(select(Installation.node_id)).scalar_one_or_none() or ""
-    changed = 0
+    user, node = session.info.get("user", ""), session.info.get("node_id", "")
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    new_owners: list[dict[str, Any]] = []
+    history: list[audit.Change] = []
+    changed: dict[str, dict[str, Any]] = {}
     wanted: set[str] = set()
     for a in answers:
         wanted.add(a.id)
-        status = P.PENDING if a.result in P.ACTIONABLE else P.NOTICE
         row = existing.get(a.id)
         if row is None:
-            session.add(MatchProposal(
-                id=a.id, semester=semester, kind=a.kind, result=a.result, student_id=a.student_id,
-                found_school=a.found_school, found_grade=a.found_grade, method=a.method, matched_on=today,
-                withdrawn=False, status=status, decided_by="", reason=""))
-            changed += 1
+            values = (a.id, semester, a.kind, a.result, a.student_id, a.found_school, a.found_grade, a.method,
+                      today, False, P.PENDING if a.result in P.ACTIONABLE else P.NOTICE, None, "", "")
+            new_rows.append({**dict(zip(_SNAPSHOT_FIELDS, values, strict=True)), "created_at": now,
+                             "updated_at": now, "updated_by": user, "node_id": node, "version": 1})
+            history.append(audit.Change("insert", TABLE, a.id, "*", None,
+                                        _snapshot(tuple(audit.to_text(v) for v in values))))
         else:
-            values: dict[str, Any] = {"result": a.result, "found_school": a.found_school,
-                                      "found_grade": a.found_grade, "method": a.method, "withdrawn": False}
-            if row.status not in (P.PENDING, P.NOTICE):  # decided at the school: the answer it decided on stays
-                values = {"withdrawn": False}
-            diff = {k: v for k, v in values.items() if getattr(row, k) != v}
+            _pid, result, school, grade, method, withdrawn, status = row
+            diff: dict[str, Any] = {}
+            if status in (P.PENDING, P.NOTICE):
+                diff = {k: v for k, v, old in (("result", a.result, result), ("found_school", a.found_school, school),
+                                               ("found_grade", a.found_grade, grade), ("method", a.method, method))
+                        if v != old}
+            # else decided at the school: the answer it decided on stays
+            if withdrawn:
+                diff["withdrawn"] = False
             if diff:
-                for k, v in diff.items():
-                    setattr(row, k, v)
                 if set(diff) - {"withdrawn"}:
-                    row.matched_on = today
-                changed += 1
+                    diff["matched_on"] = today
+                changed[a.id] = diff
         if a.id not in owners:
-            session.add(RecordOwner(table_name=TABLE, record_id=a.id, owner_node=a.node, origin_node=inst_node))
+            new_owners.append({"table_name": TABLE, "record_id": a.id, "owner_node": a.node, "origin_node": node})
             owners.add(a.id)
-    for pid, row in existing.items():
-        if pid not in wanted and not row.withdrawn and row.status in (P.PENDING, P.NOTICE):
-            row.withdrawn = True
-            changed += 1
+    for pid, (_pid, *_rest, withdrawn, status) in existing.items():
+        if pid not in wanted and not withdrawn and status in (P.PENDING, P.NOTICE):
+            changed[pid] = {"withdrawn": True}
+    if new_rows:
+        session.execute(insert(MatchProposal), new_rows)
+        audit.append(session, history)
+    if new_owners:
+        session.execute(insert(RecordOwner), new_owners)
+    for pid, diff in changed.items():  # a later run's few changes: the ORM writes their history
+        proposal = session.get(MatchProposal, pid)
+        if proposal is not None:
+            for k, v in diff.items():
+                setattr(proposal, k, v)
     session.flush()  # their history now, before the run's own event is chained after it
-    return changed
+    return len(new_rows) + len(changed)
 
 
 @dataclass
