@@ -37,6 +37,7 @@ from tests.district_fixture import (
     world_at,
 )
 from tests.helpers.cli import run
+from tests.matching_world import enrolled, roster
 from tests.sync_helpers import send
 
 
@@ -247,3 +248,19 @@ def test_withdrawn_when_a_later_run_no_longer_finds_it(world: World) -> None:
     assert after.id == c2.id and after.status == proposals.WITHDRAWN
     with pytest.raises(ValidationError, match="已撤回"):
         proposals.accept(w.primary, [c2.id])
+
+
+def test_a_leaver_found_nowhere_becomes_a_proposal_once_found(world: World) -> None:
+    w = world
+    round_trip(w)
+    l2 = rows_by_name(w.primary, P.LEAVER_KINDS)[(P.JUNIOR, name_of(w, "L2"))]
+    assert l2.status == P.NOTICE
+    with pytest.raises(ValidationError, match="通知"):
+        proposals.reject(w.primary, l2.id, "不是本校学生")
+    roster(w.nine, w.tmp, "enrolled", [enrolled(NINE[1], w.kids["L2"], "七年级")], SEM)  # enrolled late
+    round_trip(w)
+    after = rows_by_name(w.primary, P.LEAVER_KINDS)[(P.JUNIOR, name_of(w, "L2"))]
+    assert (after.id, after.result, after.found_school, after.status) == (l2.id, P.FOUND, NINE[1], P.PENDING)
+    assert proposals.accept(w.primary, [after.id]) == 1
+    rows = {r.name: r for r in census.transition_rows(w.primary, SEM, census.PRIMARY_TO_JUNIOR)}
+    assert rows[name_of(w, "L2")].found

@@ -66,7 +66,11 @@ HEADERS = (("name", "姓名"), ("kind", "类别"), ("answer", "区教委联查�
 
 
 def _row(p: MatchProposal, name: str) -> ProposalRow:
-    status = WITHDRAWN if p.withdrawn and p.status in (P.PENDING, P.NOTICE) else p.status
+    status = p.status
+    if status == P.PENDING and p.result not in P.ACTIONABLE:  # found before, found nowhere since: a notice
+        status = P.NOTICE
+    if p.withdrawn and status in (P.PENDING, P.NOTICE):
+        status = WITHDRAWN
     return ProposalRow(p.id, p.student_id, name, p.kind, p.result, P.found_text(p.result, p.found_school, p.found_grade),
                        p.found_school, p.found_grade, p.method, p.matched_on, status, p.decided_on, p.decided_by,
                        p.reason)
@@ -79,7 +83,7 @@ def proposal_rows(store: Store, semester: str, kinds: Iterable[str] = P.KINDS, *
     stmt = (select(mp, Student.name).join(Student, Student.id == mp.student_id)
             .where(mp.semester == semester, mp.kind.in_(list(kinds))))
     if open_only:
-        stmt = stmt.where(mp.status == P.PENDING, mp.withdrawn.is_(False))
+        stmt = stmt.where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.result.in_(P.ACTIONABLE))
     with store.read() as session:
         rows = [_row(p, name) for p, name in session.execute(stmt.order_by(Student.name_pinyin, mp.kind))]
     rows.sort(key=lambda r: (not r.open, r.status == WITHDRAWN))
@@ -89,7 +93,8 @@ def proposal_rows(store: Store, semester: str, kinds: Iterable[str] = P.KINDS, *
 def open_count(store: Store, semester: str | None = None, kinds: Iterable[str] = P.KINDS) -> int:
     """Proposals waiting for the school's decision (every semester when ``semester`` is None)."""
     mp = MatchProposal
-    stmt = select(mp.id).where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)))
+    stmt = select(mp.id).where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)),
+                               mp.result.in_(P.ACTIONABLE))
     if semester:
         stmt = stmt.where(mp.semester == semester)
     with store.read() as session:
@@ -117,9 +122,10 @@ def _apply(session: Session, p: MatchProposal, name: str, by: str, today: dt.dat
     """Write what accepting ``p`` means; returns why it cannot be accepted (nothing written then)."""
     if p.withdrawn:
         return f"{name}：区教委后来的联查已不再得出这个结果（已撤回）"
+    if p.status == P.NOTICE or p.result not in P.ACTIONABLE:
+        return f"{name}：这是一条通知（{p.result}），无需接受"
     if p.status != P.PENDING:
-        return f"{name}：这条建议已{p.status.removeprefix('已')}" if p.status != P.NOTICE else \
-            f"{name}：这是一条通知（{p.result}），无需接受"
+        return f"{name}：这条建议已{p.status.removeprefix('已')}"
     note = f"{P.found_text(p.result, p.found_school, p.found_grade)}；{P.source_note(p.matched_on.isoformat())}"
     if p.kind in (P.CENSUS, *P.LEAVER_KINDS):
         current = session.execute(select(ChildStatusRecord).where(
@@ -189,7 +195,8 @@ def accept_all(store: Store, semester: str | None = None, kinds: Iterable[str] =
     by = _who(store)
     mp = MatchProposal
     stmt = (select(mp, Student.name).join(Student, Student.id == mp.student_id)
-            .where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)))
+            .where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)),
+                   mp.result.in_(P.ACTIONABLE))
             .order_by(mp.semester, mp.kind, Student.name_pinyin))
     if semester:
         stmt = stmt.where(mp.semester == semester)
@@ -216,6 +223,7 @@ def reject(store: Store, proposal_id: str, reason: str, today: dt.date | None = 
         ((p, name),) = _load(session, [proposal_id])
         if p.withdrawn:
             raise ValidationError(f"{name}：区教委后来的联查已不再得出这个结果（已撤回），无需拒绝")
-        if p.status != P.PENDING:
-            raise ValidationError(f"{name}：这条建议的处理为“{p.status}”，不能拒绝")
+        if p.status != P.PENDING or p.result not in P.ACTIONABLE:
+            shown = P.NOTICE if p.result not in P.ACTIONABLE else p.status
+            raise ValidationError(f"{name}：这条建议的处理为“{shown}”，不能拒绝")
         p.status, p.decided_on, p.decided_by, p.reason = P.REJECTED, today or dt.date.today(), _who(store), reason

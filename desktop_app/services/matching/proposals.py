@@ -125,6 +125,8 @@ def publish(session: Session, semester: str, today: dt.date) -> int:
                 diff = {k: v for k, v, old in (("result", a.result, result), ("found_school", a.found_school, school),
                                                ("found_grade", a.found_grade, grade), ("method", a.method, method))
                         if v != old}
+                if status == P.NOTICE and a.result in P.ACTIONABLE:  # 衔接未找到 found since: now to decide on
+                    diff["status"] = P.PENDING
             # else decided at the school: the answer it decided on stays
             if withdrawn:
                 diff["withdrawn"] = False
