@@ -13,11 +13,12 @@ A proposal no longer found by a later run is marked withdrawn (``withdrawn``), n
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from database.matching import DistrictMatch, MatchProposal
@@ -56,7 +57,7 @@ def _answers(session: Session, semester: str) -> list[_Answer]:
     names = {p.node_id: p.name for p in session.execute(select(Peer).where(Peer.kind == "school")).scalars()
              if p.node_id}
     dm = DistrictMatch
-    rows = session.execute(
+    rows = session.connection().execute(
         select(dm.kind, dm.result, dm.student_id, dm.school_node, dm.other_student_id, dm.other_node, dm.grade,
                dm.method)
         .where(dm.semester == semester, dm.status == CURRENT, dm.kind.in_(P.KINDS), dm.school_node != "")
@@ -84,7 +85,25 @@ def _answers(session: Session, semester: str) -> list[_Answer]:
 
 _SNAPSHOT_FIELDS = ("id", "semester", "kind", "result", "student_id", "found_school", "found_grade", "method",
                     "matched_on", "withdrawn", "status", "decided_on", "decided_by", "reason")
-_snapshot = audit.tuple_snapshot_writer(_SNAPSHOT_FIELDS)
+_META = ("created_at", "updated_at", "updated_by", "node_id", "version")
+_enc = json.encoder.encode_basestring  # as audit.snapshot_text writes each text
+_SNAPSHOT_ORDER = sorted(range(len(_SNAPSHOT_FIELDS)), key=_SNAPSHOT_FIELDS.__getitem__)
+_SNAPSHOT_TEMPLATE = "{" + ", ".join(f"{_enc(_SNAPSHOT_FIELDS[i])}: %s" for i in _SNAPSHOT_ORDER) + "}"
+
+
+def _snapshot(texts: tuple[str | None, ...]) -> str:
+    """``audit.snapshot_text`` of a new proposal's values (already as ``audit.to_text`` gives them), byte for
+    byte, without a dict per row (a district's first run writes tens of thousands)."""
+    return _SNAPSHOT_TEMPLATE % tuple("null" if (v := texts[i]) is None else _enc(v) for i in _SNAPSHOT_ORDER)
+
+
+def _sql_insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _stored(at: dt.datetime) -> str:
+    """A time as SQLAlchemy's SQLite DateTime stores it."""
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def publish(session: Session, semester: str, today: dt.date) -> int:
@@ -95,16 +114,19 @@ def publish(session: Session, semester: str, today: dt.date) -> int:
     through the ORM, whose hook writes their history. Returns how many proposals are new or changed.
     """
     mp = MatchProposal
+    conn = session.connection()
     answers = _answers(session, semester)
-    existing = {r[0]: r for r in session.execute(
+    existing: dict[str, tuple[Any, ...]] = {r[0]: tuple(r) for r in conn.execute(
         select(mp.id, mp.result, mp.found_school, mp.found_grade, mp.method, mp.withdrawn, mp.status)
         .where(mp.semester == semester))}
-    owners = {rid for (rid,) in session.execute(
+    owners = {rid for (rid,) in conn.execute(
         select(RecordOwner.record_id).where(RecordOwner.table_name == TABLE))} if existing else set()
     user, node = session.info.get("user", ""), session.info.get("node_id", "")
     now = utcnow()
-    new_rows: list[dict[str, Any]] = []
-    new_owners: list[dict[str, Any]] = []
+    meta = (_stored(now), _stored(now), user, node, 1)
+    day = today.isoformat()
+    new_rows: list[tuple[Any, ...]] = []
+    new_owners: list[tuple[str, str, str, str]] = []
     history: list[audit.Change] = []
     changed: dict[str, dict[str, Any]] = {}
     wanted: set[str] = set()
@@ -112,12 +134,12 @@ def publish(session: Session, semester: str, today: dt.date) -> int:
         wanted.add(a.id)
         row = existing.get(a.id)
         if row is None:
-            values = (a.id, semester, a.kind, a.result, a.student_id, a.found_school, a.found_grade, a.method,
-                      today, False, P.PENDING if a.result in P.ACTIONABLE else P.NOTICE, None, "", "")
-            new_rows.append({**dict(zip(_SNAPSHOT_FIELDS, values, strict=True)), "created_at": now,
-                             "updated_at": now, "updated_by": user, "node_id": node, "version": 1})
-            history.append(audit.Change("insert", TABLE, a.id, "*", None,
-                                        _snapshot(tuple(audit.to_text(v) for v in values))))
+            initial = P.PENDING if a.result in P.ACTIONABLE else P.NOTICE
+            new_rows.append((a.id, semester, a.kind, a.result, a.student_id, a.found_school, a.found_grade, a.method,
+                             day, 0, initial, None, "", "", *meta))
+            history.append(audit.Change("insert", TABLE, a.id, "*", None, _snapshot((
+                a.id, semester, a.kind, a.result, a.student_id, a.found_school, a.found_grade, a.method, day,
+                audit.to_text(False), initial, None, "", ""))))
         else:
             _pid, result, school, grade, method, withdrawn, status = row
             diff: dict[str, Any] = {}
@@ -135,16 +157,19 @@ def publish(session: Session, semester: str, today: dt.date) -> int:
                     diff["matched_on"] = today
                 changed[a.id] = diff
         if a.id not in owners:
-            new_owners.append({"table_name": TABLE, "record_id": a.id, "owner_node": a.node, "origin_node": node})
+            new_owners.append((TABLE, a.id, a.node, node))
             owners.add(a.id)
     for pid, (_pid, *_rest, withdrawn, status) in existing.items():
         if pid not in wanted and not withdrawn and status in (P.PENDING, P.NOTICE):
             changed[pid] = {"withdrawn": True}
-    if new_rows:
-        session.execute(insert(MatchProposal), new_rows)
-        audit.append(session, history)
+    if new_rows:  # the rows, their history (chained after the last row) and their owners, each one statement
+        conn.exec_driver_sql(_sql_insert(TABLE, (*_SNAPSHOT_FIELDS, *_META)), new_rows)
+        rows = audit.chained_tuples(history, audit.last_hash(session), user, node, now)
+        conn.exec_driver_sql(_sql_insert("audit_log", audit.AUDIT_COLUMNS),
+                             [(_stored(r[0]), *r[1:]) for r in rows])
     if new_owners:
-        session.execute(insert(RecordOwner), new_owners)
+        conn.exec_driver_sql(_sql_insert("sync_record_owners", ("table_name", "record_id", "owner_node",
+                                                                 "origin_node")), new_owners)
     for pid, diff in changed.items():  # a later run's few changes: the ORM writes their history
         proposal = session.get(MatchProposal, pid)
         if proposal is not None:
