@@ -19,7 +19,7 @@ from desktop_app.domain import proposals as P
 from desktop_app.domain.census import ChildStatus
 from desktop_app.domain.errors import ValidationError
 from desktop_app.exchange import package as pkg
-from desktop_app.services import census, matching, sync
+from desktop_app.services import census, matching, sync, todo
 from desktop_app.services.census import proposals
 from desktop_app.services.matching import proposals as district_proposals
 from desktop_app.services.store import Store
@@ -264,3 +264,13 @@ def test_a_leaver_found_nowhere_becomes_a_proposal_once_found(world: World) -> N
     assert proposals.accept(w.primary, [after.id]) == 1
     rows = {r.name: r for r in census.transition_rows(w.primary, SEM, census.PRIMARY_TO_JUNIOR)}
     assert rows[name_of(w, "L2")].found
+
+
+def test_pending_proposals_are_on_the_schools_todo_list(world: World) -> None:
+    w = world
+    round_trip(w)
+    titles = [i.title for i in todo.collect(w.primary) if i.kind == "联查建议"]
+    assert titles == ["确认区教委联查建议 3 条（摸排核查）", "确认区教委联查建议 2 条（返校核查）"]
+    assert not [i for i in todo.collect(w.district) if i.kind == "联查建议"]
+    proposals.accept_all(w.primary)
+    assert not [i for i in todo.collect(w.primary) if i.kind == "联查建议"]

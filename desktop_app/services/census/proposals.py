@@ -28,6 +28,7 @@ from database.models import Student
 from desktop_app.domain import proposals as P
 from desktop_app.domain.census import ChildStatus, ReturnResult
 from desktop_app.domain.errors import FieldError, NotFoundError, ValidationError
+from desktop_app.services import todo
 from desktop_app.services.access import Permission, require
 from desktop_app.services.store import Store
 
@@ -227,3 +228,19 @@ def reject(store: Store, proposal_id: str, reason: str, today: dt.date | None = 
             shown = P.NOTICE if p.result not in P.ACTIONABLE else p.status
             raise ValidationError(f"{name}：这条建议的处理为“{shown}”，不能拒绝")
         p.status, p.decided_on, p.decided_by, p.reason = P.REJECTED, today or dt.date.today(), _who(store), reason
+
+
+@todo.provider
+def pending_proposals(store: Store, today: dt.date) -> list[todo.TodoItem]:
+    """待办 at a school: the district's proposals waiting for a decision, per page that shows them."""
+    inst = store.installation()
+    if inst is None or inst.kind != "school":
+        return []
+    items = []
+    for page, kinds in (("摸排核查", P.PAGE_KINDS["摸排核查"]), ("返校核查", (*P.PAGE_KINDS["返校核查"], *P.PAGE_KINDS["衔接"]))):
+        if waiting := open_count(store, None, kinds):
+            items.append(todo.TodoItem(
+                due=today, title=f"确认区教委联查建议 {waiting} 条（{page}）",
+                detail="区教委在全区各校数据中查到的本校儿童情况，接受或说明原因拒绝", kind="联查建议",
+                target=("proposals", page)))
+    return items
