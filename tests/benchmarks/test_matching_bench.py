@@ -2,7 +2,7 @@
 and 10,000 小升初 leavers (plus return checks and open cases), inserted directly with Core inserts.
 
 The run (temporary tables, joins, storing each match, the history event) must take under 5 s and at
-most 3 times the same joins run bare with ``sqlite3``.
+most 3 times the same joins run bare on the DB-API connection (the SQLCipher driver), without SQLAlchemy.
 
 Run: ``.venv/bin/python -m pytest --benchmark-enable -p no:cacheprovider tests/benchmarks/test_matching_bench.py -s``
 """
@@ -179,7 +179,7 @@ def test_matching_a_district_of_100_schools(benchmark, big_district: Store) -> N
     with big_district.read() as s:
         kept = s.execute(select(func.count()).select_from(DistrictMatch)).scalar_one()
     best_bare = min(bare_times)
-    print(f"\n全区联查: bare sqlite3 joins best {best_bare:.2f} s of {', '.join(f'{t:.2f}' for t in bare_times)}; "
+    print(f"\n全区联查: bare DB-API joins best {best_bare:.2f} s of {', '.join(f'{t:.2f}' for t in bare_times)}; "
           f"run_match first {first_seconds:.2f} s, "
           f"again {again:.2f} s; {kept} matches kept; ratio {max(first_seconds, again) / best_bare:.2f}x")
     assert first_seconds < 5 and again < 5
