@@ -1,7 +1,7 @@
 """Speed of 全区联查 at the district: 100 schools, 100,000 census children, 100,000 enrolled students
 and 10,000 小升初 leavers (plus return checks and open cases), inserted directly with Core inserts.
 
-The run (temporary tables, joins, storing each match, the history event) must take under 5 s and at
+The run (temporary tables, joins, storing each match, the 联查建议 for the schools, the history event) must take under 5 s and at
 most 3 times the same joins run bare on the DB-API connection (the SQLCipher driver), without SQLAlchemy.
 
 Run: ``.venv/bin/python -m pytest --benchmark-enable -p no:cacheprovider tests/benchmarks/test_matching_bench.py -s``
