@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from database.matching import MatchProposal
 from database.models import Student
 from database.sync import HeldBack, NodeKey, Peer
 from desktop_app.domain import proposals as P
@@ -274,3 +275,18 @@ def test_pending_proposals_are_on_the_schools_todo_list(world: World) -> None:
     assert not [i for i in todo.collect(w.district) if i.kind == "联查建议"]
     proposals.accept_all(w.primary)
     assert not [i for i in todo.collect(w.primary) if i.kind == "联查建议"]
+
+
+def test_proposals_written_through_core_where_the_driver_is_not_sqlite(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path for other databases (PostgreSQL at a district): typed values through Core, the same rows
+    and history as the SQLite path (``verify`` replays them)."""
+    w = world
+    monkeypatch.setattr(district_proposals, "RAW_DIALECTS", ())
+    round_trip(w)
+    with w.district.read() as s:
+        rows = s.execute(select(MatchProposal)).scalars().all()
+    assert len(rows) == 10 and all(  # primary: C1 C2 C5 L1 L2 L3 D1; junior: R1 R2 D1
+        not r.withdrawn and r.matched_on == rows[0].matched_on for r in rows)
+    assert w.district.verify().ok, w.district.verify()
+    assert proposals.open_count(w.primary, SEM) == 5

@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Date, DateTime, func, select
 from sqlalchemy.orm import Session
 
 from database.matching import DistrictMatch, MatchProposal
-from database.models import Student, utcnow
+from database.models import Base, Student, utcnow
 from database.sync import Peer, RecordOwner
 from desktop_app.domain import proposals as P
 from desktop_app.domain.roles import Purpose
@@ -97,8 +97,31 @@ def _snapshot(texts: tuple[str | None, ...]) -> str:
     return _SNAPSHOT_TEMPLATE % tuple("null" if (v := texts[i]) is None else _enc(v) for i in _SNAPSHOT_ORDER)
 
 
-def _sql_insert(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+RAW_DIALECTS = ("sqlite",)  # where the bulk rows go to the driver as stored (elsewhere: through Core)
+
+
+def _insert_many(conn: Any, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """One executemany: on SQLite straight to the driver (values as SQLite stores them: ISO texts, 0/1),
+    elsewhere through Core, which converts them for the column types."""
+    table = Base.metadata.tables[name]
+    if conn.dialect.name in RAW_DIALECTS:
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                             f"VALUES ({', '.join('?' * len(columns))})", rows)
+        return
+    loaders = [_loader(table.c[c]) for c in columns]
+    conn.execute(table.insert(), [{c: load(v) for c, load, v in zip(columns, loaders, row, strict=True)}
+                                  for row in rows])
+
+
+def _loader(column: Any) -> Any:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return lambda v: dt.datetime.fromisoformat(v) if isinstance(v, str) else v
+    if isinstance(kind, Date):
+        return lambda v: dt.date.fromisoformat(v) if isinstance(v, str) else v
+    if isinstance(kind, Boolean):
+        return lambda v: v if v is None else bool(v)
+    return lambda v: v
 
 
 def _stored(at: dt.datetime) -> str:
@@ -163,13 +186,12 @@ def publish(session: Session, semester: str, today: dt.date) -> int:
         if pid not in wanted and not withdrawn and status in (P.PENDING, P.NOTICE):
             changed[pid] = {"withdrawn": True}
     if new_rows:  # the rows, their history (chained after the last row) and their owners, each one statement
-        conn.exec_driver_sql(_sql_insert(TABLE, (*_SNAPSHOT_FIELDS, *_META)), new_rows)
+        _insert_many(conn, TABLE, (*_SNAPSHOT_FIELDS, *_META), new_rows)
         rows = audit.chained_tuples(history, audit.last_hash(session), user, node, now)
-        conn.exec_driver_sql(_sql_insert("audit_log", audit.AUDIT_COLUMNS),
-                             [(_stored(r[0]), *r[1:]) for r in rows])
+        _insert_many(conn, "audit_log", audit.AUDIT_COLUMNS, [(_stored(r[0]), *r[1:]) for r in rows])
     if new_owners:
-        conn.exec_driver_sql(_sql_insert("sync_record_owners", ("table_name", "record_id", "owner_node",
-                                                                 "origin_node")), new_owners)
+        _insert_many(conn, "sync_record_owners", ("table_name", "record_id", "owner_node", "origin_node"),
+                     new_owners)
     for pid, diff in changed.items():  # a later run's few changes: the ORM writes their history
         proposal = session.get(MatchProposal, pid)
         if proposal is not None:
