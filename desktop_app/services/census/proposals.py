@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from database.census import ChildStatusRecord, ReturnCheck
@@ -94,16 +94,16 @@ def proposal_rows(store: Store, semester: str, kinds: Iterable[str] = P.KINDS, *
 def open_count(store: Store, semester: str | None = None, kinds: Iterable[str] = P.KINDS) -> int:
     """Proposals waiting for the school's decision (every semester when ``semester`` is None)."""
     mp = MatchProposal
-    stmt = select(mp.id).where(mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)),
-                               mp.result.in_(P.ACTIONABLE))
+    stmt = select(func.count()).select_from(mp).where(
+        mp.status == P.PENDING, mp.withdrawn.is_(False), mp.kind.in_(list(kinds)), mp.result.in_(P.ACTIONABLE))
     if semester:
         stmt = stmt.where(mp.semester == semester)
     with store.read() as session:
-        return len(session.execute(stmt).all())
+        return int(session.execute(stmt).scalar_one())
 
 
 def by_student(store: Store, semester: str, kinds: Iterable[str]) -> dict[str, ProposalRow]:
-    """The latest proposal of each child (for a column on the census lists)."""
+    """One proposal per child, an open one before a decided or withdrawn one (for a column on the lists)."""
     return {r.student_id: r for r in reversed(proposal_rows(store, semester, kinds))}
 
 
