@@ -18,7 +18,7 @@ from desktop_app.ui.census.proposals_panel import ProposalsPanel
 from desktop_app.ui.census.return_page import ReturnCheckPage
 from desktop_app.ui.district.matching_page import MatchingPage
 from tests.conftest import MessageLog
-from tests.district_fixture import JUNIOR, NINE, SEM, World, name_of, round_trip, sid, world_at
+from tests.district_fixture import JUNIOR, NINE, PRIMARY, SEM, World, name_of, round_trip, sid, world_at
 from tests.sync_helpers import send
 
 LEFT = Qt.MouseButton.LeftButton
@@ -114,3 +114,8 @@ def test_teacher_accepts_all_leavers_and_rejects_a_return_answer(qtbot, world: W
     assert model.rowCount() == 1
     shown = [model.index(0, c).data() for c in range(model.columnCount())]
     assert shown[0] == JUNIOR[1] and shown[3] == name_of(w, "R2") and shown[-1] == "同名儿童，非本校学生"
+    per_school = matching_page.decision_model  # per school: 待确认, 已接受, 已拒绝, 通知
+    rows = {per_school.index(r, 1).data(): [per_school.index(r, c).data() for c in range(3, 7)]
+            for r in range(per_school.rowCount())}
+    assert rows[JUNIOR[1]] == ["1", "0", "1", "1"]  # R1 waiting, R2 rejected, D1 a notice
+    assert rows[PRIMARY[1]] == ["5", "0", "0", "2"]  # its acceptances have not reached the district yet

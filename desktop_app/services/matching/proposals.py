@@ -252,3 +252,22 @@ def decision_counts(store: Store, semester: str) -> dict[str, int]:
         return {s: int(n) for s, n in session.execute(
             select(mp.status, func.count()).where(mp.semester == semester, mp.withdrawn.is_(False))
             .group_by(mp.status))}
+
+
+SCHOOL_DECISION_HEADERS = ("学校标识码", "学校", "乡镇", P.PENDING, P.ACCEPTED, P.REJECTED, P.NOTICE)
+
+
+def school_decisions(store: Store, semester: str) -> list[list[Any]]:
+    """At the district: per school, its proposals of ``semester`` waiting, accepted, rejected, and notices
+    (``SCHOOL_DECISION_HEADERS``); withdrawn ones are left out."""
+    mp = MatchProposal
+    with store.read() as session:
+        counts: dict[tuple[str, str], int] = {(node, status): int(n) for node, status, n in session.execute(
+            select(RecordOwner.owner_node, mp.status, func.count())
+            .join(RecordOwner, (RecordOwner.table_name == TABLE) & (RecordOwner.record_id == mp.id))
+            .where(mp.semester == semester, mp.withdrawn.is_(False))
+            .group_by(RecordOwner.owner_node, mp.status))}
+        schools = session.execute(select(Peer).where(Peer.kind == "school", Peer.node_id != "")
+                                  .order_by(Peer.township, Peer.code)).scalars().all()
+    return [[p.code, p.name, p.township, *(counts.get((p.node_id, s), 0) for s in P.STATUSES)]
+            for p in schools if any(counts.get((p.node_id, s)) for s in P.STATUSES)]

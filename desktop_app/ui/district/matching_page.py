@@ -104,9 +104,14 @@ class MatchingPage(QWidget):
         f_layout.setContentsMargins(0, 0, 0, 0)
         self.feedback_label = QLabel(feedback)
         f_layout.addWidget(self.feedback_label)
+        f_row = QHBoxLayout()
+        self.decision_model = RowsModel(list(district_proposals.SCHOOL_DECISION_HEADERS), self._decision_rows, self)
+        self.decision_view = _table(feedback, self.decision_model)  # per school: waiting, accepted, rejected
         self.rejected_model = RowsModel(list(district_proposals.DECISION_HEADERS), self._rejected_rows, self)
         self.rejected_view = _table(feedback, self.rejected_model)
-        f_layout.addWidget(self.rejected_view)
+        f_row.addWidget(self.decision_view, 2)
+        f_row.addWidget(self.rejected_view, 3)
+        f_layout.addLayout(f_row)
         for w in (self.school_view, self.town_view, lists, feedback):
             splitter.addWidget(w)
         splitter.setSizes([260, 120, 300, 140])
@@ -146,8 +151,12 @@ class MatchingPage(QWidget):
                      d.status, f"{d.decided_on:%Y-%m-%d}" if d.decided_on else "", d.decided_by, d.reason])
                 for i, d in enumerate(rows)]
 
+    def _decision_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(row[0], row) for row in district_proposals.school_decisions(self.store, self.semester())]
+
     def _reload_feedback(self) -> None:
         counts = district_proposals.decision_counts(self.store, self.semester())
+        self.decision_model.reload()
         self.rejected_model.reload()
         self.feedback_label.setText(self.tr("发给各校的联查建议：待确认 %1 条，已接受 %2 条，已拒绝 %3 条（拒绝的原因见下表）")
                                     .replace("%1", str(counts.get(P.PENDING, 0)))
