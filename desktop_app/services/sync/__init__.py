@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or_, select, type_coerce
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, and_, func, or_, select, type_coerce
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
@@ -66,6 +66,14 @@ OWNERSHIP: dict[str, str] = {
     "semesters": DISTRICT,
     "calendar_days": DISTRICT,  # the school calendar (issue 6); the district publishes it
     "deferral_decisions": DISTRICT,  # N-11: the district leading group's decisions
+    "district_schools": DISTRICT,  # the list of schools a case can be handed to (移交)
+    "handover_transfers": DISTRICT,  # 移交: the district's forward of a school's request, with the answer
+    "handover_items": DISTRICT,  # 移交: the forwarded case, for the receiving school
+}
+#: District tables whose rows go only to the schools they name (the columns holding school codes), not to all.
+ADDRESSED: dict[str, tuple[str, ...]] = {
+    "handover_transfers": ("from_code", "to_code"),
+    "handover_items": ("to_code",),
 }
 #: Tables whose rows are also unique by a natural key: a received row matching a local one by this
 #: key (e.g. the semester "2026秋" created on both sides) is merged into the local row.
@@ -307,19 +315,23 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
         .order_by(AuditEntry.id)
     )
     if inst.kind == DISTRICT:
-        district_tables = [t for t in tables if owner_kind(t) == DISTRICT]
+        district_tables = [t for t in tables if owner_kind(t) == DISTRICT and t not in ADDRESSED]
         owned = select(RecordOwner.record_id).where(
             RecordOwner.table_name == AuditEntry.table_name, RecordOwner.record_id == AuditEntry.record_id,
             RecordOwner.owner_node == peer.node_id,
         ).exists()
-        stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
+        known = ledger_tables()
+        addressed = [and_(AuditEntry.table_name == name, AuditEntry.record_id.in_(
+            select(known[name].c.id).where(or_(*(known[name].c[c] == peer.code for c in columns)))))
+            for name, columns in ADDRESSED.items() if name in known]
+        stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned, *addressed))
     return list(session.execute(stmt))
 
 
 #: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
 #: ledger table). A package carries the bytes of every attachment whose row it carries, i.e. every
 #: referenced blob the recipient has not acknowledged; the receiver checks each hash before storing.
-BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256"}
+BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256", "handover_items": "sha256"}
 #: The attachments of one package (base64 in the JSON payload) must fit the package bounds.
 MAX_BLOB_BYTES = pkg.MAX_PAYLOAD * 2 // 3
 
@@ -492,6 +504,11 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
     """
     require(store, Permission.EXCHANGE)
     inst = _installation(store)
+    if inst.kind == DISTRICT:  # the schools learn the district's list of schools (移交) from its packages
+        from desktop_app.services import handover
+
+        with store.write() as session:
+            handover.publish_schools(session)
     built = _build(store, code, Path(out_dir))
     data, manifest, peer = built.data, built.manifest, built.peer
     name = pkg.file_name(inst.code, peer.code, manifest["number"])
@@ -765,10 +782,14 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
                                floor=floor)
         validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
                                   sender_node=sender_node, owner_kind=owner_kind)
+        carried = {(h[5], h[6]) for h in payload["history"] if h[0] > peer.their_seq}
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
             raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
+        from desktop_app.services import handover  # 移交: the district forwards, the sender closes (it imports sync)
+
+        handover.after_import(session, inst, peer, carried)
         compat.note_peer(peer, manifest)
         result.file, result.sender, result.kind, result.number = path.name, code, "changes", number
         peer.their_seq = int(manifest.get("seq_to", 0))
@@ -1091,6 +1112,8 @@ class ConflictView:
 
 TABLE_LABELS: dict[str, str] = {
     "students": "学生", "cases": "案件", "persuasion_attempts": "劝返记录", "semesters": "学期",
+    "district_schools": "全区学校名单", "case_handovers": "移交申请", "handover_transfers": "移交转交",
+    "handover_items": "移交案件内容", "handover_answers": "移交答复",
 }
 
 
