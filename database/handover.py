@@ -86,7 +86,7 @@ class HandoverItem(LedgerMixin, Base):
     transfer_id: Mapped[str] = mapped_column(ForeignKey("handover_transfers.id"), index=True)
     to_code: Mapped[str] = mapped_column(String(20))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str] = mapped_column(String(20))  # students | cases | persuasion_attempts | joint_reports | evidence_files | history
+    kind: Mapped[str] = mapped_column(String(20))  # a table of the case, or history
     data: Mapped[str] = mapped_column(Text, default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")  # evidence: the file travels with the package
 
