@@ -23,6 +23,7 @@ from desktop_app.services import matching, semesters
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.district.handovers import HandoverListBox
 from desktop_app.ui.exchange.models import RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
 from desktop_app.ui.widgets import Messages
@@ -96,9 +97,10 @@ class MatchingPage(QWidget):
         self.list_model = RowsModel(list(matching.LIST_HEADERS), self._list_rows, self)
         self.list_view = _table(lists, self.list_model)
         l_layout.addWidget(self.list_view)
-        for w in (self.school_view, self.town_view, lists):
+        self.handover_box = HandoverListBox(store, splitter)  # 移交在途
+        for w in (self.school_view, self.town_view, lists, self.handover_box):
             splitter.addWidget(w)
-        splitter.setSizes([260, 120, 300])
+        splitter.setSizes([260, 120, 300, 160])
         layout.addWidget(splitter, 1)
         self.refresh()
 
@@ -143,6 +145,7 @@ class MatchingPage(QWidget):
             self.status_label.setText(self.tr("显示%1最近一次联查的结果").replace("%1", semester))
         self.run_button.setEnabled(self._worker is None and can(self.store, Permission.MATCH))
         self._reload_list()
+        self.handover_box.reload()
 
     def _reload_list(self) -> None:
         figure, code, town = self.selection
