@@ -110,7 +110,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_handover_answers_new_case_id'), 'handover_answers', ['new_case_id'], unique=False)
     op.create_index(op.f('ix_handover_answers_transfer_id'), 'handover_answers', ['transfer_id'], unique=False)
-    
+
 
 
 def downgrade() -> None:
