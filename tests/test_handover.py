@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from database.handover import DistrictSchool, HandoverItem, HandoverTransfer
 from database.lifecycle import CaseClosing, EvidenceFile
 from database.models import Case, PersuasionAttempt
+from database.sync import HeldBack, Peer
 from desktop_app.domain import handover as rules
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import Closing
@@ -182,3 +183,29 @@ def test_evidence_and_attempts_are_new_records_of_b(world: World, tmp_path: Path
     with w.b.read() as s:
         b_ids = set(s.execute(select(PersuasionAttempt.id)).scalars()) | set(s.execute(select(EvidenceFile.id)).scalars())
     assert new_case != case_id and len(b_ids) == 3 and not a_ids & b_ids
+
+
+def test_a_school_on_an_earlier_release_gets_the_handover_once_it_upgrades(world: World, tmp_path: Path) -> None:
+    """B's program cannot read handovers yet (v0.1.0): the district holds the forward back, says so, and sends it
+    in full (with the photo) once B's package says it reads it; B's down-level package stays readable for 0.1.0."""
+    w = world
+    with w.district.write() as s:
+        peer = s.execute(select(Peer).where(Peer.code == B[0])).scalar_one()
+        peer.program, peer.reads = "0.1.0", ""
+    hand_over(w, a_case(w, tmp_path))
+    send(w.a, "district", w.district, w.usb)
+    [flight] = handover.handovers(w.district, in_flight_only=True)
+    assert flight.note == "（对方程序版本过旧，升级后才能收到）"
+    down = sync.export_package(w.district, B[0], w.usb)
+    assert pkg.read(down.path).manifest["min_reader"] == "0.1.0"
+    sync.import_package(w.b, down.path)
+    assert handover.incoming(w.b) == []
+    with w.district.read() as s:
+        held = set(s.execute(select(HeldBack.table_name).where(HeldBack.peer_code == B[0])).scalars())
+    assert {"handover_transfers", "handover_items"} <= held
+    w.round(w.b)  # B "upgraded": its package says what it reads; the district sends what it held back
+    [incoming] = handover.incoming(w.b)
+    new_case = handover.accept(w.b, incoming.id)
+    [photo] = lifecycle.evidence_list(w.b, new_case)
+    assert lifecycle.evidence_content(w.b, photo.id) == PHOTO
+    assert w.b.verify().ok and w.district.verify().ok

@@ -50,10 +50,11 @@ class HandoverView:
     answer_reason: str = ""
     attempts: int = 0
     evidence: int = 0
+    note: str = ""  # at the district: why it cannot reach the receiving school yet
 
     def row(self) -> list[Any]:
         return [self.student_name, self.from_name, self.to_name, self.requested_on.isoformat(),
-                self.reason + (f"：{self.detail}" if self.detail else ""), self.state,
+                self.reason + (f"：{self.detail}" if self.detail else ""), self.state + self.note,
                 self.answered_on.isoformat() if self.answered_on else "", self.answer_reason]
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from database.handover import CaseHandover, HandoverAnswer, HandoverItem, HandoverTransfer
+from database.sync import Peer
 from desktop_app.domain import handover as rules
-from desktop_app.services import todo
+from desktop_app.services import compat, todo
 from desktop_app.services.handover.common import HISTORY, SCHOOL, HandoverView, _answered, _view
 from desktop_app.services.handover.request import _pending_request
 from desktop_app.services.store import Store
@@ -113,12 +114,21 @@ def prior_history(store: Store, case_id: str) -> list[PriorHistory]:
 # --- the district's view -----------------------------------------------------------------------------
 
 def handovers(store: Store, *, in_flight_only: bool = False, limit: int | None = 2000) -> list[HandoverView]:
-    """Every forward this installation holds (the district: all; a school: its own both ways), newest first."""
+    """Every forward this installation holds (the district: all; a school: its own both ways), newest first.
+
+    At the district a handover waiting for a school whose program cannot read handovers yet (an earlier
+    release) says so: the forward is held back for that school until it upgrades (compat)."""
     with store.read() as session:
         stmt = select(HandoverTransfer).order_by(HandoverTransfer.requested_on.desc(), HandoverTransfer.id)
         if in_flight_only:
             stmt = stmt.where(HandoverTransfer.state == rules.WAITING)
-        return [_view(t) for t in session.execute(stmt.limit(limit)).scalars()]
+        out = [_view(t) for t in session.execute(stmt.limit(limit)).scalars()]
+        old = {p.code for p in session.execute(select(Peer).where(Peer.kind == SCHOOL)).scalars()
+               if "handover_items" not in compat.peer_reads(p)}
+    for view in out:
+        if view.state == rules.WAITING and view.to_code in old:
+            view.note = "（对方程序版本过旧，升级后才能收到）"
+    return out
 
 
 def in_flight_count(store: Store) -> int:

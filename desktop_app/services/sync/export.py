@@ -206,17 +206,19 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
                 continue
             columns = [c.name for c in table.columns]
             payload_tables[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, wanted)}
-        blobs = _blobs_for(session, payload_tables)
         reads = compat.peer_reads(peer)
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
         catchup: dict[str, Any] = {}
         caught_up: list[tuple[str, str]] = []
-        for name, fields in compat.held_for(session, peer, tables, reads).items():
+        held = compat.held_for(session, peer, tables, reads)
+        for name, fields in ((n, held[n]) for n in tables if n in held):  # parents before children
             columns = [c.name for c in tables[name].columns if c.name in reads[name]]
             catchup[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, list(fields)),
                              "fields": fields}
             caught_up.extend((name, record_id) for record_id in fields)
+        # the attachments of the rows the unit gets, held-back rows sent now included (a forwarded case, 移交)
+        blobs = _blobs_for(session, payload_tables) | (_blobs_for(session, catchup) if catchup else {})
         chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
                 PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
