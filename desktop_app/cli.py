@@ -551,6 +551,18 @@ def cmd_transitions(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_handovers(args: argparse.Namespace) -> int:
+    """移交: the handovers this unit holds (a school: its own both ways; the district: all), in flight first."""
+    from desktop_app.services import handover
+
+    with _store(args) as store:
+        rows = handover.handovers(store, in_flight_only=args.in_flight)
+        print(f"移交在途 {sum(1 for h in rows if h.state == '待接收')} 件，共列出 {len(rows)} 件")
+        for h in sorted(rows, key=lambda h: h.state != "待接收"):
+            print("  " + "　".join(str(v) for v in h.row() if v != ""))
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -705,6 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
     p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
     p_trans.set_defaults(func=cmd_transitions)
+
+    p_hand = sub.add_parser("handovers", help="移交：列出经区教委转交的案件（在途的在前）")
+    p_hand.add_argument("--in-flight", action="store_true", help="只列出在途（待接收）的移交")
+    p_hand.set_defaults(func=cmd_handovers)
 
     p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
     p_sql.add_argument("statement", help="一条SQL语句")

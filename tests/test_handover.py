@@ -27,6 +27,8 @@ from desktop_app.services import cases, handover, lifecycle, sync, todo
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.handover_world import ASKED, PHOTO, TODAY, A, B, C, World, a_case, hand_over, make_world
+from tests.helpers.accounts import ADMIN_PASSWORD
+from tests.helpers.cli import run
 from tests.sync_helpers import dump, make_district, make_school, send
 
 
@@ -209,3 +211,16 @@ def test_a_school_on_an_earlier_release_gets_the_handover_once_it_upgrades(world
     [photo] = lifecycle.evidence_list(w.b, new_case)
     assert lifecycle.evidence_content(w.b, photo.id) == PHOTO
     assert w.b.verify().ok and w.district.verify().ok
+
+
+def test_cli_lists_the_handovers_in_flight(world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    w = world
+    hand_over(w, a_case(w, tmp_path))
+    send(w.a, "district", w.district, w.usb)
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("BAOXUE_USER", "督导员")
+    code, out, err = run(capsys, "--data-dir", str(w.district.path.parent), "handovers", "--in-flight")
+    lines = out.splitlines()
+    assert (code, err, lines[0]) == (0, "", "移交在途 1 件，共列出 1 件")
+    assert "张小明" in lines[1] and A[1] in lines[1] and B[1] in lines[1] and "待接收" in lines[1]
