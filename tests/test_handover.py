@@ -224,3 +224,20 @@ def test_cli_lists_the_handovers_in_flight(world: World, tmp_path: Path, capsys:
     lines = out.splitlines()
     assert (code, err, lines[0]) == (0, "", "移交在途 1 件，共列出 1 件")
     assert "张小明" in lines[1] and A[1] in lines[1] and B[1] in lines[1] and "待接收" in lines[1]
+
+
+def test_a_malformed_forward_is_refused_whole_and_changes_nothing(world: World, tmp_path: Path) -> None:
+    """A signed package is trusted to come from the district, never to be well formed: each value of the forwarded
+    case is checked as a package's value is before anything is written."""
+    w = world
+    hand_over(w, a_case(w, tmp_path))
+    w.round(w.a, w.b)
+    [incoming] = handover.incoming(w.b)
+    with w.b.engine.begin() as con:
+        data = json.loads(con.exec_driver_sql("SELECT data FROM handover_items WHERE kind = 'cases'").scalar_one())
+        data["status"] = "已作古"
+        con.exec_driver_sql("UPDATE handover_items SET data = ? WHERE kind = 'cases'", (json.dumps(data),))
+    before = dump(w.b)
+    with pytest.raises(ValidationError, match="不在代码表中"):
+        handover.accept(w.b, incoming.id)
+    assert dump(w.b) == before

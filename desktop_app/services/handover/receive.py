@@ -164,8 +164,9 @@ def accept(store: Store, transfer_id: str, *, answered_on: dt.date | None = None
             assign_new_student(session, store.account, student.id)
         case_values.pop("student_id", None)
         case_values.update(_SCHOOL_FIELDS)
-        case = Case(student_id=student.id, **{k: v for k, v in case_values.items() if k != "status"},
-                    status=CaseStatus.SUSPECTED.value)
+        active = sum(1 for v in records["persuasion_attempts"] if not v.get("voided"))
+        case_values["status"] = case_rules.status_after_reopen(bool(records["joint_reports"]), active)
+        case = Case(student_id=student.id, **case_values)
         session.add(case)
         session.flush()
         new_ids: dict[tuple[str, str], str] = {("cases", originals["cases"][0]): case.id}
@@ -185,8 +186,6 @@ def accept(store: Store, transfer_id: str, *, answered_on: dt.date | None = None
             values["owner_table"], values["owner_id"] = ("persuasion_attempts", owner) if owner and \
                 values["owner_table"] == "persuasion_attempts" else ("cases", case.id)
             session.add(EvidenceFile(**values))
-        attempts = [v for v in records["persuasion_attempts"] if not v.get("voided")]
-        case.status = case_rules.status_after_reopen(bool(records["joint_reports"]), len(attempts))
         session.add(HandoverAnswer(transfer_id=transfer.id, accepted=True, answered_on=answered_on,
                                    new_case_id=case.id))
         session.flush()  # the rows' history first: an event written over pending rows would fork the chain

@@ -43,27 +43,21 @@ def chain(store: Store, case_id: str) -> list[ChainLink]:
     """The case's handovers: 移交至 (this case was handed on) and 移交自 (it came from another school)."""
     out: list[ChainLink] = []
     with store.read() as session:
+        forwards = {t.request_id: t for t in session.execute(
+            select(HandoverTransfer).where(HandoverTransfer.case_id == case_id)).scalars()}
         for req in session.execute(select(CaseHandover).where(CaseHandover.case_id == case_id)
                                    .order_by(CaseHandover.created_at)).scalars():
-            t = session.execute(select(HandoverTransfer).where(HandoverTransfer.request_id == req.id)
-                                ).scalar_one_or_none()
-            state = t.state if t else rules.REQUESTED
-            out.append(ChainLink("移交至", req.to_name, req.requested_on, state,
+            t = forwards.pop(req.id, None)
+            out.append(ChainLink("移交至", req.to_name, req.requested_on, t.state if t else rules.REQUESTED,
                                  f"移交至：{req.to_name}（{req.requested_on}移交，{req.reason}；{_state_text(t)}）"))
-        # At the district the forward names the sending school's case even where no request row arrived.
-        known = {link.requested_on for link in out}
-        for t in session.execute(select(HandoverTransfer).where(HandoverTransfer.case_id == case_id)).scalars():
-            if t.requested_on not in known:
-                out.append(ChainLink("移交至", t.to_name, t.requested_on, t.state,
-                                     f"移交至：{t.to_name}（{t.requested_on}移交，{t.reason}；{_state_text(t)}）"))
-        for t in session.execute(select(HandoverTransfer).join(
+        for t in forwards.values():  # a forward whose request row is not here
+            out.append(ChainLink("移交至", t.to_name, t.requested_on, t.state,
+                                 f"移交至：{t.to_name}（{t.requested_on}移交，{t.reason}；{_state_text(t)}）"))
+        for t, on in session.execute(select(HandoverTransfer, HandoverAnswer.answered_on).join(
                 HandoverAnswer, HandoverAnswer.transfer_id == HandoverTransfer.id).where(
-                HandoverAnswer.new_case_id == case_id)).scalars():
-            answer = session.execute(select(HandoverAnswer).where(HandoverAnswer.transfer_id == t.id,
-                                                                  HandoverAnswer.new_case_id == case_id)).scalars().first()
-            on = answer.answered_on if answer else t.answered_on
+                HandoverAnswer.new_case_id == case_id, HandoverAnswer.accepted)):
             out.append(ChainLink("移交自", t.from_name, t.requested_on, rules.ACCEPTED,
-                                 f"移交自：{t.from_name}（{t.requested_on}移交，{t.reason}；{on}本校接收）"))
+                                 f"移交自：{t.from_name}（{t.requested_on}移交，{t.reason}；{on}由{t.to_name}接收）"))
     return out
 
 
