@@ -86,6 +86,7 @@ def test_handing_over_from_the_case_panel_then_accepting_at_b_and_seeing_it_at_t
     qtbot.addWidget(send_district)
     assert send_district.handover_box.count_label.text() == "移交在途：1 件"
     assert send_district.handover_box.model.rowCount() == 1
+    assert send_district.handover_box.schools_label.text() == "按学校：双江镇中心小学（待接收1）、米心镇中心小学（移出1）"
     w.round(w.b)
     send_district.refresh()
     assert send_district.handover_box.count_label.text() == "移交在途：0 件"
