@@ -44,7 +44,8 @@ def test_the_handover_dialog_offers_the_district_schools_and_asks_what_is_missin
 
 
 def test_handing_over_from_the_case_panel_then_accepting_at_b_and_seeing_it_at_the_district(
-        qtbot, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages) -> None:  # noqa: ANN001
+        qtbot, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages,  # noqa: ANN001
+        qtmodeltester) -> None:  # noqa: ANN001
     w = world
     case_id = a_case(w, tmp_path)
     panel = CaseLifecyclePanel(w.a)
@@ -71,6 +72,7 @@ def test_handing_over_from_the_case_panel_then_accepting_at_b_and_seeing_it_at_t
     dialog = ledger.show_incoming()
     qtbot.addWidget(dialog)
     assert dialog.model.rowCount() == 1 and dialog.model.index(0, 0).data() == "张小明"
+    qtmodeltester.check(dialog.model)
     with qtbot.waitSignal(dialog.case_accepted) as accepted:
         qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     new_case = accepted.args[0]
@@ -86,6 +88,7 @@ def test_handing_over_from_the_case_panel_then_accepting_at_b_and_seeing_it_at_t
     qtbot.addWidget(send_district)
     assert send_district.handover_box.count_label.text() == "移交在途：1 件"
     assert send_district.handover_box.model.rowCount() == 1
+    qtmodeltester.check(send_district.handover_box.model)
     assert send_district.handover_box.schools_label.text() == "按学校：双江镇中心小学（待接收1）、米心镇中心小学（移出1）"
     w.round(w.b)
     send_district.refresh()
