@@ -219,7 +219,8 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
                                floor=floor)
         validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
                                   sender_node=sender_node, owner_kind=owner_kind)
-        carried = {(h[5], h[6]) for h in payload["history"] if h[0] > peer.their_seq}
+        carried = {(h[5], h[6]) for h in payload["history"] if h[0] > peer.their_seq} | {
+            (name, rid) for name, block in caught_up.items() for rid in block.rows}  # held back before, now in full
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
