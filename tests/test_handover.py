@@ -23,7 +23,7 @@ from desktop_app.domain import handover as rules
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import Closing
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, handover, lifecycle, sync, todo
+from desktop_app.services import cases, handover, lifecycle, matching, semesters, sync, todo
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.handover_world import ASKED, PHOTO, TODAY, A, B, C, World, a_case, hand_over, make_world
@@ -241,3 +241,19 @@ def test_a_malformed_forward_is_refused_whole_and_changes_nothing(world: World, 
     with pytest.raises(ValidationError, match="不在代码表中"):
         handover.accept(w.b, incoming.id)
     assert dump(w.b) == before
+
+
+def test_an_accepted_handover_is_not_a_duplicate_case_while_the_closing_travels(world: World, tmp_path: Path) -> None:
+    """Between B's acceptance reaching the district and A's closing reaching it, both cases are open at the district;
+    全区联查 counts the child once (at B), not as 重复立案."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)
+    new_case = handover.accept(w.b, handover.incoming(w.b)[0].id)
+    send(w.b, "district", w.district, w.usb)
+    with w.district.read() as s:
+        assert {s.get(Case, cid).status for cid in (case_id, new_case)} == {"联合劝返"}  # type: ignore[union-attr]
+    semester = semesters.current_name(w.district)
+    matching.run_match(w.district, semester)
+    assert matching.district_totals(w.district, semester)[matching.DUPLICATES] == 0
