@@ -13,6 +13,7 @@ from desktop_app.domain import handover as rules
 from desktop_app.services import cases, handover, lifecycle
 from desktop_app.ui.district.matching_page import MatchingPage
 from desktop_app.ui.ledger.page import LedgerPage
+from desktop_app.ui.lifecycle import actions
 from desktop_app.ui.lifecycle import handover as dialogs
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from tests.factories import full_form
@@ -134,6 +135,8 @@ def test_without_the_district_list_the_teacher_is_told_where_it_comes_from(qtbot
         qtbot.mouseClick(panel.handover_button, Qt.MouseButton.LeftButton)
         [(kind, title, text)] = messages.shown
         assert (kind, title) == ("error", "不能移交") and "还没有区教委的学校名单" in text
+        assert not actions.handover_case(None, district, case_id)  # the district forwards, it does not hand over
+        assert messages.shown[-1][2] == "移交由学校办理：区教委转交学校发来的移交"
     finally:
         school.close()
         district.close()

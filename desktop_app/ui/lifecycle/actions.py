@@ -131,6 +131,10 @@ def reopen_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
 
 def handover_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
     """移交 to another school of the district; a refusal shows why and offers the dialog again."""
+    inst = store.installation()
+    if inst is None or inst.kind != "school":
+        Messages.error(parent, tr("不能移交"), tr("移交由学校办理：区教委转交学校发来的移交"))
+        return False
     try:
         schools = handover.district_schools(store)
     except BaoxueError as exc:
