@@ -90,7 +90,10 @@ def test_handing_over_from_the_case_panel_then_accepting_at_b_and_seeing_it_at_t
     assert send_district.handover_box.count_label.text() == "移交在途：1 件"
     assert send_district.handover_box.model.rowCount() == 1
     qtmodeltester.check(send_district.handover_box.model)
-    assert send_district.handover_box.schools_label.text() == "按学校：双江镇中心小学（待接收1）、米心镇中心小学（移出1）"
+    column = send_district.school_model.headers.index("移交在途")  # per school: sent by A, waiting at B
+    model = send_district.school_model
+    assert {model.key(r): model.index(r, column).data() for r in range(model.rowCount())} == \
+        {A[0]: "1", B[0]: "1", C[0]: "0"}
     w.round(w.b)
     send_district.refresh()
     assert send_district.handover_box.count_label.text() == "移交在途：0 件"

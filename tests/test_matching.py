@@ -114,15 +114,17 @@ def test_figures_per_school_and_township_and_their_lists(world: World, tmp_path:
     assert matching.not_found_count(w.district, SEM) is None  # not run yet
     matching.run_match(w.district, SEM)
     rows = {f.code: f.counts for f in matching.school_figures(w.district, SEM)}
-    assert rows[PRIMARY[0]] == {"他校找到": 5, "未找到": 1, "重复立案": 1, "数据比对": 0}  # C1 C2 C5, L1 L3 elsewhere
-    assert rows[JUNIOR[0]] == {"他校找到": 2, "未找到": 0, "重复立案": 1, "数据比对": 0}
-    assert rows[NINE[0]] == {"他校找到": 0, "未找到": 0, "重复立案": 0, "数据比对": 0}  # N1 found at its own school
+    # C1 C2 C5, L1 L3 elsewhere; each found child is a proposal waiting at its school; no handover in flight
+    assert rows[PRIMARY[0]] == {"他校找到": 5, "未找到": 1, "重复立案": 1, "数据比对": 0, "待确认建议": 5, "移交在途": 0}
+    assert rows[JUNIOR[0]] == {"他校找到": 2, "未找到": 0, "重复立案": 1, "数据比对": 0, "待确认建议": 2, "移交在途": 0}
+    assert rows[NINE[0]] == dict.fromkeys(matching.FIGURES, 0)  # N1 found at its own school
     towns = {t.township: t.row() for t in matching.township_figures(matching.school_figures(w.district, SEM),
                                                                    matching.township_duplicates(w.district, SEM))}
     # the duplicate pair lies within 米心镇: once for the township, once for each of its two schools
-    assert towns == {"米心镇": ["米心镇", 2, 7, 1, 1, 0], "双江镇": ["双江镇", 1, 0, 0, 0, 0]}
+    assert towns == {"米心镇": ["米心镇", 2, 7, 1, 1, 0, 7, 0], "双江镇": ["双江镇", 1, 0, 0, 0, 0, 0, 0]}
     assert matching.not_found_count(w.district, SEM) == 1
-    assert matching.district_totals(w.district, SEM) == {"他校找到": 7, "未找到": 1, "重复立案": 1, "数据比对": 0}
+    assert matching.district_totals(w.district, SEM) == {"他校找到": 7, "未找到": 1, "重复立案": 1, "数据比对": 0,
+                                                         "待确认建议": 7, "移交在途": 0}
     lost = matching.match_rows(w.district, SEM, matching.NOT_FOUND)
     assert [(r[0], r[3], r[6]) for r in lost] == [(PRIMARY[1], k["L2"]["name"], "衔接未找到")]
     assert "*" in lost[0][4]  # masked in lists

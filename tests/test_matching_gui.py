@@ -56,7 +56,7 @@ def test_officer_runs_the_matching_and_opens_each_figure(qtbot, qtmodeltester, w
                for r in range(page.school_model.rowCount())}
     assert schools[PRIMARY[0]] == ["5", "1", "1", "0"] and schools[JUNIOR[0]] == ["2", "0", "1", "0"]
     assert [b.text() for b in page.total_buttons.values()] == ["全区他校找到：7", "全区未找到：1", "全区重复立案：1",
-                                                              "全区数据比对：0"]
+                                                              "全区数据比对：0", "全区待确认建议：7", "全区移交在途：0"]
 
     # a school's figure opens its list
     row = next(r for r in range(page.school_model.rowCount()) if page.school_model.key(r) == JUNIOR[0])

@@ -16,7 +16,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.roles import Purpose
 from desktop_app.services import privacy, semesters
 from desktop_app.services.access import Permission, require
-from desktop_app.services.matching import kinds
+from desktop_app.services.matching import awaiting, kinds
 from desktop_app.services.matching.storage import CURRENT
 from desktop_app.services.store import Store
 
@@ -24,17 +24,34 @@ OTHER_SCHOOL = "他校找到"
 NOT_FOUND = "未找到"
 DUPLICATES = "重复立案"
 COMPARED = "数据比对"
-FIGURES = (OTHER_SCHOOL, NOT_FOUND, DUPLICATES, COMPARED)
+PENDING_PROPOSALS = "待确认建议"
+IN_FLIGHT = "移交在途"
+MATCH_FIGURES = (OTHER_SCHOOL, NOT_FOUND, DUPLICATES, COMPARED)  # the matches of the semester's run
+FIGURES = (*MATCH_FIGURES, PENDING_PROPOSALS, IN_FLIGHT)
 FIGURE_HELP = {
     OTHER_SCHOOL: "本校的儿童在区内其他学校找到（摸排儿童在他校在读、毕业生在他校入学、转学或未返校学生在他校在籍）",
     NOT_FOUND: "小升初、幼升小毕业生在全区任何学校都没有找到（衔接未找到）",
     DUPLICATES: "同一儿童在两所学校都有未销号案件",
     COMPARED: "区教委导入的户籍、监测户、残疾儿童名单中，在全区任何学校都没有学籍或就读状态的儿童（按乡镇、村分到学校）",
+    PENDING_PROPOSALS: "联查结果已作为建议发给本校，学校尚未接受或拒绝",
+    IN_FLIGHT: "本校移出或待本校接收的案件，区教委已转交、接收学校尚未接收或退回（不分学期）",
 }
 SCHOOL_HEADERS = ("学校标识码", "学校", "乡镇", *FIGURES)
 TOWNSHIP_HEADERS = ("乡镇", "学校数", *FIGURES)
 LIST_HEADERS = ("学校", "乡镇", "类别", "姓名", "身份证号码", "出生日期", "联查结果", "找到的学校", "年级",
                 "情况", "比对方式", "首次找到")
+_WIDTHS = {LIST_HEADERS: (22, 12, 8, 10, 20, 12, 12, 22, 8, 20, 16, 12),
+           awaiting.PENDING_HEADERS: (22, 12, 8, 10, 20, 12, 12, 22, 8, 16, 12),
+           awaiting.IN_FLIGHT_HEADERS: (22, 10, 22, 10, 10, 20, 12, 12, 28, 14, 8)}
+
+
+def list_headers(figure: str) -> tuple[str, ...]:
+    """The columns of the list behind ``figure``."""
+    if figure == PENDING_PROPOSALS:
+        return awaiting.PENDING_HEADERS
+    if figure == IN_FLIGHT:
+        return awaiting.IN_FLIGHT_HEADERS
+    return LIST_HEADERS
 
 
 @dataclass
@@ -100,12 +117,15 @@ def school_figures(store: Store, semester: str) -> list[MatchFigures]:
             select(dm.school_node, found, lost, compared).where(_current(semester)).group_by(dm.school_node))}
         dups = {node: int(n) for node, n in session.execute(
             select(dup_nodes.c.node, func.count()).group_by(dup_nodes.c.node))}
+    pending = awaiting.pending_by_node(store, semester)
+    in_flight = awaiting.in_flight_by_code(store)
     out = []
     for peer in _schools(store):
         node = peer.node_id or "?"
         f, n, c = counts.get(node, (0, 0, 0))
         out.append(MatchFigures(peer.code, peer.name, peer.township, peer.node_id,
-                                {OTHER_SCHOOL: f, NOT_FOUND: n, DUPLICATES: dups.get(node, 0), COMPARED: c}))
+                                {OTHER_SCHOOL: f, NOT_FOUND: n, DUPLICATES: dups.get(node, 0), COMPARED: c,
+                                 PENDING_PROPOSALS: pending.get(node, 0), IN_FLIGHT: in_flight.get(peer.code, 0)}))
     return out
 
 
@@ -120,7 +140,8 @@ def district_totals(store: Store, semester: str) -> dict[str, int]:
             func.count(case((dm.kind == kinds.DUPLICATE, dm.id))),
             func.count(func.distinct(case((dm.kind == kinds.COMPARE, dm.student_id)))),
         ).where(_current(semester))).one()
-    return {OTHER_SCHOOL: int(found), NOT_FOUND: int(lost), DUPLICATES: int(dups), COMPARED: int(compared)}
+    return {OTHER_SCHOOL: int(found), NOT_FOUND: int(lost), DUPLICATES: int(dups), COMPARED: int(compared),
+            PENDING_PROPOSALS: awaiting.pending_count(store, semester), IN_FLIGHT: awaiting.in_flight_count(store)}
 
 
 def township_duplicates(store: Store, semester: str) -> dict[str, int]:
@@ -134,9 +155,11 @@ def township_duplicates(store: Store, semester: str) -> dict[str, int]:
             .group_by(Peer.township))}
 
 
-def township_figures(rows: list[MatchFigures], duplicates: dict[str, int] | None = None) -> list[MatchFigures]:
+def township_figures(rows: list[MatchFigures], duplicates: dict[str, int] | None = None,
+                     in_flight: dict[str, int] | None = None) -> list[MatchFigures]:
     """The schools' figures summed per township; ``duplicates`` (``township_duplicates``) counts each pair of
-    duplicate cases once where both schools are in the township."""
+    duplicate cases once where both schools are in the township, ``in_flight``
+    (``awaiting.in_flight_by_township``) each handover once."""
     towns: dict[str, MatchFigures] = {}
     for r in rows:
         town = towns.setdefault(r.township, MatchFigures("", r.township or "（未填乡镇）", r.township,
@@ -147,6 +170,9 @@ def township_figures(rows: list[MatchFigures], duplicates: dict[str, int] | None
     if duplicates is not None:
         for name, town in towns.items():
             town.counts[DUPLICATES] = duplicates.get(name, 0)
+    if in_flight is not None:
+        for name, town in towns.items():
+            town.counts[IN_FLIGHT] = in_flight.get(name, 0)
     return [towns[t] for t in sorted(towns)]
 
 
@@ -178,8 +204,14 @@ def _figure_filter(figure: str, nodes: list[str] | None) -> Any:
 def match_rows(store: Store, semester: str, figure: str, *, school_code: str = "", township: str = "",
                full_numbers: bool = False, purpose: str = Purpose.LIST, limit: int | None = None) -> list[list[Any]]:
     """The children behind one figure (of one school or township, or of the whole district), as
-    ``LIST_HEADERS`` rows (the first ``limit``); identity numbers masked unless ``full_numbers`` and the
-    account may."""
+    ``list_headers(figure)`` rows (the first ``limit``); identity numbers masked unless ``full_numbers`` and
+    the account may."""
+    if figure == PENDING_PROPOSALS:
+        return awaiting.pending_rows(store, semester, school_code=school_code, township=township,
+                                     full_numbers=full_numbers, purpose=purpose, limit=limit)
+    if figure == IN_FLIGHT:
+        return awaiting.in_flight_rows(store, school_code=school_code, township=township,
+                                       full_numbers=full_numbers, purpose=purpose, limit=limit)
     dm = DistrictMatch
     schools = {p.node_id: p for p in _schools(store) if p.node_id}
     inst = store.installation()
@@ -203,6 +235,11 @@ def match_rows(store: Store, semester: str, figure: str, *, school_code: str = "
 
 
 def match_count(store: Store, semester: str, figure: str, *, school_code: str = "", township: str = "") -> int:
+    """How many rows ``match_rows`` gives for the figure."""
+    if figure == PENDING_PROPOSALS:
+        return awaiting.pending_count(store, semester, school_code=school_code, township=township)
+    if figure == IN_FLIGHT:
+        return awaiting.in_flight_count(store, school_code=school_code, township=township)
     with store.read() as session:
         return int(session.execute(select(func.count()).select_from(DistrictMatch).where(
             _current(semester), _figure_filter(figure, _nodes(store, school_code, township)))).scalar_one())
@@ -221,12 +258,13 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
     from desktop_app.reports import excel  # openpyxl: imported when a list is exported, not with the overview
 
     where = school_code or township or "全区"
-    widths = (22, 12, 8, 10, 20, 12, 12, 22, 8, 20, 16, 12)
+    headers = list_headers(figure)
     excel.write_table(Path(path), f"全区联查：{figure}", f"{semester}　{where}　导出日期 {dt.date.today():%Y-%m-%d}",
-                      list(zip(LIST_HEADERS, widths, strict=True)), rows, text_columns={4})
+                      list(zip(headers, _WIDTHS[headers], strict=True)), rows,
+                      text_columns={headers.index("身份证号码")})
     return len(rows)
 
 
-__all__ = ["COMPARED", "DUPLICATES", "district_totals", "FIGURES", "LIST_HEADERS", "NOT_FOUND", "OTHER_SCHOOL", "SCHOOL_HEADERS",
-           "TOWNSHIP_HEADERS", "MatchFigures", "export_list", "has_run", "match_count", "match_rows",
+__all__ = ["COMPARED", "DUPLICATES", "district_totals", "FIGURES", "IN_FLIGHT", "LIST_HEADERS", "MATCH_FIGURES",
+           "NOT_FOUND", "OTHER_SCHOOL", "PENDING_PROPOSALS", "SCHOOL_HEADERS", "TOWNSHIP_HEADERS", "list_headers", "MatchFigures", "export_list", "has_run", "match_count", "match_rows",
            "not_found_count", "school_figures", "township_duplicates", "township_figures"]

@@ -1,6 +1,7 @@
 """全区联查 (district only): run the matching over every school's data, see per school and township how many
-children were found at another school, how many leavers were found nowhere, and duplicate cases; each
-figure opens its list, which can be exported to Excel."""
+children were found at another school, how many leavers were found nowhere, duplicate cases, proposals the
+schools have not decided on yet and handovers in flight; each figure opens its list, which can be exported
+to Excel. Tabs below hold the list, the schools' decisions on the proposals, and every handover."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -70,7 +72,7 @@ class MatchingPage(QWidget):
         self.total_buttons: dict[str, QPushButton] = {}
         for figure in matching.FIGURES:
             button = QPushButton(self)
-            button.setStyleSheet("font-size: 14pt; padding: 8px;")
+            button.setStyleSheet("font-size: 12pt; padding: 6px;")
             button.setToolTip(self.tr(matching.FIGURE_HELP[figure]))
             button.clicked.connect(lambda _c=False, f=figure: self.show_list(f))
             totals.addWidget(button)
@@ -83,10 +85,11 @@ class MatchingPage(QWidget):
         self.school_view = _table(splitter, self.school_model)
         self.town_view = _table(splitter, self.town_model)
         for view in (self.school_view, self.town_view):
-            view.setToolTip(self.tr("单击一个数字查看对应名单"))
+            view.setToolTip(self.tr("单击或双击一个数字，在下方查看对应名单"))
         self.school_view.clicked.connect(self._school_clicked)
         self.town_view.clicked.connect(self._town_clicked)
-        lists = QWidget(splitter)
+        self.tabs = QTabWidget(splitter)
+        lists = QWidget(self.tabs)
         l_layout = QVBoxLayout(lists)
         l_layout.setContentsMargins(0, 0, 0, 0)
         l_bar = QHBoxLayout()
@@ -100,7 +103,7 @@ class MatchingPage(QWidget):
         self.list_view = _table(lists, self.list_model)
         l_layout.addWidget(self.list_view)
         # the schools' decisions on the proposals sent to them (联查建议), rejections with their reasons
-        feedback = QWidget(splitter)
+        feedback = QWidget(self.tabs)
         f_layout = QVBoxLayout(feedback)
         f_layout.setContentsMargins(0, 0, 0, 0)
         self.feedback_label = QLabel(feedback)
@@ -113,10 +116,13 @@ class MatchingPage(QWidget):
         f_row.addWidget(self.decision_view, 2)
         f_row.addWidget(self.rejected_view, 3)
         f_layout.addLayout(f_row)
-        self.handover_box = HandoverListBox(store, splitter)  # 移交在途
-        for w in (self.school_view, self.town_view, lists, feedback, self.handover_box):
+        self.handover_box = HandoverListBox(store, self.tabs)  # every handover, those in flight first
+        self.tabs.addTab(lists, self.tr("名单"))
+        self.tabs.addTab(feedback, self.tr("各校处理联查建议情况"))
+        self.tabs.addTab(self.handover_box, self.tr("移交记录"))
+        for w in (self.school_view, self.town_view, self.tabs):
             splitter.addWidget(w)
-        splitter.setSizes([220, 100, 260, 130, 130])
+        splitter.setSizes([200, 110, 330])
         layout.addWidget(splitter, 1)
         self.refresh()
 
@@ -138,7 +144,8 @@ class MatchingPage(QWidget):
 
     def _town_rows(self) -> list[tuple[Any, list[Any]]]:
         self._towns = matching.township_figures(self._schools,
-                                                matching.township_duplicates(self.store, self.semester()))
+                                                matching.township_duplicates(self.store, self.semester()),
+                                                matching.in_flight_by_township(self.store))
         return [(t.township, t.row()) for t in self._towns]
 
     def _list_rows(self) -> list[tuple[Any, list[Any]]]:
@@ -197,7 +204,11 @@ class MatchingPage(QWidget):
 
     def show_list(self, figure: str, school_code: str = "", township: str = "") -> None:
         self.selection = (figure, school_code, township)
+        headers = list(matching.list_headers(figure))
+        if self.list_model.headers != headers:
+            self.list_model.set_headers(headers)
         self._reload_list()
+        self.tabs.setCurrentIndex(0)
 
     def _school_clicked(self, index: QModelIndex) -> None:
         first = len(matching.SCHOOL_HEADERS) - len(matching.FIGURES)
