@@ -88,6 +88,9 @@ class MatchingPage(QWidget):
             view.setToolTip(self.tr("单击或双击一个数字，在下方查看对应名单"))
         self.school_view.clicked.connect(self._school_clicked)
         self.town_view.clicked.connect(self._town_clicked)
+        # a double-click opens the list too (its first click usually did already: not loaded twice)
+        self.school_view.doubleClicked.connect(lambda index: self._school_clicked(index, again=False))
+        self.town_view.doubleClicked.connect(lambda index: self._town_clicked(index, again=False))
         self.tabs = QTabWidget(splitter)
         lists = QWidget(self.tabs)
         l_layout = QVBoxLayout(lists)
@@ -202,7 +205,10 @@ class MatchingPage(QWidget):
 
     # --- figures open their lists -----------------------------------------------------------
 
-    def show_list(self, figure: str, school_code: str = "", township: str = "") -> None:
+    def show_list(self, figure: str, school_code: str = "", township: str = "", *, again: bool = True) -> None:
+        """Show the list behind ``figure`` below (``again``: reload it even when it is the one shown)."""
+        if not again and self.selection == (figure, school_code, township) and self.tabs.currentIndex() == 0:
+            return
         self.selection = (figure, school_code, township)
         headers = list(matching.list_headers(figure))
         if self.list_model.headers != headers:
@@ -210,15 +216,17 @@ class MatchingPage(QWidget):
         self._reload_list()
         self.tabs.setCurrentIndex(0)
 
-    def _school_clicked(self, index: QModelIndex) -> None:
+    def _school_clicked(self, index: QModelIndex, *, again: bool = True) -> None:
         first = len(matching.SCHOOL_HEADERS) - len(matching.FIGURES)
         if index.column() >= first:
-            self.show_list(matching.FIGURES[index.column() - first], school_code=self.school_model.key(index.row()))
+            self.show_list(matching.FIGURES[index.column() - first], school_code=self.school_model.key(index.row()),
+                           again=again)
 
-    def _town_clicked(self, index: QModelIndex) -> None:
+    def _town_clicked(self, index: QModelIndex, *, again: bool = True) -> None:
         first = len(matching.TOWNSHIP_HEADERS) - len(matching.FIGURES)
         if index.column() >= first:
-            self.show_list(matching.FIGURES[index.column() - first], township=self.town_model.key(index.row()))
+            self.show_list(matching.FIGURES[index.column() - first], township=self.town_model.key(index.row()),
+                           again=again)
 
     # --- actions ----------------------------------------------------------------------------
 
