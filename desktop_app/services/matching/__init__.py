@@ -8,6 +8,7 @@ school and township, the lists, the Excel export), ``awaiting`` (proposals not y
 flight, two of the figures), ``leavers`` (衔接 at the district or a school).
 """
 
+from desktop_app.services.matching.awaiting import in_flight_by_township
 from desktop_app.services.matching.figures import (
     COMPARED,
     DUPLICATES,
@@ -33,7 +34,6 @@ from desktop_app.services.matching.figures import (
     township_duplicates,
     township_figures,
 )
-from desktop_app.services.matching.awaiting import in_flight_by_township
 from desktop_app.services.matching.keys import BY_NAME_BIRTH, BY_NAME_GUARDIAN, BY_NUMBER, METHODS
 from desktop_app.services.matching.leavers import Leaver, TransitionReport, export_transitions, transitions
 from desktop_app.services.matching.storage import CLEARED, CURRENT, MatchSummary, is_district, run_match

@@ -266,5 +266,6 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
 
 
 __all__ = ["COMPARED", "DUPLICATES", "district_totals", "FIGURES", "IN_FLIGHT", "LIST_HEADERS", "MATCH_FIGURES",
-           "NOT_FOUND", "OTHER_SCHOOL", "PENDING_PROPOSALS", "SCHOOL_HEADERS", "TOWNSHIP_HEADERS", "list_headers", "MatchFigures", "export_list", "has_run", "match_count", "match_rows",
-           "not_found_count", "school_figures", "township_duplicates", "township_figures"]
+           "NOT_FOUND", "OTHER_SCHOOL", "PENDING_PROPOSALS", "SCHOOL_HEADERS", "TOWNSHIP_HEADERS", "list_headers",
+           "MatchFigures", "export_list", "has_run", "match_count", "match_rows", "not_found_count", "school_figures",
+           "township_duplicates", "township_figures"]
