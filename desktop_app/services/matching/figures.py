@@ -258,8 +258,10 @@ def export_list(store: Store, path: Path | str, semester: str, figure: str, *, s
     from desktop_app.reports import excel  # openpyxl: imported when a list is exported, not with the overview
 
     where = school_code or township or "全区"
+    if figure != IN_FLIGHT:  # handovers in flight are of no semester
+        where = f"{semester}　{where}"
     headers = list_headers(figure)
-    excel.write_table(Path(path), f"全区联查：{figure}", f"{semester}　{where}　导出日期 {dt.date.today():%Y-%m-%d}",
+    excel.write_table(Path(path), f"全区联查：{figure}", f"{where}　导出日期 {dt.date.today():%Y-%m-%d}",
                       list(zip(headers, _WIDTHS[headers], strict=True)), rows,
                       text_columns={headers.index("身份证号码")})
     return len(rows)
