@@ -193,7 +193,8 @@ def test_figures_and_lists_after_matching_100_schools(benchmark, big_district: S
 
     def page() -> tuple[int, int, int]:
         schools = matching.school_figures(big_district, SEM)
-        matching.township_figures(schools, matching.township_duplicates(big_district, SEM))
+        matching.township_figures(schools, matching.township_duplicates(big_district, SEM),
+                                  matching.in_flight_by_township(big_district))
         totals = matching.district_totals(big_district, SEM)
         rows = matching.match_rows(big_district, SEM, matching.OTHER_SCHOOL, limit=2000)
         return len(schools), totals[matching.OTHER_SCHOOL], len(rows)
