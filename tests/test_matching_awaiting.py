@@ -3,12 +3,16 @@ each opens, follow the schools' answers, and the lists export with masked identi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from database.models import Case
+from desktop_app.domain import handover as rules
 from desktop_app.services import handover, matching
 from desktop_app.services.census import proposals
 from tests import district_fixture, handover_world
@@ -106,3 +110,19 @@ def test_handovers_in_flight_count_at_both_schools_once_per_township_and_end_whe
     schools, towns = figures(w.district, SEM)
     assert all(c[IN_FLIGHT] == 0 for c in (*schools.values(), *towns.values()))
     assert matching.match_rows(w.district, SEM, IN_FLIGHT) == []
+
+
+def test_a_handover_between_two_schools_of_one_township_counts_once_for_the_township(
+        district: district_fixture.World) -> None:
+    w = district
+    round_trip(w)  # the schools now hold the district's list of schools
+    with w.primary.read() as s:
+        case_id = s.execute(select(Case.id).where(Case.closed_on.is_(None))).scalars().first()
+    handover.request_handover(w.primary, case_id, rules.Request(JUNIOR[0], dt.date.today(), "家庭搬迁", ""))
+    district_fixture.report(w)
+    schools, towns = figures(w.district)
+    assert (schools[PRIMARY[0]][IN_FLIGHT], schools[JUNIOR[0]][IN_FLIGHT], schools[NINE[0]][IN_FLIGHT]) == (1, 1, 0)
+    assert towns["米心镇"][IN_FLIGHT] == 1 == matching.match_count(w.district, SEM, IN_FLIGHT, township="米心镇")
+    [row] = matching.match_rows(w.district, SEM, IN_FLIGHT, township="米心镇")
+    assert row[:4] == [PRIMARY[1], "米心镇", JUNIOR[1], "米心镇"]
+    assert matching.match_rows(w.district, SEM, IN_FLIGHT, township="双江镇") == []
