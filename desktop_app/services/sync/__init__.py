@@ -53,7 +53,7 @@ from desktop_app.exchange import package as pkg
 from desktop_app.reports import files
 from desktop_app.services import audit, backup, compat, settings, updates
 from desktop_app.services.access import Permission, require
-from desktop_app.services.integrity import chain_guard, received
+from desktop_app.services.integrity import bulk, chain_guard, received
 from desktop_app.services.store import Store
 from desktop_app.services.sync import validate
 
@@ -302,7 +302,7 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
                AuditEntry.action,
                AuditEntry.table_name, AuditEntry.record_id, AuditEntry.field, AuditEntry.old_value,
                AuditEntry.new_value, AuditEntry.prev_hash, AuditEntry.row_hash)
-        .where(AuditEntry.id > peer.acked_seq, AuditEntry.action.in_(("insert", "update")),
+        .where(AuditEntry.id > peer.acked_seq, AuditEntry.action.in_(("insert", "update", bulk.BULK)),
                AuditEntry.table_name.in_(tables))
         .order_by(AuditEntry.id)
     )
@@ -397,7 +397,10 @@ def pending_count(store: Store, code: str) -> int:
     inst = _installation(store)
     peer = find_peer(store, code)
     with store.read() as session:
-        return len({(r.table_name, r.record_id) for r in _change_rows(session, inst, peer)})
+        rows = _change_rows(session, inst, peer)
+    keys = {(r.table_name, r.record_id) for r in rows if r.action != bulk.BULK}
+    keys.update((t, rid) for t, ids in bulk.covered(rows).items() for rid in ids)
+    return len(keys)
 
 
 def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]:
@@ -426,13 +429,15 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         seq_to = session.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
         history = [list(r) for r in _change_rows(session, inst, peer) if r.id <= seq_to]
         history, seq_to, partial = _fit_blobs(session, history, seq_to)
+        reads = compat.peer_reads(peer)
+        history, listed, held_bulk = bulk.for_package(history, bulk.peer_reads_bulk(reads))
         ids: dict[str, list[str]] = defaultdict(list)
         seen: set[tuple[str, str]] = set()
-        for h in history:
-            key = (h[5], h[6])
+        for key in [(h[5], h[6]) for h in history] + [
+                (t, rid) for t, rids in listed.items() for rid in rids]:
             if key not in seen:
                 seen.add(key)
-                ids[h[5]].append(h[6])
+                ids[key[0]].append(key[1])
         payload_tables: dict[str, Any] = {}
         conn = session.connection()
         for name, table in tables.items():
@@ -442,7 +447,6 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
             columns = [c.name for c in table.columns]
             payload_tables[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, wanted)}
         blobs = _blobs_for(session, payload_tables)
-        reads = compat.peer_reads(peer)
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
         catchup: dict[str, Any] = {}
@@ -481,7 +485,7 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         payload["catchup"] = catchup
         manifest["counts"]["catchup"] = len(caught_up)
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
-    return _Built(data, manifest, peer, fitted.held, caught_up)
+    return _Built(data, manifest, peer, fitted.held + held_bulk, caught_up)
 
 
 def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult:
@@ -898,7 +902,10 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     new_history = [h for h in payload["history"] if h[0] > their_seq]
     changed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for h in new_history:
-        changed[(h[5], h[6])].add("*" if h[4] == "insert" else h[7])
+        changed[(h[5], h[6])].add("*" if h[4] in ("insert", bulk.BULK) else h[7])
+    for table_name, ids in bulk.covered(new_history).items():  # the rows a roster import's one entry lists
+        for rid in ids:
+            changed[(table_name, rid)].add("*")
     # Acknowledgement first: what the sender has applied of ours is not "pending" any more.
     acked = max(peer.acked_seq, min(int(manifest.get("ack_seq", 0)), peer.sent_seq))
     pending: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -933,7 +940,10 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
                      aliases=aliases, insert_only=insert_only)
     catchup = payload.get("catchup") or {}
-    for name, block in catchup.items():  # records held back while this program was older, now in full
+    caught: list[tuple[str, str]] = []
+    order = {name: n for n, name in enumerate(known)}
+    for name, block in sorted(catchup.items(), key=lambda item: order.get(item[0], 0)):  # parents first
+        # records held back while this program was older, now in full
         if name not in known or not block.get("rows"):
             continue
         columns = block["columns"]
@@ -944,6 +954,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _rewrite_references(known[name], columns, incoming, aliases)
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, held, pending, owners_new, result,
                      aliases=aliases)
+        caught.extend(held)
     conn = session.connection()
     if owners_new:
         owners_new.sort(key=lambda o: (o[0], str(o[1])))  # key order: appends to the primary-key index
@@ -956,7 +967,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
-    received.record_received(session, changed, aliases)  # local history of the rows written above (verify)
+    received.record_received(session, [*changed, *caught], aliases)  # local history of the rows written (verify)
     return result
 
 

@@ -1,0 +1,142 @@
+"""One history entry for many rows written at once (a roster import: issue 17).
+
+Instead of one ``insert`` history row per child and per list entry, a bulk import writes one ``bulk`` row
+(``table_name`` the import's table, ``record_id`` the import's id) whose ``new_value`` lists every row it
+wrote with the first 16 hex digits of that row's hash, and a digest over all of them::
+
+    {"digest": "<sha256>", "rows": {"students": [["<id>", "<16 hex>"], ...], "roster_members": [...]}}
+
+A row's hash is over its id and its data columns as ``verify`` reads them (``TableCheck``), so ``verify``
+recomputes it from the stored row with the later ``update`` rows of that record undone (their old
+values) and names any row that differs; the digest over the full hashes is checked once every row of
+the entry is. Later edits of such a row are ordinary ``update`` rows, field by field.
+
+The entry travels in packages with the rows it lists to a program that says it reads such entries
+(``reads["_history"]`` holds ``"bulk"``); from an older program's packages the rows are held back and sent
+in full, as a catch-up block, once it does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from desktop_app.services import audit
+
+BULK = "bulk"
+#: What a program that reads ``bulk`` entries says in its manifest's ``reads`` (a name no table has).
+READS_KEY, READS_VALUE = "_history", "bulk"
+SINCE = "0.2.0"  # the first release that writes and reads them (for a unit that has not said what it reads)
+SHORT = 16  # hex digits of each row's hash kept in the entry (the digest covers the full hashes)
+MAX_ROWS = 2_000_000  # rows one entry may list (a received entry is still input)
+MAX_TEXT = 200 * 1024 * 1024  # characters of one entry's list
+_enc = json.encoder.encode_basestring
+_CHECKS: dict[str, Any] = {}  # table -> TableCheck
+
+
+def row_hash(record_id: str, values: Iterable[Any]) -> str:
+    """SHA-256 of a row: its id and its data columns as text (None and "" alike: the history keeps an
+    emptied field as either)."""
+    text = _enc(record_id) + "".join(
+        ',""' if v is None else "," + _enc(v if type(v) is str else str(v)) for v in values)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
+    """The entry's digest: over (table, id, full hash) of every row, tables by name, rows as listed."""
+    sha = hashlib.sha256()
+    for table in sorted(rows):
+        sha.update("".join(f"{table}\x1f{rid}\x1f{full}\n" for rid, full in rows[table]).encode("utf-8"))
+    return sha.hexdigest()
+
+
+class BulkEntry:
+    """The rows one import writes, hashed as they are stored; ``change()`` is the one history row."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[str, str]]] = {}  # table -> [(id, full hash)]
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.rows.values())
+
+    def read_back(self, conn: Any, table: str, ids: Sequence[str]) -> None:
+        """Hash the rows ``ids`` of ``table`` as verify will read them (same columns, same conversions)."""
+        from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
+
+        check = _CHECKS.get(table)
+        if check is None:
+            check = _CHECKS[table] = TableCheck.of(next(t for t in ledger_tables() if t.name == table))
+        out = self.rows.setdefault(table, [])
+        converters = check.converters
+        sql = check.select_sql()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for row in conn.exec_driver_sql(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)):
+                values = list(row[1:])
+                for i, convert in converters:
+                    values[i] = convert(values[i])
+                out.append((row[0], row_hash(row[0], values)))
+
+    def change(self, table: str, record_id: str) -> audit.Change:
+        listing = {t: [[rid, full[:SHORT]] for rid, full in rows] for t, rows in sorted(self.rows.items()) if rows}
+        text = json.dumps({"digest": digest_of(self.rows), "rows": listing}, ensure_ascii=False,
+                          separators=(",", ":"))
+        return audit.Change(BULK, table, record_id, "*", None, text)
+
+
+def parse(text: str | None) -> tuple[str, dict[str, list[tuple[str, str]]]] | None:
+    """(digest, table -> [(id, short hash)]) of an entry's ``new_value``; None when it is not one."""
+    try:
+        data = json.loads(text or "")
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("digest"), str) or len(data["digest"]) != 64 \
+            or not isinstance(data.get("rows"), dict):
+        return None
+    out: dict[str, list[tuple[str, str]]] = {}
+    count = 0
+    for table, rows in data["rows"].items():
+        if not isinstance(table, str) or not isinstance(rows, list):
+            return None
+        listed: list[tuple[str, str]] = []
+        for item in rows:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and len(item[0]) <= 64
+                    and isinstance(item[1], str) and len(item[1]) == SHORT):
+                return None
+            listed.append((item[0], item[1]))
+        count += len(listed)
+        if count > MAX_ROWS:
+            return None
+        out[table] = listed
+    return data["digest"], out
+
+
+def covered(history: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
+    """Table -> ids of the rows the ``bulk`` rows among ``history`` (audit rows as a package carries them:
+    action at 4, new value at 9) list."""
+    out: dict[str, list[str]] = {}
+    for h in history:
+        if h[4] == BULK and (parsed := parse(h[9])) is not None:
+            for table, rows in parsed[1].items():
+                out.setdefault(table, []).extend(rid for rid, _short in rows)
+    return out
+
+
+def peer_reads_bulk(reads: dict[str, Any]) -> bool:
+    return READS_VALUE in (reads.get(READS_KEY) or ())
+
+
+def for_package(history: list[list[Any]], reads_bulk: bool,
+                ) -> tuple[list[list[Any]], dict[str, list[str]], list[tuple[str, str, list[str]]]]:
+    """A package's history (audit rows, action at 4) with its ``bulk`` rows: the history to send, the rows
+    those entries list (table -> ids: the package carries them), and, for a program that does not read
+    such entries, the rows to hold back instead (table, id, [READS_KEY]: sent in full once it does)."""
+    if not any(h[4] == BULK for h in history):
+        return history, {}, []
+    listed = covered(history)
+    if reads_bulk:
+        return history, listed, []
+    held = [(table, rid, [READS_KEY]) for table, ids in listed.items() for rid in ids]
+    return [h for h in history if h[4] != BULK], {}, held
