@@ -350,19 +350,14 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         # the rows met so far in this file, by match key: in the transaction's temporary table, not in memory
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # per-row INSERT OR IGNORE
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # the seen keys, in bulk
         next_id = ordered_ids().__next__
         import_id = next_id()
         state = _WriteState(store.user, node, now, stamp, meta, kind, semester, import_id, audit.last_hash(session))
         try:
             for chunk in _chunks(rows.records(), CHUNK):
-                fresh: list[RosterRecord] = []
-                for rec in chunk:
-                    cursor.execute(f"INSERT OR IGNORE INTO {_SEEN_TABLE} VALUES (?)", ("\x1f".join(rec.match_key()),))
-                    if cursor.rowcount == 0:
-                        state.duplicates += 1
-                    else:
-                        fresh.append(rec)
+                fresh = _unseen(cursor, chunk)
+                state.duplicates += len(chunk) - len(fresh)
                 state.write_chunk(session, conn, fresh, next_id)
         finally:
             cursor.close()
@@ -386,6 +381,22 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             settings.put_in(session, store.user, *remembered)
         rows.report(rows.total)  # the last word on cancelling: still inside the transaction
         return state.added, state.existing, state.duplicates
+
+
+def _unseen(cursor: Any, chunk: list[RosterRecord]) -> list[RosterRecord]:
+    """The records of ``chunk`` whose child this import has not met yet (first of each within the chunk),
+    noted as met: one look-up and one insert per chunk in the seen table, not one statement per row."""
+    by_key: dict[str, RosterRecord] = {}
+    for rec in chunk:
+        by_key.setdefault("\x1f".join(rec.match_key()), rec)
+    keys = list(by_key)
+    for start in range(0, len(keys), 900):
+        part = keys[start:start + 900]
+        cursor.execute(f"SELECT key FROM {_SEEN_TABLE} WHERE key IN ({','.join('?' * len(part))})", part)
+        for (key,) in cursor.fetchall():
+            del by_key[key]
+    cursor.executemany(f"INSERT INTO {_SEEN_TABLE} VALUES (?)", [(k,) for k in by_key])
+    return list(by_key.values())
 
 
 class _WriteState:

@@ -23,6 +23,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Boolean
+
 from desktop_app.services import audit
 
 BULK = "bulk"
@@ -33,15 +35,34 @@ SHORT = 16  # hex digits of each row's hash kept in the entry (the digest covers
 MAX_ROWS = 2_000_000  # rows one entry may list (a received entry is still input)
 MAX_TEXT = 200 * 1024 * 1024  # characters of one entry's list
 _enc = json.encoder.encode_basestring
-_CHECKS: dict[str, Any] = {}  # table -> TableCheck
+_SELECTS: dict[str, str] = {}  # table -> canonical_select
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def row_hash(record_id: str, values: Iterable[Any]) -> str:
     """SHA-256 of a row: its id and its data columns as text (None and "" alike: the history keeps an
-    emptied field as either)."""
-    text = _enc(record_id) + "".join(
-        ',""' if v is None else "," + _enc(v if type(v) is str else str(v)) for v in values)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    emptied field as either), as a JSON list."""
+    return _text_hash([record_id, *["" if v is None else v if type(v) is str else str(v) for v in values]])
+
+
+def _text_hash(texts: Sequence[str]) -> str:
+    return hashlib.sha256(_dumps(texts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def canonical_select(check: Any) -> str:
+    """SELECT of a table's id and data columns as ``row_hash`` takes them, made text by SQLite itself
+    (booleans as 是/否 as the history writes them, null as ""): a bulk import hashes what it stored
+    without a Python step per value. ``check``: the table's ``ledger.TableCheck``."""
+    parts = []
+    for name in check.columns:
+        q = '"' + name + '"'
+        if isinstance(check.table.c[name].type, Boolean):
+            parts.append(f"CASE {q} WHEN 1 THEN '是' WHEN 0 THEN '否' ELSE coalesce(CAST({q} AS TEXT), '') END")
+        else:
+            parts.append(f"coalesce(CAST({q} AS TEXT), '')")
+    return f'SELECT "id", {", ".join(parts)} FROM "{check.table.name}"'
 
 
 def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
@@ -62,22 +83,23 @@ class BulkEntry:
         return sum(len(r) for r in self.rows.values())
 
     def read_back(self, conn: Any, table: str, ids: Sequence[str]) -> None:
-        """Hash the rows ``ids`` of ``table`` as verify will read them (same columns, same conversions)."""
+        """Hash the rows ``ids`` of ``table`` as stored (``conn``: a SQLAlchemy connection to SQLite), as
+        verify will (``row_hash`` over the same columns)."""
         from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
 
-        check = _CHECKS.get(table)
-        if check is None:
-            check = _CHECKS[table] = TableCheck.of(next(t for t in ledger_tables() if t.name == table))
+        sql = _SELECTS.get(table)
+        if sql is None:
+            sql = _SELECTS[table] = canonical_select(TableCheck.of(next(t for t in ledger_tables()
+                                                                         if t.name == table)))
         out = self.rows.setdefault(table, [])
-        converters = check.converters
-        sql = check.select_sql()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for row in conn.exec_driver_sql(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk)):
-                values = list(row[1:])
-                for i, convert in converters:
-                    values[i] = convert(values[i])
-                out.append((row[0], row_hash(row[0], values)))
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for start in range(0, len(ids), 900):
+                chunk = ids[start:start + 900]
+                cursor.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+                out.extend((row[0], _text_hash(row)) for row in cursor.fetchall())
+        finally:
+            cursor.close()
 
     def change(self, table: str, record_id: str) -> audit.Change:
         listing = {t: [[rid, full[:SHORT]] for rid, full in rows] for t, rows in sorted(self.rows.items()) if rows}
