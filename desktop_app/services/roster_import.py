@@ -208,9 +208,11 @@ class _Rows:
 
 def _first_pass(roster: roster_reader.RosterFile, info: roster_reader.HeaderInfo, kind: str,
                 mapping: dict[str, int]) -> tuple[int, bool]:
-    """The number of data rows and whether any is acceptable (streamed, nothing kept)."""
+    """The number of data rows (for the progress: a workbook's sheet says it without being read, blank rows
+    included) and whether any is acceptable (streamed up to the first that is, nothing kept)."""
     columns = list(mapping.items())
     today = dt.date.today()
+    height = roster.height()
     total, acceptable = 0, False
     for number, cells, problem in roster_reader.data_rows(roster, info):
         total += 1
@@ -218,6 +220,8 @@ def _first_pass(roster: roster_reader.RosterFile, info: roster_reader.HeaderInfo
             record, _reason = clean_row(kind, number, {k: cells[c] if c < len(cells) else None for k, c in columns},
                                         today)
             acceptable = record is not None
+            if acceptable and height is not None:
+                return max(height - info.data_start, total), True
     return total, acceptable
 
 
