@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from database.census import RosterMember
-from database.models import AuditEntry, Student
+from database.models import AuditEntry, Case, Student
 from database.sync import Peer
 from desktop_app.services import cases, census, compat, sync
 from desktop_app.services.integrity import bulk
@@ -132,6 +132,20 @@ def test_later_edits_are_recorded_field_by_field_and_still_verify(store: Store, 
                     sid)
     result = store.verify()
     assert [(f.kind, f.record_id) for f in result.findings if f.kind != "note"] == [("altered", sid)]
+
+
+def test_the_childs_history_says_the_roster_import_created_it(store: Store, tmp_path: Path) -> None:
+    from desktop_app.services import case_history
+
+    kids = import_roster(store, tmp_path, 3)
+    sid = student_id(store, kids[0]["name"])
+    edit_child(store, sid, guardian1_phone="13811112222")
+    with store.read() as s:
+        case_id = s.execute(select(Case.id).where(Case.student_id == sid)).scalar_one()
+    lines = case_history.case_history(store, case_id)
+    created = [h for h in lines if h.what == "新建" and "名册导入" in h.new]
+    assert len(created) == 1 and "roster-7.xlsx" in created[0].new
+    assert lines.index(created[0]) < next(i for i, h in enumerate(lines) if h.new == "13811112222")
 
 
 def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path) -> None:
