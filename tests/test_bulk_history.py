@@ -205,3 +205,16 @@ def test_a_district_that_does_not_read_such_entries_gets_the_roster_once_it_does
 @pytest.mark.parametrize("bad", ['{"digest": "x", "rows": {}}', '{"rows": {"students": [["a", "b"]]}}', "[]"])
 def test_a_malformed_entry_is_not_read_as_one(bad: str) -> None:
     assert bulk.parse(bad) is None
+
+
+def test_the_digest_over_all_rows_is_recomputed() -> None:
+    """Every row's short hash matching is not enough: the digest over the full hashes must match too."""
+    from desktop_app.services.integrity import ledger
+
+    full = {("students", "a"): bulk.row_hash("a", ["张三", None]), ("students", "b"): bulk.row_hash("b", ["李四", "1"])}
+    listing = {"students": [(rid, h[:bulk.SHORT]) for (_t, rid), h in full.items()]}
+    good = bulk.digest_of({"students": [(rid, h) for (_t, rid), h in full.items()]})
+    for digest, findings in ((good, 0), ("0" * 64, 1)):
+        replay = ledger.Replay(bulks=[("roster_imports", "imp", digest, listing)], full=dict(full))
+        assert len(ledger.bulk_findings(replay)) == findings
+    assert bulk.row_hash("a", ["张三", None]) == bulk.row_hash("a", ["张三", ""]) != bulk.row_hash("a", ["张三 ", ""])

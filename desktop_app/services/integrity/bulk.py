@@ -65,22 +65,33 @@ def canonical_select(check: Any) -> str:
     return f'SELECT "id", {", ".join(parts)} FROM "{check.table.name}"'
 
 
+def _table_lines(rows: Iterable[tuple[str, str]]) -> bytes:
+    return "".join(f"{rid}\x1f{full}\n" for rid, full in rows).encode("utf-8", "surrogatepass")
+
+
+def _combined(per_table: Mapping[str, str]) -> str:
+    """The entry's digest from each table's: tables by name."""
+    return hashlib.sha256("".join(f"{t}\x1f{per_table[t]}\n" for t in sorted(per_table)).encode("utf-8")).hexdigest()
+
+
 def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
-    """The entry's digest: over (table, id, full hash) of every row, tables by name, rows as listed."""
-    sha = hashlib.sha256()
-    for table in sorted(rows):
-        sha.update("".join(f"{table}\x1f{rid}\x1f{full}\n" for rid, full in rows[table]).encode("utf-8"))
-    return sha.hexdigest()
+    """The entry's digest: per table the SHA-256 over "id, full hash" of its rows as listed, then over
+    those by table name (so an import builds it chunk by chunk without keeping the full hashes)."""
+    return _combined({t: hashlib.sha256(_table_lines(r)).hexdigest() for t, r in rows.items() if r})
 
 
 class BulkEntry:
-    """The rows one import writes, hashed as they are stored; ``change()`` is the one history row."""
+    """The rows one import writes, hashed as they are stored; ``change()`` is the one history row.
+
+    Memory: the entry's text as it grows (about 60 bytes a row), no object per row."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[tuple[str, str]]] = {}  # table -> [(id, full hash)]
+        self.parts: dict[str, list[str]] = {}  # table -> the listing's text, a piece per chunk
+        self.hashers: dict[str, Any] = {}  # table -> SHA-256 over its rows' "id, full hash" lines
+        self.count = 0
 
     def __len__(self) -> int:
-        return sum(len(r) for r in self.rows.values())
+        return self.count
 
     def read_back(self, conn: Any, table: str, ids: Sequence[str]) -> None:
         """Hash the rows ``ids`` of ``table`` as stored (``conn``: a SQLAlchemy connection to SQLite), as
@@ -91,21 +102,25 @@ class BulkEntry:
         if sql is None:
             sql = _SELECTS[table] = canonical_select(TableCheck.of(next(t for t in ledger_tables()
                                                                          if t.name == table)))
-        out = self.rows.setdefault(table, [])
+        hasher = self.hashers.setdefault(table, hashlib.sha256())
+        pieces = self.parts.setdefault(table, [])
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             for start in range(0, len(ids), 900):
                 chunk = ids[start:start + 900]
                 cursor.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-                out.extend((row[0], _text_hash(row)) for row in cursor.fetchall())
+                hashed = [(row[0], _text_hash(row)) for row in cursor.fetchall()]
+                hasher.update(_table_lines(hashed))
+                if hashed:
+                    pieces.append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
+                self.count += len(hashed)
         finally:
             cursor.close()
 
     def change(self, table: str, record_id: str) -> audit.Change:
-        listing = {t: [[rid, full[:SHORT]] for rid, full in rows] for t, rows in sorted(self.rows.items()) if rows}
-        text = json.dumps({"digest": digest_of(self.rows), "rows": listing}, ensure_ascii=False,
-                          separators=(",", ":"))
-        return audit.Change(BULK, table, record_id, "*", None, text)
+        digest = _combined({t: h.hexdigest() for t, h in self.hashers.items() if self.parts.get(t)})
+        listing = ",".join(f"{_enc(t)}:[{','.join(self.parts[t])}]" for t in sorted(self.parts) if self.parts[t])
+        return audit.Change(BULK, table, record_id, "*", None, f'{{"digest":"{digest}","rows":{{{listing}}}}}')
 
 
 def parse(text: str | None) -> tuple[str, dict[str, list[tuple[str, str]]]] | None:
