@@ -119,8 +119,15 @@ class BulkEntry:
 
     def change(self, table: str, record_id: str) -> audit.Change:
         digest = _combined({t: h.hexdigest() for t, h in self.hashers.items() if self.parts.get(t)})
-        listing = ",".join(f"{_enc(t)}:[{','.join(self.parts[t])}]" for t in sorted(self.parts) if self.parts[t])
-        return audit.Change(BULK, table, record_id, "*", None, f'{{"digest":"{digest}","rows":{{{listing}}}}}')
+        out = [f'{{"digest":"{digest}","rows":{{']
+        for n, t in enumerate(t for t in sorted(self.parts) if self.parts[t]):
+            out.append(f"{',' if n else ''}{_enc(t)}:[")
+            for i, piece in enumerate(self.parts[t]):
+                out.append("," + piece if i else piece)
+            out.append("]")
+        out.append("}}")
+        self.parts.clear()  # one copy of the listing at a time: the entry's text
+        return audit.Change(BULK, table, record_id, "*", None, "".join(out))
 
 
 def parse(text: str | None) -> tuple[str, dict[str, list[tuple[str, str]]]] | None:
