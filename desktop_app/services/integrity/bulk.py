@@ -12,7 +12,7 @@ values) and names any row that differs; the digest over the full hashes is check
 the entry is. Later edits of such a row are ordinary ``update`` rows, field by field.
 
 The entry travels in packages with the rows it lists to a program that says it reads such entries
-(``reads["_history"]`` holds ``"bulk"``); from an older program's packages the rows are held back and sent
+(``reads["_history"]`` holds ``"bulk"``); in packages to an older program the rows are held back and sent
 in full, as a catch-up block, once it does.
 """
 
