@@ -134,6 +134,22 @@ def test_later_edits_are_recorded_field_by_field_and_still_verify(store: Store, 
     assert [(f.kind, f.record_id) for f in result.findings if f.kind != "note"] == [("altered", sid)]
 
 
+def test_a_second_roster_that_fills_in_imported_children_still_verifies(store: Store, tmp_path: Path) -> None:
+    """The enrolment roster adds list entries for the census children and fills their empty fields: those
+    are field changes of rows the first import's entry lists, recorded field by field."""
+    kids = R.children(6)
+    plain = [[c["name"], c["id_number"]] for c in kids]  # no guardian, no village: left to fill in
+    census.import_roster(store, R.write_plain_xlsx(tmp_path / "c.xlsx", ["姓名", "身份证号码"], plain), "census")
+    result = census.import_roster(store, R.write_plain_xlsx(tmp_path / "e.xlsx", R.ENROLLED_HEADER, [
+        R.enrolled_cells(c, "五年级") for c in kids[:4]]), "enrolled", semester="2026秋")
+    assert result.accepted == 4
+    filled = [e for e in history(store, table_name="students") if e.action == "update"]
+    assert filled and {e.old_value for e in filled} <= {None, ""}
+    assert len(history(store, action=bulk.BULK)) == 2
+    result = store.verify()
+    assert result.ok, result.message
+
+
 def test_the_childs_history_says_the_roster_import_created_it(store: Store, tmp_path: Path) -> None:
     from desktop_app.services import case_history
 
