@@ -234,3 +234,32 @@ def test_the_digest_over_all_rows_is_recomputed() -> None:
         replay = ledger.Replay(bulks=[("roster_imports", "imp", digest, listing)], full=dict(full))
         assert len(ledger.bulk_findings(replay)) == findings
     assert bulk.row_hash("a", ["张三", None]) == bulk.row_hash("a", ["张三", ""]) != bulk.row_hash("a", ["张三 ", ""])
+
+
+def test_a_case_of_an_imported_child_is_handed_over_and_everything_verifies(tmp_path: Path) -> None:
+    from desktop_app.domain import handover as rules
+    from desktop_app.services import handover
+    from tests.handover_world import ASKED, B, make_world
+
+    world = make_world(tmp_path)
+    w = next(world)
+    try:
+        kids = import_roster(w.a, tmp_path, 4)
+        sid = student_id(w.a, kids[2]["name"])
+        edit_child(w.a, sid, guardian1_phone="13811112222")
+        with w.a.read() as s:
+            case_id = s.execute(select(Case.id).where(Case.student_id == sid)).scalar_one()
+        handover.request_handover(w.a, case_id, rules.Request(B[0], ASKED, "家庭搬迁", "随父母搬到双江镇"))
+        w.round(w.a)
+        w.round(w.b)
+        [incoming] = handover.incoming(w.b)
+        new_case = handover.accept(w.b, incoming.id)
+        form = cases.load_form(w.b, new_case)
+        assert (form.name, form.guardian1_phone) == (kids[2]["name"], "13811112222")
+        w.round(w.b)
+        w.round(w.a)
+        for store in (w.district, w.a, w.b):
+            result = store.verify()
+            assert result.ok, result.message
+    finally:
+        next(world, None)
