@@ -28,6 +28,7 @@ Design (see also desktop_app/exchange/package.py for the file format):
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import datetime as dt
 import errno
@@ -44,6 +45,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, func, or
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
+from database import engine as db
 from database.lifecycle import EvidenceBlob, EvidenceFile
 from database.models import AuditEntry, Base, Installation, ledger_models, utcnow
 from database.sync import IdAlias, NodeKey, PackageRecord, Peer, RecordOwner, SyncConflict
@@ -313,7 +315,11 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
             RecordOwner.owner_node == peer.node_id,
         ).exists()
         stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
-    return list(session.execute(stmt))
+    rows = list(session.execute(stmt))
+    if db.is_server(session.connection()):  # the time as SQLite stores it (the text the hash was made of)
+        shape = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None  # type: ignore[misc]
+        rows = [shape(r[0], db.stored_text(r[1]), *r[2:]) for r in rows] if shape else rows
+    return rows
 
 
 #: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
@@ -952,7 +958,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             owners_new)
     if new_history:
         conn.exec_driver_sql(
-            "INSERT INTO remote_audit_log (origin_node, origin_id, at, user, node_id, action, table_name, record_id,"
+            'INSERT INTO remote_audit_log (origin_node, origin_id, at, "user", node_id, action, table_name, record_id,'
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
