@@ -69,7 +69,7 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
         stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
     rows: list[Any] = list(session.execute(stmt))
     if db.is_server(session.connection()):  # the time as SQLite stores it (the text the hash was made of)
-        shape = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None  # type: ignore[misc]
+        shape: Any = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None
         rows = [shape(r[0], db.stored_text(r[1]), *r[2:]) for r in rows] if shape else rows
     return rows
 
