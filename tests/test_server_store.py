@@ -283,3 +283,28 @@ def test_the_demo_district_shows_the_same_figures_on_both_backends(tmp_path: Pat
     file_view, server_view = views
     assert file_view["figures"] and file_view["ledger"]
     assert server_view == file_view
+
+
+def test_the_support_sql_command_on_the_server_reads_only_unless_write(
+        tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "d"
+    make_district(folder, pg_url).close()
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main(["--data-dir", str(folder), "--user", "督导员", *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, out, err = run("sql", "SELECT name, code FROM installation")
+    assert code == 0, err
+    assert "潼南区教育委员会" in out and "500152" in out and "（共1行）" in out
+    code, _out, err = run("sql", "UPDATE installation SET name = '篡改'")
+    assert code == 1 and "只读方式下不执行" in err
+    code, _out, err = run("sql", "SELECT 1; UPDATE installation SET name = '篡改'")
+    assert code == 1 and "一次只能执行一条SQL语句" in err
+    code, out, err = run("sql", "--write", "UPDATE installation SET contact_name = '改过'")
+    assert code == 0, err
+    assert "影响1行" in out
+    code, out, _err = run("sql", "SELECT name, contact_name FROM installation WHERE name LIKE '%教育%'")
+    assert "潼南区教育委员会" in out and "改过" in out  # a % in the text is the statement's own
