@@ -364,6 +364,14 @@ def dbapi(conn: Connection) -> Any:
     return ServerConnection(raw) if is_server(conn) else raw
 
 
+SERVER_CONFLICT_STATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def is_server_conflict(exc: BaseException) -> bool:
+    """Whether the server undid this transaction because it collided with another's (deadlock, serialization)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in SERVER_CONFLICT_STATES
+
+
 def has_table(conn: Any, name: str) -> bool:
     """Whether table ``name`` exists, on an SQLAlchemy connection, a ``ServerConnection`` or an SQLite
     DB-API connection."""
