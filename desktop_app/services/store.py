@@ -195,12 +195,12 @@ class Store:
             workfiles.private_dir(folder)
         except OSError as exc:
             raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
-        has_slots = keyslots.keys_path(folder).exists()
-        if key is None and has_slots:
+        if key is None and keyslots.keys_path(folder).exists():
+            # this PC's key slots (they seal the saved server password): an account's password opens them
             key = keyslots.open_key(folder)
-            if key is None and url is None:
-                raise keyslots.StoreLocked("数据库服务器的密码已加密保存，请用账户和密码登录（或使用恢复密钥）")
-        key = key or keyslots.new_store_key()
+            if key is None:
+                raise keyslots.StoreLocked("请用账户和密码登录（或使用恢复密钥）")
+        key = key or keyslots.new_store_key()  # a PC opening the district's server for the first time
         if url is None:
             settings = server.load(folder, key)
             if settings is None:
