@@ -308,3 +308,22 @@ def test_the_support_sql_command_on_the_server_reads_only_unless_write(
     assert "影响1行" in out
     code, out, _err = run("sql", "SELECT name, contact_name FROM installation WHERE name LIKE '%教育%'")
     assert "潼南区教育委员会" in out and "改过" in out  # a % in the text is the statement's own
+
+
+def test_the_server_can_come_from_a_libpq_service_file(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = make_url(pg_url)
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[baoxue]\nhost={url.query['host']}\ndbname={url.database}\nuser={url.username}\n",
+                        encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.setenv(server.URL_ENV, "postgresql:///?service=baoxue")
+    store = make_district(tmp_path / "d", "postgresql:///?service=baoxue")
+    try:
+        assert store.is_server and store.installation().code == "500152"
+        assert "service=baoxue" in store.location
+    finally:
+        store.close()
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
+    assert cli.main(["--data-dir", str(tmp_path / "other-pc"), "--user", "督导员", "verify"]) == 0
+    assert "校验通过" in capsys.readouterr().out
