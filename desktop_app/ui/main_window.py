@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
         elif kind == "match" and self.matching_page is not None:  # a 全区联查 figure: its list
             self.show_page(self.tr("全区联查"))
             self.matching_page.show_list(target)
+        elif kind == "proposals" and target in self.pages:  # 联查建议: the census page that lists them
+            self.show_page(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
         elif kind == "student" and self.tr("摸排核查") in self.pages:

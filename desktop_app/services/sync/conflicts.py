@@ -37,6 +37,7 @@ class ConflictView:
 
 TABLE_LABELS: dict[str, str] = {
     "students": "学生", "cases": "案件", "persuasion_attempts": "劝返记录", "semesters": "学期",
+    "match_proposals": "联查建议",
 }
 
 
