@@ -227,6 +227,9 @@ class MainWindow(QMainWindow):
             self.show_page(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
+        elif kind == "handover" and self.tr("台账") in self.pages:  # 移交 to accept or send back
+            self.show_page(self.tr("台账"))
+            self.ledger.show_incoming()
         elif kind == "student" and self.tr("摸排核查") in self.pages:
             self.show_page(self.tr("摸排核查"))
 

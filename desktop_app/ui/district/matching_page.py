@@ -25,6 +25,7 @@ from desktop_app.services.access import Permission, can
 from desktop_app.services.matching import proposals as district_proposals
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.district.handovers import HandoverListBox
 from desktop_app.ui.exchange.models import RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
 from desktop_app.ui.widgets import Messages
@@ -112,9 +113,10 @@ class MatchingPage(QWidget):
         f_row.addWidget(self.decision_view, 2)
         f_row.addWidget(self.rejected_view, 3)
         f_layout.addLayout(f_row)
-        for w in (self.school_view, self.town_view, lists, feedback):
+        self.handover_box = HandoverListBox(store, splitter)  # 移交在途
+        for w in (self.school_view, self.town_view, lists, feedback, self.handover_box):
             splitter.addWidget(w)
-        splitter.setSizes([260, 120, 300, 140])
+        splitter.setSizes([220, 100, 260, 130, 130])
         layout.addWidget(splitter, 1)
         self.refresh()
 
@@ -178,6 +180,7 @@ class MatchingPage(QWidget):
             self.status_label.setText(self.tr("显示%1最近一次联查的结果").replace("%1", semester))
         self.run_button.setEnabled(self._worker is None and can(self.store, Permission.MATCH))
         self._reload_list()
+        self.handover_box.reload()
 
     def _reload_list(self) -> None:
         figure, code, town = self.selection
