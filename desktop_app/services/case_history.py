@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from database.lifecycle import (
     CaseClosing,
@@ -163,13 +163,27 @@ def case_history(store: Store, case_id: str) -> list[HistoryLine]:
         for model in (PersuasionAttempt, JointReport, CourtRuling, DeferralApplication, DeferralDecision,
                       CaseClosing, EvidenceFile):
             ids.update(session.execute(select(model.id).where(model.case_id == case_id)).scalars())
+        from database.census import RosterImport, RosterMember  # noqa: PLC0415 - not at start-up (labels import this)
+        from desktop_app.services.integrity.bulk import BULK  # noqa: PLC0415
+
+        # the roster imports that may have created the student: their one history entry lists it
+        imports = dict(session.execute(
+            select(RosterImport.id, RosterImport.file_name).join(RosterMember, RosterMember.import_id == RosterImport.id)
+            .where(RosterMember.student_id == case.student_id)).all())
         rows = session.execute(
-            select(AuditEntry).where(AuditEntry.record_id.in_(ids)).order_by(AuditEntry.id)
+            select(AuditEntry).where(or_(AuditEntry.record_id.in_(ids),
+                                         and_(AuditEntry.action == BULK, AuditEntry.record_id.in_(list(imports)))))
+            .order_by(AuditEntry.id)
         ).scalars()
         out = prior
+        listed = f'["{case.student_id}",'
         for r in rows:
             record = TABLE_LABELS.get(r.table_name, r.table_name)
-            if r.action == "insert":
+            if r.action == BULK:
+                if listed in (r.new_value or ""):
+                    out.append(HistoryLine(r.at, r.user, TABLE_LABELS.get("students", "students"), "新建", "",
+                                           f"由名册导入建立（{imports.get(r.record_id) or '名册'}）"))
+            elif r.action == "insert":
                 out.append(HistoryLine(r.at, r.user, record, "新建", "", _insert_summary(r.new_value)))
             elif r.action == "update":
                 out.append(HistoryLine(r.at, r.user, record, field_label(r.field), r.old_value or "",

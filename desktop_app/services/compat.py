@@ -30,6 +30,7 @@ from database.sync import HeldBack, Peer
 from desktop_app import __version__
 from desktop_app.domain.errors import ValidationError
 from desktop_app.exchange.schemas import OLDEST, RELEASE_SCHEMAS
+from desktop_app.services.integrity import bulk
 
 #: Features that need the program at the other end to be at least this version (shown where units
 #: are listed, so the district knows who must upgrade for what).
@@ -62,7 +63,10 @@ def release_of(text: str) -> Version:
 
 
 def own_reads(tables: dict[str, Table]) -> dict[str, list[str]]:
-    return {name: [c.name for c in table.columns] for name, table in tables.items()}
+    """The tables and columns this program reads, and (under ``bulk.READS_KEY``) the kinds of history entry
+    beyond one row per change (a roster import's one entry)."""
+    return {**{name: [c.name for c in table.columns] for name, table in tables.items()},
+            bulk.READS_KEY: [bulk.READS_VALUE]}
 
 
 def release_schema(program: str) -> dict[str, list[str]]:
@@ -119,7 +123,10 @@ def peer_reads(peer: Peer) -> dict[str, set[str]]:
             said = None
         if isinstance(said, dict):
             return {str(t): {str(c) for c in cols} for t, cols in said.items() if isinstance(cols, list)}
-    return {t: set(cols) for t, cols in release_schema(peer.program or OLDEST).items()}
+    out = {t: set(cols) for t, cols in release_schema(peer.program or OLDEST).items()}
+    if release_of(peer.program or OLDEST) >= Version(bulk.SINCE):  # said nothing yet (its enrolment package)
+        out[bulk.READS_KEY] = {bulk.READS_VALUE}
+    return out
 
 
 def note_peer(peer: Peer, manifest: dict[str, Any]) -> None:
@@ -189,9 +196,13 @@ def held_for(session: Session, peer: Peer, tables: dict[str, Table], reads: dict
     held = session.execute(select(HeldBack.table_name, HeldBack.record_id, HeldBack.columns)
                            .where(HeldBack.peer_code == peer.code)).all()
     wanted: dict[str, dict[str, list[str]]] = {}
+    reads_bulk = bulk.peer_reads_bulk(reads)
     for table, record_id, held_columns in held:
         cols = json.loads(held_columns or "[]")
-        if table in tables and table in reads and ("*" in cols or set(cols) <= reads[table]):
+        if bulk.READS_KEY in cols:  # rows a roster import's one history entry lists: once it reads such entries
+            if table in tables and table in reads and reads_bulk:
+                wanted.setdefault(table, {})[record_id] = ["*"]
+        elif table in tables and table in reads and ("*" in cols or set(cols) <= reads[table]):
             wanted.setdefault(table, {})[record_id] = cols
     return wanted
 

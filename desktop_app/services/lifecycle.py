@@ -642,14 +642,17 @@ def case_facts(store: Store, today: dt.date, thresholds: rules.Thresholds,
                semester_start: dt.date) -> list[rules.CaseFacts]:
     """The facts of every open or deferred case that has a reminder due on ``today``."""
     keys = (*(key for key, _label in rules.COMPLETION_FIELDS), "result")
-    with store.read() as session:
-        rows = session.execute(_reminder_statement(), reminder_parameters(today, thresholds, semester_start)).all()
+    with store.read() as session:  # Core, not the ORM: the rows are plain tuples (tens of thousands of them)
+        rows = session.connection().execute(_reminder_statement(),
+                                            reminder_parameters(today, thresholds, semester_start)).all()
     facts = []
+    missing_fields = rules.missing_fields
     for case_id, status, opened_on, name, last, joint, court, applied, *values in rows:
         f = rules.CaseFacts(case_id=case_id, name=name or "", status=status, opened_on=opened_on, last_attempt=last,
                             joint_attempts=int(joint or 0), court_ruling_fulfilled=bool(court),
                             has_application=bool(applied))
-        f.missing_fields = rules.missing_fields(dict(zip(keys, values, strict=True)), last is not None)
+        if not all(values[:-1]) or (last is not None and not values[-1]):  # a form with a field still to fill
+            f.missing_fields = missing_fields(dict(zip(keys, values, strict=True)), last is not None)
         facts.append(f)
     return facts
 

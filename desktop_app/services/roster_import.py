@@ -3,7 +3,8 @@
 The roster streams from ``roster_reader`` row by row into one transaction, in chunks: a roster of a
 million rows is imported in bounded memory (the rows already seen are kept in a temporary table
 of the transaction, not in Python; the rejected rows go straight into the error report's
-workbook on disk). ``desktop_app.services.census`` re-exports these names.
+workbook on disk). The history of the rows it adds is one entry with a digest over all of them
+(``integrity.bulk``), not one row per child. ``desktop_app.services.census`` re-exports these names.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.domain.semester import default_span
 from desktop_app.services import audit, backup, roster_reader, semesters, settings, workfiles
 from desktop_app.services.access import Permission, require
+from desktop_app.services.integrity.bulk import BulkEntry
 from desktop_app.services.store import Store
 
 if TYPE_CHECKING:
@@ -207,9 +209,11 @@ class _Rows:
 
 def _first_pass(roster: roster_reader.RosterFile, info: roster_reader.HeaderInfo, kind: str,
                 mapping: dict[str, int]) -> tuple[int, bool]:
-    """The number of data rows and whether any is acceptable (streamed, nothing kept)."""
+    """The number of data rows (for the progress: a workbook's sheet says it without being read, blank rows
+    included) and whether any is acceptable (streamed up to the first that is, nothing kept)."""
     columns = list(mapping.items())
     today = dt.date.today()
+    height = roster.height()
     total, acceptable = 0, False
     for number, cells, problem in roster_reader.data_rows(roster, info):
         total += 1
@@ -217,6 +221,8 @@ def _first_pass(roster: roster_reader.RosterFile, info: roster_reader.HeaderInfo
             record, _reason = clean_row(kind, number, {k: cells[c] if c < len(cells) else None for k, c in columns},
                                         today)
             acceptable = record is not None
+            if acceptable and height is not None:
+                return max(height - info.data_start, total), True
     return total, acceptable
 
 
@@ -313,8 +319,6 @@ _STUDENT_FIELDS = ("name", "name_initials", "name_pinyin", "id_number", "sex", "
                    "guardian1_phone", "hukou_township", "hukou_detail", "village", "student_number")
 _MEMBER_EXTRA = ("grade", "class_name", "school", "household_type", "disability", "disability_grade", "certificate")
 _MEMBER_FIELDS = ("student_id", "kind", "semester", "import_id", *_MEMBER_EXTRA)
-_STUDENT_SNAPSHOT = audit.tuple_snapshot_writer(_STUDENT_FIELDS)  # the history's copy of a new record
-_MEMBER_SNAPSHOT = audit.tuple_snapshot_writer(_MEMBER_FIELDS)
 
 _FILLABLE = {  # student column ← record attribute: filled on an existing student only where empty
     "guardian1_name": "guardian_name", "guardian1_phone": "guardian_phone",
@@ -336,9 +340,10 @@ def _chunks(records: Iterator[RosterRecord], size: int) -> Iterator[list[RosterR
 
 def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str, rows: _Rows,
                   remembered: tuple[str, dict[str, str]] | None = None) -> tuple[int, int, int]:
-    """Insert new students and roster members with their history, and remember the column mapping
-    (``remembered``: setting key and value), all in one transaction, chunk by chunk as the rows stream in;
-    returns (added, already there, duplicates within the file)."""
+    """Insert new students and roster members with their history (one ``bulk`` entry listing every new row
+    with its hash, see ``integrity.bulk``; an ``update`` row per field filled in or entry revived), and remember
+    the column mapping (``remembered``: setting key and value), all in one transaction, chunk by chunk as the
+    rows stream in; returns (added, already there, duplicates within the file)."""
     inst = store.installation()
     node = inst.node_id if inst else ""
     now = utcnow()
@@ -351,20 +356,14 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         rowid = "" if db.is_server(conn) else " WITHOUT ROWID"
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY){rowid}")
         conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
-        cursor = db.dbapi(conn).cursor()  # per row: is the key new?
+        cursor = db.dbapi(conn).cursor()  # the seen keys, in bulk
         next_id = ordered_ids().__next__
         import_id = next_id()
         state = _WriteState(store.user, node, now, stamp, meta, kind, semester, import_id, audit.last_hash(session))
         try:
             for chunk in _chunks(rows.records(), CHUNK):
-                fresh: list[RosterRecord] = []
-                for rec in chunk:
-                    cursor.execute(f"INSERT INTO {_SEEN_TABLE} VALUES (?) ON CONFLICT DO NOTHING",
-                                   ("\x1f".join(rec.match_key()),))
-                    if cursor.rowcount == 0:
-                        state.duplicates += 1
-                    else:
-                        fresh.append(rec)
+                fresh = _unseen(cursor, chunk)
+                state.duplicates += len(chunk) - len(fresh)
                 state.write_chunk(session, conn, fresh, next_id)
         finally:
             cursor.close()
@@ -381,11 +380,29 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
         state.changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
                                           audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
+        if len(state.bulk):
+            state.changes.append(state.bulk.change("roster_imports", import_id))
         state.flush(conn)
         if remembered:  # part of the import (a teacher may import): chained after the rows above
             settings.put_in(session, store.user, *remembered)
         rows.report(rows.total)  # the last word on cancelling: still inside the transaction
         return state.added, state.existing, state.duplicates
+
+
+def _unseen(cursor: Any, chunk: list[RosterRecord]) -> list[RosterRecord]:
+    """The records of ``chunk`` whose child this import has not met yet (first of each within the chunk),
+    noted as met: one look-up and one insert per chunk in the seen table, not one statement per row."""
+    by_key: dict[str, RosterRecord] = {}
+    for rec in chunk:
+        by_key.setdefault("\x1f".join(rec.match_key()), rec)
+    keys = list(by_key)
+    for start in range(0, len(keys), 900):
+        part = keys[start:start + 900]
+        cursor.execute(f"SELECT key FROM {_SEEN_TABLE} WHERE key IN ({','.join('?' * len(part))})", part)
+        for (key,) in cursor.fetchall():
+            del by_key[key]
+    cursor.executemany(f"INSERT INTO {_SEEN_TABLE} VALUES (?)", [(k,) for k in by_key])
+    return list(by_key.values())
 
 
 class _WriteState:
@@ -399,16 +416,20 @@ class _WriteState:
         self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
         self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
         self.changes: list[audit.Change | tuple[Any, ...]] = []
+        self.bulk = BulkEntry()  # the new rows: one history entry with a digest over all of them
         self.student_tail = tuple(meta.values())
         self.member_tail = (0, "", *self.student_tail)  # voided, void_reason, meta
         self.student_sql = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
         self.member_sql = _insert_sql(RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
 
     def flush(self, conn: Any) -> None:
-        """Write the rows gathered so far, with their history, and let them go (bounded memory)."""
-        for (sql, extra), rows in ((self.student_sql, self.students), (self.member_sql, self.members)):
+        """Write the rows gathered so far, hash them as stored for the import's one history entry, write
+        the other history (fills, revived entries) and let them go (bounded memory)."""
+        for (sql, extra), rows, table in ((self.student_sql, self.students, "students"),
+                                          (self.member_sql, self.members, "roster_members")):
             if rows:
                 conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
+                self.bulk.read_back(conn, table, [r[0] for r in rows])
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)
         if rows:
             self.prev = rows[-1][-1]
@@ -421,19 +442,20 @@ class _WriteState:
         """Match one chunk of new rows against the store and write it (and what came before it)."""
         by_key = self._existing(session, records)
         sids = [v[0] for v in by_key.values()]
-        voided_members: dict[str, str] = {}
+        voided_members: dict[str, tuple[str, str | None, str]] = {}  # student -> (entry, its import, void reason)
         members: set[str] = set()
         for start in range(0, len(sids), 900):
-            for member_id, student_id, voided in session.execute(
-                select(RosterMember.id, RosterMember.student_id, RosterMember.voided)
+            for member_id, student_id, voided, old_import, reason in session.execute(
+                select(RosterMember.id, RosterMember.student_id, RosterMember.voided, RosterMember.import_id,
+                       RosterMember.void_reason)
                 .where(RosterMember.kind == self.kind, RosterMember.semester == self.semester,
                        RosterMember.student_id.in_(sids[start:start + 900]))
             ):
                 if voided:
-                    voided_members.setdefault(student_id, member_id)
+                    voided_members.setdefault(student_id, (member_id, old_import, reason))
                 else:
                     members.add(student_id)
-        revived: list[str] = []
+        revived: list[tuple[str, str | None, str]] = []
         fills: list[tuple[str, str, Any, Any]] = []
         no_extra = ("",) * len(_MEMBER_EXTRA)
         for rec in records:
@@ -448,7 +470,6 @@ class _WriteState:
                                   rec.guardian_name, rec.guardian_phone, rec.township, rec.address, rec.village,
                                   extra.get("student_number", ""))
                 self.students.append((sid, *student_values, *self.student_tail))
-                self.changes.append(("insert", "students", sid, "*", None, _STUDENT_SNAPSHOT(student_values)))
             else:
                 sid, current = found
                 for column, attr in _FILLABLE.items():
@@ -468,15 +489,14 @@ class _WriteState:
             member_values = (sid, self.kind, self.semester, self.import_id,
                              *(tuple(extra.get(k, "") for k in _MEMBER_EXTRA) if extra else no_extra))
             self.members.append((mid, *member_values, *self.member_tail))
-            self.changes.append(("insert", "roster_members", mid, "*", None, _MEMBER_SNAPSHOT(member_values)))
             self.added += 1
-        for mid in revived:
+        for mid, old_import, reason in revived:
             session.execute(update(RosterMember).where(RosterMember.id == mid).values(
                 voided=False, void_reason="", import_id=self.import_id, updated_at=self.now, updated_by=self.user,
                 version=RosterMember.version + 1))
             self.changes.append(audit.Change("update", "roster_members", mid, "voided", "是", "否"))
-            self.changes.append(audit.Change("update", "roster_members", mid, "import_id", None, self.import_id))
-            self.changes.append(audit.Change("update", "roster_members", mid, "void_reason", None, ""))  # reset above
+            self.changes.append(audit.Change("update", "roster_members", mid, "import_id", old_import, self.import_id))
+            self.changes.append(audit.Change("update", "roster_members", mid, "void_reason", reason or None, ""))
         for sid, column, old, value in fills:
             session.execute(update(Student).where(Student.id == sid).values(
                 {column: value, "updated_at": self.now, "updated_by": self.user, "version": Student.version + 1}

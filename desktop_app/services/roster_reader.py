@@ -79,6 +79,10 @@ class RosterFile:
     def rows(self) -> Iterator[Row]:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def height(self) -> int | None:
+        """The number of rows without reading them (an upper bound, blank rows included), when known."""
+        return None
+
 
 def _too_long(cells: list[Any]) -> str:
     """The reason a row is refused for an overlong cell, or ""."""
@@ -134,6 +138,9 @@ class _ExcelRoster(RosterFile):
         super().__init__(path, head)
         self._sheet = sheet
         self._pad = [""] * start_col
+
+    def height(self) -> int | None:
+        return int(self._sheet.height)
 
     def rows(self) -> Iterator[Row]:
         pad = self._pad

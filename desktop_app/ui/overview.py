@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, matching, semesters, todo
+from desktop_app.services import cases, lifecycle, semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.workers import Worker
@@ -327,6 +327,8 @@ class OverviewPage(QWidget):
         self.data = data
         self.open_button.setText(self.tr("未销号案件：%1 件").replace("%1", str(data.open_count)))
         if self.not_found_button is not None:
+            from desktop_app.services import matching  # noqa: PLC0415 - the district's only: not at a school's start
+
             lost = matching.not_found_count(self.store)
             self.not_found_button.setText(self.tr("衔接未找到：%1").replace(
                 "%1", self.tr("尚未联查") if lost is None else self.tr("%1 人").replace("%1", str(lost))))

@@ -18,6 +18,7 @@ from desktop_app.services import census, installation
 from desktop_app.services.store import Store
 from tests.conftest import SCHOOL
 from tests.helpers import rosters as R
+from tests.helpers.accounts import sign_in_admin
 
 ROWS = int(os.environ.get("BAOXUE_BENCH_ROWS", "100000"))
 
@@ -49,6 +50,7 @@ def test_roster_import(benchmark, big_roster: Path, tmp_path: Path) -> None:  # 
     def fresh_store() -> Store:
         store = Store.open(tmp_path / f"d{next(counter)}", user="bench")
         installation.setup(store, SCHOOL)
+        sign_in_admin(store)
         return store
 
     def run(store: Store, path: Path) -> census.ImportResult:
@@ -78,6 +80,7 @@ def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
 
     source = Store.open(tmp_path / "src", user="bench")
     installation.setup(source, SCHOOL)
+    sign_in_admin(source)
     census.import_roster(source, big_roster, "census")
     source_file, source_key = source.engine.url.database, source.key
     source.close()

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from desktop_app.services import demo, installation, lifecycle, semesters, todo
 from desktop_app.services.store import Store
 from tests.conftest import SCHOOL
+from tests.helpers.accounts import sign_in_admin
 
 ROUNDS = 9
 RESULTS: dict[str, dict[str, float]] = {}
@@ -33,6 +34,7 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("small")
     store = Store.open(folder, user="bench")
     installation.setup(store, SCHOOL)
+    sign_in_admin(store)
     demo.load(store, 5_000, seed=7)
     yield store
     store.close()

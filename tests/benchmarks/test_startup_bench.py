@@ -23,7 +23,9 @@ import pytest
 
 from desktop_app.services import demo, installation
 from desktop_app.services.store import Store
+from tests.benchmarks.conftest import keep_key, store_key
 from tests.conftest import SCHOOL
+from tests.helpers.accounts import sign_in_admin
 
 ROUNDS = 7
 
@@ -44,7 +46,7 @@ def ours(folder: Path) -> str:
         "from desktop_app.ui.app import install_translations\n"
         "from desktop_app.ui.main_window import MainWindow\n"
         "app = QApplication([]); install_translations(app)\n"
-        f"store = Store.open({str(folder)!r})\n"
+        f"store = Store.open({str(folder)!r}, key=bytes.fromhex({store_key(folder).hex()!r}))\n"
         "w = MainWindow(store); w.show(); app.processEvents()\n"
         "print(f'shown={time.perf_counter() - T0}')\n"
         "if w.overview.data is None:  # computed on a worker thread; wait without spinning\n"
@@ -67,7 +69,9 @@ def school_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("school120")
     store = Store.open(folder, user="bench")
     installation.setup(store, SCHOOL)
+    sign_in_admin(store)
     demo.load(store, 120, seed=5)
+    keep_key(store)
     store.close()
     return folder
 

@@ -84,7 +84,7 @@ def _names(conn: Any, replay: Replay, findings: list[Finding]) -> list[Finding]:
 
     out = []
     for f in findings:
-        if f.record_id and not f.who and f.kind in ("differs", "no_history", "missing"):
+        if f.record_id and not f.who and f.kind in ("differs", "no_history", "missing", "altered"):
             name = who(f.table, f.record_id)
             if f.table == "students" and f.field == "name" and f.expected:
                 name = str(f.expected)
@@ -118,7 +118,7 @@ def _remote(conn: Any, findings: list[Finding], replay: Replay) -> list[Finding]
                 f"WHERE table_name = ? AND record_id IN ({','.join('?' * len(chunk))}) ORDER BY id", (table, *chunk))
             for action, t, rid, fld, new in cur.fetchall():
                 handler = ledger.ENTRY_KINDS.get(action)
-                if handler is not None and action != "event":
+                if handler is not None and action in ("insert", "update", ledger.STATE):
                     handler(sub, t, rid, fld, new)
     for table, ids in by_table.items():
         local = replay.records.get(table, {})
@@ -182,6 +182,7 @@ def check_connection(conn: Any, progress: Progress | None = None, data_dir: Path
     findings = ledger.compare_tables(conn, replay, tables, lambda n: report(62 + int(35 * n / len(tables))))
     findings = _remote(conn, findings, replay)
     findings += ledger.gone(replay, tables)
+    findings += ledger.bulk_findings(replay)
     if "evidence_blobs" in present and (bad := _bad_blob(conn)) is not None:
         findings.append(bad)
     # on a server the head file is this PC's: a PC that has not written yet has none

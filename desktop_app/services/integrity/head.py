@@ -142,7 +142,8 @@ def before_commit(store: Store, session: Session) -> None:
     if conn.exec_driver_sql("SELECT 1 FROM installation").first() is None:
         return
     if conn.exec_driver_sql(
-            "SELECT 1 FROM audit_log WHERE table_name = ? AND field = ? LIMIT 1", (EVENT_TABLE, CREATED)).first():
+            "SELECT 1 FROM audit_log WHERE record_id = '' AND table_name = ? AND field = ? LIMIT 1",
+            (EVENT_TABLE, CREATED)).first():
         return  # announced before: the missing file is for verify to report, not to recreate
     audit.record_event(session, EVENT_TABLE, "", CREATED, "")
 
@@ -240,8 +241,10 @@ def remembered(data_dir: Path) -> Head | None:
 def restores(conn: Any) -> list[dict[str, Any]]:
     """Every restore recorded in the history (DB-API connection), oldest first."""
     out = []
-    for (text,) in conn.execute("SELECT new_value FROM audit_log WHERE table_name = ? AND field = ? ORDER BY id",
-                                (EVENT_TABLE, RESTORED)).fetchall():
+    # record_id '': the events are written so, and the history's index on record_id finds them without
+    # reading the whole history (this runs after every write)
+    for (text,) in conn.execute("SELECT new_value FROM audit_log WHERE record_id = '' AND table_name = ? AND field = ? "
+                                "ORDER BY id", (EVENT_TABLE, RESTORED)).fetchall():
         with contextlib.suppress(ValueError, TypeError):
             out.append(json.loads(text))
     return out

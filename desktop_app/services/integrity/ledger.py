@@ -8,12 +8,10 @@ Then every ledger table is read once and each row is compared with its replayed 
 The replay keeps, per record, the text of its last full state (parsed only when the row is compared)
 and the fields changed since, so memory stays near the size of the history's snapshots.
 
-Entry kinds are looked up in ``ENTRY_KINDS``; a new kind of history row (issue 17: one entry for a
-bulk roster import carrying a digest over all rows it wrote) adds one function there that records
-what the replay must expect (``Replay.expect_digest``) instead of one state per row. The check for such
-an entry (not written yet): mark its rows as covered by it, take each row's stored state with the later
-``update`` rows of that record undone (their ``old_value``, newest first), and compare the digest over
-those states with the entry's; a row it covers needs no ``insert`` row of its own.
+Entry kinds are looked up in ``ENTRY_KINDS``. A ``bulk`` row (a roster import: ``integrity.bulk``) lists
+the rows it wrote with their hashes instead of one state per row: each such row is compared by its hash,
+taken over its stored state with the later ``update`` rows of that record undone (the first one's
+``old_value`` per field), and the entry's digest over all of them is checked once every row of it is.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +28,7 @@ from sqlalchemy import Boolean, Integer, Table
 
 from database.models import Base, ledger_models
 from desktop_app.services import audit
+from desktop_app.services.integrity import bulk
 from desktop_app.services.integrity.labels import field_label, table_label
 
 META = frozenset({"id", "created_at", "updated_at", "updated_by", "node_id", "version"})
@@ -88,6 +87,9 @@ class Finding:
             return f"{where}没有任何历史记录：记录是在程序之外添加的，或其历史被删除"
         if self.kind == "missing":
             return f"{where}在历史记录中存在，但数据文件中已不见：记录在程序之外被删除"
+        if self.kind == "altered":
+            return (f"{where}与导入名册时记下的校验值不符：导入后在程序之外被改动过"
+                    "（程序内的修改都逐项记入历史记录）")
         return where
 
 
@@ -104,12 +106,18 @@ class Replay:
 
     records: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     sql_events: list[tuple[str, str, str]] = field(default_factory=list)  # (at, user, statement)
-    digests: list[tuple[str, Sequence[str], str]] = field(default_factory=list)
     head_announced: bool = False
+    #: ``bulk`` entries: (table, record id of the entry, digest, table -> [(row id, short hash)])
+    bulks: list[tuple[str, str, str, dict[str, list[tuple[str, str]]]]] = field(default_factory=list)
+    covered: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> row id -> short hash
+    first_old: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)  # undo of later updates
+    full: dict[tuple[str, str], str] = field(default_factory=dict)  # row hashes recomputed (for the digests)
 
-    def expect_digest(self, table: str, record_ids: Sequence[str], digest: str) -> None:
-        """For a history entry that covers many rows by one digest (bulk imports, issue 17)."""
-        self.digests.append((table, record_ids, digest))
+    def note_old(self, table: str, record_id: str, fld: str, old: str | None) -> None:
+        """An ``update`` of a row a ``bulk`` entry listed: its first old value per field undoes the later ones."""
+        state = self.records.get(table, {}).get(record_id)
+        if state is not None and state[0] is BULK_STATE:
+            self.first_old.setdefault((table, record_id), {}).setdefault(fld, old)
 
 
 def _on_insert(replay: Replay, table: str, record_id: str, _field: str, new: str | None) -> None:
@@ -133,11 +141,29 @@ def _on_event(replay: Replay, table: str, _record_id: str, fld: str, new: str | 
         replay.head_announced = True
 
 
+BULK_STATE = "\x00bulk"  # the state of a row a ``bulk`` entry listed: checked by its hash (not JSON)
+
+
+def _on_bulk(replay: Replay, table: str, record_id: str, _field: str, new: str | None) -> None:
+    parsed = bulk.parse(new)
+    if parsed is None:  # the chain holds, so the program wrote it: an entry this check cannot read
+        return
+    digest, listing = parsed
+    replay.bulks.append((table, record_id, digest, listing))
+    for name, rows in listing.items():
+        per_table = replay.records.setdefault(name, {})
+        hashes = replay.covered.setdefault(name, {})
+        for rid, short in rows:
+            per_table[rid] = [BULK_STATE, None]
+            hashes[rid] = short
+
+
 ENTRY_KINDS: dict[str, Callable[[Replay, str, str, str, str | None], None]] = {
     "insert": _on_insert,
     STATE: _on_insert,  # a full state replaces whatever came before
     "update": _on_update,
     "event": _on_event,
+    bulk.BULK: _on_bulk,
 }
 
 
@@ -192,6 +218,8 @@ def replay_history(cursor: Any, total: int, tick: Callable[[int], None] | None =
             prev = row_hash
             handler = kinds.get(action)
             if handler is not None:
+                if action == "update" and replay.bulks:
+                    replay.note_old(table, record_id, fld, old)
                 handler(replay, table, record_id, fld, new)
             if action == "event" and table == SQL_EVENT_TABLE:
                 replay.sql_events[-1] = (str(at)[:16], str(user), new or "")
@@ -271,6 +299,9 @@ def compare_tables(conn: Any, replay: Replay, tables: Iterable[Table],
                         no_history.append((table.name, rid))
                     continue
                 text, changed = state
+                if text is BULK_STATE:
+                    findings.extend(_check_bulk_row(replay, check, table.name, rid, stored, changed))
+                    continue
                 if text is None:  # only updates here: its creation came in a package (remote history)
                     no_history.append((table.name, rid))
                     states[rid] = state  # kept for the remote look-up
@@ -296,6 +327,47 @@ def compare_tables(conn: Any, replay: Replay, tables: Iterable[Table],
             tick(n + 1)
     findings.extend(Finding("no_history", t, rid) for t, rid in no_history)
     return findings
+
+
+def _check_bulk_row(replay: Replay, check: TableCheck, table: str, rid: str, stored: list[Any],
+                    changed: dict[str, str | None] | None) -> list[Finding]:
+    """A row a ``bulk`` entry listed: its fields changed since as the history says, and its state with those
+    changes undone as the entry's hash says."""
+    out = []
+    at_import = stored
+    if changed:
+        undo = replay.first_old.get((table, rid), {})
+        at_import = list(stored)
+        for i, name in enumerate(check.columns):
+            if name in changed:
+                if stored[i] != changed[name] and not (stored[i] in (None, "") and changed[name] in (None, "")):
+                    out.append(Finding("differs", table, rid, field=name, stored=stored[i], expected=changed[name]))
+                at_import[i] = undo.get(name)
+    full = bulk.row_hash(rid, at_import)
+    replay.full[(table, rid)] = full
+    if full[:bulk.SHORT] != replay.covered.get(table, {}).get(rid):
+        out.append(Finding("altered", table, rid))
+    return out
+
+
+def bulk_findings(replay: Replay) -> list[Finding]:
+    """Each ``bulk`` entry's digest over the rows it listed, once every one of them was compared and none
+    differed (a differing row is named by itself)."""
+    out = []
+    for table, record_id, digest, listing in replay.bulks:
+        fulls: dict[str, list[tuple[str, str]]] = {}
+        for name, rows in listing.items():
+            got = [(rid, replay.full.get((name, rid))) for rid, short in rows]
+            if any(full is None or full[:bulk.SHORT] != short for (_r, full), (_r2, short) in zip(got, rows,
+                                                                                                   strict=True)):
+                break
+            fulls[name] = [(rid, str(full)) for rid, full in got]
+        else:
+            if bulk.digest_of(fulls) != digest:
+                out.append(Finding("chain", table, record_id, text=(
+                    f"{table_label(table)}（编号{record_id[:8]}）导入的记录与导入时记下的总校验值不符："
+                    "导入的记录在程序之外被改动过")))
+    return out
 
 
 def gone(replay: Replay, tables: Iterable[Table]) -> list[Finding]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from database.models import AuditEntry, Installation, utcnow
 from database.sync import IdAlias, Peer, RecordOwner, SyncConflict
-from desktop_app.services.integrity import received
+from desktop_app.services.integrity import bulk, received
 from desktop_app.services.sync.common import _CHUNK, _META, DISTRICT, NATURAL_KEYS, SCHOOL, PackageRefused, _q, owner_kind
 from desktop_app.services.sync.export import BLOB_TABLES
 
@@ -83,7 +83,10 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     new_history = [h for h in payload["history"] if h[0] > their_seq]
     changed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for h in new_history:
-        changed[(h[5], h[6])].add("*" if h[4] == "insert" else h[7])
+        changed[(h[5], h[6])].add("*" if h[4] in ("insert", bulk.BULK) else h[7])
+    for table_name, ids in bulk.covered(new_history).items():  # the rows a roster import's one entry lists
+        for rid in ids:
+            changed[(table_name, rid)].add("*")
     # Acknowledgement first: what the sender has applied of ours is not "pending" any more.
     acked = max(peer.acked_seq, min(int(manifest.get("ack_seq", 0)), peer.sent_seq))
     pending: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -118,7 +121,10 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
                      aliases=aliases, insert_only=insert_only)
     catchup = payload.get("catchup") or {}
-    for name, block in catchup.items():  # records held back while this program was older, now in full
+    caught: list[tuple[str, str]] = []
+    order = {name: n for n, name in enumerate(known)}
+    for name, block in sorted(catchup.items(), key=lambda item: order.get(item[0], 0)):  # parents first
+        # records held back while this program was older, now in full
         if name not in known or not block.get("rows"):
             continue
         columns = block["columns"]
@@ -129,6 +135,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
         _rewrite_references(known[name], columns, incoming, aliases)
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, held, pending, owners_new, result,
                      aliases=aliases)
+        caught.extend(held)
     conn = session.connection()
     if owners_new:
         owners_new.sort(key=lambda o: (o[0], str(o[1])))  # key order: appends to the primary-key index
@@ -141,7 +148,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)
-    received.record_received(session, changed, aliases)  # local history of the rows written above (verify)
+    received.record_received(session, [*changed, *caught], aliases)  # local history of the rows written (verify)
     return result
 
 

@@ -22,7 +22,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.exchange import package as pkg
 from desktop_app.services import audit, compat, updates
 from desktop_app.services.access import Permission, require
-from desktop_app.services.integrity import chain_guard
+from desktop_app.services.integrity import bulk, chain_guard
 from desktop_app.services.store import Store
 from desktop_app.services.sync.common import (
     _CHUNK,
@@ -65,7 +65,7 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
                AuditEntry.action,
                AuditEntry.table_name, AuditEntry.record_id, AuditEntry.field, AuditEntry.old_value,
                AuditEntry.new_value, AuditEntry.prev_hash, AuditEntry.row_hash)
-        .where(AuditEntry.id > peer.acked_seq, AuditEntry.action.in_(("insert", "update")),
+        .where(AuditEntry.id > peer.acked_seq, AuditEntry.action.in_(("insert", "update", bulk.BULK)),
                AuditEntry.table_name.in_(tables))
         .order_by(AuditEntry.id)
     )
@@ -168,7 +168,10 @@ def pending_count(store: Store, code: str) -> int:
     inst = _installation(store)
     peer = find_peer(store, code)
     with store.read() as session:
-        return len({(r.table_name, r.record_id) for r in _change_rows(session, inst, peer)})
+        rows = _change_rows(session, inst, peer)
+    keys = {(r.table_name, r.record_id) for r in rows if r.action != bulk.BULK}
+    keys.update((t, rid) for t, ids in bulk.covered(rows).items() for rid in ids)  # a roster import's one entry
+    return len(keys)
 
 
 def build_package(store: Store, code: str) -> tuple[bytes, dict[str, Any], Peer]:
@@ -197,13 +200,14 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         seq_to = session.execute(select(func.max(AuditEntry.id))).scalar_one() or 0
         history = [list(r) for r in _change_rows(session, inst, peer) if r.id <= seq_to]
         history, seq_to, partial = _fit_blobs(session, history, seq_to)
+        reads = compat.peer_reads(peer)
+        history, listed, held_bulk = bulk.for_package(history, bulk.peer_reads_bulk(reads))
         ids: dict[str, list[str]] = defaultdict(list)
         seen: set[tuple[str, str]] = set()
-        for h in history:
-            key = (h[5], h[6])
+        for key in [(h[5], h[6]) for h in history] + [(t, rid) for t, rids in listed.items() for rid in rids]:
             if key not in seen:
                 seen.add(key)
-                ids[h[5]].append(h[6])
+                ids[key[0]].append(key[1])
         payload_tables: dict[str, Any] = {}
         conn = session.connection()
         for name, table in tables.items():
@@ -212,7 +216,6 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
                 continue
             columns = [c.name for c in table.columns]
             payload_tables[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, wanted)}
-        reads = compat.peer_reads(peer)
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
         catchup: dict[str, Any] = {}
@@ -254,7 +257,7 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
         payload["catchup"] = catchup
         manifest["counts"]["catchup"] = len(caught_up)
     data = pkg.build(manifest, payload, keys.sign_secret, bytes.fromhex(peer.box_public))
-    return _Built(data, manifest, peer, fitted.held, caught_up)
+    return _Built(data, manifest, peer, fitted.held + held_bulk, caught_up)
 
 
 def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult:

@@ -32,6 +32,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.semester import default_span
 from desktop_app.services import audit
+from desktop_app.services.integrity import bulk
 
 #: The largest integer a SQLite column holds (and the manifest's numbers are compared with).
 MAX_INT = 2**63 - 1
@@ -501,13 +502,16 @@ def check_history(session: Session, payload: dict[str, Any], rows: dict[str, Blo
         for at, label in ((2, "操作人"), (3, "节点编号"), (5, "数据表"), (6, "记录编号"), (7, "字段")):
             if not isinstance(h[at], str) or len(h[at]) > 64:
                 raise _refuse(f"{where}的“{label}”不是文字（{_short(h[at])}）")
-        if h[4] not in ("insert", "update"):
+        if h[4] not in ("insert", "update", bulk.BULK):
             raise _refuse(f"{where}的操作类型（{_short(h[4])}）不对")
         if h[5] not in known:
             raise _refuse(f"{where}属于本程序不认识的数据表“{_short(h[5])}”")
         for at, label in ((8, "原值"), (9, "新值")):
-            if h[at] is not None and (not isinstance(h[at], str) or len(h[at]) > 10 * MAX_TEXT):
+            if h[at] is not None and (not isinstance(h[at], str) or len(h[at]) > (
+                    bulk.MAX_TEXT if h[4] == bulk.BULK else 10 * MAX_TEXT)):
                 raise _refuse(f"{where}的“{label}”格式不对")
+        if h[4] == bulk.BULK and bulk.parse(h[9]) is None:
+            raise _refuse(f"{where}（名册导入的记录清单）格式不对")
         for at, label in ((10, "前一条校验值"), (11, "校验值")):
             if not isinstance(h[at], str) or not _HEX64.match(h[at]):
                 raise _refuse(f"{where}的“{label}”不是有效的校验值")
@@ -535,6 +539,8 @@ def check_history(session: Session, payload: dict[str, Any], rows: dict[str, Blo
     touched: dict[str, set[str]] = defaultdict(set)
     for h in history:
         touched[h[5]].add(h[6])
+    for name, listed in bulk.covered(history).items():  # the rows a roster import's one entry lists
+        touched[name].update(listed)
     for name, block in rows.items():
         for rid in block.rows:
             if rid not in touched.get(name, ()):

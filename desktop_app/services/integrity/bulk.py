@@ -1,0 +1,186 @@
+"""One history entry for many rows written at once (a roster import: issue 17).
+
+Instead of one ``insert`` history row per child and per list entry, a bulk import writes one ``bulk`` row
+(``table_name`` the import's table, ``record_id`` the import's id) whose ``new_value`` lists every row it
+wrote with the first 16 hex digits of that row's hash, and a digest over all of them::
+
+    {"digest": "<sha256>", "rows": {"students": [["<id>", "<16 hex>"], ...], "roster_members": [...]}}
+
+A row's hash is over its id and its data columns as ``verify`` reads them (``TableCheck``), so ``verify``
+recomputes it from the stored row with the later ``update`` rows of that record undone (their old
+values) and names any row that differs; the digest over the full hashes is checked once every row of
+the entry is. Later edits of such a row are ordinary ``update`` rows, field by field.
+
+The entry travels in packages with the rows it lists to a program that says it reads such entries
+(``reads["_history"]`` holds ``"bulk"``); in packages to an older program the rows are held back and sent
+in full, as a catch-up block, once it does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Boolean
+
+from desktop_app.services import audit
+
+BULK = "bulk"
+#: What a program that reads ``bulk`` entries says in its manifest's ``reads`` (a name no table has).
+READS_KEY, READS_VALUE = "_history", "bulk"
+SINCE = "0.2.0"  # the first release that writes and reads them (for a unit that has not said what it reads)
+SHORT = 16  # hex digits of each row's hash kept in the entry (the digest covers the full hashes)
+MAX_ROWS = 2_000_000  # rows one entry may list (a received entry is still input)
+MAX_TEXT = 200 * 1024 * 1024  # characters of one entry's list
+_enc = json.encoder.encode_basestring
+_SELECTS: dict[str, str] = {}  # table -> canonical_select
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def row_hash(record_id: str, values: Iterable[Any]) -> str:
+    """SHA-256 of a row: its id and its data columns as text (None and "" alike: the history keeps an
+    emptied field as either), as a JSON list."""
+    return _text_hash([record_id, *["" if v is None else v if type(v) is str else str(v) for v in values]])
+
+
+def _text_hash(texts: Sequence[str]) -> str:
+    return hashlib.sha256(_dumps(texts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def canonical_select(check: Any) -> str:
+    """SELECT of a table's id and data columns as ``row_hash`` takes them, made text by SQLite itself
+    (booleans as 是/否 as the history writes them, null as ""): a bulk import hashes what it stored
+    without a Python step per value. ``check``: the table's ``ledger.TableCheck``."""
+    parts = []
+    for name in check.columns:
+        q = '"' + name + '"'
+        if isinstance(check.table.c[name].type, Boolean):
+            parts.append(f"CASE {q} WHEN 1 THEN '是' WHEN 0 THEN '否' ELSE coalesce(CAST({q} AS TEXT), '') END")
+        else:
+            parts.append(f"coalesce(CAST({q} AS TEXT), '')")
+    return f'SELECT "id", {", ".join(parts)} FROM "{check.table.name}"'
+
+
+def _table_lines(rows: Iterable[tuple[str, str]]) -> bytes:
+    return "".join(f"{rid}\x1f{full}\n" for rid, full in rows).encode("utf-8", "surrogatepass")
+
+
+def _combined(per_table: Mapping[str, str]) -> str:
+    """The entry's digest from each table's: tables by name."""
+    return hashlib.sha256("".join(f"{t}\x1f{per_table[t]}\n" for t in sorted(per_table)).encode("utf-8")).hexdigest()
+
+
+def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
+    """The entry's digest: per table the SHA-256 over "id, full hash" of its rows as listed, then over
+    those by table name (so an import builds it chunk by chunk without keeping the full hashes)."""
+    return _combined({t: hashlib.sha256(_table_lines(r)).hexdigest() for t, r in rows.items() if r})
+
+
+class BulkEntry:
+    """The rows one import writes, hashed as they are stored; ``change()`` is the one history row.
+
+    Memory: the entry's text as it grows (about 60 bytes a row), no object per row."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str]] = {}  # table -> the listing's text, a piece per chunk
+        self.hashers: dict[str, Any] = {}  # table -> SHA-256 over its rows' "id, full hash" lines
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def read_back(self, conn: Any, table: str, ids: Sequence[str]) -> None:
+        """Hash the rows ``ids`` of ``table`` as stored (``conn``: a SQLAlchemy connection to SQLite), as
+        verify will (``row_hash`` over the same columns)."""
+        from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
+
+        sql = _SELECTS.get(table)
+        if sql is None:
+            sql = _SELECTS[table] = canonical_select(TableCheck.of(next(t for t in ledger_tables()
+                                                                         if t.name == table)))
+        hasher = self.hashers.setdefault(table, hashlib.sha256())
+        pieces = self.parts.setdefault(table, [])
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for start in range(0, len(ids), 900):
+                chunk = ids[start:start + 900]
+                cursor.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+                hashed = [(row[0], _text_hash(row)) for row in cursor.fetchall()]
+                hasher.update(_table_lines(hashed))
+                if hashed:
+                    pieces.append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
+                self.count += len(hashed)
+        finally:
+            cursor.close()
+
+    def change(self, table: str, record_id: str) -> audit.Change:
+        digest = _combined({t: h.hexdigest() for t, h in self.hashers.items() if self.parts.get(t)})
+        out = [f'{{"digest":"{digest}","rows":{{']
+        for n, t in enumerate(t for t in sorted(self.parts) if self.parts[t]):
+            out.append(f"{',' if n else ''}{_enc(t)}:[")
+            for i, piece in enumerate(self.parts[t]):
+                out.append("," + piece if i else piece)
+            out.append("]")
+        out.append("}}")
+        self.parts.clear()  # one copy of the listing at a time: the entry's text
+        return audit.Change(BULK, table, record_id, "*", None, "".join(out))
+
+
+def parse(text: str | None) -> tuple[str, dict[str, list[tuple[str, str]]]] | None:
+    """(digest, table -> [(id, short hash)]) of an entry's ``new_value``; None when it is not one."""
+    try:
+        data = json.loads(text or "")
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("digest"), str) or len(data["digest"]) != 64 \
+            or not isinstance(data.get("rows"), dict):
+        return None
+    out: dict[str, list[tuple[str, str]]] = {}
+    count = 0
+    for table, rows in data["rows"].items():
+        if not isinstance(table, str) or not isinstance(rows, list):
+            return None
+        listed: list[tuple[str, str]] = []
+        for item in rows:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and len(item[0]) <= 64
+                    and isinstance(item[1], str) and len(item[1]) == SHORT):
+                return None
+            listed.append((item[0], item[1]))
+        count += len(listed)
+        if count > MAX_ROWS:
+            return None
+        out[table] = listed
+    return data["digest"], out
+
+
+def covered(history: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
+    """Table -> ids of the rows the ``bulk`` rows among ``history`` (audit rows as a package carries them:
+    action at 4, new value at 9) list."""
+    out: dict[str, list[str]] = {}
+    for h in history:
+        if h[4] == BULK and (parsed := parse(h[9])) is not None:
+            for table, rows in parsed[1].items():
+                out.setdefault(table, []).extend(rid for rid, _short in rows)
+    return out
+
+
+def peer_reads_bulk(reads: dict[str, Any]) -> bool:
+    return READS_VALUE in (reads.get(READS_KEY) or ())
+
+
+def for_package(history: list[list[Any]], reads_bulk: bool,
+                ) -> tuple[list[list[Any]], dict[str, list[str]], list[tuple[str, str, list[str]]]]:
+    """A package's history (audit rows, action at 4) with its ``bulk`` rows: the history to send, the rows
+    those entries list (table -> ids: the package carries them), and, for a program that does not read
+    such entries, the rows to hold back instead (table, id, [READS_KEY]: sent in full once it does)."""
+    if not any(h[4] == BULK for h in history):
+        return history, {}, []
+    listed = covered(history)
+    if reads_bulk:
+        return history, listed, []
+    held = [(table, rid, [READS_KEY]) for table, ids in listed.items() for rid in ids]
+    return [h for h in history if h[4] != BULK], {}, held
