@@ -16,12 +16,19 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 
+from database.postgres import SERVER_MINIMUM as SERVER_MINIMUM  # the server's half, re-exported
+from database.postgres import ServerConnection as ServerConnection
+from database.postgres import check_server as check_server
+from database.postgres import make_server_engine as make_server_engine
+from database.postgres import sqlite_form as sqlite_form
+from database.postgres import stored_text as stored_text
+from database.postgres import to_server_sql as to_server_sql
 from desktop_app.domain.errors import StoreBusy
 
 if TYPE_CHECKING:
@@ -142,6 +149,73 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
     return engine
 
 
+# ---------------------------------------------------------------------------------------------------
+# The district's store on a PostgreSQL server (14 or newer): the same models and migrations, through
+# psycopg 3. Several programs on several PCs write at once; every write is one transaction.
+
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+def is_server_url(url: str | None) -> bool:
+    """Whether ``url`` names a PostgreSQL database (``postgresql://…``, ``postgresql+psycopg://…``)."""
+    return bool(url) and str(url).split(":", 1)[0].split("+", 1)[0].lower() in SERVER_SCHEMES
+
+
+def shown_url(url: str | URL) -> str:
+    """The URL without its password (for messages and 关于)."""
+    return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+
+
+def is_server(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def dbapi(conn: Connection) -> Any:
+    """The driver connection under an SQLAlchemy connection, for code that speaks sqlite3's DB-API
+    (``conn.execute(sql, params)`` with ``?`` placeholders): the SQLite connection itself, or on the
+    server a ``ServerConnection`` that translates."""
+    raw = conn.connection.driver_connection
+    return ServerConnection(raw) if is_server(conn) else raw
+
+
+SERVER_CONFLICT_STATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def is_server_conflict(exc: BaseException) -> bool:
+    """Whether the server undid this transaction because it collided with another's (deadlock, serialization)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in SERVER_CONFLICT_STATES
+
+
+def has_table(conn: Any, name: str) -> bool:
+    """Whether table ``name`` exists, on an SQLAlchemy connection, a ``ServerConnection`` or an SQLite
+    DB-API connection."""
+    if isinstance(conn, Connection):
+        return bool(inspect(conn).has_table(name))
+    if isinstance(conn, ServerConnection):
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()[0])
+
+
+def table_names(conn: Any) -> list[str]:
+    """The tables of the store (an SQLite DB-API connection or a ``ServerConnection``)."""
+    if isinstance(conn, ServerConnection):
+        return [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()]
+    return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+
+
+UPGRADE_LOCK = 0x6261_6F79
+CHAIN_LOCK = 0x6261_6F78  # "baox": the advisory lock that serialises appends to the history chain
+
+
+def lock_chain(conn: Connection) -> None:
+    """Serialise appends to the history chain on the server until this transaction ends (two staff
+    writing at once each read the last row's hash and would fork the chain); SQLite's write
+    transaction already serialises them."""
+    if is_server(conn):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
+
+
 def alembic_config() -> Config:
     from alembic.config import Config
 
@@ -184,6 +258,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     head_revision()  # refuse a branched history before touching anything
     cfg = alembic_config()
     with engine.execution_options(**WRITE).begin() as conn:  # a second program waits, then finds it done
+        if is_server(conn):  # two PCs starting at once: the second waits for the first one's upgrade
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

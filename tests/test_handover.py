@@ -31,6 +31,8 @@ from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.helpers.cli import run
 from tests.sync_helpers import dump, make_district, make_school, send
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:

@@ -41,6 +41,8 @@ from tests.helpers.cli import run
 from tests.matching_world import enrolled, roster
 from tests.sync_helpers import send
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:

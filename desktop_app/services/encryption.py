@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from database import engine as db
-from desktop_app.domain.errors import StoreError
+from desktop_app.domain.errors import SignInError, StoreError
 from desktop_app.domain.roles import Permission, Role
 from desktop_app.reports import files
-from desktop_app.services import about, audit, keyslots
+from desktop_app.services import about, audit, keyslots, server
 from desktop_app.services.access import require
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 from desktop_app.services.store import Actor, Store
@@ -67,7 +67,12 @@ def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.d
     try:
         store = Store.open(folder)
     except keyslots.StoreLocked:
-        key = keyslots.unwrap(keyslots.read(folder), user_name, password)
+        slots = keyslots.read(folder)
+        if (server.is_configured(folder) or server.explicit_url(None)) and not slots.has(user_name):
+            # a district on a server: this PC's slots learn the office's accounts each time one opens it
+            raise SignInError(f"账户“{user_name.strip()}”还没有在本机登录过（可能是在另一台电脑上新建的）："
+                              "请先用本机登录过的账户登录一次，之后即可用此账户登录") from None
+        key = keyslots.unwrap(slots, user_name, password)
         store = Store.open(folder, key=key)
     try:
         if accounts.has_accounts(store):
@@ -165,17 +170,17 @@ def new_recovery_key(store: Store, now: dt.datetime | None = None) -> str:
     with contextlib.suppress(OSError):
         keyslots.write_file(previous, keyslots.read(folder))
     record = keyslots.recovery_record(code, new_key, now)
-    raw = store.engine.raw_connection()
-    try:
-        accounts = keyslots.accounts_of(raw.driver_connection)
-    finally:
-        raw.close()
-    store.engine.dispose()
-    try:
-        db.rekey(store.path, old_key, new_key)
-    except db.DatabaseError as exc:
-        store.use_key(old_key)
-        raise StoreError(f"无法重新加密数据文件：{exc}；数据文件未改动，原恢复密钥仍然有效") from exc
+    with store.engine.connect() as conn:
+        accounts = keyslots.accounts_of(conn)
+    if store.is_server:  # the server's data is not the file: the saved server password is sealed anew
+        server.rewrap(folder, old_key, new_key)
+    else:
+        store.engine.dispose()
+        try:
+            db.rekey(store.path, old_key, new_key)
+        except db.DatabaseError as exc:
+            store.use_key(old_key)
+            raise StoreError(f"无法重新加密数据文件：{exc}；数据文件未改动，原恢复密钥仍然有效") from exc
     keyslots.write(folder, keyslots.build(new_key, accounts, record))
     previous.unlink(missing_ok=True)
     store.use_key(new_key)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from database import engine as db
 from database.census import RosterImport, RosterMember
 from database.models import AuditEntry, Student, ordered_ids, utcnow
 from desktop_app.domain.census import (
@@ -352,9 +353,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         conn = session.connection()
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         # the rows met so far in this file, by match key: in the transaction's temporary table, not in memory
-        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY) WITHOUT ROWID")
+        rowid = "" if db.is_server(conn) else " WITHOUT ROWID"
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY){rowid}")
         conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # the seen keys, in bulk
+        cursor = db.dbapi(conn).cursor()  # the seen keys, in bulk
         next_id = ordered_ids().__next__
         import_id = next_id()
         state = _WriteState(store.user, node, now, stamp, meta, kind, semester, import_id, audit.last_hash(session))
@@ -550,5 +552,5 @@ def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
     conn.exec_driver_sql(sql, (*values.values(), *extra))
 
 
-_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit.AUDIT_COLUMNS)}) "
+_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({audit.AUDIT_COLUMNS_SQL}) "
                  f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Boolean
 
+from database import engine as db
 from desktop_app.services import audit
 
 BULK = "bulk"
@@ -59,7 +60,8 @@ def canonical_select(check: Any) -> str:
     for name in check.columns:
         q = '"' + name + '"'
         if isinstance(check.table.c[name].type, Boolean):
-            parts.append(f"CASE {q} WHEN 1 THEN '是' WHEN 0 THEN '否' ELSE coalesce(CAST({q} AS TEXT), '') END")
+            # portable: a boolean column on PostgreSQL, 0/1 on SQLite
+            parts.append(f"CASE WHEN {q} IS NULL THEN '' WHEN {q} THEN '是' ELSE '否' END")
         else:
             parts.append(f"coalesce(CAST({q} AS TEXT), '')")
     return f'SELECT "id", {", ".join(parts)} FROM "{check.table.name}"'
@@ -104,7 +106,7 @@ class BulkEntry:
                                                                          if t.name == table)))
         hasher = self.hashers.setdefault(table, hashlib.sha256())
         pieces = self.parts.setdefault(table, [])
-        cursor = conn.connection.dbapi_connection.cursor()
+        cursor = db.dbapi(conn).cursor()
         try:
             for start in range(0, len(ids), 900):
                 chunk = ids[start:start + 900]
