@@ -3,7 +3,8 @@
 #   bash scripts/install.sh          the program
 #   bash scripts/install.sh --test   the program and everything the tests need
 # System libraries Qt needs (xcb, EGL, xkbcommon), a CJK font and, for tests, poppler-utils
-# are installed with apt when missing (as root, or through sudo); for tests also binutils (PyInstaller).
+# are installed with apt when missing (as root, or through sudo); for tests also binutils (PyInstaller)
+# and postgresql (the tests start a throw-away cluster of their own: the district's server store).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,8 @@ packages=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 l
           libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
           libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-wqy-microhei)
 # Tests: poppler-utils reads PDFs back; binutils' objcopy is what PyInstaller builds the frozen program with.
-[ -n "$extra" ] && packages+=(poppler-utils binutils)
+# postgresql: the store, sync, district and census tests also run against a PostgreSQL server (tests/pg_cluster.py).
+[ -n "$extra" ] && packages+=(poppler-utils binutils postgresql)
 python=${PYTHON:-python3}
 # PyInstaller needs the shared libpython; Debian's own interpreter keeps it in a separate package.
 if [ -n "$extra" ] && "$python" -c 'import sys; sys.exit(not sys.base_prefix.startswith("/usr") or sys.base_prefix.startswith("/usr/local"))'; then

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 from desktop_app.services import installation  # noqa: E402
 from desktop_app.services.store import Store  # noqa: E402
+from tests import pg_cluster as pg_cluster_module  # noqa: E402
 from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin  # noqa: E402
 
 SCHOOL = installation.InstallationInfo(
@@ -49,6 +50,21 @@ def _cheap_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(backup, "KDF_OPSLIMIT", argon2id.OPSLIMIT_MIN)
     monkeypatch.setattr(backup, "KDF_MEMLIMIT", argon2id.MEMLIMIT_MIN)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg_cluster_module.Cluster]:
+    """One throw-away PostgreSQL cluster for the test session (skipped without PostgreSQL, except in CI)."""
+    with pg_cluster_module.running_cluster(tmp_path_factory.mktemp("pg")) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: pg_cluster_module.Cluster) -> Iterator[str]:
+    """The SQLAlchemy URL of an empty PostgreSQL database of this test's own (dropped afterwards)."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)
 
 
 @pytest.fixture
