@@ -19,15 +19,21 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 import database.all_models  # noqa: F401 - every table on Base.metadata
 from database import engine as db
 from database.models import Base
 from desktop_app.domain.errors import BaoxueError
+from desktop_app.services import keyslots, workfiles
+from desktop_app.services.integrity import head as chain_head
+from desktop_app.services.paths import STORE_FILE
+from desktop_app.services.store import Store
 
 #: progress(table label, rows done in it, rows in it); return False to cancel (the copy rolls back).
 Progress = Callable[[str, int, int], "bool | None"]
@@ -178,7 +184,7 @@ def _normal(value: Any) -> Any:
     if isinstance(value, memoryview):
         return bytes(value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -205,3 +211,131 @@ def compare(source: Engine, target: Engine) -> list[str]:
             elif a[1] != b[1]:
                 problems.append(f"数据表 {table.name}：{a[0]}行的内容与原数据不一致")
     return problems
+
+
+# --- engines and the test copy in a data folder ----------------------------------------------------
+
+SERVER_DIALECTS = ("postgresql",)
+
+
+def server_engine(url: str) -> Engine:
+    """An engine for the PostgreSQL database at ``url`` (``postgresql://user:password@host/db``; the
+    driver is psycopg whether the URL names it or not).
+
+    Raises:
+        MigrationError: the address is not a PostgreSQL database URL.
+    """
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError as exc:
+        raise MigrationError(f"数据库地址“{url}”无法识别：应形如 postgresql://用户名@服务器/数据库名") from exc
+    if parsed.get_backend_name() not in SERVER_DIALECTS:
+        raise MigrationError(f"数据库地址须是 PostgreSQL 的（postgresql://用户名@服务器/数据库名），"
+                             f"不是 {parsed.get_backend_name()}")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class FolderCopy:
+    """A store copied into a data folder: where, what was copied, and the new file's store key."""
+
+    folder: Path
+    report: CopyReport
+    key: bytes
+
+
+def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = None) -> FolderCopy:
+    """Copy the store of ``source`` (the server) into a new encrypted store file in ``folder`` (a test
+    copy): a new store key, key slots rebuilt from the accounts copied (the same passwords open it; the
+    server's recovery key does not), and the chain head file written from the copied history.
+
+    Raises:
+        MigrationError: ``folder`` already holds a store, or the copy failed (nothing is left behind).
+    """
+    path = folder / STORE_FILE
+    if path.exists() or keyslots.keys_path(folder).exists():
+        raise MigrationError(f"文件夹 {folder} 中已有保学台账的数据文件，为免覆盖未做任何改动；请指定一个空文件夹")
+    try:
+        workfiles.private_dir(folder)
+    except OSError as exc:
+        raise MigrationError(f"无法创建文件夹 {folder}：{exc.strerror or exc}") from exc
+    key = keyslots.new_store_key()
+    engine = db.make_engine(path, key)
+    try:
+        report = copy_store(source, engine, progress)
+        db.make_private(path)
+        with engine.connect() as conn:
+            accounts = keyslots.accounts_of(conn)
+        keyslots.write(folder, keyslots.build(key, accounts, None))
+        copy = Store(folder, engine, "迁移")
+        chain_head.after_commit(copy, force=True)  # the copied history's head, signed with the copied node key
+    except BaseException:
+        engine.dispose()
+        remove_copy(folder)
+        raise
+    engine.dispose()
+    return FolderCopy(folder, report, key)
+
+
+def remove_copy(folder: Path) -> None:
+    """Remove a test copy ``copy_to_folder`` made (its store file, key slots and head file)."""
+    path = folder / STORE_FILE
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                     keyslots.keys_path(folder), chain_head.path_of(folder)):
+        leftover.unlink(missing_ok=True)
+
+
+# --- the commands' work -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerMigration:
+    """The outcome of ``migrate_to_server``: what was copied and what verify said on the server."""
+
+    report: CopyReport
+    target: str
+    verify_message: str
+
+
+def verify_on(engine: Engine, data_dir: Path, user: str = "迁移") -> Any:
+    """``verify`` on the store behind ``engine`` (the chain head compared with the file in ``data_dir``)."""
+    from desktop_app.services.integrity import check  # noqa: PLC0415 - imports services that import this
+
+    return check.run(Store(data_dir, engine, user))
+
+
+def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
+    """Move this district office's store to the empty PostgreSQL database of ``target``.
+
+    The store must pass ``verify`` first (a damaged ledger is not carried to the server); after the copy
+    both are read again and compared row by row, and ``verify`` runs on the server. The SQLite file is
+    left as it was.
+
+    Raises:
+        PermissionDenied: the account may not restore backups (an administrator's right).
+        ValidationError: this installation is a school (schools keep their file).
+        MigrationError: the store fails verify, the target is not empty or cannot be reached, or the copy
+            differs from the store or fails verify on the server.
+    """
+    from desktop_app.domain.errors import ValidationError  # noqa: PLC0415
+    from desktop_app.services import installation  # noqa: PLC0415
+    from desktop_app.services.access import Permission, require  # noqa: PLC0415
+
+    require(store, Permission.RESTORE)
+    inst = store.installation()
+    if inst is None or inst.kind != installation.DISTRICT:
+        raise ValidationError("只有区教委的数据可以迁移到数据库服务器；学校的数据始终保存在本机的数据文件中")
+    refuse_non_empty(target)
+    before = store.verify()
+    if not before.ok:
+        raise MigrationError(f"本机数据未通过校验，未迁移：{before.message}（请先处理，再迁移）")
+    report = copy_store(store.engine, target, progress)
+    if problems := compare(store.engine, target):
+        raise MigrationError(f"迁移后核对不一致（迁移期间数据被改动？）：{problems[0]}；"
+                             f"请清空目标数据库 {describe(target)} 后重新迁移")
+    result = verify_on(target, store.data_dir, store.user)
+    if not result.ok:
+        raise MigrationError(f"迁移后在服务器上校验未通过：{result.message}")
+    return ServerMigration(report, describe(target), result.message)
