@@ -107,9 +107,7 @@ def info(store: Store) -> AboutInfo:
 @identity_provider
 def _copies(store: Store) -> list[tuple[str, str]]:
     """The automatic copies: how many, how large, and the cap (设置 → 业务设置)."""
-    from desktop_app.services import backup, settings
-
-    from desktop_app.services import server_backup
+    from desktop_app.services import backup, server_backup, settings
 
     copies = backup.list_local(backup.backups_dir(store))
     cap = int(settings.get(store, backup.MAX_TOTAL_MB.key)) * 1024 * 1024
