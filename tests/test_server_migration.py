@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from database import engine as db
@@ -20,9 +20,9 @@ from desktop_app.services.store import Store
 from tests.helpers.district_demo import demo_fixture, demo_folder_fixture  # noqa: F401 - fixtures
 
 
-def _chain(engine: object) -> tuple[int, str, bool]:
+def _chain(engine: Engine) -> tuple[int, str | None, bool]:
     """(rows, last hash, whole chain recomputes) of the history behind ``engine``."""
-    with Session(engine) as session:  # type: ignore[call-overload]
+    with Session(engine) as session:
         last = session.execute(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
         rows = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
         return rows, last, audit.verify_chain(session).ok
@@ -49,8 +49,8 @@ def test_copy_to_a_folder_keeps_every_row_and_the_chain(demo: Store, tmp_path: P
         opened.close()
 
 
-def _count(engine: object, table: str) -> int:
-    with engine.connect() as conn:  # type: ignore[attr-defined]
+def _count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
         return int(conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one())
 
 
