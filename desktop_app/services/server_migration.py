@@ -232,9 +232,10 @@ def server_engine(url: str) -> Engine:
     if parsed.get_backend_name() not in SERVER_DIALECTS:
         raise MigrationError(f"数据库地址须是 PostgreSQL 的（postgresql://用户名@服务器/数据库名），"
                              f"不是 {parsed.get_backend_name()}")
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    maker = getattr(db, "make_server_engine", None)  # the store's own server engine (SQLite's SQL translated)
+    if maker is not None:
+        return maker(parsed)  # type: ignore[no-any-return]
+    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
 
 
 @dataclass(frozen=True)
