@@ -21,6 +21,7 @@ from desktop_app.exchange import package as pkg
 from desktop_app.exchange import schemas
 from desktop_app.services import accounts, compat, district, sync
 from desktop_app.services.store import STORE_FILE, Store
+from desktop_app.services.sync import export as sync_export
 from tests.sync_helpers import dump, send
 from tests.test_golden import receipt_fingerprint
 
@@ -136,7 +137,7 @@ def test_a_package_from_a_newer_program_is_refused_with_the_version_it_needs(
     send(school, "district", dist, usb)  # the district knows the school
     with monkeypatch.context() as m:  # the school upgraded to a future release that writes what 0.2 cannot read
         m.setattr(compat, "min_reader", lambda *_a: "9.0.0")
-        m.setattr(sync, "__version__", "9.0.0")
+        m.setattr(sync_export, "__version__", "9.0.0")
         newer = sync.export_package(school, "district", usb).path
     assert pkg.read(newer).manifest["min_reader"] == "9.0.0"
     before = dump(dist)

@@ -12,6 +12,7 @@ from database.lifecycle import EvidenceBlob
 from desktop_app.domain.errors import ValidationError
 from desktop_app.services import cases, lifecycle, sync
 from desktop_app.services.store import Store
+from desktop_app.services.sync import export as sync_export
 from tests.factories import full_form
 from tests.sync_helpers import dump, send
 
@@ -60,7 +61,7 @@ def test_a_tampered_blob_is_refused_and_changes_nothing(pair: tuple[Store, Store
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     school, dist = pair
     case_id, _evidence_id = case_with_photo(school, tmp_path)
-    real = sync._blobs_for  # noqa: SLF001
+    real = sync_export._blobs_for  # noqa: SLF001
 
     def tampered(session: Any, tables: dict[str, Any]) -> dict[str, str]:
         import base64
@@ -68,7 +69,7 @@ def test_a_tampered_blob_is_refused_and_changes_nothing(pair: tuple[Store, Store
         out = real(session, tables)
         return {sha: base64.b64encode(b"\xff\xd8\xff\xe0 swapped photo").decode() for sha in out}
 
-    monkeypatch.setattr(sync, "_blobs_for", tampered)
+    monkeypatch.setattr(sync_export, "_blobs_for", tampered)
     path = sync.export_package(school, "district", usb).path  # signed by the school: only the hash tells
     before = dump(dist)
     with pytest.raises(sync.PackageRefused, match="佐证材料.*与其校验值不符"):
@@ -86,7 +87,7 @@ def test_attachments_beyond_the_package_bound_wait_for_the_next_package(pair: tu
     scan = tmp_path / "证明.pdf"
     scan.write_bytes(b"%PDF-" + bytes(range(256)) * 40)
     second = lifecycle.attach_evidence(school, case_id, scan)
-    monkeypatch.setattr(sync, "MAX_BLOB_BYTES", len(PHOTO) + 100)  # room for one of the two
+    monkeypatch.setattr(sync_export, "MAX_BLOB_BYTES", len(PHOTO) + 100)  # room for one of the two
     result = sync.export_package(school, "district", usb)
     assert result.partial and "再导出一次" in result.note
     assert sync.import_package(dist, result.path).blobs == 1
@@ -99,7 +100,7 @@ def test_attachments_beyond_the_package_bound_wait_for_the_next_package(pair: tu
     assert sync.import_package(dist, rest.path).blobs == 1
     assert lifecycle.evidence_content(dist, second) == scan.read_bytes()
     assert dist.verify().ok
-    monkeypatch.setattr(sync, "MAX_BLOB_BYTES", 10)  # a single attachment over the bound is refused
+    monkeypatch.setattr(sync_export, "MAX_BLOB_BYTES", 10)  # a single attachment over the bound is refused
     lifecycle.attach_evidence(school, case_id, scan, caption="again")
     with pytest.raises(ValidationError, match="佐证材料共.*超过一个数据包的上限.*没有生成"):
         sync.export_package(school, "district", usb)

@@ -31,17 +31,8 @@ from desktop_app.services import audit
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
-from desktop_app.services.sync import (
-    DISTRICT,
-    SCHOOL,
-    PackageRefused,
-    SchoolInfo,
-    _installation,
-    enrol,
-    log,
-    own_fingerprint,
-    peer_fingerprint,
-)
+from desktop_app.services.sync.common import DISTRICT, SCHOOL, PackageRefused, _installation
+from desktop_app.services.sync.peers import SchoolInfo, enrol, log, own_fingerprint, peer_fingerprint
 
 if TYPE_CHECKING:
     from desktop_app.reports import enrol_receipt

@@ -223,7 +223,7 @@ SCHOOL_MAY_SEND = {"semesters", "calendar_days"}
 
 
 def _label(table: str) -> str:
-    from desktop_app.services.sync import TABLE_LABELS
+    from desktop_app.services.sync.conflicts import TABLE_LABELS
 
     return f"“{TABLE_LABELS[table]}”表（{table}）" if table in TABLE_LABELS else f"“{table}”表"
 
