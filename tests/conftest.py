@@ -67,6 +67,37 @@ def pg_url(pg_cluster: pg_cluster_module.Cluster) -> Iterator[str]:
     pg_cluster.drop_database(url)
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module or test marked ``both_backends`` runs once with the district on the encrypted file and once
+    with it on a PostgreSQL server (schools always keep their file)."""
+    if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where this test's districts keep their store: "sqlite" (the file), or "postgresql" (each an empty
+    database of its own on the session's throw-away cluster, dropped afterwards), for ``make_district``."""
+    from tests import sync_helpers
+
+    name = str(getattr(request, "param", "sqlite"))
+    made: list[str] = []
+    if name == "postgresql":
+        cluster: pg_cluster_module.Cluster = request.getfixturevalue("pg_cluster")
+
+        def new_database() -> str:
+            made.append(cluster.new_database())
+            return made[-1]
+
+        monkeypatch.setattr(sync_helpers, "DISTRICT_DATABASE", new_database)
+    yield name
+    for url in made:
+        cluster.drop_database(url)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

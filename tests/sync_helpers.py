@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from desktop_app.services import installation, lifecycle, sync
+from desktop_app.services import installation, lifecycle, server, sync
 from desktop_app.services.store import Store
 from tests.helpers.accounts import sign_in_admin
-from tests.helpers.stores import iterdump
+from tests.helpers.stores import iterdump, server_dump
 
 DISTRICT = installation.InstallationInfo(
     kind=installation.DISTRICT, name="潼南区教育委员会", code="500152", contact_name="督导科",
 )
 
 
-def make_district(folder: Path) -> Store:
-    store = Store.open(folder, user="督导员")
+# The district's store in the tests of both backends: None, the encrypted file; else a function giving
+# the URL of a new empty PostgreSQL database (set per test by conftest's ``backend`` fixture).
+DISTRICT_DATABASE: Callable[[], str] | None = None
+
+
+def make_district(folder: Path, url: str | None = None) -> Store:
+    """The district set up in ``folder``: its store on the server of ``url``, or in a database of its own
+    when the test runs on PostgreSQL, else the encrypted file."""
+    url = url or (DISTRICT_DATABASE() if DISTRICT_DATABASE else None)
+    if url:
+        from sqlalchemy import make_url
+
+        store = server.connect(folder, server.ServerSettings.from_url(make_url(url)), user="督导员")
+    else:
+        store = Store.open(folder, user="督导员")
     installation.setup(store, DISTRICT)
     sign_in_admin(store, "督导员")
     return store
@@ -37,6 +51,8 @@ def make_school(folder: Path, district: Store, code: str, name: str, township: s
 def dump(store: Store) -> list[str]:
     """Every row of the file as SQL text, to prove a refusal changed nothing (sign-ins left out: a command
     signs its account in, and that is recorded, before it is refused)."""
+    if store.is_server:
+        return [line for line in server_dump(store) if not is_sign_in(line)]
     raw = store.engine.raw_connection()
     try:
         return [line for line in iterdump(raw.driver_connection) if not is_sign_in(line)]

@@ -24,6 +24,8 @@ from tests.sync_helpers import apply_for_deferral, dump, make_district, make_sch
 
 CODE = "2150022302"
 
+pytestmark = pytest.mark.both_backends
+
 
 def rows(store: Store, model: type) -> dict[str, dict[str, object]]:
     with store.read() as session:
@@ -144,7 +146,10 @@ def test_older_package_after_newer_changes_nothing(pair: tuple[Store, Store], us
     assert dump(dist) == before
 
 
-def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[Store, Store], usb: Path) -> None:
+def test_gap_is_refused_naming_the_missing_package(tmp_path: Path, pair: tuple[Store, Store], usb: Path,
+                                                   backend: str) -> None:
+    if backend == "postgresql":
+        pytest.skip("copies the district's data folder to make a second district: its store is the file")
     school, dist = pair
     case_id = cases.save_form(school, full_form())
     first = sync.export_package(school, "district", usb)

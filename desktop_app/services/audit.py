@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from database.engine import lock_chain
 from database.models import AuditEntry, LedgerMixin, new_id, utcnow
 
 GENESIS = "0" * 64
@@ -92,7 +93,10 @@ class Change(NamedTuple):
 
 
 def last_hash(session: Session) -> str:
+    """The hash the next history row chains to. On a server store it first takes the chain lock, held
+    until the transaction ends, so two staff writing at once append one after the other (one chain)."""
     with session.no_autoflush:
+        lock_chain(session.connection())
         value = session.execute(
             select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
         ).scalar_one_or_none()
@@ -101,6 +105,7 @@ def last_hash(session: Session) -> str:
 
 AUDIT_COLUMNS = ("at", "user", "node_id", "action", "table_name", "record_id", "field", "old_value",
                  "new_value", "prev_hash", "row_hash")
+AUDIT_COLUMNS_SQL = ", ".join(f'"{c}"' for c in AUDIT_COLUMNS)  # quoted: "user" is a keyword on PostgreSQL
 
 
 def chained_tuples(changes: Iterable[Change | tuple[Any, ...]], prev: str, user: str, node_id: str, at: dt.datetime,

@@ -165,11 +165,8 @@ def new_recovery_key(store: Store, now: dt.datetime | None = None) -> str:
     with contextlib.suppress(OSError):
         keyslots.write_file(previous, keyslots.read(folder))
     record = keyslots.recovery_record(code, new_key, now)
-    raw = store.engine.raw_connection()
-    try:
-        accounts = keyslots.accounts_of(raw.driver_connection)
-    finally:
-        raw.close()
+    with store.engine.connect() as conn:
+        accounts = keyslots.accounts_of(conn)
     store.engine.dispose()
     try:
         db.rekey(store.path, old_key, new_key)

@@ -35,7 +35,7 @@ import nacl.bindings as sodium
 import nacl.exceptions
 from argon2.low_level import Type, hash_secret_raw
 
-from database.engine import KEY_BYTES
+from database.engine import KEY_BYTES, has_table
 from desktop_app.domain.errors import SignInError, StoreError, ValidationError
 from desktop_app.reports import files
 
@@ -277,7 +277,7 @@ def build(store_key: bytes, accounts: Iterable[tuple[str, str, str, bool]],
 def accounts_of(conn: Any) -> list[tuple[str, str, str, bool]]:
     """(id, user name, password hash, active) of every account, read on a DB-API or SQLAlchemy connection."""
     run = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
-    if not run("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='accounts'").fetchone()[0]:
+    if not has_table(conn, "accounts"):
         return []
     rows = run("SELECT id, user_name, password_hash, active FROM accounts ORDER BY user_name").fetchall()
     return [(str(r[0]), str(r[1]), str(r[2]), bool(r[3])) for r in rows]
@@ -306,11 +306,8 @@ def sync(store: Store, recovery: dict[str, str] | None = None, session: Session 
         session.flush()
         accounts = accounts_of(session.connection())
     else:
-        raw = store.engine.raw_connection()
-        try:
-            accounts = accounts_of(raw.driver_connection)
-        finally:
-            raw.close()
+        with store.engine.connect() as conn:
+            accounts = accounts_of(conn)
     slots = build(key, accounts, recovery)
     write(store.data_dir, slots)
     return slots

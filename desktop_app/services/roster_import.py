@@ -529,5 +529,5 @@ def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
     conn.exec_driver_sql(sql, (*values.values(), *extra))
 
 
-_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({', '.join(audit.AUDIT_COLUMNS)}) "
+_AUDIT_INSERT = (f"INSERT INTO {AuditEntry.__tablename__} ({audit.AUDIT_COLUMNS_SQL}) "
                  f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")

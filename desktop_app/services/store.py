@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import URL, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from database import engine as db
 from database.models import Installation
 from desktop_app.domain.errors import StoreBusy, StoreError
-from desktop_app.services import audit, keyslots, places, workfiles
+from desktop_app.services import audit, keyslots, places, server, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 
 
@@ -81,9 +81,21 @@ class Store:
         # writes begin with the write lock (BEGIN IMMEDIATE), waiting boundedly for another program
         self._write_sessions = sessionmaker(engine.execution_options(**db.WRITE), expire_on_commit=False)
         self._installation: Installation | None = None
+        self.server: URL | None = None  # the PostgreSQL database of a district store on a server
+
+    @property
+    def is_server(self) -> bool:
+        """The store is a PostgreSQL database (a district's), not the encrypted file in ``data_dir``."""
+        return self.server is not None
+
+    @property
+    def location(self) -> str:
+        """Where the ledger is, as shown to a person (the file, or the server without its password)."""
+        return db.shown_url(self.server) if self.server is not None else str(self.path)
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, user: str | None = None, *, key: bytes | None = None) -> Store:
+    def open(cls, data_dir: str | Path | None = None, user: str | None = None, *, key: bytes | None = None,
+             url: str | URL | None = None) -> Store:
         """Open (creating or migrating) the encrypted store in ``data_dir`` with its store key.
 
         A new store gets a random key (kept in the clear in the key-slot file until the first
@@ -96,8 +108,14 @@ class Store:
             StoreLocked: the store is encrypted and no key was given.
             KeySlotError: no key was given and the key-slot file is missing or damaged.
             StoreError: the file cannot be opened (wrong key, damaged, newer version).
+
+        ``url`` (or ``BAOXUE_DATABASE_URL``, or the server settings of the data folder) opens a district
+        store on a PostgreSQL server instead (``open_server``).
         """
         folder = resolve_data_dir(data_dir)
+        chosen = server.explicit_url(url)
+        if chosen is not None or server.is_configured(folder):
+            return cls.open_server(folder, user, key=key, url=chosen)
         places.refuse_network_store(folder)  # WAL on a network share can damage the store
         try:
             workfiles.private_dir(folder)  # a folder it creates is 0700 (POSIX)
@@ -156,11 +174,63 @@ class Store:
         store.conversion = encryption.after_open(store, converted)
         return store
 
+    @classmethod
+    def open_server(cls, folder: Path, user: str | None = None, *, key: bytes | None = None,
+                    url: URL | None = None) -> Store:
+        """Open (creating or upgrading) the district store on a PostgreSQL server.
+
+        The data folder keeps what is this PC's own: the key slots (whose store key protects the saved
+        server password), the work files and the settings. ``url`` None: the server settings saved in
+        the folder at set-up (``server.load``).
+
+        Raises:
+            StoreLocked: the saved password needs the store key and none was given.
+            StoreError: the server cannot be reached, refuses the sign-in, is older than PostgreSQL 14,
+                or holds a newer version's data.
+        """
+        try:
+            workfiles.private_dir(folder)
+        except OSError as exc:
+            raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
+        has_slots = keyslots.keys_path(folder).exists()
+        if key is None and has_slots:
+            key = keyslots.open_key(folder)
+            if key is None and url is None:
+                raise keyslots.StoreLocked("数据库服务器的密码已加密保存，请用账户和密码登录（或使用恢复密钥）")
+        key = key or keyslots.new_store_key()
+        if url is None:
+            settings = server.load(folder, key)
+            if settings is None:
+                raise StoreError("本机没有设置数据库服务器")
+            url = settings.url()
+        engine = db.make_server_engine(url)
+        shown = db.shown_url(url)
+        try:
+            db.check_server(engine)
+            current = db.current_revision(engine)
+            if current != db.head_revision():
+                if current is not None and current not in set(db.revisions()):
+                    raise StoreError(f"数据库 {shown} 由更新版本的程序写入（结构版本 {current}），请升级本程序后再打开")
+                db.upgrade(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise StoreError(f"无法连接数据库服务器 {shown}：{server.reason(exc)}") from exc
+        except StoreError:
+            engine.dispose()
+            raise
+        store = cls(folder, engine, user or default_user(), key)
+        store.server = url
+        keyslots.sync(store)  # the accounts other PCs made since get their slot here too
+        return store
+
     def use_key(self, key: bytes) -> None:
         """Reopen the engine with a new store key (after the file was re-encrypted with it)."""
         self.engine.dispose()
         self.key = key
-        self.engine = db.make_engine(self.path, key)
+        if self.server is not None:  # the server's data is not encrypted with the store key
+            self.engine = db.make_server_engine(self.server)
+        else:
+            self.engine = db.make_engine(self.path, key)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.engine.execution_options(**db.WRITE), expire_on_commit=False)
 
@@ -176,7 +246,8 @@ class Store:
     def close(self) -> None:
         try:
             with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
+                if self.server is None:
+                    conn.exec_driver_sql("PRAGMA optimize")  # keeps the planner's statistics current
         except DBAPIError:
             pass
         self.engine.dispose()

@@ -26,3 +26,19 @@ def connect(path: Path, key: bytes) -> Iterator[Any]:
             yield conn
     finally:
         conn.close()
+
+
+def server_dump(store: Any) -> list[str]:
+    """Every row of a store on a PostgreSQL server as ``INSERT INTO "table" VALUES(…)`` lines (values in
+    SQLite's form), sorted, like ``iterdump`` of a file: to prove a refusal changed nothing."""
+    from sqlalchemy import inspect
+
+    lines: list[str] = []
+    with store.engine.connect() as conn:
+        names = sorted(inspect(conn).get_table_names())
+        raw = db.dbapi(conn)
+        for name in names:
+            for row in raw.execute(f'SELECT * FROM "{name}"').fetchall():
+                lines.append(f'INSERT INTO "{name}" VALUES({", ".join(repr(v) for v in row)});')
+        conn.rollback()
+    return sorted(lines)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from database import engine as db
 from database.models import AppSetting, utcnow
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import audit
@@ -61,7 +62,7 @@ class PeerChain:
 
 def manifest_chain(session: Session, seq_to: int, acked: int, sent: Iterable[int]) -> dict[str, Any]:
     """The ``chain`` entry of a package covering this installation's history up to row ``seq_to``."""
-    conn = session.connection().connection.driver_connection
+    conn = db.dbapi(session.connection())
     points = {n for n in (acked, *sent, seq_to) if 0 <= n <= seq_to}
     marks = {str(n): head.row_hash_at(conn, n) for n in sorted(points)}
     return {"count": seq_to, "hash": marks.get(str(seq_to)), "from": acked,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 #: progress(percent) may return False to cancel.
 Progress = Callable[[int], "bool | None"]
-_AUDIT_SQL = ("SELECT id, at, user, node_id, action, table_name, record_id, field, old_value, new_value, "
+_AUDIT_SQL = ('SELECT id, at, "user", node_id, action, table_name, record_id, field, old_value, new_value, '
               "prev_hash, row_hash FROM audit_log ORDER BY id")
 MAX_LISTED = 200
 
@@ -100,9 +100,9 @@ def _remote(conn: Any, findings: list[Finding], replay: Replay) -> list[Finding]
     if not wanted:
         return findings
     try:
-        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'remote_audit_log'").fetchone()
+        has = db.has_table(conn, "remote_audit_log")
     except db.DRIVER_ERRORS:
-        has = None
+        has = False
     if not has:
         return findings
     keep = [f for f in findings if f.kind != "no_history"]
@@ -161,11 +161,13 @@ def check_connection(conn: Any, progress: Progress | None = None, data_dir: Path
             raise VerifyCancelled
 
     report(0)
-    status = conn.execute("PRAGMA quick_check").fetchone()[0]
-    if status != "ok":
-        return CheckResult(False, 0, f"数据文件已损坏（{status}）",
-                           (Finding("damage", text=f"数据文件已损坏（{status}）"),))
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    on_server = isinstance(conn, db.ServerConnection)
+    if not on_server:  # the server keeps its own pages sound (and checksums them)
+        status = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if status != "ok":
+            return CheckResult(False, 0, f"数据文件已损坏（{status}）",
+                               (Finding("damage", text=f"数据文件已损坏（{status}）"),))
+    present = set(db.table_names(conn))
     tables = ledger.ledger_tables()
     lost = [t.name for t in tables if t.name not in present] + [n for n in ("audit_log",) if n not in present]
     if lost:
@@ -182,7 +184,9 @@ def check_connection(conn: Any, progress: Progress | None = None, data_dir: Path
     findings += ledger.gone(replay, tables)
     if "evidence_blobs" in present and (bad := _bad_blob(conn)) is not None:
         findings.append(bad)
-    if data_dir is not None and (cut := head.compare(data_dir, conn, replay.head_announced)) is not None:
+    # on a server the head file is this PC's: a PC that has not written yet has none
+    announced = replay.head_announced and not on_server
+    if data_dir is not None and (cut := head.compare(data_dir, conn, announced)) is not None:
         findings.insert(0, cut)
     findings = _names(conn, replay, findings)
     report(100)
@@ -204,11 +208,16 @@ def run(store: Store, progress: Progress | None = None) -> CheckResult:
         return damaged(store, exc)
     try:
         conn: Any = raw.driver_connection
-        conn.execute("BEGIN")  # one consistent snapshot of history and ledger
+        if store.is_server:
+            conn = db.ServerConnection(conn)
+            conn.rollback()
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
+        else:
+            conn.execute("BEGIN")  # one consistent snapshot of history and ledger
         try:
             result = check_connection(conn, progress, store.data_dir)
         finally:
-            conn.execute("ROLLBACK")
+            conn.rollback() if store.is_server else conn.execute("ROLLBACK")
     except VerifyCancelled:
         raise
     except _DAMAGE as exc:

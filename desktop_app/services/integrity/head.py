@@ -26,6 +26,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 from sqlalchemy.exc import DBAPIError
 
+from database import engine as db
 from desktop_app.services import audit
 from desktop_app.services.integrity.ledger import HEAD_CREATED as CREATED
 from desktop_app.services.integrity.ledger import HEAD_EVENT_TABLE as EVENT_TABLE
@@ -153,7 +154,7 @@ def after_commit(store: Store, *, force: bool = False) -> None:
     try:
         _ensure_keys(store)
         with store.engine.connect() as c:
-            raw = c.connection.driver_connection
+            raw = db.dbapi(c)
             head = store_head(raw)
             old = read(store.data_dir)
             if old is not None and not force and not _restored_from(raw, old):
@@ -212,7 +213,7 @@ def record_restore(store: Store, before: Head, source: str) -> None:
     """Write the restore's event into ``store``'s history (``backup.restore`` writes it into the staged copy
     before that copy replaces the store, so the restored data never stands without it)."""
     with store.engine.connect() as c:
-        after = store_head(c.connection.driver_connection)
+        after = store_head(db.dbapi(c))
     detail = json.dumps({"from_count": before.count, "from_hash": before.hash, "to_count": after.count,
                          "to_hash": after.hash, "source": source,
                          "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}, ensure_ascii=False)

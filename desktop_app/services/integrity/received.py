@@ -56,7 +56,7 @@ def record_received(session: Session, records: Iterable[tuple[str, str]],
     session.connection().exec_driver_sql(_INSERT, [(_stored(r[0]), *r[1:]) for r in rows])
 
 
-_INSERT = (f"INSERT INTO audit_log ({', '.join(audit.AUDIT_COLUMNS)}) "
+_INSERT = (f"INSERT INTO audit_log ({audit.AUDIT_COLUMNS_SQL}) "
            f"VALUES ({', '.join('?' * len(audit.AUDIT_COLUMNS))})")
 
 

@@ -137,7 +137,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             owners_new)
     if new_history:
         conn.exec_driver_sql(
-            "INSERT INTO remote_audit_log (origin_node, origin_id, at, user, node_id, action, table_name, record_id,"
+            'INSERT INTO remote_audit_log (origin_node, origin_id, at, "user", node_id, action, table_name, record_id,'
             " field, old_value, new_value, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(sender_node, *h) for h in new_history])
     result.history = len(new_history)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from database import engine as db
 from database.lifecycle import EvidenceBlob, EvidenceFile
 from database.models import AuditEntry, Installation, utcnow
 from database.sync import PackageRecord, Peer, RecordOwner
@@ -65,7 +67,11 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
             RecordOwner.owner_node == peer.node_id,
         ).exists()
         stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
-    return list(session.execute(stmt))
+    rows = list(session.execute(stmt))
+    if db.is_server(session.connection()):  # the time as SQLite stores it (the text the hash was made of)
+        shape = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None  # type: ignore[misc]
+        rows = [shape(r[0], db.stored_text(r[1]), *r[2:]) for r in rows] if shape else rows
+    return rows
 
 
 #: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
