@@ -22,6 +22,7 @@ def on_server(demo: Store, pg_url: str, tmp_path: Path) -> Iterator[Store]:
     server_migration.copy_store(demo.engine, target)
     (tmp_path / "office-pc").mkdir()
     store = Store(tmp_path / "office-pc", target, demo.user)
+    store.server = target.url
     store.act_as(demo.account)
     yield store
     target.dispose()

@@ -106,6 +106,7 @@ def test_demo_district_migrated_to_postgresql_keeps_every_row_and_the_chain(demo
             nxt = conn.execute(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))")).scalar_one()
         assert nxt == report.tables["audit_log"] + 1
         on_server = Store(demo.data_dir, target, demo.user)
+        on_server.server = target.url
         on_server.act_as(demo.account)
         assert district.school_figures(on_server) == district.school_figures(demo)
         with pytest.raises(server_migration.MigrationError, match="不是空的"):

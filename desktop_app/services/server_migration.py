@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -232,10 +232,7 @@ def server_engine(url: str) -> Engine:
     if parsed.get_backend_name() not in SERVER_DIALECTS:
         raise MigrationError(f"数据库地址须是 PostgreSQL 的（postgresql://用户名@服务器/数据库名），"
                              f"不是 {parsed.get_backend_name()}")
-    maker = getattr(db, "make_server_engine", None)  # the store's own server engine (SQLite's SQL translated)
-    if maker is not None:
-        return maker(parsed)  # type: ignore[no-any-return]
-    return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    return db.make_server_engine(parsed)  # the store's own server engine (SQLite's driver SQL translated)
 
 
 @dataclass(frozen=True)
@@ -304,7 +301,10 @@ def verify_on(engine: Engine, data_dir: Path, user: str = "迁移") -> Any:
     """``verify`` on the store behind ``engine`` (the chain head compared with the file in ``data_dir``)."""
     from desktop_app.services.integrity import check  # noqa: PLC0415 - imports services that import this
 
-    return check.run(Store(data_dir, engine, user))
+    store = Store(data_dir, engine, user)
+    if db.is_server(engine):
+        store.server = engine.url
+    return check.run(store)
 
 
 def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
