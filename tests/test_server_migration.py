@@ -133,3 +133,33 @@ def test_migrate_from_server_makes_a_test_copy(demo: Store, pg_url: str, tmp_pat
     err = capsys.readouterr().err
     assert code == 1 and "已有保学台账的数据文件" in err and "Traceback" not in err
     assert (folder / "baoxue.sqlite3").stat().st_mtime_ns == before
+
+
+def test_migrate_to_server_in_one_command(demo: Store, pg_url: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`baoxue-cli migrate-to-server URL`: copied, compared row by row, verified on the server; another PC
+    then opens the server's database and verify passes there; a second run is refused."""
+    data = str(demo.data_dir)
+    code = cli.main(["--data-dir", data, "migrate-to-server", pg_url])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "已迁移到" in out and "逐行核对一致" in out and "服务器上校验通过" in out and "audit_log" in err
+    code = cli.main(["--data-dir", data, "migrate-to-server", pg_url])
+    err = capsys.readouterr().err
+    assert code == 1 and "不是空的" in err and "Traceback" not in err
+    monkeypatch.setenv("BAOXUE_DATABASE_URL", pg_url)
+    code = cli.main(["--data-dir", str(tmp_path / "another-pc"), "verify"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "校验通过" in out, err
+
+
+def test_a_school_is_not_moved_to_a_server(store: Store, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(store.data_dir)
+    store.close()
+    code = cli.main(["--data-dir", data, "migrate-to-server", pg_url])
+    err = capsys.readouterr().err
+    assert code == 1 and "只有区教委的数据可以迁移" in err and "Traceback" not in err
+    target = server_migration.server_engine(pg_url)
+    with target.connect() as conn:
+        assert inspect(conn).get_table_names() == []  # nothing was written
+    target.dispose()
