@@ -10,22 +10,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from desktop_app.services import about, backup, server_backup, server_migration
+from desktop_app.services import about, accounts, backup, server_backup, server_migration
 from desktop_app.services.store import Store
 from tests.helpers.district_demo import demo_fixture, demo_folder_fixture  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def on_server(demo: Store, pg_url: str, tmp_path: Path) -> Iterator[Store]:
-    """The demo district moved to the test's PostgreSQL database, used from a PC with a new data folder."""
+    """The demo district moved to the test's PostgreSQL database, opened from a PC with a new data folder,
+    its administrator signed in."""
     target = server_migration.server_engine(pg_url)
     server_migration.copy_store(demo.engine, target)
-    (tmp_path / "office-pc").mkdir()
-    store = Store(tmp_path / "office-pc", target, demo.user)
-    store.server = target.url
-    store.act_as(demo.account)
-    yield store
     target.dispose()
+    store = Store.open(tmp_path / "office-pc", user=accounts.DEMO_ADMIN, url=pg_url)
+    accounts.sign_in(store, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+    yield store
+    store.close()
 
 
 def _count(store: Store, table: str) -> int:
@@ -105,3 +105,42 @@ def test_a_file_backup_is_not_restored_onto_the_server(on_server: Store, tmp_pat
     with pytest.raises(backup.BackupError, match="只能从 pg_dump 备份"):
         backup.restore(on_server, other)
     assert _count(on_server, "cases") == cases
+
+
+def test_restore_on_the_server_puts_back_the_archive_and_records_it(on_server: Store, tmp_path: Path) -> None:
+    """设置 → 从备份恢复 on the server: a 恢复前 archive first, the database as it was at the copy, the restore
+    recorded in the history, and verify passes on the server afterwards."""
+    if not server_backup.tools().available:
+        pytest.skip("pg_dump / pg_restore not on the PATH")
+    archive = backup.take(on_server, backup.MANUAL)
+    assert archive is not None
+    accounts.create_account(on_server, "后来的账户", "mixin-2026-user", "supervisor")
+    info = backup.inspect(archive, store=on_server)
+    assert info.unit_code == "500152"
+    restored = backup.restore(on_server, archive, now=dt.datetime.now() + dt.timedelta(minutes=1))
+    assert restored.cases == info.cases
+    assert "后来的账户" not in {a.user_name for a in accounts.list_accounts(on_server)}
+    reasons = [b.reason for b in backup.list_local(backup.backups_dir(on_server))]
+    assert backup.BEFORE_RESTORE in reasons
+    with on_server.engine.connect() as conn:
+        events = conn.execute(text("SELECT field FROM audit_log WHERE action = 'event' ORDER BY id DESC LIMIT 3")).all()
+    assert "从备份恢复" in {e[0] for e in events}
+    result = on_server.verify()
+    assert result.ok, result.message
+
+
+def test_an_encrypted_backup_of_the_server_restores_onto_it(on_server: Store, tmp_path: Path) -> None:
+    if not server_backup.tools().available:
+        pytest.skip("pg_dump / pg_restore not on the PATH")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    written = backup.write_encrypted(on_server, usb, "u盘备份密码2026")
+    assert written.suffix == backup.SUFFIX and backup.is_encrypted(written)
+    info = backup.inspect(written, "u盘备份密码2026", on_server)
+    assert info.encrypted and info.unit_code == "500152" and info.cases > 0
+    with pytest.raises(backup.BackupError, match="备份密码不正确"):
+        backup.restore(on_server, written, "wrong-passphrase")
+    accounts.create_account(on_server, "后来的账户", "mixin-2026-user", "supervisor")
+    backup.restore(on_server, written, "u盘备份密码2026")
+    assert "后来的账户" not in {a.user_name for a in accounts.list_accounts(on_server)}
+    assert on_server.verify().ok

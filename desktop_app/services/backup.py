@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import struct
 import tempfile
 import zlib
@@ -577,8 +578,13 @@ def _server_info(path: Path, meta: dict[str, object]) -> BackupInfo:
 def _server_archive(source: Path, passphrase: str | None, folder: Path) -> tuple[Path, dict[str, object]]:
     """The pg_dump archive of a backup for the server (decrypted into ``folder`` when encrypted) and its
     description."""
-    if server_backup.is_archive(source):
-        return source, server_backup.read_description(source)
+    if server_backup.is_archive(source):  # copied first: the 恢复前 copy's rotation may remove the original
+        archive = folder / f"restore{server_backup.SUFFIX}"
+        try:
+            shutil.copyfile(source, archive)
+        except OSError as exc:
+            raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
+        return archive, server_backup.read_description(source)
     if is_encrypted(source):
         if passphrase is None:
             raise BackupError("这是加密备份，请输入备份密码")
