@@ -141,7 +141,11 @@ class PackageRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_sync_packages_peer", "peer_code", "direction", "number"),)
+    __table_args__ = (
+        Index("ix_sync_packages_peer", "peer_code", "direction", "number"),
+        # one package is recorded once, even when two PCs import it at the same moment (a server store)
+        Index("uq_sync_packages_number", "direction", "peer_code", "number", "sha256", unique=True),
+    )
 
 
 class IdAlias(Base):

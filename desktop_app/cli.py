@@ -31,11 +31,13 @@ from desktop_app.services import (
     keyslots,
     places,
     printing,
+    server,
     sync,
     todo,
 )
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.integrity.rescue import StoreMissing
+from desktop_app.services.paths import resolve_data_dir
 from desktop_app.services.store import Store
 
 USER_ENV = "BAOXUE_USER"
@@ -43,10 +45,29 @@ PASSWORD_ENV = "BAOXUE_PASSWORD"
 PASSPHRASE_ENV = "BAOXUE_BACKUP_PASSPHRASE"
 RECOVERY_ENV = encryption.RECOVERY_ENV
 NEW_PASSWORD_ENV = "BAOXUE_NEW_PASSWORD"
+DB_PASSWORD_ENV = "BAOXUE_DB_PASSWORD"
 
 
 class CliError(BaoxueError):
     """A command-line problem (missing account name, passwords that differ …)."""
+
+
+@contextlib.contextmanager
+def _database_url(url: str | None) -> Iterator[None]:
+    """--database-url: every store this command opens is that PostgreSQL database (checked first)."""
+    if not url:
+        yield
+        return
+    server.parse_url(url)  # a malformed URL refused in one line before anything opens
+    before = os.environ.get(server.URL_ENV)
+    os.environ[server.URL_ENV] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(server.URL_ENV, None)
+        else:
+            os.environ[server.URL_ENV] = before
 
 
 def _open(args: argparse.Namespace, *, record: bool = False) -> Store:
@@ -160,8 +181,32 @@ def _privacy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reason", help="导出原因（记入历史记录；导出完整号码时必填）")
 
 
+def _setup_store(args: argparse.Namespace) -> contextlib.AbstractContextManager[Store]:
+    """The store a set-up writes: the data folder's file, or (a district with --server) a new database
+    on a PostgreSQL server, whose settings are kept in the data folder."""
+    if not getattr(args, "server", None):
+        return _store(args)
+    if args.kind != installation.DISTRICT:
+        raise ValidationError("只有区教委可以把台账放在数据库服务器上；学校的台账始终是本机的加密文件")
+    password = os.environ.get(DB_PASSWORD_ENV, "")
+    if not password and args.db_user and terminal.can_prompt(sys.stdin):
+        password = _prompt(f"数据库用户 {args.db_user} 的密码：", None, mismatch="",
+                           unreadable=f"无法读取数据库密码：请在终端中输入，或设置环境变量 {DB_PASSWORD_ENV}")
+    settings = server.ServerSettings(args.server, args.port, args.database, args.db_user or "", password)
+    store = server.connect(resolve_data_dir(args.data_dir), settings)
+
+    @contextlib.contextmanager
+    def opened() -> Iterator[Store]:
+        try:
+            yield store
+        finally:
+            store.close()
+
+    return opened()
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
-    with _store(args) as store:
+    with _setup_store(args) as store:
         info = installation.InstallationInfo(
             kind=args.kind, name=args.name, code=args.code, township_centre=args.township or "",
             contact_name=args.contact or "", contact_phone=args.phone or "",
@@ -176,7 +221,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
         inst = installation.setup(store, info)
         accounts.create_first_admin(store, args.admin, password)
         accounts.sign_in(store, args.admin, password)
-        print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），数据文件：{store.path}")
+        where = f"数据库：{store.location}" if store.is_server else f"数据文件：{store.path}"
+        print(f"已设置为{installation.KIND_LABELS[inst.kind]}：{inst.name}（{inst.code}），{where}")
         print(f"管理员账户：{args.admin}")
         _show_recovery_key(store, args.recovery_sheet)
         return 0
@@ -559,6 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoding", help=f"输出编码（默认：控制台中为Unicode，重定向到文件或管道时用控制台代码页，"
                         f"如 936（GBK）；也可由环境变量 {terminal.ENCODING_ENV} 指定，如 utf-8）")
     parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据文件夹，或环境变量 BAOXUE_DATA_DIR）")
+    parser.add_argument("--database-url", help=f"区教委的 PostgreSQL 数据库（postgresql://用户@服务器:5432/数据库，"
+                        f"或 postgresql:///?service=服务名）；默认：环境变量 {server.URL_ENV}，或设置时保存的数据库服务器")
     parser.add_argument("--recovery-key", help=f"用恢复密钥打开加密的数据文件（或环境变量 {RECOVERY_ENV}）")
     parser.add_argument("--user", help=f"代表哪个管理员账户执行（默认：环境变量 {USER_ENV}）；密码在提示时输入，"
                         f"或由环境变量 {PASSWORD_ENV} 提供")
@@ -576,6 +624,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--admin", default="admin",
                        help=f"第一个管理员的用户名（默认 admin；密码在提示时输入或由 {PASSWORD_ENV} 提供）")
         p.add_argument("--recovery-sheet", metavar="FILE.pdf", help="同时写出恢复密钥单（A4 PDF，打印后存放在保险柜）")
+        if kind == installation.DISTRICT:
+            p.add_argument("--server", help="把台账放在 PostgreSQL 数据库服务器上（14 或更新版本）：服务器地址")
+            p.add_argument("--port", type=int, default=server.DEFAULT_PORT, help="数据库端口（默认 5432）")
+            p.add_argument("--database", default="baoxue", help="数据库名称（默认 baoxue，须已由管理员建好）")
+            p.add_argument("--db-user", help=f"数据库用户名（密码在提示时输入，或由环境变量 {DB_PASSWORD_ENV} 提供；"
+                                             "也可写在 libpq 的 .pgpass 文件中）")
         p.set_defaults(func=cmd_setup)
 
     p_demo = sub.add_parser("demo", help="载入演示数据（空文件夹时先设置演示学校；--district 为区教委演示）")
@@ -835,7 +889,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with _database_url(args.database_url):
+            return int(args.func(args))
     except BaoxueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -28,6 +28,8 @@ from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import apply_for_deferral, dump, make_district, make_school, send
 
+pytestmark = pytest.mark.both_backends
+
 MIXIN, SHUANGJIANG = "2150022302", "2150022303"
 PASSWORD = "Mixin2026!"
 DOC = "潼扶组〔2026〕12号"

@@ -30,6 +30,8 @@ from tests.matching_world import (
     roster,
 )
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:

@@ -102,3 +102,63 @@ def test_standard_buttons_speak_chinese(qapp) -> None:  # noqa: ANN001
 
     install_translations(qapp)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+
+
+def _fill_district(qtbot, dialog: SetupDialog) -> None:  # noqa: ANN001
+    dialog.unit_form.district_radio.click()
+    type_into(qtbot, dialog.unit_form.edits["name"], "潼南区教委")
+    type_into(qtbot, dialog.unit_form.edits["code"], "500152")
+    type_into(qtbot, dialog.admin.user_edit, "admin")
+    type_into(qtbot, dialog.admin.password_edit, "Tongnan2026!")
+    type_into(qtbot, dialog.admin.again_edit, "Tongnan2026!")
+
+
+def test_the_district_sets_up_on_a_database_server_and_a_second_pc_joins(  # noqa: ANN001
+        qtbot, tmp_path, pg_cluster, pg_url) -> None:
+    from sqlalchemy import make_url
+
+    from desktop_app.services import accounts, encryption, server
+
+    url = make_url(pg_url)
+    first = Store.open(tmp_path / "pc1", user="admin")
+    dialog = SetupDialog(first)
+    qtbot.addWidget(dialog)
+    assert not dialog.server.isVisibleTo(dialog)  # a school keeps its file: no choice shown
+    _fill_district(qtbot, dialog)
+    assert dialog.server.isVisibleTo(dialog) and not dialog.server.details.isVisibleTo(dialog)
+    dialog.server.server_radio.click()
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)  # no server address: refused in one line, nothing changed
+    assert "请填写数据库服务器地址" in dialog.other_errors.text()
+    assert not first.is_server and first.installation() is None
+    type_into(qtbot, dialog.server.host_edit, str(url.query["host"]))  # the test cluster's socket folder
+    dialog.server.database_edit.clear()
+    type_into(qtbot, dialog.server.database_edit, str(url.database))
+    type_into(qtbot, dialog.server.user_edit, "baoxue")
+    with qtbot.waitSignal(dialog.finished, timeout=20000):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.result() == SetupDialog.DialogCode.Accepted and not dialog.joined
+    assert first.is_server and first.installation().kind == "district"
+    assert not (tmp_path / "pc1" / "baoxue.sqlite3").exists()  # the empty file made at start is gone
+    assert server.is_configured(tmp_path / "pc1")
+    first.close()
+    # the next start of PC 1 opens the server with the account's password
+    again = encryption.unlock(tmp_path / "pc1", "admin", "Tongnan2026!")
+    assert again.is_server and again.installation().name == "潼南区教委"
+    again.close()
+    # a second PC: the same server; the office's set-up is kept and its accounts sign in
+    second = Store.open(tmp_path / "pc2", user="admin")
+    dialog2 = SetupDialog(second)
+    qtbot.addWidget(dialog2)
+    _fill_district(qtbot, dialog2)
+    dialog2.server.server_radio.click()
+    type_into(qtbot, dialog2.server.host_edit, str(url.query["host"]))
+    dialog2.server.database_edit.clear()
+    type_into(qtbot, dialog2.server.database_edit, str(url.database))
+    type_into(qtbot, dialog2.server.user_edit, "baoxue")
+    with qtbot.waitSignal(dialog2.finished, timeout=20000):
+        qtbot.mouseClick(dialog2.buttons.button(dialog2.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert dialog2.joined and second.is_server
+    second.act_as(accounts.sign_in(second, "admin", "Tongnan2026!"))
+    assert accounts.list_accounts(second)[0].user_name == "admin"
+    second.close()

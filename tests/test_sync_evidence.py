@@ -16,6 +16,8 @@ from desktop_app.services.sync import export as sync_export
 from tests.factories import full_form
 from tests.sync_helpers import dump, send
 
+pytestmark = pytest.mark.both_backends
+
 CODE = "2150022302"
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40  # a JPEG's first bytes, then anything
 

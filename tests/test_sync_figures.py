@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from desktop_app.domain.care import DisabilityFile, Tag
@@ -16,6 +17,8 @@ from desktop_app.services import care, census, district, home_teaching, sync
 from desktop_app.services.store import Store
 from tests.helpers import rosters as R
 from tests.sync_helpers import make_district, make_school, send
+
+pytestmark = pytest.mark.both_backends
 
 D = dt.date
 SEM = "2026秋"

@@ -17,6 +17,8 @@ from tests.factories import full_form
 from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import send
 
+pytestmark = pytest.mark.both_backends
+
 CODE = "2150022302"
 
 

@@ -417,7 +417,7 @@ def register_rows(store: Store, search: str = "", tag: str = "", *, full: bool =
         files = {f.student_id: f for f in session.execute(
             select(DisabilityFile).where(DisabilityFile.student_id.in_(ids))).scalars()}
         aid = {sid: n for sid, n in session.execute(
-            select(AidRecord.student_id, func.group_concat(AidRecord.kind, "、"))
+            select(AidRecord.student_id, func.aggregate_strings(AidRecord.kind, "、"))
             .where(AidRecord.student_id.in_(ids), AidRecord.voided.is_(False)).group_by(AidRecord.student_id))}
     rows = []
     for s in students:

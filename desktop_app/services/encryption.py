@@ -20,7 +20,7 @@ from database import engine as db
 from desktop_app.domain.errors import StoreError
 from desktop_app.domain.roles import Permission, Role
 from desktop_app.reports import files
-from desktop_app.services import about, audit, keyslots
+from desktop_app.services import about, audit, keyslots, server
 from desktop_app.services.access import require
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
 from desktop_app.services.store import Actor, Store
@@ -167,12 +167,15 @@ def new_recovery_key(store: Store, now: dt.datetime | None = None) -> str:
     record = keyslots.recovery_record(code, new_key, now)
     with store.engine.connect() as conn:
         accounts = keyslots.accounts_of(conn)
-    store.engine.dispose()
-    try:
-        db.rekey(store.path, old_key, new_key)
-    except db.DatabaseError as exc:
-        store.use_key(old_key)
-        raise StoreError(f"无法重新加密数据文件：{exc}；数据文件未改动，原恢复密钥仍然有效") from exc
+    if store.is_server:  # the server's data is not the file: the saved server password is sealed anew
+        server.rewrap(folder, old_key, new_key)
+    else:
+        store.engine.dispose()
+        try:
+            db.rekey(store.path, old_key, new_key)
+        except db.DatabaseError as exc:
+            store.use_key(old_key)
+            raise StoreError(f"无法重新加密数据文件：{exc}；数据文件未改动，原恢复密钥仍然有效") from exc
     keyslots.write(folder, keyslots.build(new_key, accounts, record))
     previous.unlink(missing_ok=True)
     store.use_key(new_key)

@@ -58,6 +58,8 @@ def setup(store: Store, info: InstallationInfo) -> Installation:
         raise ValidationError(errs)
     if store.installation() is not None:
         raise ValidationError("本机已设置过单位信息，请在“设置”中修改")
+    if store.is_server and info.kind != DISTRICT:
+        raise ValidationError("只有区教委可以把台账放在数据库服务器上；学校的台账始终是本机的加密文件")
     node_id = str(uuid.uuid4())
     with store.write() as session:
         if session.execute(select(Installation.id)).first() is not None:  # another program set it up meanwhile

@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Boolean, Date, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Boolean, Date, Select, String, and_, bindparam, func, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from database.lifecycle import (
@@ -488,7 +489,7 @@ def _overview_statements() -> dict[str, AnySelect]:
         return func.count().filter(col >= day[low], col <= day[high])
 
     def per_month(col: Any) -> AnySelect:
-        month = func.strftime("%Y-%m", col)
+        month = func.substr(sql_cast(col, String), 1, 7)  # "2026-11" on both backends (ISO dates)
         return select(month, func.count()).where(live, col >= day["trend_start"], col < day["trend_end"]) \
             .group_by(month)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from database import engine as db
 from database.census import RosterImport, RosterMember
 from database.models import AuditEntry, Student, ordered_ids, utcnow
 from desktop_app.domain.census import (
@@ -347,9 +348,10 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         conn = session.connection()
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
         # the rows met so far in this file, by match key: in the transaction's temporary table, not in memory
-        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY) WITHOUT ROWID")
+        rowid = "" if db.is_server(conn) else " WITHOUT ROWID"
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY){rowid}")
         conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # per-row INSERT OR IGNORE
+        cursor = db.dbapi(conn).cursor()  # per row: is the key new?
         next_id = ordered_ids().__next__
         import_id = next_id()
         state = _WriteState(store.user, node, now, stamp, meta, kind, semester, import_id, audit.last_hash(session))
@@ -357,7 +359,8 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
             for chunk in _chunks(rows.records(), CHUNK):
                 fresh: list[RosterRecord] = []
                 for rec in chunk:
-                    cursor.execute(f"INSERT OR IGNORE INTO {_SEEN_TABLE} VALUES (?)", ("\x1f".join(rec.match_key()),))
+                    cursor.execute(f"INSERT INTO {_SEEN_TABLE} VALUES (?) ON CONFLICT DO NOTHING",
+                                   ("\x1f".join(rec.match_key()),))
                     if cursor.rowcount == 0:
                         state.duplicates += 1
                     else:

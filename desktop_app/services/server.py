@@ -218,3 +218,26 @@ def connect(folder: Path, settings: ServerSettings, user: str | None = None) -> 
         store.close()
         raise StoreError(f"无法保存数据库服务器设置：{exc.strerror}") from exc
     return store
+
+
+def switch(store: Store, settings: ServerSettings) -> None:
+    """Set-up of a district on a server from the GUI: the new, empty store opened at start becomes the
+    database ``settings`` name (its tables created or upgraded), and the settings are kept in the data
+    folder. A database another PC of the office already set up is joined as it is (sign in next).
+
+    Raises:
+        ValidationError: a field is missing or malformed, or this store was set up already.
+        StoreError: the server cannot be reached or refuses the sign-in (nothing changed then).
+    """
+    from desktop_app.services.store import Store as StoreClass  # noqa: PLC0415 - the store imports this module
+
+    s = validate(settings)
+    if store.is_server or store.installation() is not None:
+        raise ValidationError("本机已设置过单位信息，不能再改为数据库服务器")
+    other = StoreClass.open_server(store.data_dir, store.user, key=store.key, url=s.url())
+    try:
+        save(store.data_dir, s, store.key)
+    except OSError as exc:
+        other.close()
+        raise StoreError(f"无法保存数据库服务器设置：{exc.strerror}") from exc
+    store.adopt(other)

@@ -223,6 +223,20 @@ class Store:
         keyslots.sync(store)  # the accounts other PCs made since get their slot here too
         return store
 
+    def adopt(self, other: Store) -> None:
+        """Become ``other`` (a store on a server opened at set-up, with this store's key): this one's
+        engine is closed and, when it is a new file nothing was written to, that file is removed."""
+        empty = self.server is None and self.installation() is None
+        self.engine.dispose()
+        if empty:
+            for p in (self.path, self.path.with_name(self.path.name + "-wal"),
+                      self.path.with_name(self.path.name + "-shm")):
+                p.unlink(missing_ok=True)
+        self.engine, self.server, self.key = other.engine, other.server, other.key
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.engine.execution_options(**db.WRITE), expire_on_commit=False)
+        self._installation = None
+
     def use_key(self, key: bytes) -> None:
         """Reopen the engine with a new store key (after the file was re-encrypted with it)."""
         self.engine.dispose()

@@ -170,11 +170,14 @@ def sign_in_at_start(store: Store, *, demo_start: bool = False, demo_district: b
         # set-up (or a store from before accounts): the new administrator is signed in, then the
         # recovery key is made and shown once
         done = SetupDialog.ask(store) if store.installation() is None else FirstAdminDialog.ask(store)
-        if done:
+        if not done:
+            return False
+        if not store.account.is_system:  # the new administrator, signed in
             from desktop_app.ui.accounts.unlock import make_recovery_key
 
             make_recovery_key(store, at_setup=True)
-        return done
+            return done
+        # joined the district's database on a server that another PC set up: its accounts sign in here
     demo_hint = accounts.DEMO_PASSWORD if demo_start else ""
     if not SignInDialog.ask(store, None, accounts.DEMO_ADMIN if demo_start else "", demo_hint):
         return False

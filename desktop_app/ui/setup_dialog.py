@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from desktop_app import APP_NAME
-from desktop_app.domain.errors import BaoxueError, ValidationError
-from desktop_app.services import installation
+from desktop_app.domain.errors import BaoxueError, StoreError, ValidationError
+from desktop_app.services import installation, server
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import AdminFields
+from desktop_app.ui.settings.server_fields import ServerFields
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel, ok_cancel_buttons
 
@@ -29,6 +30,11 @@ class SetupDialog(QDialog):
         layout.addWidget(intro)
         self.unit_form = UnitForm(self)
         layout.addWidget(self.unit_form)
+        self.server = ServerFields(self)  # a district may keep its ledger on a PostgreSQL server
+        layout.addWidget(self.server)
+        self.server.setVisible(False)
+        self.unit_form.district_radio.toggled.connect(self.server.setVisible)
+        self.joined = False  # set up on a server another PC of the office set up already: sign in next
         admin_box = QGroupBox(self.tr("管理员账户（管理账户、设置、导出和备份）"), self)
         admin_layout = QVBoxLayout(admin_box)
         self.admin = AdminFields(admin_box)
@@ -51,10 +57,19 @@ class SetupDialog(QDialog):
             self.other_errors.show_messages([problem] if problem else [])
             return
         try:
+            if self.server.on_server() and not self.store.is_server:
+                server.switch(self.store, self.server.value())
+                if self.store.installation() is not None:  # another PC of the office set it up: sign in
+                    self.joined = True
+                    self.accept()
+                    return
             installation.setup(self.store, info)
             self.admin.create_admin(self.store)
         except ValidationError as exc:
             self.other_errors.show_messages(self.unit_form.show_errors(exc))
+            return
+        except StoreError as exc:  # the server: unreachable, refused the sign-in, too old
+            self.other_errors.show_messages([str(exc)])
             return
         self.accept()
 

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from database import engine as db
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.roles import ADMIN_ROLES
@@ -68,6 +70,8 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
         SqlRefused: the statement would write without ``write``, is more than one statement, or failed.
     """
     text = _check(store, statement)
+    if store.is_server:
+        return _run_on_server(store, text, write)
     if not write:
         raw = store.engine.raw_connection()
         try:
@@ -100,6 +104,37 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
     return result
 
 
+def _run_on_server(store: Store, text: str, write: bool) -> SqlResult:
+    """On a PostgreSQL server: reading in a READ ONLY transaction (the server refuses any change); one
+    statement only (prepared on the server, which takes one); a change with its history event."""
+    import psycopg  # noqa: PLC0415 - only a server store needs the driver
+
+    stmt = text.replace("%", "%%")  # sent with (no) parameters: no placeholder is read in the text
+    try:
+        if not write:
+            raw = store.engine.raw_connection()
+            try:
+                conn: Any = raw.driver_connection
+                conn.rollback()
+                try:
+                    conn.execute("SET TRANSACTION READ ONLY")
+                    cursor = conn.cursor()
+                    cursor.execute(stmt, (), prepare=True)  # prepared: one statement only
+                    return _fetch(cursor, -1)
+                finally:
+                    conn.rollback()
+            finally:
+                raw.close()
+        with store.write() as session:
+            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(stmt, (), prepare=True)
+            result = _fetch(cursor, cursor.rowcount)
+            audit.record_event(session, SQL_EVENT_TABLE, "", store.user, text)
+        return result
+    except (psycopg.Error, DBAPIError) as exc:
+        raise SqlRefused(_why(getattr(exc, "orig", None) or exc, write=write)) from exc
+
+
 def _fetch(cursor: Any, changed: int) -> SqlResult:
     columns = [d[0] for d in cursor.description] if cursor.description else []
     rows = cursor.fetchmany(MAX_ROWS + 1) if columns else []
@@ -108,11 +143,11 @@ def _fetch(cursor: Any, changed: int) -> SqlResult:
 
 def _why(exc: Exception, *, write: bool) -> str:
     text = str(exc)
-    if "not authorized" in text or "prohibited" in text or "readonly" in text:
+    if "not authorized" in text or "prohibited" in text or "readonly" in text or "read-only transaction" in text:
         if write:
             return "不允许附加其他数据库文件（ATTACH）"
         return "这条语句会修改数据：只读方式下不执行。确需修改时加 --write（修改会记入历史记录）"
-    if "one statement" in text:
+    if "one statement" in text or "multiple commands" in text:
         return "一次只能执行一条SQL语句"
     return f"SQL语句执行失败：{text}"
 

@@ -37,7 +37,8 @@ def idn(column: str) -> str:
 
 def person_columns(alias: str) -> str:
     """The key columns of a person row ``alias`` of ``students``: idn, name, birth, sex, guardian."""
-    return (f"{idn(alias + '.id_number')} AS idn, {alias}.name AS name, {alias}.birth_date AS birth, "
+    # birth as text on both backends (SQLite stores the date as text; PostgreSQL's date column is cast)
+    return (f"{idn(alias + '.id_number')} AS idn, {alias}.name AS name, CAST({alias}.birth_date AS TEXT) AS birth, "
             f"{alias}.sex AS sex, {alias}.guardian1_name AS guardian")
 
 

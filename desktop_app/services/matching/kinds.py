@@ -103,21 +103,21 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
     if CENSUS in kinds:
         p.build.append(src % (CENSUS, _owner_of("'roster_members'", "rm.id"), "''") + f"""
             FROM roster_members rm JOIN students s ON s.id = rm.student_id
-            WHERE rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = 0
+            WHERE rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = FALSE
               AND s.birth_date >= :earliest AND s.birth_date <= :latest
               AND NOT EXISTS (SELECT 1 FROM census_statuses cs WHERE cs.student_id = rm.student_id
                               AND cs.semester = :semester)
               AND NOT EXISTS (SELECT 1 FROM roster_members e WHERE e.kind = '{RosterKind.ENROLLED.value}'
-                              AND e.semester = :semester AND e.student_id = rm.student_id AND e.voided = 0)""")
+                              AND e.semester = :semester AND e.student_id = rm.student_id AND e.voided = FALSE)""")
     if JUNIOR in kinds:
         p.build.append(src % (JUNIOR, _owner_of("'roster_members'", "rm.id"), "rm.class_name") + f"""
             FROM roster_members rm JOIN students s ON s.id = rm.student_id
             WHERE rm.kind = '{RosterKind.ENROLLED.value}' AND rm.semester = :spring AND rm.grade = '六年级'
-              AND rm.voided = 0""")
+              AND rm.voided = FALSE""")
     if PRIMARY in kinds:
         p.build.append(src % (PRIMARY, _owner_of("'roster_members'", "rm.id"), "rm.school") + f"""
             FROM roster_members rm JOIN students s ON s.id = rm.student_id
-            WHERE rm.kind = '{RosterKind.KINDERGARTEN.value}' AND rm.voided = 0""")
+            WHERE rm.kind = '{RosterKind.KINDERGARTEN.value}' AND rm.voided = FALSE""")
     if RETURNS in kinds:
         p.build.append(src % (RETURNS, _owner_of("'return_checks'", "rc.id"), "rc.result") + f"""
             FROM return_checks rc JOIN students s ON s.id = rc.student_id
@@ -126,10 +126,10 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
     if COMPARE in kinds:  # the district's own rosters (no owner row; scanned only when it imported any)
         p.build.append(src % (COMPARE, "''", "rm.kind") + f"""
             FROM roster_members rm JOIN students s ON s.id = rm.student_id
-            WHERE EXISTS (SELECT 1 FROM roster_imports ri WHERE ri.node_id = :district AND ri.voided = 0)
+            WHERE EXISTS (SELECT 1 FROM roster_imports ri WHERE ri.node_id = :district AND ri.voided = FALSE)
               AND rm.kind IN {sql_list((RosterKind.CENSUS.value, RosterKind.MONITORED.value,
                                         RosterKind.DISABLED.value))}
-              AND rm.voided = 0 AND rm.node_id = :district
+              AND rm.voided = FALSE AND rm.node_id = :district
               AND s.birth_date >= :earliest AND s.birth_date <= :latest
               AND NOT EXISTS (SELECT 1 FROM sync_record_owners o WHERE o.table_name = 'roster_members'
                               AND o.record_id = rm.id)""")
@@ -142,7 +142,7 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
             SELECT rm.student_id AS student_id, rm.id AS rec, 'roster_members' AS tbl, rm.grade AS grade,
                    '{ON_ROSTER}' AS how, '' AS place, 0 AS rank
             FROM roster_members rm
-            WHERE rm.kind = '{RosterKind.ENROLLED.value}' AND rm.semester = :semester AND rm.voided = 0
+            WHERE rm.kind = '{RosterKind.ENROLLED.value}' AND rm.semester = :semester AND rm.voided = FALSE
             UNION ALL
             SELECT cs.student_id, cs.id, 'census_statuses', '', cs.status, cs.school,
                    CASE WHEN cs.status IN {at_here} THEN 1 ELSE 2 END
@@ -157,7 +157,7 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
         p.build.append(f"""
             INSERT INTO mt_case SELECT DISTINCT s.id, {_owner_of("'cases'", 'c.id')}, {person_columns('s')}
             FROM cases c JOIN students s ON s.id = c.student_id
-            WHERE c.voided = 0 AND c.status IN {sql_list(CaseStatus.open_values())}""")
+            WHERE c.voided = FALSE AND c.status IN {sql_list(CaseStatus.open_values())}""")
         p.build.extend(person_indexes("mt_case"))
     p.build.append("""
         CREATE TEMP TABLE mt_found (kind TEXT, student_id TEXT, other_student_id TEXT, node TEXT, other_node TEXT,
@@ -209,14 +209,14 @@ def _comparison() -> list[str]:
         SELECT s.hukou_township AS township, s.village AS village, {_owner_of("'roster_members'", 'rm.id')} AS node,
                count(*) AS n
         FROM roster_members rm JOIN students s ON s.id = rm.student_id
-        WHERE EXISTS ({hits}) AND rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = 0
+        WHERE EXISTS ({hits}) AND rm.kind = '{RosterKind.CENSUS.value}' AND rm.voided = FALSE
         GROUP BY 1, 2, 3"""
     by_village = ("(SELECT a.node FROM mt_area a WHERE a.township = s.hukou_township AND a.village = s.village "
                   "AND a.node <> '' AND s.village <> '' ORDER BY a.n DESC, a.node LIMIT 1)")
     by_township = ("(SELECT p.node_id FROM sync_peers p WHERE p.kind = 'school' AND p.node_id <> '' "
                    "AND s.hukou_township <> '' AND p.township = s.hukou_township ORDER BY p.code LIMIT 1)")
-    reason = (f"CASE WHEN sum(src.detail = '{RosterKind.CENSUS.value}') > 0 THEN '{NOT_REGISTERED}' "
-              f"ELSE '{NO_STATUS}' END")  # on the household register, or only on the other lists
+    reason = (f"CASE WHEN sum(CASE WHEN src.detail = '{RosterKind.CENSUS.value}' THEN 1 ELSE 0 END) > 0 "
+              f"THEN '{NOT_REGISTERED}' ELSE '{NO_STATUS}' END")  # on the household register, or only on the other lists
     return [area, "CREATE INDEX mt_area_tv ON mt_area (township, village)", f"""
         INSERT INTO mt_found
         SELECT '{COMPARE}', src.student_id, '', coalesce({by_village}, {by_township}, ''), '', '', '',
@@ -225,6 +225,6 @@ def _comparison() -> list[str]:
         FROM mt_src src JOIN students s ON s.id = src.student_id
         WHERE src.kind = '{COMPARE}'
           AND NOT EXISTS (SELECT 1 FROM mt_found f WHERE f.kind = '{COMPARE}' AND f.student_id = src.student_id)
-        GROUP BY src.student_id
+        GROUP BY src.student_id, s.id
         ON CONFLICT DO NOTHING""",
         f"DELETE FROM mt_found WHERE kind = '{COMPARE}' AND other_student_id <> ''"]

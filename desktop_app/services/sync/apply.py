@@ -205,8 +205,9 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
                 if aliases is not None and local_of[rid] != rid:
                     aliases[name][rid] = local_of[rid]
                     conn.exec_driver_sql(
-                        "INSERT OR REPLACE INTO sync_id_aliases (origin_node, table_name, remote_id, local_id)"
-                        " VALUES (?, ?, ?, ?)", (sender_node, name, rid, local_of[rid]))
+                        "INSERT INTO sync_id_aliases (origin_node, table_name, remote_id, local_id) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (origin_node, table_name, remote_id) DO UPDATE SET local_id = excluded.local_id",
+                        (sender_node, name, rid, local_of[rid]))
     inserts: list[tuple[Any, ...]] = []
     owner = _owner_node(inst, peer, sender_node, name)
     data_fields = [c for c in columns if c not in _META]

@@ -67,9 +67,9 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
             RecordOwner.owner_node == peer.node_id,
         ).exists()
         stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
-    rows = list(session.execute(stmt))
+    rows: list[Any] = list(session.execute(stmt))
     if db.is_server(session.connection()):  # the time as SQLite stores it (the text the hash was made of)
-        shape = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None  # type: ignore[misc]
+        shape: Any = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None
         rows = [shape(r[0], db.stored_text(r[1]), *r[2:]) for r in rows] if shape else rows
     return rows
 
@@ -261,7 +261,11 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
     digest = hashlib.sha256(data).hexdigest()
     records = sum(v for k, v in manifest["counts"].items() if k not in ("history", "catchup"))
     with store.write() as session:
-        row = session.execute(select(Peer).where(Peer.id == peer.id)).scalar_one()
+        row = session.execute(select(Peer).where(Peer.id == peer.id).with_for_update()).scalar_one()
+        if row.sent_package >= manifest["number"]:  # another PC of the district exported this number meanwhile
+            path.unlink(missing_ok=True)
+            raise ExportFailed(f"另一台电脑刚刚导出了发往{peer.name}的第{manifest['number']}号数据包，"
+                               "本次导出已撤销，请重新导出")
         row.sent_package = manifest["number"]
         row.sent_seq = max(row.sent_seq, manifest["seq_to"])
         row.last_sent_at = utcnow()

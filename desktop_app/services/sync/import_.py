@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from database.models import Installation, utcnow
 from database.sync import NodeKey, PackageRecord, Peer
@@ -197,7 +197,9 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
     number = int(manifest.get("number", 0))
     verdict = chain_guard.check_sender(store, code, peer.name, manifest)  # 历史记录回退 is refused, and marked
     with store.write() as session:  # 6. apply, in one transaction
-        peer = session.execute(select(Peer).where(Peer.code == code)).scalar_one()
+        # the unit's row locked until the commit: a second PC importing the same package at the same
+        # moment (a district on a server) waits here, then finds it imported
+        peer = session.execute(select(Peer).where(Peer.code == code).with_for_update()).scalar_one()
         chain_guard.rewind_for_restore(session, peer, verdict)
         if number <= peer.their_package or int(manifest.get("seq_to", 0)) < peer.their_seq:
             raise AlreadyImported(
@@ -235,6 +237,10 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
             seq_from=int(manifest.get("seq_from", 0)), seq_to=int(manifest.get("seq_to", 0)),
             records=result.inserted + result.updated, ack_seq=int(manifest.get("ack_seq", 0)), sha256=package.sha256,
         ))
+        try:
+            session.flush()
+        except IntegrityError as exc:  # the unique index: recorded by another PC in the meantime
+            raise AlreadyImported(f"数据包 {path.name} 已导入过，未作任何修改") from exc
         result.message = (f"新增{result.inserted}条，更新{result.updated}条，冲突{result.conflicts}处"
                           f"（{peer.name} 第{number}号包）")
         result.message += chain_guard.remember(session, code, manifest, verdict)
