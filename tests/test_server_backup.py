@@ -144,3 +144,25 @@ def test_an_encrypted_backup_of_the_server_restores_onto_it(on_server: Store, tm
     backup.restore(on_server, written, "u盘备份密码2026")
     assert "后来的账户" not in {a.user_name for a in accounts.list_accounts(on_server)}
     assert on_server.verify().ok
+
+
+def test_a_restore_while_another_pc_works_does_not_start(on_server: Store, tmp_path: Path) -> None:
+    """Another PC connected to the database (its locks would make the restore wait without end): the restore
+    does not start, says why, and the database is as it was."""
+    if not server_backup.tools().available:
+        pytest.skip("pg_dump / pg_restore not on the PATH")
+    archive = server_backup.dump(on_server.engine, tmp_path / "copy.pgdump")
+    cases = _count(on_server, "cases")
+    other_pc = server_migration.server_engine(str(on_server.engine.url.render_as_string(hide_password=False)))
+    other = other_pc.connect()
+    try:
+        other.execute(text("SELECT count(*) FROM cases"))  # its transaction stays open
+        with pytest.raises(server_backup.ServerBackupError, match="其他电脑正在使用服务器上的数据"):
+            server_backup.restore(on_server.engine, archive)
+    finally:
+        other.rollback()
+        other.close()
+        other_pc.dispose()
+    assert _count(on_server, "cases") == cases
+    server_backup.restore(on_server.engine, archive)  # once it has gone, the restore runs
+    assert _count(on_server, "cases") == cases

@@ -179,8 +179,21 @@ def restore(engine: Engine, archive: Path, found: Tools | None = None) -> None:
     found = found or tools()
     _dump, restore_tool = _need(found)
     check_archive(archive, found)
+    if others := other_connections(engine):
+        # their locks would make the restore's DROP wait without end (pg_restore sets lock_timeout 0)
+        raise ServerBackupError(f"其他电脑正在使用服务器上的数据（{others}个连接），恢复未开始，数据未改动："
+                                "请让各电脑先退出保学台账，再恢复")
     _run([restore_tool, "--clean", "--if-exists", "--single-transaction", "--no-owner", "--no-privileges",
           "--exit-on-error", f"--dbname={_conninfo(engine)}", str(archive)], _environment(engine), "pg_restore 恢复")
+
+
+def other_connections(engine: Engine) -> int:
+    """How many other sessions are connected to the database (other PCs' programs, other tools)."""
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).scalar()
+    engine.dispose()  # nor our own idle connection
+    return int(count or 0)
 
 
 def _conninfo(engine: Engine) -> str:
