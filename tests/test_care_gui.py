@@ -16,8 +16,8 @@ from desktop_app.domain.care import DisabilityFile
 from desktop_app.domain.identity import make_id_number
 from desktop_app.services import care, cases, home_teaching, semesters
 from desktop_app.services.store import Store
-from desktop_app.ui.care.common import Ask
 from desktop_app.ui.care.dialogs import CareRecordDialog, RegisterStudentDialog
+from desktop_app.ui.common.pages import Ask
 from desktop_app.ui.home_teaching.dialogs import CalendarDialog, PlanDialog, SessionDialog
 from desktop_app.ui.main_window import MainWindow
 from tests.factories import full_form

@@ -99,6 +99,48 @@ def test_map_import_mark_and_progress(qtbot, store: Store, tmp_path: Path, messa
     again.reject()
 
 
+def test_roster_is_read_and_imported_off_the_gui_thread(qtbot, store: Store, tmp_path: Path, messages,  # noqa: ANN001
+                                                         monkeypatch) -> None:  # noqa: ANN001
+    """A large roster takes seconds to read and to import: both run on a worker thread, the window stays painted,
+    and a cancelled import saves nothing and says so."""
+    import threading
+
+    census.semesters.choose_current(store, SEM)
+    kids = R.children(3)
+    path = R.write_plain_xlsx(tmp_path / "名册.xlsx", ["姓名", "身份证号码"],
+                              [[c["name"], c["id_number"]] for c in kids])
+    threads: dict[str, str] = {}
+    real_preview, real_import = census.preview_roster, census.import_roster
+
+    def preview(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        threads["read"] = threading.current_thread().name
+        return real_preview(*args, **kwargs)
+
+    def cancelled_import(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        threads["import"] = threading.current_thread().name
+        raise census.ImportCancelled
+
+    monkeypatch.setattr(census, "preview_roster", preview)
+    monkeypatch.setattr(census, "import_roster", cancelled_import)
+    page = CensusPage(store)
+    qtbot.addWidget(page)
+    dialog = page.open_import("census")
+    assert dialog.load_file(path)
+    assert threads["read"] != threading.main_thread().name
+    worker = dialog.start_import()
+    assert worker is not None
+    qtbot.waitUntil(lambda: "已取消导入" in dialog.errors.text(), timeout=10000)
+    assert threads["import"] != threading.main_thread().name
+    assert "已取消导入" in dialog.errors.text() and dialog.import_button.isEnabled()
+    assert census.children_count(store, census.ChildQuery(SEM)) == 0
+
+    monkeypatch.setattr(census, "import_roster", real_import)
+    with qtbot.waitSignal(dialog.finished, timeout=10000):
+        dialog.import_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert census.children_count(store, census.ChildQuery(SEM)) == 3
+
+
 def test_encrypted_file_shows_the_reason_in_the_dialog(qtbot, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
     page = CensusPage(store)
     qtbot.addWidget(page)

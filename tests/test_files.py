@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings, QTimer, QUrl
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import QCoreApplication, QDateTime, QLibraryInfo, QLocale, QSettings, QTimer, QUrl
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QTreeView
 
 from desktop_app.services import accounts
 from desktop_app.services.store import Store
@@ -160,3 +160,22 @@ def test_looking_again_replaces_the_drive_rows(qtbot, monkeypatch: pytest.Monkey
     bar.refresh()
     assert [label.text() for label in bar.findChildren(QLabel) if label.isVisible()] == [
         f"U盘 {tmp_path} 金士顿（可用 8.0 GB）"]
+
+
+def test_qt_own_file_dialog_shows_the_whole_date(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Where there is no native dialog, Qt's own one opens with its 修改日期 column wide enough for the date."""
+    (tmp_path / "台账.xlsx").write_bytes(b"x")
+    files.size_file_dialogs(QApplication.instance())
+    dialog = QFileDialog(None, "保存", str(tmp_path), "Excel (*.xlsx)")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setViewMode(QFileDialog.ViewMode.Detail)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    name_edit.setFocus()
+    qtbot.waitUntil(lambda: bool(dialog.property("_baoxue_columns_sized")), timeout=5000)
+    view = dialog.findChild(QTreeView, "treeView")
+    date_text = QLocale().toString(QDateTime.currentDateTime(), QLocale.FormatType.ShortFormat)
+    assert view.header().sectionSize(3) >= view.fontMetrics().horizontalAdvance(date_text) + 12  # 110 px before: cut
+    assert view.header().sectionSize(0) > 100  # the name keeps the rest

@@ -141,3 +141,50 @@ def test_the_forms_print_button_to_a_pdf_file(qtbot: QtBot, store: Store, tmp_pa
     assert _images(reader) == 0 and full_form().name in reader.pages[0].extract_text()
     history = [line.new for line in case_history.case_history(store, case_id) if line.what == printing.EVENT_PRINT]
     assert history and "打印到PDF文件“打印到PDF.pdf”，核验码" in history[-1]
+
+
+def _grey(pdf: bytes, dpi: int = 50) -> list[bytes]:
+    pages = PdfPages(pdf)
+    try:
+        shots = []
+        for i in range(len(pages)):
+            bitmap = pages.render(i, dpi)
+            shots.append(bytes(bitmap.data[j] for j in range(0, len(bitmap.data), bitmap.channels)))
+        return shots
+    finally:
+        pages.close()
+
+
+def test_a_windows_printer_gets_lines_and_text_not_pictures(qapp, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+    """Where no PDF reaches the printer, every page is drawn in vectors: text stays text, lines stay
+    lines, and the paper looks like the PDF (compared pixel by pixel at 50 dpi)."""
+    case_id = cases.save_form(store, full_form(family_situation="父母在外务工，家庭经济困难。" * 12))
+    pdf, job = printing.forms_pdf_bytes(store, [case_id])
+    pages = PdfPages(pdf)
+    printer = ui_printing.a4_printer("一生一表")
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # what the driver gets, recorded as a PDF
+    printer.setOutputFileName(str(tmp_path / "矢量.pdf"))
+    assert ui_printing.paint_vectors(printer, pages) == job.pages
+    pages.close()
+    drawn = (tmp_path / "矢量.pdf").read_bytes()
+    reader = PdfReader(tmp_path / "矢量.pdf")
+    assert _images(reader) == 0
+    text = reader.pages[0].extract_text()
+    assert full_form().name in text and full_form().id_number in text and "义务教育阶段辍学学生登记表" in text
+    assert len(drawn) < 400_000  # not 1 MB of page pictures
+    for original, copy in zip(_grey(pdf), _grey(drawn), strict=True):
+        assert len(original) == len(copy)
+        differ = sum(1 for p, q in zip(original, copy, strict=True) if abs(p - q) > 96)
+        assert differ / len(original) < 0.01, f"{differ} of {len(original)} pixels differ"
+
+
+def test_the_route_without_cups_draws_vectors(qapp, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(ui_printing.sys, "platform", "win32")
+    printer = ui_printing.a4_printer("一生一表")
+    printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
+    printer.setOutputFileName("")
+    assert ui_printing.route(printer) == ui_printing.VECTORS
+    drawn: list[object] = []
+    monkeypatch.setattr(ui_printing, "paint_vectors", lambda p, pages: drawn.append(p) or 2)
+    assert ui_printing.send_pdf(printer, b"%PDF", None) == 2  # type: ignore[arg-type]
+    assert drawn == [printer]

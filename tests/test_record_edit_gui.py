@@ -17,9 +17,9 @@ from desktop_app.domain.roles import Role
 from desktop_app.services import accounts, care, home_teaching, semesters
 from desktop_app.services.store import Store
 from desktop_app.ui.care import page as care_page
-from desktop_app.ui.care.common import selected_row
 from desktop_app.ui.care.dialogs import AidDialog, CareRecordDialog
 from desktop_app.ui.care.page import CarePage
+from desktop_app.ui.common.pages import selected_row
 from desktop_app.ui.home_teaching.dialogs import SessionDialog
 from desktop_app.ui.home_teaching.page import HomeTeachingPage
 from tests.helpers.qt import choose, type_into

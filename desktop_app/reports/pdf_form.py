@@ -22,6 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.domain import form_fields as ff
 from desktop_app.domain.registration import RegistrationForm
 from desktop_app.reports import verification as v
 from desktop_app.reports.fonts import register_cjk_font, text_width, wrap
@@ -129,6 +130,20 @@ def _layout(row: _Row, min_height: float = MIN_ROW) -> _Row:
     return row
 
 
+# The rows the layout below places by hand (the header line's, the table's, the record's).
+LAID_OUT = frozenset({
+    v.CONTACT, v.FILL_DATE, v.NAME, v.ID_NUMBER, v.BIRTH_DATE, v.SEX, v.AGE, v.ETHNIC, v.HEALTH, v.STUDENT_NUMBER,
+    *(v.guardian_key(n, part) for n in (1, 2) for part in ("name", "relation", "phone")),
+    v.HUKOU, v.REGISTRY, v.RESIDENCE, v.REASON, v.FAMILY, v.STARTED, v.COUNT, v.RESULT, v.NOT_RETURNED, v.UNIT,
+    v.RESPONSIBLE, v.RESPONSIBLE_PHONE, v.DEFERRAL,
+})
+
+
+def extra_rows() -> list[str]:
+    """Printed rows of declared fields the hand layout does not place (a field added since)."""
+    return [row for row in ff.printed_rows() if row not in LAID_OUT]
+
+
 class FormPdf:
     """Writes forms one after another into one PDF; each form numbers its own pages."""
 
@@ -205,6 +220,11 @@ class FormPdf:
                    (g(v.RESPONSIBLE), 66, False), ("联系\n电话", 56, True), (g(v.RESPONSIBLE_PHONE), 0, False)),
             _cells((v.DEFERRAL, LABEL_W + 118 + 96 + 66, True), (g(v.DEFERRAL), 0, False)),
         ]
+        # A printed row declared with the form's fields but not laid out above: a full-width row of its section.
+        for key in extra_rows():
+            target = rows_check if ff.printed_in(key)[0].section == ff.PERSUASION else rows_basic
+            target.insert(len(target) - (0 if target is rows_check else 1),
+                          _cells((key, LABEL_W, True), ("" if blank else g(key), 0, False)))
         top = TABLE_TOP
         out = []
         reason_row = rows_basic[-1]

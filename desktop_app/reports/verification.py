@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from desktop_app.domain import form_fields as ff
 from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.registration import RegistrationForm
@@ -23,35 +24,17 @@ from desktop_app.domain.registration import RegistrationForm
 CODE_VERSION = "BX1"
 DIGEST_LENGTH = 12  # hex characters (48 bits): enough to tell any edit of the record apart
 
-# The printed fields, in the order of the official form. Keys are the labels a user reads.
-CONTACT = "学校联系人及电话"
-FILL_DATE = "填表日期"
-NAME = "姓名"
-ID_NUMBER = "居民身份证号码"
-BIRTH_DATE = "出生日期"
-SEX = "性别"
-AGE = "年龄"
-ETHNIC = "民族"
-HEALTH = "健康情况"
-STUDENT_NUMBER = "全国学籍号"
-HUKOU = "户籍所在地"
-REGISTRY = "学籍所在地"
-RESIDENCE = "现居住地"
-REASON = "辍学原因"
-FAMILY = "家庭情况简述"
-STARTED = "是否已开展劝返工作"
-COUNT = "劝返次数"
-RESULT = "劝返结果"
-NOT_RETURNED = "未复学原因"
-UNIT = "劝返单位"
-RESPONSIBLE = "劝返责任人"
-RESPONSIBLE_PHONE = "劝返责任人联系电话"
-DEFERRAL = "是否属于经区县扶贫工作领导小组核实同意、准许先办理延缓入学或休学手续的学生"
+# The printed rows, in the order of the official form, are declared with the form's fields
+# (desktop_app.domain.form_fields); their names are re-exported here for the printed layout.
+CONTACT, FILL_DATE, NAME, ID_NUMBER, BIRTH_DATE = ff.CONTACT, ff.FILL_DATE, ff.NAME, ff.ID_NUMBER, ff.BIRTH_DATE
+SEX, AGE, ETHNIC, HEALTH, STUDENT_NUMBER = ff.SEX, ff.AGE, ff.ETHNIC, ff.HEALTH, ff.STUDENT_NUMBER
+HUKOU, REGISTRY, RESIDENCE, REASON, FAMILY = ff.HUKOU, ff.REGISTRY, ff.RESIDENCE, ff.REASON, ff.FAMILY
+STARTED, COUNT, RESULT, NOT_RETURNED, UNIT = ff.STARTED, ff.COUNT, ff.RESULT, ff.NOT_RETURNED, ff.UNIT
+RESPONSIBLE, RESPONSIBLE_PHONE, DEFERRAL = ff.RESPONSIBLE, ff.RESPONSIBLE_PHONE, ff.DEFERRAL
+guardian_key = ff.guardian_key
 RECORD = "劝返过程详细记录"
-
-
-def guardian_key(n: int, part: str) -> str:
-    return {"name": f"监护人{n}", "relation": f"监护人{n}与被核查人关系", "phone": f"监护人{n}联系电话"}[part]
+# Rows printed with their surrounding blanks removed (as the digest of every code made so far has them).
+_STRIPPED = {FAMILY, NOT_RETURNED}
 
 
 def record_key(i: int) -> str:
@@ -70,43 +53,45 @@ def joined(*parts: str, sep: str = " ") -> str:
     return sep.join(p for p in (s.strip() for s in parts) if p)
 
 
+def field_text(form: RegistrationForm, field: ff.FormField) -> str:
+    """A field's value as the printed form writes it."""
+    value = getattr(form, field.key)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return cn_date(value)
+    if isinstance(value, Address):
+        return address_text(value)
+    return str(value)
+
+
+def _deferral_text(form: RegistrationForm) -> str:
+    if not form.deferral_approved:
+        return "否"
+    return "是（" + joined(
+        f"{cn_date(form.deferral_approval_date)}同意" if form.deferral_approval_date else "",
+        form.deferral_document, sep="，",
+    ) + "）"
+
+
+# Rows whose text is not simply their fields' texts joined.
+_COMPOSED = {DEFERRAL: _deferral_text}
+
+
 def record_content(form: RegistrationForm) -> dict[str, str]:
     """What the printed form shows about the record, label → text, in the form's order."""
-    content: dict[str, str] = {
-        CONTACT: joined(form.contact_name, form.contact_phone),
-        FILL_DATE: cn_date(form.fill_date),
-        NAME: form.name,
-        ID_NUMBER: form.id_number,
-        BIRTH_DATE: cn_date(form.birth_date),
-        SEX: form.sex,
-        AGE: str(form.age) if form.age is not None else "",
-        ETHNIC: form.ethnic_group,
-        HEALTH: form.health,
-        STUDENT_NUMBER: form.student_number,
-    }
-    for n in (1, 2):
-        content[guardian_key(n, "name")] = getattr(form, f"guardian{n}_name")
-        content[guardian_key(n, "relation")] = getattr(form, f"guardian{n}_relation")
-        content[guardian_key(n, "phone")] = getattr(form, f"guardian{n}_phone")
-    content[HUKOU] = address_text(form.hukou)
-    content[REGISTRY] = address_text(form.registry)
-    content[RESIDENCE] = address_text(form.residence)
-    content[REASON] = joined(form.dropout_reason, form.reason_detail, sep="：")
-    content[FAMILY] = form.family_situation.strip()
-    content[STARTED] = "是" if form.persuasion_started else "否"
-    content[COUNT] = str(form.attempt_count)
-    content[RESULT] = form.result
-    content[NOT_RETURNED] = form.not_returned_reason.strip()
-    content[UNIT] = form.persuading_unit
-    content[RESPONSIBLE] = form.responsible_person
-    content[RESPONSIBLE_PHONE] = form.responsible_phone
-    if form.deferral_approved:
-        content[DEFERRAL] = "是（" + joined(
-            f"{cn_date(form.deferral_approval_date)}同意" if form.deferral_approval_date else "",
-            form.deferral_document, sep="，",
-        ) + "）"
-    else:
-        content[DEFERRAL] = "否"
+    content: dict[str, str] = {}
+    for row in ff.printed_rows():
+        fields = ff.printed_in(row)
+        if row in _COMPOSED:
+            text = _COMPOSED[row](form)
+        elif len(fields) == 1:
+            text = field_text(form, fields[0])
+        else:
+            text = joined(*(field_text(form, f) for f in fields), sep=ff.ROW_SEPARATORS.get(row, " "))
+        content[row] = text.strip() if row in _STRIPPED else text
     for i, attempt in enumerate(form.active_attempts, start=1):
         content[record_key(i)] = attempt.summary(i)
     return content

@@ -21,6 +21,7 @@ from database.lifecycle import (
     JointReport,
 )
 from database.models import AuditEntry, Case, PersuasionAttempt
+from desktop_app.domain import form_fields
 from desktop_app.domain.errors import NotFoundError
 from desktop_app.domain.roles import Purpose
 from desktop_app.services import privacy
@@ -41,23 +42,11 @@ TABLE_LABELS = {
     "reports": "报表",
 }
 
-_ADDRESS = {"province": "省", "city": "市", "county": "区县", "township": "乡镇(街道)", "detail": "村(社区)门牌"}
 
 FIELD_LABELS: dict[str, str] = {
-    "name": "姓名", "id_number": "居民身份证号码", "birth_date": "出生日期", "sex": "性别", "ethnic_group": "民族",
-    "health": "健康情况", "student_number": "全国学籍号", "family_situation": "家庭情况简述", "village": "村(社区)",
-    "name_initials": "姓名拼音首字母", "name_pinyin": "姓名拼音",
-    "guardian1_name": "监护人1姓名", "guardian1_relation": "监护人1与被核查人关系", "guardian1_phone": "监护人1联系电话",
-    "guardian2_name": "监护人2姓名", "guardian2_relation": "监护人2与被核查人关系", "guardian2_phone": "监护人2联系电话",
-    **{f"hukou_{k}": f"户籍所在地{v}" for k, v in _ADDRESS.items()},
-    **{f"registry_{k}": f"学籍所在地{v}" for k, v in _ADDRESS.items()},
-    **{f"residence_{k}": f"现居住地{v}" for k, v in _ADDRESS.items()},
-    "status": "状态", "grade": "年级", "fill_date": "填表日期", "opened_on": "立案日期", "closed_on": "销号日期",
-    "contact_name": "学校联系人", "contact_phone": "学校联系电话", "dropout_reason": "辍学原因",
-    "reason_detail": "辍学原因具体说明", "result": "劝返结果", "not_returned_reason": "未复学原因",
-    "persuading_unit": "劝返单位", "responsible_person": "劝返责任人", "responsible_phone": "劝返责任人联系电话",
-    "deferral_approved": "经领导小组同意延缓入学/休学", "deferral_approval_date": "同意日期",
-    "deferral_document": "批准文号", "attempt_count": "劝返次数", "voided": "已作废", "void_reason": "作废原因",
+    **form_fields.history_labels(),  # the registration form's fields, as declared once
+    "village": "村(社区)", "name_initials": "姓名拼音首字母", "name_pinyin": "姓名拼音",
+    "status": "状态", "opened_on": "立案日期", "closed_on": "销号日期", "voided": "已作废", "void_reason": "作废原因",
     "student_id": "学生", "case_id": "案件",
     "attempt_date": "劝返日期", "people": "劝返人员", "place": "地点", "method": "方式", "is_joint": "联合劝返",
     "report_date": "书面报告日期", "reported_to": "报告对象", "reported_by": "报告/上报单位", "note": "说明",

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from database.models import Case, PersuasionAttempt, Student, utcnow
+from desktop_app.domain import form_fields
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import ConflictError, FieldError, NotFoundError, ValidationError
@@ -23,17 +24,10 @@ from desktop_app.services.access import Permission, require, require_student
 from desktop_app.services.accounts import assign_new_student
 from desktop_app.services.store import Store
 
-ADDRESS_KINDS = ("hukou", "registry", "residence")
-STUDENT_FIELDS = (
-    "name", "id_number", "birth_date", "sex", "ethnic_group", "health", "student_number",
-    "guardian1_name", "guardian1_relation", "guardian1_phone",
-    "guardian2_name", "guardian2_relation", "guardian2_phone", "family_situation",
-)
-CASE_FIELDS = (
-    "grade", "fill_date", "contact_name", "contact_phone", "dropout_reason", "reason_detail", "result",
-    "not_returned_reason", "persuading_unit", "responsible_person", "responsible_phone",
-    "deferral_approved", "deferral_approval_date", "deferral_document",
-)
+# The form's fields as declared once in desktop_app.domain.form_fields.
+ADDRESS_KINDS = tuple(f.column for f in form_fields.addresses())
+STUDENT_FIELDS = form_fields.stored_in(form_fields.STUDENTS)
+CASE_FIELDS = form_fields.stored_in(form_fields.CASES)
 # The deferral fields of the form are filled from the district's approval record (services.lifecycle).
 SAVED_CASE_FIELDS = tuple(f for f in CASE_FIELDS if not f.startswith("deferral_"))
 ATTEMPT_FIELDS = ("attempt_date", "people", "place", "method", "result", "is_joint", "voided", "void_reason")

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Integer, and_, func, or_, select
 
 from database.models import Case, PersuasionAttempt, Student
-from desktop_app.domain import codes
+from desktop_app.domain import codes, form_fields
 from desktop_app.domain.codes import CaseStatus
+from desktop_app.domain.contact import Address
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.roles import Permission
 from desktop_app.reports import excel
@@ -57,30 +58,38 @@ def register_ledger(ledger: LedgerExport) -> LedgerExport:
 
 # --- the case ledgers ---------------------------------------------------------------------
 
-CASE_COLUMNS: tuple[Column, ...] = (
-    Column("序号", NUMBER, 6),
-    Column("姓名", TEXT, 10),
-    Column("性别", TEXT, 5),
-    Column("居民身份证号码", TEXT, 20),
-    Column("出生日期", DATE, 11),
-    Column("民族", TEXT, 8),
-    Column("全国学籍号", TEXT, 21),
-    Column("年级", TEXT, 8),
-    Column("户籍所在地", TEXT, 40),
-    Column("乡镇(街道)", TEXT, 12),
-    Column("村(社区)", TEXT, 12),
-    Column("监护人", TEXT, 10),
-    Column("监护人联系电话", TEXT, 14),
-    Column("辍学原因", TEXT, 12),
-    Column("具体原因", TEXT, 30),
-    Column("立案日期", DATE, 11),
-    Column("状态", TEXT, 10),
-    Column("劝返次数", NUMBER, 6),
-    Column("最近劝返日期", DATE, 12),
-    Column("劝返结果", TEXT, 10),
-    Column("劝返责任人", TEXT, 10),
-    Column("销号日期", DATE, 11),
+# The case ledger's columns: the registration form's exported fields (declared once in
+# desktop_app.domain.form_fields) between the ledger's own. A field declared with an ``exported``
+# heading and not placed here is added at the end.
+_LEDGER_OWN: dict[str, Column] = {
+    "#": Column("序号", NUMBER, 6),
+    "township": Column("乡镇(街道)", TEXT, 12),
+    "village": Column("村(社区)", TEXT, 12),
+    "opened_on": Column("立案日期", DATE, 11),
+    "status": Column("状态", TEXT, 10),
+    "last_attempt": Column("最近劝返日期", DATE, 12),
+    "closed_on": Column("销号日期", DATE, 11),
+}
+_LEDGER_ORDER = (
+    "#", "name", "sex", "id_number", "birth_date", "ethnic_group", "student_number", "grade", "hukou", "township",
+    "village", "guardian1_name", "guardian1_phone", "dropout_reason", "reason_detail", "opened_on", "status",
+    "attempt_count", "last_attempt", "result", "responsible_person", "closed_on",
 )
+LEDGER_KEYS: tuple[str, ...] = (
+    *(k for k in _LEDGER_ORDER if k in _LEDGER_OWN or form_fields.BY_KEY[k].exported),
+    *(f.key for f in form_fields.exported() if f.key not in _LEDGER_ORDER),
+)
+
+
+def _form_column(f: form_fields.FormField) -> Column:
+    kind = DATE if f.kind == form_fields.DATE else NUMBER if f.kind == form_fields.NUMBER else TEXT
+    return Column(f.exported, kind, f.width)
+
+
+CASE_COLUMNS: tuple[Column, ...] = tuple(
+    _LEDGER_OWN[k] if k in _LEDGER_OWN else _form_column(form_fields.BY_KEY[k]) for k in LEDGER_KEYS)
+
+_MODELS = {form_fields.STUDENTS: Student, form_fields.CASES: Case}
 
 
 def _last_attempt() -> Any:
@@ -92,31 +101,46 @@ def _last_attempt() -> Any:
     )
 
 
+def _stored_columns(f: form_fields.FormField) -> list[Any]:
+    """The model columns of an exported field, labelled ``<column>`` (an address: ``<column>_<part>``)."""
+    model = _MODELS.get(f.table)
+    if model is None:  # derived: stored by the case under its key (the attempt count)
+        return [getattr(Case, f.key)] if hasattr(Case, f.key) else []
+    if f.kind == form_fields.ADDRESS:
+        return [getattr(model, f"{f.column}_{part}").label(f"{f.column}_{part}") for part in Address.PARTS]
+    return [getattr(model, f.column).label(f.column)]
+
+
 def _case_select(query: cases.LedgerQuery) -> Any:
     # the ledger page's own select (filters, search and order), with the columns the file needs
-    return cases.ledger_page_select(query, 0, None).add_columns(
-        Student.birth_date, Student.ethnic_group, Student.student_number,
-        Student.hukou_province, Student.hukou_city, Student.hukou_county, Student.hukou_detail,
-        Student.guardian1_name, Case.reason_detail, Case.result, Case.responsible_person, Case.closed_on,
-        _last_attempt().label("last_attempt"),
-    )
+    base = cases.ledger_page_select(query, 0, None)
+    have = set(base.selected_columns.keys())
+    extra = [c for k in LEDGER_KEYS if k in form_fields.BY_KEY for c in _stored_columns(form_fields.BY_KEY[k])
+             if c.key not in have]
+    return base.add_columns(*{c.key: c for c in extra}.values(), Case.closed_on, _last_attempt().label("last_attempt"))
+
+
+def _form_value(store: Store, f: form_fields.FormField, row: Any, full: bool) -> Any:
+    if f.kind == form_fields.ADDRESS:
+        return " ".join(p for p in (row[f"{f.column}_{part}"] for part in Address.PARTS) if p)
+    value = row[f.column or f.key]
+    if f.masked == form_fields.ID:
+        return printing.shown_id_number(store, value, printing.LEDGER, full=full)
+    if f.masked == form_fields.PHONE:
+        return privacy.shown_phone(store, value or "", printing.LEDGER, full=full)
+    return value
 
 
 def _case_rows(store: Store, query: cases.LedgerQuery | None, full: bool = True) -> Iterator[Sequence[Any]]:
     query = query or cases.LedgerQuery()
+    fields = [form_fields.BY_KEY.get(k) for k in LEDGER_KEYS]
     with store.read() as session:
         result = session.execute(_case_select(query).execution_options(yield_per=2000))
         for n, r in enumerate(result, start=1):
-            address = " ".join(p for p in (r.hukou_province, r.hukou_city, r.hukou_county, r.township,
-                                           r.hukou_detail) if p)
-            yield (
-                n, r.name, r.sex, printing.shown_id_number(store, r.id_number, printing.LEDGER, full=full),
-                r.birth_date,
-                r.ethnic_group, printing.shown_id_number(store, r.student_number, printing.LEDGER, full=full), r.grade,
-                address, r.township, r.village, r.guardian1_name,
-                privacy.shown_phone(store, r.guardian1_phone or "", printing.LEDGER, full=full), r.dropout_reason,
-                r.reason_detail, r.opened_on, r.status, r.attempt_count, r.last_attempt, r.result,
-                r.responsible_person, r.closed_on,
+            row = r._mapping
+            yield tuple(
+                n if key == "#" else _form_value(store, f, row, full) if f is not None else row[key]
+                for key, f in zip(LEDGER_KEYS, fields, strict=True)
             )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,36 +22,22 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, version_label
 from desktop_app.services import about
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-class LibraryModel(QAbstractTableModel):
+class LibraryModel(TableModel[about.Library]):
     """The libraries the program runs on: name, version, licence."""
 
     HEADERS = ("名称", "版本", "许可证")
+    TIPS = True
 
     def __init__(self, libraries: list[about.Library], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows = libraries
+        super().__init__(parent, libraries)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        lib = self._rows[index.row()]
-        return (lib.name, lib.version, lib.licence)[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+    def display(self, row: about.Library, column: int, position: int) -> object:
+        return (row.name, row.version, row.licence)[column]
 
 
 class AboutDialog(QDialog):

@@ -18,6 +18,7 @@ from desktop_app.domain.roles import ADMIN_ROLES
 from desktop_app.services import accounts, backup, installation, keyslots, paths, viewing
 from desktop_app.services.store import Store
 from desktop_app.ui.cloud_folders import confirm_data_folder
+from desktop_app.ui.common import files
 from desktop_app.ui.single_instance import SingleInstance
 from desktop_app.ui.splash import StartupStatus
 from desktop_app.ui.widgets import Messages
@@ -50,6 +51,7 @@ def translation_folders() -> list[str]:
 def install_translations(app: QApplication) -> bool:
     """Qt's own Chinese strings for standard buttons and dialogs; False when they were not found."""
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    files.size_file_dialogs(app)
     translator = QTranslator(app)
     for folder in translation_folders():
         if translator.load("qtbase_zh_CN", folder):

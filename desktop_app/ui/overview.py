@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.services import cases, lifecycle, matching, semesters, todo
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.workers import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -104,90 +105,54 @@ class TrendChart(QWidget):
         painter.end()
 
 
-class CountsModel(QAbstractTableModel):
+class CountsModel(TableModel[tuple[str, int]]):
     """Open cases grouped by one column: (value, count) rows."""
 
     def __init__(self, heading: str, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, headers=(heading, "未销号"))
         self.heading = heading
-        self._rows: list[tuple[str, int]] = []
-
-    def set_rows(self, rows: list[tuple[str, int]]) -> None:
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
 
     def value(self, row: int) -> str:
         return self._rows[row][0]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, row: tuple[str, int], column: int, position: int) -> Any:
+        return (row[0] or "（未填）", row[1])[column]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return (self.heading, "未销号")[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        value, count = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (value or "（未填）", count)[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+    def cell(self, row: tuple[str, int], column: int, role: int, position: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignCenter)
-        return None
+        return super().cell(row, column, role, position)
 
 
-class TodoModel(QAbstractTableModel):
+class TodoModel(TableModel[todo.TodoItem]):
     """待办: the reminders of every area, most overdue first."""
 
-    COLUMNS = ("到期", "类别", "事项", "说明")
+    HEADERS = COLUMNS = ("到期", "类别", "事项", "说明")
+    TIPS = True
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._items: list[todo.TodoItem] = []
         self.today = dt.date.today()
 
     def set_items(self, items: list[todo.TodoItem], today: dt.date) -> None:
-        self.beginResetModel()
-        self._items = items
         self.today = today
-        self.endResetModel()
+        self.set_rows(items)
 
     def item(self, row: int) -> todo.TodoItem:
-        return self._items[row]
+        return self._rows[row]
 
     def items(self) -> list[todo.TodoItem]:
-        return list(self._items)
+        return self.rows()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._items)
+    def display(self, row: todo.TodoItem, column: int, position: int) -> Any:
+        late = (self.today - row.due).days
+        due = f"{row.due:%Y-%m-%d}" + (f"（逾期{late}天）" if late > 0 else "")
+        return (due, row.kind, row.title, row.detail)[column]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            late = (self.today - item.due).days
-            due = f"{item.due:%Y-%m-%d}" + (f"（逾期{late}天）" if late > 0 else "")
-            return (due, item.kind, item.title, item.detail)[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0 and item.due < self.today:
+    def cell(self, row: todo.TodoItem, column: int, role: int, position: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row.due < self.today:
             return QColor("#b00020")
-        return None
+        return super().cell(row, column, role, position)
 
 
 def _table(model: QAbstractTableModel, parent: QWidget) -> QTableView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,37 +19,25 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services.integrity import rescue
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.widgets import Messages
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class CopiesModel(QAbstractTableModel):
+class CopiesModel(TableModel[rescue.CopyInfo]):
     HEADERS = ("自动备份", "时间", "案件数", "校验")
 
     def __init__(self, copies: list[rescue.CopyInfo], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.copies = copies
+        super().__init__(parent, copies)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.copies)
+    @property
+    def copies(self) -> list[rescue.CopyInfo]:
+        return self._rows
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole or not 0 <= index.row() < len(self.copies):
-            return None
-        c = self.copies[index.row()]
-        return (c.path.name, f"{c.at:%Y-%m-%d %H:%M}", str(c.cases) if c.good else "",
-                "通过" if c.good else f"不可用：{c.problem}")[index.column()]
+    def display(self, row: rescue.CopyInfo, column: int, position: int) -> Any:
+        return (row.path.name, f"{row.at:%Y-%m-%d %H:%M}", str(row.cases) if row.good else "",
+                "通过" if row.good else f"不可用：{row.problem}")[column]
 
 
 class StoreRescueDialog(QDialog):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -21,53 +21,30 @@ from PySide6.QtWidgets import (
 from desktop_app.services.integrity.check import CheckResult
 from desktop_app.services.integrity.ledger import Finding, VerifyCancelled
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.workers import Cancelled, Worker
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(TableModel[Finding]):
     """The findings of a check: one row per record and field that differs, or per other problem."""
 
     HEADERS = ("数据", "学生/案件", "字段", "数据文件中的值", "历史记录中的值", "说明")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Finding] = []
+    TIPS = True
 
     def set_findings(self, findings: Sequence[Finding]) -> None:
-        self.beginResetModel()
-        self._rows = list(findings)
-        self.endResetModel()
+        self.set_rows(findings)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        f = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if f.text:
-                values = ("", "", "", "", "", f.text)
-            else:
-                what = {"differs": "被改动", "no_history": "没有历史记录（在程序之外添加）",
-                        "missing": "已不见（在程序之外删除）"}.get(f.kind, "")
-                values = (f.table_label, f.who, f.field_label,
-                          "" if f.kind != "differs" else _shown(f.stored),
-                          "" if f.kind != "differs" else _shown(f.expected), what)
-            return values[index.column()]
-        return None
+    def display(self, row: Finding, column: int, position: int) -> Any:
+        if row.text:
+            return ("", "", "", "", "", row.text)[column]
+        what = {"differs": "被改动", "no_history": "没有历史记录（在程序之外添加）",
+                "missing": "已不见（在程序之外删除）"}.get(row.kind, "")
+        values = (row.table_label, row.who, row.field_label,
+                  "" if row.kind != "differs" else _shown(row.stored),
+                  "" if row.kind != "differs" else _shown(row.expected), what)
+        return values[column]
 
 
 def _shown(value: str | None) -> str:

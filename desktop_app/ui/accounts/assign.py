@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,48 +19,32 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import accounts
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.widgets import ErrorLabel, ok_cancel_buttons
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class StudentChoiceModel(QAbstractTableModel):
+class StudentChoiceModel(TableModel[accounts.StudentChoice]):
     """Students with a check box each; a filter by name keeps the checked state."""
 
     HEADERS = ("姓名", "身份证号码", "乡镇(街道)", "村(社区)")
 
     def __init__(self, students: list[accounts.StudentChoice], checked: set[str], parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, students)
+        self._headers = [self.tr(h) for h in self.HEADERS]
         self._all = students
-        self._rows = students
         self.checked = set(checked)
 
     def set_filter(self, text: str) -> None:
-        self.beginResetModel()
-        self._rows = [s for s in self._all if text in s.name] if text else self._all
-        self.endResetModel()
+        self.set_rows([s for s in self._all if text in s.name] if text else self._all)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, row: accounts.StudentChoice, column: int, position: int) -> Any:
+        return (row.name, mask_id_number(row.id_number), row.township, row.village)[column]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        s = self._rows[index.row()]
-        if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
-            return Qt.CheckState.Checked if s.id in self.checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (s.name, mask_id_number(s.id_number), s.township, s.village)[index.column()]
+    def cell(self, row: accounts.StudentChoice, column: int, role: int, position: int) -> Any:
+        if role == Qt.ItemDataRole.CheckStateRole and column == 0:
+            return Qt.CheckState.Checked if row.id in self.checked else Qt.CheckState.Unchecked
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
@@ -75,10 +59,8 @@ class StudentChoiceModel(QAbstractTableModel):
         return True
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return flags | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 0 else flags
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsUserCheckable if index.isValid() and index.column() == 0 else flags
 
 
 class AssignStudentsDialog(QDialog):

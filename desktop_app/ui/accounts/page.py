@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from desktop_app.domain.roles import mask_phone
@@ -13,50 +13,29 @@ from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.assign import AssignStudentsDialog
 from desktop_app.ui.accounts.dialogs import AccountDialog, ResetPasswordDialog
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.widgets import Messages
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class AccountsModel(QAbstractTableModel):
+class AccountsModel(TableModel[accounts.AccountInfo]):
     """The accounts of this installation (never a password hash)."""
 
     COLUMNS = (("user_name", "用户名"), ("display_name", "姓名"), ("role", "角色"), ("phone", "手机号码"),
                ("scope", "可修改"), ("state", "状态"), ("last_sign_in", "上次登录"))
-    UserNameRole = Qt.ItemDataRole.UserRole + 1
+    UserNameRole = TableModel.RowRole
 
     def __init__(self, store: Store, parent: Any = None) -> None:
         super().__init__(parent)
+        self._headers = [self.tr(label) for _key, label in self.COLUMNS]
         self.store = store
-        self._rows: list[accounts.AccountInfo] = []
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self._rows = accounts.list_accounts(self.store) if can(self.store, Permission.MANAGE_ACCOUNTS) else []
-        self.endResetModel()
+        self.set_rows(accounts.list_accounts(self.store) if can(self.store, Permission.MANAGE_ACCOUNTS) else [])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
-            return self.tr(self.COLUMNS[section][1])
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        a = self._rows[index.row()]
-        if role == self.UserNameRole:
-            return a.user_name
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        key = self.COLUMNS[index.column()][0]
+    def display(self, row: accounts.AccountInfo, column: int, position: int) -> Any:
+        a, key = row, self.COLUMNS[column][0]
         if key == "role":
             return a.role_label
         if key == "phone":
@@ -70,10 +49,8 @@ class AccountsModel(QAbstractTableModel):
             return a.last_sign_in.strftime("%Y-%m-%d %H:%M") if a.last_sign_in else ""
         return getattr(a, key)
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def cell(self, row: accounts.AccountInfo, column: int, role: int, position: int) -> Any:
+        return row.user_name if role == self.UserNameRole else None
 
     def account(self, row: int) -> accounts.AccountInfo:
         return self._rows[row]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -28,7 +27,7 @@ from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.models import RowsModel
-from desktop_app.ui.common import files
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
@@ -126,8 +125,10 @@ class RosterImportDialog(QDialog):
         """Read the file and show its preview; False (with the message shown) when it cannot be read."""
         self.path = Path(path)
         self.file_edit.setText(str(path))
-        try:
-            self.preview = census.preview_roster(self.store, path, self.kind)
+        store, kind = self.store, self.kind
+        try:  # read off the GUI thread: a large workbook takes seconds, the window stays painted
+            self.preview = operations.wait(self, self.tr("正在读取名册…"),
+                                           lambda _report: census.preview_roster(store, path, kind))
         except BaoxueError as exc:
             self.preview = None
             self.errors.show_messages([str(exc)])
@@ -199,10 +200,6 @@ class RosterImportDialog(QDialog):
             return None
         mapping, kind, path = self.mapping(), self.kind, self.path
         semester = self.semester_combo.currentText().strip()
-        progress = QProgressDialog(self.tr("正在导入名册…"), self.tr("取消"), 0, 100, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(400)
-
         def job(report: census.Progress) -> census.ImportResult:
             try:
                 return census.import_roster(self.store, path, kind, mapping=mapping, semester=semester or None,
@@ -210,12 +207,7 @@ class RosterImportDialog(QDialog):
             except census.ImportCancelled as exc:
                 raise Cancelled from exc
 
-        worker = Worker(job)
-        worker.signals.progress.connect(lambda done, total: progress.setValue(int(done * 100 / max(total, 1))))
-        progress.canceled.connect(worker.cancel)
-
         def finished(result: object) -> None:
-            progress.close()
             assert isinstance(result, census.ImportResult)
             self.result_value = result
             text = result.summary()
@@ -228,19 +220,15 @@ class RosterImportDialog(QDialog):
             self.accept()
 
         def failed(message: str) -> None:
-            progress.close()
             self.errors.show_messages([message])
+            self.import_button.setEnabled(True)
 
         def cancelled() -> None:
-            progress.close()
             self.errors.show_messages([self.tr("已取消导入，没有保存任何数据。")])
+            self.import_button.setEnabled(True)
 
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
-        worker.signals.cancelled.connect(cancelled)
         self.import_button.setEnabled(False)
-        worker.signals.failed.connect(lambda _m: self.import_button.setEnabled(True))
-        worker.signals.cancelled.connect(lambda: self.import_button.setEnabled(True))
+        worker = operations.run(self, self.tr("正在导入名册…"), job, done=finished, failed=failed,
+                                cancelled=cancelled, changed=operations.CENSUS)
         self.worker = worker
-        worker.start()
         return worker

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox
 
@@ -15,6 +15,7 @@ from desktop_app.domain.census import ChildStatus
 from desktop_app.domain.identity import mask_id_number
 from desktop_app.services import census
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 
 Index = QModelIndex | QPersistentModelIndex
 RowIdRole = Qt.ItemDataRole.UserRole + 1
@@ -34,8 +35,10 @@ def _display(key: str, value: Any) -> Any:
     return value if isinstance(value, int) else str(value)
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel[dict[str, Any]]):
     """A list of rows (dicts or dataclasses) shown with fixed columns; ``id_key`` names the row id."""
+
+    NUMBERED = True
 
     def __init__(self, columns: Sequence[tuple[str, str]], id_key: str = "student_id", parent: Any = None,
                  formatters: dict[str, Callable[[Any], Any]] | None = None) -> None:
@@ -43,54 +46,36 @@ class RowsModel(QAbstractTableModel):
         self.columns = list(columns)
         self.id_key = id_key
         self.formatters = formatters or {}
-        self._rows: list[dict[str, Any]] = []
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else dict(r)
-                      for r in rows]
-        self.endResetModel()
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        return self._columns
 
-    def row(self, index: int) -> dict[str, Any]:
-        return self._rows[index]
+    @columns.setter
+    def columns(self, columns: Sequence[tuple[str, str]]) -> None:
+        """New columns (shown with the next ``set_rows``)."""
+        self._columns = list(columns)
+        self._headers = [label for _key, label in self._columns]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    def set_rows(self, rows: Iterable[Any]) -> None:
+        super().set_rows(dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else dict(r)
+                         for r in rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns)
+    def _shown(self, row: dict[str, Any], key: str) -> Any:
+        return self.formatters[key](row) if key in self.formatters else _display(key, row.get(key))
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-                return self.columns[section][1]
-            if orientation == Qt.Orientation.Vertical:
-                return section + 1
-        return None
+    def display(self, row: dict[str, Any], column: int, position: int) -> Any:
+        return self._shown(row, self._columns[column][0])
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or index.column() >= len(self.columns):
-            return None
-        row = self._rows[index.row()]
-        key = self.columns[index.column()][0]
-        value = row.get(key)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key in self.formatters:
-                return self.formatters[key](row)
-            return _display(key, value)
+    def cell(self, row: dict[str, Any], column: int, role: int, position: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole:
-            shown = self.formatters[key](row) if key in self.formatters else value
+            key = self._columns[column][0]
+            shown = self.formatters[key](row) if key in self.formatters else row.get(key)
             if isinstance(shown, str) and (shown in ALERT or shown.startswith("拒绝：")):
                 return QColor("#b00020")
         if role == RowIdRole:
             return row.get(self.id_key)
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 CHILD_COLUMNS = (
@@ -100,7 +85,7 @@ CHILD_COLUMNS = (
 )
 
 
-class ChildrenModel(QAbstractTableModel):
+class ChildrenModel(TableModel[dict[str, Any]]):
     """The school-age children ledger of one semester, fetched a page at a time.
 
     Signals:
@@ -109,12 +94,12 @@ class ChildrenModel(QAbstractTableModel):
 
     total_changed = Signal(int)
     PAGE = 200
+    NUMBERED = True
 
     def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, headers=[label for _key, label in CHILD_COLUMNS])
         self.store = store
         self.query = census.ChildQuery(census.current_semester(store))
-        self._rows: list[dict[str, Any]] = []
         self._total = 0
 
     def set_query(self, query: census.ChildQuery) -> None:
@@ -146,41 +131,19 @@ class ChildrenModel(QAbstractTableModel):
         self._rows.extend(more)
         self.endInsertRows()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, row: dict[str, Any], column: int, position: int) -> Any:
+        key = CHILD_COLUMNS[column][0]
+        if key == "status" and not row.get("status"):
+            return census.UNCHECKED
+        return _display(key, row.get(key))
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(CHILD_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(CHILD_COLUMNS):
-                return CHILD_COLUMNS[section][1]
-            if orientation == Qt.Orientation.Vertical:
-                return section + 1
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) or index.column() >= len(CHILD_COLUMNS):
-            return None
-        row = self._rows[index.row()]
-        key = CHILD_COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "status" and not row.get("status"):
-                return census.UNCHECKED
-            return _display(key, row.get(key))
-        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
+    def cell(self, row: dict[str, Any], column: int, role: int, position: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and CHILD_COLUMNS[column][0] == "status":
             status = row.get("status") or census.UNCHECKED
             return QColor("#b00020") if status in ALERT else QColor("#2e7d32")
         if role == RowIdRole:
             return row["student_id"]
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def child(self, row: int) -> dict[str, Any]:
         return self._rows[row]

@@ -14,14 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, QStorageInfo, QUrl
+from PySide6.QtCore import QDateTime, QLocale, QSettings, QStandardPaths, QStorageInfo, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +91,53 @@ def folder(parent: QWidget | None, kind: str, title: str) -> Path | None:
         return None
     remember(kind, Path(name))
     return Path(name)
+
+
+# --- Qt's own file dialog ----------------------------------------------------------------------
+
+def _detail_columns(dialog: QFileDialog) -> None:
+    """Size the detail view's 大小, 类型 and 修改日期 columns to what they show (the date was cut);
+    the name column takes the rest."""
+    view = dialog.findChild(QTreeView, "treeView")
+    if view is None:
+        return
+    header = view.header()
+    metrics = view.fontMetrics()
+    pad = 3 * metrics.horizontalAdvance("  ")
+    sample_date = QLocale().toString(QDateTime.currentDateTime(), QLocale.FormatType.ShortFormat)
+    samples = {1: "1023.9 KB", 2: "Microsoft Excel 工作表", 3: sample_date}
+    model = view.model()
+    for col, sample in samples.items():
+        if model is None or col >= model.columnCount():
+            continue
+        title = str(model.headerData(col, header.orientation()) or "")
+        wanted = max(metrics.horizontalAdvance(sample), header.fontMetrics().horizontalAdvance(title)) + pad
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(col, wanted)
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    width = sum(header.sectionSize(c) for c in samples) + 320
+    if dialog.width() < width:
+        dialog.resize(width, max(dialog.height(), 460))
+
+
+_SIZED = "_baoxue_columns_sized"
+
+
+def _focus_moved(_old: QWidget | None, new: QWidget | None) -> None:
+    """Qt's own file dialog got the focus (it was opened): size its columns once."""
+    dialog = new.window() if new is not None else None
+    if isinstance(dialog, QFileDialog) and not dialog.property(_SIZED):
+        dialog.setProperty(_SIZED, True)
+        _detail_columns(dialog)
+
+
+def size_file_dialogs(app: QApplication) -> None:
+    """Size the columns of Qt's own file dialog (used where there is no native one, static
+    getSaveFileName … included) when it opens; a focus signal, not an event filter on every event."""
+    if not app.property("_baoxue_file_dialogs_sized"):
+        app.setProperty("_baoxue_file_dialogs_sized", True)
+        app.focusChanged.connect(_focus_moved)
 
 
 # --- removable drives ---------------------------------------------------------------------------

@@ -58,12 +58,14 @@ def _progress(parent: QWidget | None, label: str, total: int, cancellable: bool,
 def run(parent: QWidget | None, label: str, job: Callable[[Report], Any], *,
         done: Callable[[Any], None] | None = None, total: int = 0, cancellable: bool = True,
         changed: str | None = None, error_title: str = "未完成",
-        failed: Callable[[str], None] | None = None, title: str = "") -> Worker:
+        failed: Callable[[str], None] | None = None, title: str = "",
+        cancelled: Callable[[], None] | None = None) -> Worker:
     """Run ``job(report)`` on the thread pool behind a progress dialog.
 
     ``report(done, total)`` moves the bar and returns False once the user cancelled. On success
     ``done(result)`` runs on the GUI thread and ``events.changed`` announces ``changed``; a
-    BaoxueError is shown as its Chinese sentence (or given to ``failed``); a cancel leaves nothing.
+    BaoxueError is shown as its Chinese sentence (or given to ``failed``); a cancel leaves nothing
+    (``cancelled()`` then runs, if given).
     """
     progress = _progress(parent, label, total, cancellable, title)
 
@@ -100,6 +102,8 @@ def run(parent: QWidget | None, label: str, job: Callable[[Report], Any], *,
     def stopped() -> None:
         progress.close()
         _running.discard(worker)
+        if cancelled is not None:
+            cancelled()
 
     worker.signals.progress.connect(moved)
     worker.signals.finished.connect(finished)
@@ -120,10 +124,10 @@ def wait(parent: QWidget | None, label: str, job: Callable[[Report], Any], *, to
     """
     loop = QEventLoop()
     outcome: dict[str, Any] = {}
-    worker = run(parent, label, job, total=total, cancellable=False, title=title,
-                 done=lambda result: outcome.setdefault("result", result),
-                 failed=lambda message: outcome.setdefault("error", message))
-    worker.signals.cancelled.connect(lambda: outcome.setdefault("cancelled", True))
+    run(parent, label, job, total=total, cancellable=False, title=title,
+        done=lambda result: outcome.setdefault("result", result),
+        failed=lambda message: outcome.setdefault("error", message),
+        cancelled=lambda: outcome.setdefault("cancelled", True))
     # The worker may report before anything here is connected to it: look at the outcome, not a signal.
     watch = QTimer()
     watch.setInterval(20)

@@ -1,4 +1,4 @@
-"""RowsModel: a read-only table model over the row dictionaries a service query returns."""
+"""RowsModel: a read-only table model over the row dictionaries a service query returns (a TableModel)."""
 
 from __future__ import annotations
 
@@ -6,51 +6,25 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-Index = QModelIndex | QPersistentModelIndex
+from desktop_app.ui.common.table_model import TableModel
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel[dict[str, Any]]):
     """Columns are ``(key, label)``; rows are dicts. Voided rows (``row["voided"]``) are grey and struck through.
 
     ``colors`` may give a foreground colour per row (``fn(row) -> "#rrggbb" | None``).
     """
 
-    RowRole = Qt.ItemDataRole.UserRole + 1
+    TIPS = True
 
     def __init__(self, columns: tuple[tuple[str, str], ...], parent: Any = None,
                  colors: Callable[[dict[str, Any]], str | None] | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, headers=[label for _, label in columns])
         self._keys = [k for k, _ in columns]
-        self._labels = [label for _, label in columns]
-        self._rows: list[dict[str, Any]] = []
         self._colors = colors
-
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, index: int) -> dict[str, Any]:
-        return self._rows[index]
-
-    def rows(self) -> list[dict[str, Any]]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._keys)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._labels):
-            return self._labels[section]
-        return None
 
     @staticmethod
     def text(value: Any) -> str:
@@ -64,18 +38,13 @@ class RowsModel(QAbstractTableModel):
             return str(len(value)) if value else ""
         return str(value)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        key = self._keys[index.column()]
+    def display(self, row: dict[str, Any], column: int, position: int) -> Any:
+        return self.text(row.get(self._keys[column]))
+
+    def cell(self, row: dict[str, Any], column: int, role: int, position: int) -> Any:
         voided = bool(row.get("voided"))
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(row.get(key))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if voided:
-                return f"已作废：{row.get('void_reason', '')}"
-            return self.text(row.get(key)) or None
+        if role == Qt.ItemDataRole.ToolTipRole and voided:  # the others: their text (TIPS)
+            return f"已作废：{row.get('void_reason', '')}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if voided:
                 return QColor("#888888")
@@ -85,11 +54,4 @@ class RowsModel(QAbstractTableModel):
             font = QFont()
             font.setStrikeOut(True)
             return font
-        if role == self.RowRole:
-            return row
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return super().cell(row, column, role, position)

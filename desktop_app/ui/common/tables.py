@@ -3,7 +3,7 @@ does not fit elided, and the full text in a tooltip.
 
 ``prepare_all(window)`` gives each table view of a window the eliding delegate and sizes its
 columns whenever its model is (re)loaded, until the user resizes a column by hand. Models need
-nothing of their own for this.
+nothing of their own for this; a ``TableModel`` may cap a column's width (``MAX_WIDTHS``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QToolTip,
     QWidget,
 )
+
+from desktop_app.ui.common.table_model import TableModel
 
 MAX_COLUMN = 260  # no column wider than this by itself; longer text is elided with a tooltip
 _FITTED = "_baoxue_fitted"
@@ -81,7 +83,8 @@ def fit_columns(view: QTableView, cap: int = MAX_COLUMN) -> None:
                 continue
             head = header.sectionSizeFromContents(col).width()
             content = view.sizeHintForColumn(col)
-            view.setColumnWidth(col, max(head, min(content, cap)))
+            widest = model.max_width(col) if isinstance(model, TableModel) else None
+            view.setColumnWidth(col, max(head, min(content, widest or cap)))
     finally:
         view.setProperty("_baoxue_fitting", False)
 

@@ -6,11 +6,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop_app.services import cases, district
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.ledger.model import CaseLedgerModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -34,26 +35,26 @@ def _sort_key(value: Any) -> tuple[int, float, str] | None:
     return (0, float(match.group(1)), text) if match else (1, 0.0, text)
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel[tuple[Any, list[Any]]]):
     """A short list (peers, packages, log lines, schools): ``load()`` returns all its rows.
 
     ``highlight(row_index) -> colour or None`` paints a row's background.
     """
 
-    KeyRole = Qt.ItemDataRole.UserRole + 1
+    NUMBERED = True
+    KeyRole = TableModel.RowRole
 
     def __init__(self, headers: Sequence[str], load: Callable[[], list[tuple[Any, list[Any]]]],
                  parent: Any = None, highlight: Callable[[int], str | None] | None = None) -> None:
-        super().__init__(parent)
-        self._headers = list(headers)
+        super().__init__(parent, headers=headers)
         self._load = load
         self._highlight = highlight
-        self._rows: list[tuple[Any, list[Any]]] = []
         self._sorted: tuple[int, Qt.SortOrder] | None = None
 
     def reload(self) -> None:
+        rows = self._load()
         self.beginResetModel()
-        self._rows = self._load()
+        self._rows = rows
         if self._sorted is not None:
             self._sort_rows(*self._sorted)
         self.endResetModel()
@@ -78,39 +79,18 @@ class RowsModel(QAbstractTableModel):
         filled.sort(key=lambda r: _sort_key(r[1][column]) or (2, 0.0, ""), reverse=descending)
         self._rows = filled + empty
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, row: tuple[Any, list[Any]], column: int, position: int) -> Any:
+        values = row[1]
+        value = values[column] if column < len(values) else ""
+        return "" if value is None else str(value)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
-                return self._headers[section]
-            if orientation == Qt.Orientation.Vertical:
-                return section + 1
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        key, values = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = values[index.column()] if index.column() < len(values) else ""
-            return "" if value is None else str(value)
+    def cell(self, row: tuple[Any, list[Any]], column: int, role: int, position: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight:
-            colour = self._highlight(index.row())
+            colour = self._highlight(position)
             return QColor(colour) if colour else None
         if role == self.KeyRole:
-            return key
+            return row[0]
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class DistrictLedgerModel(CaseLedgerModel):
@@ -120,7 +100,7 @@ class DistrictLedgerModel(CaseLedgerModel):
         super().__init__(store, parent)
         extra = [] if "sync_state" in self._keys else ["sync_state"]  # the ledger's own columns may have it
         self._keys = ["school", *self._keys, *extra]
-        self._labels = [self.tr("学校"), *self._labels, *[self.tr("同步状态") for _k in extra]]
+        self._headers = [self.tr("学校"), *self._headers, *[self.tr("同步状态") for _k in extra]]
 
     def reload(self) -> None:
         self.beginResetModel()

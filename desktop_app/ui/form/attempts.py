@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,76 +20,54 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain import codes
 from desktop_app.domain.registration import Attempt
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.widgets import ErrorLabel, from_qdate, make_combo, make_date_edit, set_combo_text
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class AttemptsModel(QAbstractTableModel):
+class AttemptsModel(TableModel[Attempt]):
     """The attempts of one form, in date order; voided ones are shown struck through."""
 
-    COLUMNS = ("序号", "日期", "劝返人员", "地点", "方式", "结果", "联合劝返")
-    AttemptRole = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._attempts: list[Attempt] = []
+    HEADERS = COLUMNS = ("序号", "日期", "劝返人员", "地点", "方式", "结果", "联合劝返")
+    AttemptRole = TableModel.RowRole
 
     def set_attempts(self, attempts: list[Attempt]) -> None:
-        self.beginResetModel()
-        self._attempts = sorted(attempts, key=lambda a: (a.attempt_date, a.voided))
-        self.endResetModel()
+        self.set_rows(sorted(attempts, key=lambda a: (a.attempt_date, a.voided)))
 
     def attempts(self) -> list[Attempt]:
-        return list(self._attempts)
+        return self.rows()
 
     def attempt(self, row: int) -> Attempt:
-        return self._attempts[row]
+        return self._rows[row]
 
     def add(self, attempt: Attempt) -> None:
-        self.set_attempts([*self._attempts, attempt])
+        self.set_attempts([*self._rows, attempt])
 
     def replace(self, row: int, attempt: Attempt) -> None:
-        attempts = list(self._attempts)
+        attempts = list(self._rows)
         attempts[row] = attempt
         self.set_attempts(attempts)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._attempts)
+    def display(self, row: Attempt, column: int, position: int) -> Any:
+        if column == 0:
+            if row.voided:
+                return "作废"
+            return sum(1 for b in self._rows[: position + 1] if not b.voided)
+        return (None, f"{row.attempt_date:%Y-%m-%d}", row.people, row.place, row.method, row.result,
+                "是" if row.is_joint else "否")[column]
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._attempts)):
-            return None
-        a = self._attempts[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                if a.voided:
-                    return "作废"
-                return sum(1 for b in self._attempts[: index.row() + 1] if not b.voided)
-            values = (None, f"{a.attempt_date:%Y-%m-%d}", a.people, a.place, a.method, a.result,
-                      "是" if a.is_joint else "否")
-            return values[col]
-        if role == Qt.ItemDataRole.ToolTipRole and a.voided:
-            return f"已作废：{a.void_reason}"
-        if role == Qt.ItemDataRole.ForegroundRole and a.voided:
-            return QColor("#888888")
-        if role == Qt.ItemDataRole.FontRole and a.voided:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        if role == self.AttemptRole:
-            return a
-        return None
+    def cell(self, row: Attempt, column: int, role: int, position: int) -> Any:
+        if row.voided:
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"已作废：{row.void_reason}"
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#888888")
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setStrikeOut(True)
+                return font
+        return super().cell(row, column, role, position)
 
 
 class AttemptDialog(QDialog):

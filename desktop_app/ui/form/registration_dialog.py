@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import codes
+from desktop_app.domain import form_fields as ff
 from desktop_app.domain.errors import BaoxueError, FieldError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
@@ -40,6 +41,7 @@ from desktop_app.services.store import Store
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.form.address_edit import AddressEdit
 from desktop_app.ui.form.attempts import AttemptDialog, AttemptsModel
+from desktop_app.ui.form.field_widgets import get_value, make_input, set_value
 from desktop_app.ui.help.guide import HELP_KEY, show_guide
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from desktop_app.ui.reports.actions import ReportActions
@@ -57,7 +59,10 @@ from desktop_app.ui.workers import Worker
 NO_DATE = QDate(1900, 1, 1)  # an empty date field (QDateEdit shows its special value, a blank)
 
 # Fields the registration dialog requires although the form's rules allow them empty (imports may lack them).
-REQUIRED_IN_FORM = (("grade", "请选择年级"),)
+REQUIRED_IN_FORM = tuple((f.key, f.required) for f in ff.FIELDS if f.required)
+# Fields whose input the dialog fills and reads itself (derived, or filled from elsewhere).
+_OWN_HANDLING = frozenset({"fill_date", "birth_date", "sex", "deferral_approved", "deferral_approval_date",
+                           "deferral_document"})
 
 
 class _Grid:
@@ -107,6 +112,7 @@ class RegistrationFormDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.errors: dict[str, ErrorLabel] = {}
+        self.inputs: dict[str, QWidget] = {}  # every declared field's input (a label for a derived one), by key
         self._form = RegistrationForm()
         self._loaded: RegistrationForm | None = None
         self._report_actions: ReportActions | None = None
@@ -165,9 +171,10 @@ class RegistrationFormDialog(QDialog):
         self.contact_phone_edit = QLineEdit(header)
         self.fill_date_edit = make_date_edit(header)
         grid.add(0, self.tr("单位（盖章）"), self.unit_label)
-        grid.add(2, self.tr("学校联系人"), self.contact_name_edit, "contact_name")
-        grid.add(4, self.tr("联系电话"), self.contact_phone_edit, "contact_phone")
-        grid.add(6, self.tr("填表日期"), self.fill_date_edit, "fill_date")
+        self._put(grid, 2, "contact_name", self.contact_name_edit)
+        self._put(grid, 4, "contact_phone", self.contact_phone_edit)
+        self._put(grid, 6, "fill_date", self.fill_date_edit)
+        self._put_extras(grid, ff.HEADER, header)
         outer.addWidget(header)
         self.care_tags_label = QLabel(self)  # 特殊学生类别, read-only (kept in 特殊学生关爱)
         self.care_tags_label.setWordWrap(True)
@@ -206,6 +213,19 @@ class RegistrationFormDialog(QDialog):
         self.print_button.clicked.connect(self.print_form)
         QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
 
+    def _put(self, grid: _Grid, col: int, key: str, widget: QWidget, span: int = 1) -> None:
+        """Place the input of the declared field ``key`` with its caption (and its error label unless derived)."""
+        field = ff.BY_KEY[key]
+        grid.add(col, self.tr(field.shown_as), widget, key if field.stored else None, span)
+        self.inputs[key] = widget
+
+    def _put_extras(self, grid: _Grid, section: str, parent: QWidget) -> None:
+        """A declared field of ``section`` not placed by hand above: its own row, its input made by its kind."""
+        for field in ff.in_section(section):
+            if field.key not in self.inputs:
+                self._put(grid, 0, field.key, make_input(field, parent), span=7 if section != ff.HEADER else 1)
+                grid.next_row()
+
     def _scroll(self, inner: QWidget) -> QScrollArea:
         area = QScrollArea(self)
         area.setWidgetResizable(True)
@@ -220,8 +240,8 @@ class RegistrationFormDialog(QDialog):
         self.id_edit = QLineEdit(page)
         self.id_edit.setMaxLength(22)
         self.id_edit.setPlaceholderText(self.tr("18位，末位可为X"))
-        g.add(0, self.tr("姓名"), self.name_edit, "name")
-        g.add(2, self.tr("居民身份证号码"), self.id_edit, "id_number", span=5)
+        self._put(g, 0, "name", self.name_edit)
+        self._put(g, 2, "id_number", self.id_edit, span=5)
         g.next_row()
         self.birth_edit = make_date_edit(page)
         self.birth_edit.setMinimumDate(NO_DATE)  # shown empty until typed or derived from the identity number
@@ -230,18 +250,18 @@ class RegistrationFormDialog(QDialog):
         self.sex_combo = make_combo(("男", "女"), page)
         self.age_label = QLabel(page)
         self.ethnic_combo = make_combo(codes.ETHNIC_GROUPS, page, blank=False)
-        g.add(0, self.tr("出生日期"), self.birth_edit, "birth_date")
-        g.add(2, self.tr("性别"), self.sex_combo, "sex")
-        g.add(4, self.tr("年龄"), self.age_label)
-        g.add(6, self.tr("民族"), self.ethnic_combo, "ethnic_group")
+        self._put(g, 0, "birth_date", self.birth_edit)
+        self._put(g, 2, "sex", self.sex_combo)
+        self._put(g, 4, "age", self.age_label)
+        self._put(g, 6, "ethnic_group", self.ethnic_combo)
         g.next_row()
         self.health_combo = make_combo(codes.HEALTH_OPTIONS, page, blank=False, editable=True)
         self.student_number_edit = QLineEdit(page)
         self.student_number_edit.setPlaceholderText(self.tr("G+身份证号码，或L+临时编号"))
         self.grade_combo = make_combo(codes.GRADES, page)
-        g.add(0, self.tr("健康情况"), self.health_combo, "health")
-        g.add(2, self.tr("全国学籍号"), self.student_number_edit, "student_number", span=3)
-        g.add(6, self.tr("年级"), self.grade_combo, "grade")
+        self._put(g, 0, "health", self.health_combo)
+        self._put(g, 2, "student_number", self.student_number_edit, span=3)
+        self._put(g, 6, "grade", self.grade_combo)
         g.next_row()
         for n in (1, 2):
             name = QLineEdit(page)
@@ -251,15 +271,15 @@ class RegistrationFormDialog(QDialog):
             setattr(self, f"guardian{n}_name_edit", name)
             setattr(self, f"guardian{n}_relation_combo", relation)
             setattr(self, f"guardian{n}_phone_edit", phone)
-            g.add(0, self.tr("监护人%1").replace("%1", str(n)), name, f"guardian{n}_name")
-            g.add(2, self.tr("与被核查人关系"), relation, f"guardian{n}_relation")
-            g.add(4, self.tr("联系电话"), phone, f"guardian{n}_phone", span=3)
+            self._put(g, 0, f"guardian{n}_name", name)
+            self._put(g, 2, f"guardian{n}_relation", relation)
+            self._put(g, 4, f"guardian{n}_phone", phone, span=3)
             g.next_row()
         self.address_edits: dict[str, AddressEdit] = {}
-        for kind, label in (("hukou", "户籍所在地"), ("registry", "学籍所在地"), ("residence", "现居住地")):
+        for kind in (f.key for f in ff.addresses()):
             edit = AddressEdit(page)
             self.address_edits[kind] = edit
-            g.add(0, self.tr(label), edit, kind, span=7)
+            self._put(g, 0, kind, edit, span=7)
             g.next_row()
         self.copy_address_button = QPushButton(self.tr("现居住地同户籍所在地"), page)
         self.copy_address_button.clicked.connect(
@@ -270,13 +290,15 @@ class RegistrationFormDialog(QDialog):
         self.reason_combo = make_combo(codes.DROPOUT_REASONS, page)
         self.reason_detail_edit = QLineEdit(page)
         self.reason_detail_edit.setPlaceholderText(self.tr("具体说明"))
-        g.add(0, self.tr("辍学原因"), self.reason_combo, "dropout_reason")
-        g.add(2, self.tr("具体说明"), self.reason_detail_edit, "reason_detail", span=5)
+        self._put(g, 0, "dropout_reason", self.reason_combo)
+        self._put(g, 2, "reason_detail", self.reason_detail_edit, span=5)
         g.next_row()
         self.family_edit = QPlainTextEdit(page)
         self.family_edit.setTabChangesFocus(True)
         self.family_edit.setFixedHeight(70)
-        g.add(0, self.tr("家庭情况简述"), self.family_edit, "family_situation", span=7)
+        self._put(g, 0, "family_situation", self.family_edit, span=7)
+        g.next_row()
+        self._put_extras(g, ff.BASIC, page)
         g.layout.setColumnStretch(1, 2)
         g.layout.setColumnStretch(3, 2)
         g.layout.setColumnStretch(5, 1)
@@ -293,20 +315,20 @@ class RegistrationFormDialog(QDialog):
         self.started_label = QLabel(page)
         self.count_label = QLabel(page)
         self.count_label.setToolTip(self.tr("由劝返过程记录自动统计，不需填写"))
-        g.add(0, self.tr("是否已开展劝返工作"), self.started_label)
-        g.add(2, self.tr("劝返次数"), self.count_label)
+        self._put(g, 0, "persuasion_started", self.started_label)
+        self._put(g, 2, "attempt_count", self.count_label)
         g.next_row()
         self.result_combo = make_combo(codes.PERSUASION_RESULTS, page)
         self.not_returned_edit = QLineEdit(page)
-        g.add(0, self.tr("劝返结果"), self.result_combo, "result")
-        g.add(2, self.tr("未复学原因"), self.not_returned_edit, "not_returned_reason", span=3)
+        self._put(g, 0, "result", self.result_combo)
+        self._put(g, 2, "not_returned_reason", self.not_returned_edit, span=3)
         g.next_row()
         self.unit_edit = QLineEdit(page)
         self.responsible_edit = QLineEdit(page)
         self.responsible_phone_edit = QLineEdit(page)
-        g.add(0, self.tr("劝返单位"), self.unit_edit, "persuading_unit")
-        g.add(2, self.tr("劝返责任人"), self.responsible_edit, "responsible_person")
-        g.add(4, self.tr("联系电话"), self.responsible_phone_edit, "responsible_phone")
+        self._put(g, 0, "persuading_unit", self.unit_edit)
+        self._put(g, 2, "responsible_person", self.responsible_edit)
+        self._put(g, 4, "responsible_phone", self.responsible_phone_edit)
         g.next_row()
         self.deferral_check = QCheckBox(
             self.tr("是：经区县扶贫工作领导小组核实同意、准许先办理延缓入学或休学手续"), page
@@ -314,11 +336,12 @@ class RegistrationFormDialog(QDialog):
         self.deferral_date_edit = make_date_edit(page)
         self.deferral_doc_edit = QLineEdit(page)
         self.deferral_doc_edit.setPlaceholderText(self.tr("批准文号"))
-        g.add(0, self.tr("延缓入学/休学"), self.deferral_check, "deferral_approved", span=5)
+        self._put(g, 0, "deferral_approved", self.deferral_check, span=5)
         g.next_row()
-        g.add(0, self.tr("同意日期"), self.deferral_date_edit, "deferral_approval_date")
-        g.add(2, self.tr("批准文号"), self.deferral_doc_edit, "deferral_document", span=3)
+        self._put(g, 0, "deferral_approval_date", self.deferral_date_edit)
+        self._put(g, 2, "deferral_document", self.deferral_doc_edit, span=3)
         g.next_row()
+        self._put_extras(g, ff.PERSUASION, page)
         self.deferral_check.toggled.connect(self._update_deferral)
         self.deferral_check.setEnabled(False)
         for w in (self.deferral_check, self.deferral_date_edit, self.deferral_doc_edit):
@@ -375,31 +398,11 @@ class RegistrationFormDialog(QDialog):
 
     def load(self, form: RegistrationForm) -> None:
         self._form = form
-        self.contact_name_edit.setText(form.contact_name)
-        self.contact_phone_edit.setText(form.contact_phone)
         self.fill_date_edit.setDate(to_qdate(form.fill_date))
-        self.name_edit.setText(form.name)
-        self.id_edit.setText(form.id_number)
         self.birth_edit.setDate(to_qdate(form.birth_date) if form.birth_date else NO_DATE)
         set_combo_text(self.sex_combo, form.sex)
-        set_combo_text(self.ethnic_combo, form.ethnic_group)
-        set_combo_text(self.health_combo, form.health)
-        self.student_number_edit.setText(form.student_number)
-        set_combo_text(self.grade_combo, form.grade)
-        for n in (1, 2):
-            getattr(self, f"guardian{n}_name_edit").setText(getattr(form, f"guardian{n}_name"))
-            set_combo_text(getattr(self, f"guardian{n}_relation_combo"), getattr(form, f"guardian{n}_relation"))
-            getattr(self, f"guardian{n}_phone_edit").setText(getattr(form, f"guardian{n}_phone"))
-        for kind, edit in self.address_edits.items():
-            edit.set_value(getattr(form, kind))
-        set_combo_text(self.reason_combo, form.dropout_reason)
-        self.reason_detail_edit.setText(form.reason_detail)
-        self.family_edit.setPlainText(form.family_situation)
-        set_combo_text(self.result_combo, form.result)
-        self.not_returned_edit.setText(form.not_returned_reason)
-        self.unit_edit.setText(form.persuading_unit)
-        self.responsible_edit.setText(form.responsible_person)
-        self.responsible_phone_edit.setText(form.responsible_phone)
+        for key, widget in self._plain_inputs():
+            set_value(widget, getattr(form, key))
         self.deferral_check.setChecked(form.deferral_approved)
         if form.deferral_approval_date:
             self.deferral_date_edit.setDate(to_qdate(form.deferral_approval_date))
@@ -425,40 +428,25 @@ class RegistrationFormDialog(QDialog):
     def value(self) -> RegistrationForm:
         """The form as currently shown, derived fields included."""
         f = dataclasses.replace(self._form)
-        f.contact_name = self.contact_name_edit.text()
-        f.contact_phone = self.contact_phone_edit.text()
         f.fill_date = from_qdate(self.fill_date_edit.date()) or dt.date.today()
-        f.name = self.name_edit.text()
-        f.id_number = self.id_edit.text()
         if self.birth_edit.isEnabled():
             f.birth_date = self._birth_date()
             f.sex = self.sex_combo.currentText()
         else:
             f.birth_date, f.sex = None, ""
-        f.ethnic_group = self.ethnic_combo.currentText()
-        f.health = self.health_combo.currentText().strip()
-        f.student_number = self.student_number_edit.text()
-        f.grade = self.grade_combo.currentText()
-        for n in (1, 2):
-            setattr(f, f"guardian{n}_name", getattr(self, f"guardian{n}_name_edit").text())
-            setattr(f, f"guardian{n}_relation", getattr(self, f"guardian{n}_relation_combo").currentText().strip())
-            setattr(f, f"guardian{n}_phone", getattr(self, f"guardian{n}_phone_edit").text())
-        for kind, edit in self.address_edits.items():
-            setattr(f, kind, edit.value())
-        f.dropout_reason = self.reason_combo.currentText()
-        f.reason_detail = self.reason_detail_edit.text().strip()
-        f.family_situation = self.family_edit.toPlainText().strip()
-        f.result = self.result_combo.currentText()
-        f.not_returned_reason = self.not_returned_edit.text().strip()
-        f.persuading_unit = self.unit_edit.text()
-        f.responsible_person = self.responsible_edit.text()
-        f.responsible_phone = self.responsible_phone_edit.text()
+        for key, widget in self._plain_inputs():
+            setattr(f, key, get_value(widget))
         f.deferral_approved = self.deferral_check.isChecked()
         f.deferral_approval_date = from_qdate(self.deferral_date_edit.date()) if f.deferral_approved else None
         f.deferral_document = self.deferral_doc_edit.text() if f.deferral_approved else ""
         f.attempts = self.attempts_model.attempts()
         f.normalize()
         return f
+
+    def _plain_inputs(self) -> list[tuple[str, QWidget]]:
+        """The typed fields' inputs the dialog fills and reads the same way (all but the derived and its own)."""
+        return [(key, widget) for key, widget in self.inputs.items()
+                if ff.BY_KEY[key].stored and key not in _OWN_HANDLING]
 
     def is_dirty(self) -> bool:
         if getattr(self, "view_only", False):
@@ -622,17 +610,14 @@ class RegistrationFormDialog(QDialog):
         self.saved.emit(case_id)
 
     def _focus_first_error(self, error: ValidationError) -> None:
-        basic_fields = {"name", "id_number", "birth_date", "sex", "ethnic_group", "health", "student_number",
-                        "grade", "guardian1_name", "guardian1_relation", "guardian1_phone", "guardian2_name",
-                        "guardian2_relation", "guardian2_phone", "hukou", "registry", "residence",
-                        "dropout_reason", "reason_detail", "family_situation"}
+        basic_fields = {f.key for f in ff.in_section(ff.BASIC)}
         first = error.errors[0].field
         if first in basic_fields:
             self.tabs.setCurrentIndex(0)
             widget = self._field_widget(first)
             if widget is not None:
                 widget.setFocus()
-        elif first in self.errors and first not in ("contact_name", "contact_phone", "fill_date"):
+        elif first in self.errors and first not in {f.key for f in ff.in_section(ff.HEADER)}:
             self.tabs.setCurrentIndex(1)
 
     def _field_widget(self, field: str) -> QWidget | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from desktop_app.domain.codes import CaseStatus
@@ -13,6 +13,7 @@ from desktop_app.domain.identity import mask_id_number
 from desktop_app.domain.roles import mask_phone
 from desktop_app.services import cases
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.common.wording import sync_state_label
 
 Index = QModelIndex | QPersistentModelIndex
@@ -26,7 +27,7 @@ STATUS_COLORS = {
 }
 
 
-class CaseLedgerModel(QAbstractTableModel):
+class CaseLedgerModel(TableModel[dict[str, Any]]):
     """Rows are fetched a page at a time; filters and order are applied in SQL.
 
     Signals:
@@ -34,21 +35,20 @@ class CaseLedgerModel(QAbstractTableModel):
     """
 
     total_changed = Signal(int)
+    NUMBERED = True
     CaseIdRole = Qt.ItemDataRole.UserRole + 1
     SortKeyRole = Qt.ItemDataRole.UserRole + 2
     PAGE = 200
 
     def __init__(self, store: Store, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, headers=[label for _key, label in cases.LEDGER_COLUMNS])
         self.store = store
         self.query = cases.LedgerQuery()
-        self._rows: list[dict[str, Any]] = []
         self._total = 0
         self._loaded = False
         inst = store.installation()
         self._district = bool(inst and inst.kind == "district")
         self._keys = [key for key, _label in cases.LEDGER_COLUMNS]
-        self._labels = [label for _key, label in cases.LEDGER_COLUMNS]
 
     # --- loading ------------------------------------------------------------------------
 
@@ -86,51 +86,30 @@ class CaseLedgerModel(QAbstractTableModel):
 
     # --- Qt's model interface -------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._keys)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._labels):
-                return self._labels[section]
-            if orientation == Qt.Orientation.Vertical:
-                return section + 1
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        key = self._keys[index.column()]
+    def display(self, row: dict[str, Any], column: int, position: int) -> Any:
+        key = self._keys[column]
         value = row.get(key)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if key == "id_number":
-                return mask_id_number(value or "")
-            if key.endswith("phone"):
-                return mask_phone(value or "")
-            if key == "sync_state":
-                return sync_state_label(value, district=self._district)
-            if isinstance(value, dt.date):
-                return value.strftime("%Y-%m-%d")
-            return "" if value is None else str(value) if not isinstance(value, int) else value
+        if key == "id_number":
+            return mask_id_number(value or "")
+        if key.endswith("phone"):
+            return mask_phone(value or "")
+        if key == "sync_state":
+            return sync_state_label(value, district=self._district)
+        if isinstance(value, dt.date):
+            return value.strftime("%Y-%m-%d")
+        return "" if value is None else str(value) if not isinstance(value, int) else value
+
+    def cell(self, row: dict[str, Any], column: int, role: int, position: int) -> Any:
+        key = self._keys[column]
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
-            return QColor(STATUS_COLORS.get(value or "", "#000000"))
+            return QColor(STATUS_COLORS.get(row.get(key) or "", "#000000"))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "attempt_count":
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == self.CaseIdRole:
             return row["case_id"]
         if role == self.SortKeyRole:
-            return value
+            return row.get(key)
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._keys) or self._keys[column] not in cases.SORTABLE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services import case_history
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -28,33 +29,15 @@ def local_time(at: dt.datetime) -> str:
     return at.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class HistoryModel(QAbstractTableModel):
-    COLUMNS = ("时间", "操作人", "记录", "项目", "原值", "新值")
+class HistoryModel(TableModel[case_history.HistoryLine]):
+    HEADERS = ("时间", "操作人", "记录", "项目", "原值", "新值")
+    TIPS = True
 
     def __init__(self, lines: list[case_history.HistoryLine], parent: Any = None) -> None:
-        super().__init__(parent)
-        self._lines = lines
+        super().__init__(parent, lines)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
-            return None
-        line = self._lines[index.row()]
-        values = (local_time(line.at), line.user, line.record, line.what, line.old, line.new)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return values[index.column()]
-        return None
+    def display(self, row: case_history.HistoryLine, column: int, position: int) -> Any:
+        return (local_time(row.at), row.user, row.record, row.what, row.old, row.new)[column]
 
 
 class CaseHistoryDialog(QDialog):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,56 +29,38 @@ from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import cases, exports, printing
 from desktop_app.services.store import Store
+from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.workers import Worker
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class MonthlyReportModel(QAbstractTableModel):
+class MonthlyReportModel(TableModel[exports.ReasonFigures]):
     """The monthly figures by dropout reason, with the total as the last row."""
+
+    HEADERS = exports.MONTHLY_HEADERS
+    NUMBERED = True
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.report: exports.MonthlyReport | None = None
-        self._rows: list[exports.ReasonFigures] = []
 
     def set_report(self, report: exports.MonthlyReport) -> None:
-        self.beginResetModel()
         self.report = report
-        self._rows = [*report.rows, report.total]
-        self.endResetModel()
+        self.set_rows([*report.rows, report.total])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, row: exports.ReasonFigures, column: int, position: int) -> Any:
+        return str((row.reason, row.new, row.returned, row.other_closed, row.still_open)[column])
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(exports.MONTHLY_HEADERS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        values = (row.reason, row.new, row.returned, row.other_closed, row.still_open)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(values[index.column()])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column():
+    def cell(self, row: exports.ReasonFigures, column: int, role: int, position: int) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and row.reason == "合计":
             font = QFont()
             font.setBold(True)
             return font
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(exports.MONTHLY_HEADERS):
-            return exports.MONTHLY_HEADERS[section]
-        if orientation == Qt.Orientation.Vertical:
-            return str(section + 1)
-        return None
+        return super().cell(row, column, role, position)
 
 
 class ReportsPage(QWidget):
