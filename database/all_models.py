@@ -7,6 +7,7 @@ from database import (
     accounts,  # noqa: F401
     care,  # noqa: F401
     census,  # noqa: F401
+    handover,  # noqa: F401
     lifecycle,  # noqa: F401
     matching,  # noqa: F401
     models,  # noqa: F401

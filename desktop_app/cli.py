@@ -597,6 +597,34 @@ def cmd_transitions(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_accept_proposals(args: argparse.Namespace) -> int:
+    """At a school: accept the district's 联查建议 received in its packages (one transaction)."""
+    from desktop_app.services.census import proposals
+
+    with _admin_store(args) as store:
+        inst = store.installation()
+        if inst is None or inst.kind != "school":
+            raise BaoxueError("联查建议只在学校接受：区教委的联查结果随数据包发给各校")
+        semester = _semester(store, args.semester) if args.semester else None
+        result = proposals.accept_all(store, semester)
+        print(result.line())
+        for line in result.skipped:
+            print(f"  {line}")
+        return 0
+
+
+def cmd_handovers(args: argparse.Namespace) -> int:
+    """移交: the handovers this unit holds (a school: its own both ways; the district: all), in flight first."""
+    from desktop_app.services import handover
+
+    with _store(args) as store:
+        rows = handover.handovers(store, in_flight_only=args.in_flight)
+        print(f"移交在途 {sum(1 for h in rows if h.state == '待接收')} 件，共列出 {len(rows)} 件")
+        for h in sorted(rows, key=lambda h: h.state != "待接收"):
+            print("  " + "　".join(str(v) for v in h.row() if v != ""))
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baoxue-cli", description=f"{APP_NAME}命令行工具（版本 {__version__}）",
@@ -759,6 +787,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_trans.add_argument("--out", help="名单写入的Excel文件（.xlsx）")
     p_trans.add_argument("--reason", help="导出原因（记入历史记录）")
     p_trans.set_defaults(func=cmd_transitions)
+
+    p_accept = sub.add_parser("accept-proposals", help="（学校）接受区教委随数据包发来的联查建议，打印接受了多少条")
+    p_accept.add_argument("--all", action="store_true", required=True, help="接受全部待确认的联查建议")
+    p_accept.add_argument("--semester", help="只接受这个学期的，如 2026秋（默认全部学期）")
+    p_accept.set_defaults(func=cmd_accept_proposals)
+    p_hand = sub.add_parser("handovers", help="移交：列出经区教委转交的案件（在途的在前）")
+    p_hand.add_argument("--in-flight", action="store_true", help="只列出在途（待接收）的移交")
+    p_hand.set_defaults(func=cmd_handovers)
 
     p_sql = sub.add_parser("sql", help="（管理员，技术支持用）执行一条SQL语句并以表格显示结果；默认只读")
     p_sql.add_argument("statement", help="一条SQL语句")

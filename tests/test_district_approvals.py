@@ -205,3 +205,44 @@ def test_a_supervisor_may_not_decide(offices: Offices) -> None:
     assert can(offices.dist, Permission.APPROVE)
     district.decide_application(offices.dist, offices.applied, True, dt.date(2026, 11, 2), DOC, today=TODAY)
     assert district.deferral_applications(offices.dist)[1]["decided"]
+
+
+def test_two_staff_deciding_one_application_at_the_same_moment_record_one_decision(
+        offices: Offices, tmp_path: Path, backend: str) -> None:
+    """Two programs on the district's store (a second window on the file; a second PC on the server)."""
+    import threading
+
+    from desktop_app.services import encryption
+
+    if backend == "postgresql":
+        assert offices.dist.server is not None
+        other = Store.open(tmp_path / "pc2", url=offices.dist.server)
+        other.act_as(accounts.sign_in(other, "督导员", ADMIN_PASSWORD))
+    else:
+        other = encryption.unlock(offices.dist.data_dir, "督导员", ADMIN_PASSWORD)
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def staff(store: Store, approved: bool) -> None:
+        start.wait()
+        try:
+            outcomes.append(district.decide_application(store, offices.applied, approved, dt.date(2026, 11, 2),
+                                                        DOC if approved else "", today=TODAY))
+        except ValidationError as exc:
+            outcomes.append(exc)
+
+    try:
+        threads = [threading.Thread(target=staff, args=(s, a)) for s, a in ((offices.dist, True), (other, False))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        refused = [o for o in outcomes if isinstance(o, ValidationError)]
+        assert len(outcomes) == 2 and len(refused) == 1 and "已有审批结果" in str(refused[0])
+        with offices.dist.read() as session:
+            decisions = session.execute(select(DeferralDecision).where(
+                DeferralDecision.application_id == offices.applied)).scalars().all()
+        assert len(decisions) == 1
+        assert offices.dist.verify().ok
+    finally:
+        other.close()

@@ -18,7 +18,7 @@ from database import engine as db
 from database.models import AuditEntry, Base
 from database.sync import PackageRecord
 from desktop_app import cli
-from desktop_app.domain.errors import StoreError, ValidationError
+from desktop_app.domain.errors import SignInError, StoreError, ValidationError
 from desktop_app.services import (
     accounts,
     cases,
@@ -308,3 +308,40 @@ def test_the_support_sql_command_on_the_server_reads_only_unless_write(
     assert "影响1行" in out
     code, out, _err = run("sql", "SELECT name, contact_name FROM installation WHERE name LIKE '%教育%'")
     assert "潼南区教育委员会" in out and "改过" in out  # a % in the text is the statement's own
+
+
+def test_the_server_can_come_from_a_libpq_service_file(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = make_url(pg_url)
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[baoxue]\nhost={url.query['host']}\ndbname={url.database}\nuser={url.username}\n",
+                        encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.setenv(server.URL_ENV, "postgresql:///?service=baoxue")
+    store = make_district(tmp_path / "d", "postgresql:///?service=baoxue")
+    try:
+        assert store.is_server and store.installation().code == "500152"
+        assert "service=baoxue" in store.location
+    finally:
+        store.close()
+    monkeypatch.setenv("BAOXUE_PASSWORD", ADMIN_PASSWORD)
+    assert cli.main(["--data-dir", str(tmp_path / "other-pc"), "--user", "督导员", "verify"]) == 0
+    assert "校验通过" in capsys.readouterr().out
+
+
+def test_an_account_made_on_another_pc_signs_in_here_after_a_known_one_opened_it(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    d1 = make_district(tmp_path / "pc1", pg_url)
+    monkeypatch.setenv(server.URL_ENV, pg_url)  # PC 2 names the server as baoxue-cli --database-url does
+    d2 = second_pc(tmp_path / "pc2", pg_url)  # PC 2 knows the office's accounts of now
+    d2.close()
+    accounts.create_account(d1, "zhang", "Duxue-2026-x", "supervisor", display_name="张督学")
+    d1.close()
+    with pytest.raises(SignInError, match="还没有在本机登录过"):
+        encryption.unlock(tmp_path / "pc2", "zhang", "Duxue-2026-x")
+    encryption.unlock(tmp_path / "pc2", "督导员", ADMIN_PASSWORD).close()  # a known account opens it once
+    store = encryption.unlock(tmp_path / "pc2", "zhang", "Duxue-2026-x")
+    try:
+        assert store.account.user_name == "zhang"
+    finally:
+        store.close()

@@ -65,7 +65,7 @@ def test_round_trip_of_every_kind_of_record(pair: tuple[Store, Store], usb: Path
     district.publish_semester(dist, "2026秋", dt.date(2026, 9, 1), dt.date(2027, 1, 20))
     back = send(dist, CODE, school, usb)
     assert back.updated == 1  # the case's 延缓入学/休学 fields
-    assert back.inserted == 2  # the decision and the semester
+    assert back.inserted == 3  # the decision, the semester and the district's list of schools (移交)
     assert lifecycle.state(school, case_id).applications[-1].approved
     row = case_row(school, case_id)
     assert (row.deferral_approved, row.deferral_document) == (True, "潼教发〔2026〕12号")
@@ -469,7 +469,7 @@ def test_three_schools_to_one_district_and_back(tmp_path: Path, usb: Path) -> No
         district.publish_semester(dist, "2026秋", dt.date(2026, 9, 1), dt.date(2027, 1, 20))
         for school, (code, _n, _t) in zip(schools, specs, strict=True):
             back = send(dist, code, school, usb)
-            assert (back.inserted, back.updated) == (1, 0)
+            assert (back.inserted, back.updated) == (4, 0)  # the semester and the list of the 3 schools (移交)
             assert sync.pending_count(school, "district") == 0
             assert school.verify().ok
         assert dist.verify().ok

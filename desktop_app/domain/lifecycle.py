@@ -45,6 +45,11 @@ class ClosingReason(str, Enum):
     DEATH = "死亡"
     ABROAD = "出国"
     OTHER = "其他"
+    HANDOVER = "移交"  # handed to another school of the district, which accepted it (services/handover)
+
+
+#: Reasons a person picks in the closing dialog; 移交 is set by the program when the receiving school accepts.
+MANUAL_REASONS: tuple[str, ...] = tuple(r.value for r in ClosingReason if r is not ClosingReason.HANDOVER)
 
 
 # What each reason asks for, in the words of the closing dialog (shown as a hint).
@@ -58,6 +63,7 @@ EVIDENCE_HINTS: dict[str, str] = {
     ClosingReason.DEATH.value: "死亡日期及证明材料（如死亡证明、户籍注销证明）",
     ClosingReason.ABROAD.value: "出国日期、去往国家（地区）及证明材料",
     ClosingReason.OTHER.value: "具体说明",
+    ClosingReason.HANDOVER.value: "接收学校已接收移交（由“移交…”办理，接收后自动销号）",
 }
 
 
@@ -98,6 +104,8 @@ class Closing:
             return "经区扶贫工作领导小组批准，继续跟踪劝返" + (f"；{self.detail}" if self.detail else "")
         if r == ClosingReason.WRONG_INFO.value:
             return f"{self.detail}（{self.proof}）"
+        if r == ClosingReason.HANDOVER.value:
+            return f"移交至{self.school}" + (f"，{self.detail}" if self.detail else "")
         return self.detail
 
 
@@ -108,8 +116,12 @@ def _not_future(value: dt.date | None, today: dt.date, field_name: str, label: s
 
 
 def closing_errors(c: Closing, *, opened_on: dt.date, today: dt.date, birth_date: dt.date | None,
-                   deferral_approved: bool) -> list[FieldError]:
-    """Every missing piece of evidence for closing with ``c.reason``; empty when it may be closed."""
+                   deferral_approved: bool, handover_accepted_by: str = "") -> list[FieldError]:
+    """Every missing piece of evidence for closing with ``c.reason``; empty when it may be closed.
+
+    ``handover_accepted_by``: the school that accepted this case's handover (移交), "" when none did;
+    for 移交 the receiving school's acceptance is the evidence.
+    """
     c.normalize()
     errs: list[FieldError] = []
     reasons = [r.value for r in ClosingReason]
@@ -175,6 +187,11 @@ def closing_errors(c: Closing, *, opened_on: dt.date, today: dt.date, birth_date
             errs.append(FieldError("proof", "以“出国”销号须写明证明材料（如出入境记录）"))
     elif r is ClosingReason.OTHER and not c.detail:
         errs.append(FieldError("detail", "以“其他”销号须说明具体原因"))
+    elif r is ClosingReason.HANDOVER:
+        if not handover_accepted_by:
+            errs.append(FieldError("reason", "以“移交”销号须由接收学校接收移交：请用“移交…”办理，对方接收后自动销号"))
+        elif c.school != handover_accepted_by:
+            errs.append(FieldError("school", f"以“移交”销号的接收学校应为{handover_accepted_by}"))
     return errs
 
 

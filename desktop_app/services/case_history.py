@@ -137,8 +137,24 @@ def describe_event(what: str, detail: str | None) -> str:
                      if not isinstance(v, dict | list) and v not in (None, ""))
 
 
+def _prior(store: Store, case_id: str) -> list[HistoryLine]:
+    """The history a case handed over from another school brought with it (移交前), in the same words."""
+    from desktop_app.services import handover
+
+    out = []
+    for h in handover.prior_history(store, case_id):
+        record = f"（移交前·{h.school}）{TABLE_LABELS.get(h.table, h.table)}"
+        if h.action == "insert":
+            out.append(HistoryLine(h.at, h.user, record, "新建", "", _insert_summary(h.new)))
+        else:
+            out.append(HistoryLine(h.at, h.user, record, field_label(h.field), h.old or "", h.new or ""))
+    return out
+
+
 def case_history(store: Store, case_id: str) -> list[HistoryLine]:
-    """Every history row of the case and what belongs to it, oldest first."""
+    """Every history row of the case and what belongs to it, oldest first; a case handed over from
+    another school starts with the history it brought (移交前)."""
+    prior = _prior(store, case_id)
     with store.read() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -150,7 +166,7 @@ def case_history(store: Store, case_id: str) -> list[HistoryLine]:
         rows = session.execute(
             select(AuditEntry).where(AuditEntry.record_id.in_(ids)).order_by(AuditEntry.id)
         ).scalars()
-        out = []
+        out = prior
         for r in rows:
             record = TABLE_LABELS.get(r.table_name, r.table_name)
             if r.action == "insert":

@@ -35,6 +35,7 @@ from desktop_app.exchange.schemas import OLDEST, RELEASE_SCHEMAS
 #: are listed, so the district knows who must upgrade for what).
 FEATURES: tuple[tuple[str, str], ...] = (
     ("数据包版本协商（新版本按旧版本格式发送）", "0.2.0"),
+    ("区教委联查结果回传学校（联查建议）", "0.2.0"),
 )
 
 #: Bounds on what a manifest may say about its sender's program (a signed package is still input).

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from database import engine as db
-from desktop_app.domain.errors import StoreError
+from desktop_app.domain.errors import SignInError, StoreError
 from desktop_app.domain.roles import Permission, Role
 from desktop_app.reports import files
 from desktop_app.services import about, audit, keyslots, server
@@ -67,7 +67,12 @@ def unlock(data_dir: str | Path | None, user_name: str, password: str, now: dt.d
     try:
         store = Store.open(folder)
     except keyslots.StoreLocked:
-        key = keyslots.unwrap(keyslots.read(folder), user_name, password)
+        slots = keyslots.read(folder)
+        if (server.is_configured(folder) or server.explicit_url(None)) and not slots.has(user_name):
+            # a district on a server: this PC's slots learn the office's accounts each time one opens it
+            raise SignInError(f"账户“{user_name.strip()}”还没有在本机登录过（可能是在另一台电脑上新建的）："
+                              "请先用本机登录过的账户登录一次，之后即可用此账户登录") from None
+        key = keyslots.unwrap(slots, user_name, password)
         store = Store.open(folder, key=key)
     try:
         if accounts.has_accounts(store):

@@ -92,6 +92,11 @@ class SlotFile:
         data["checksum"] = _checksum(data)
         return data
 
+    def has(self, user_name: str) -> bool:
+        """Whether ``user_name`` has a slot here, or is listed as disabled."""
+        name = user_name.strip()
+        return name in self.disabled or any(slot["user_name"] == name for slot in self.slots)
+
     @property
     def count(self) -> int:
         """Key slots: one per account, plus the recovery key's."""

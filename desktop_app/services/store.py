@@ -12,12 +12,15 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from database import engine as db
 from database.models import Installation
-from desktop_app.domain.errors import StoreBusy, StoreError
+from desktop_app.domain.errors import ConflictError, StoreBusy, StoreError
 from desktop_app.services import audit, keyslots, places, server, workfiles
 from desktop_app.services.paths import BACKUP_DIR, STORE_FILE, backup_file_name, resolve_data_dir
+
+CHANGED_ELSEWHERE = "这条记录刚刚被另一位工作人员（另一台电脑）修改，本次修改未保存：请重新打开后再改"
 
 
 def default_user() -> str:
@@ -192,12 +195,12 @@ class Store:
             workfiles.private_dir(folder)
         except OSError as exc:
             raise StoreError(f"无法创建数据文件夹 {folder}：{exc.strerror}") from exc
-        has_slots = keyslots.keys_path(folder).exists()
-        if key is None and has_slots:
+        if key is None and keyslots.keys_path(folder).exists():
+            # this PC's key slots (they seal the saved server password): an account's password opens them
             key = keyslots.open_key(folder)
-            if key is None and url is None:
-                raise keyslots.StoreLocked("数据库服务器的密码已加密保存，请用账户和密码登录（或使用恢复密钥）")
-        key = key or keyslots.new_store_key()
+            if key is None:
+                raise keyslots.StoreLocked("请用账户和密码登录（或使用恢复密钥）")
+        key = key or keyslots.new_store_key()  # a PC opening the district's server for the first time
         if url is None:
             settings = server.load(folder, key)
             if settings is None:
@@ -279,7 +282,8 @@ class Store:
         Every ledger change made in it is written to the history; after the commit the chain head
         beside the store is rewritten (``head=False``: the caller does it). The transaction takes the
         write lock when it begins, waiting (bounded, with retries) while another program on the same
-        data folder writes.
+        data folder writes; on a server it takes the chain lock (``db.lock_chain``) instead, so the
+        staff's writes follow one another there too while reading never waits.
 
         Raises:
             StoreBusy: the other program kept the folder busy past the wait; nothing was changed.
@@ -291,13 +295,21 @@ class Store:
             session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
             try:
                 with session.begin():
+                    if self.server is not None:
+                        # one writer at a time, as SQLite's write lock gives the file: a service that
+                        # checks and then writes (已有审批结果, a name already taken) holds on a server too
+                        db.lock_chain(session.connection())
                     yield session
                     if head:
                         chain_head.before_commit(self, session)
             except DBAPIError as exc:
                 if db.is_busy(exc):
                     raise StoreBusy() from exc
+                if db.is_server_conflict(exc):  # a deadlock between two staff's writes: the server undid one
+                    raise ConflictError(CHANGED_ELSEWHERE) from exc
                 raise
+            except StaleDataError as exc:  # the row's version moved on since it was read (another PC wrote it)
+                raise ConflictError(CHANGED_ELSEWHERE) from exc
         if head:
             chain_head.after_commit(self)
 

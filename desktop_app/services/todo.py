@@ -35,7 +35,7 @@ def provider(fn: Provider) -> Provider:
 
 
 #: The modules whose providers make up the list (a provider registers when its module is imported).
-PROVIDER_MODULES = ("lifecycle", "census", "home_teaching", "district", "backup")
+PROVIDER_MODULES = ("lifecycle", "census", "home_teaching", "district", "backup", "handover")
 
 
 def collect(store: Store, today: dt.date | None = None) -> list[TodoItem]:

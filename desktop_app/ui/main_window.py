@@ -223,8 +223,13 @@ class MainWindow(QMainWindow):
         elif kind == "match" and self.matching_page is not None:  # a 全区联查 figure: its list
             self.show_page(self.tr("全区联查"))
             self.matching_page.show_list(target)
+        elif kind == "proposals" and target in self.pages:  # 联查建议: the census page that lists them
+            self.show_page(target)
         elif kind == "home_teaching_plan" and self.tr("送教上门") in self.pages:
             self.show_page(self.tr("送教上门"))
+        elif kind == "handover" and self.tr("台账") in self.pages:  # 移交 to accept or send back
+            self.show_page(self.tr("台账"))
+            self.ledger.show_incoming()
         elif kind == "student" and self.tr("摸排核查") in self.pages:
             self.show_page(self.tr("摸排核查"))
 

@@ -6,7 +6,7 @@ the unit's row, and this index is the store's own guarantee that one package is 
 apart.)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-30 13:10:00
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

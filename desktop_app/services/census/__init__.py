@@ -18,6 +18,7 @@ from desktop_app.domain.census import ChildStatus as ChildStatus
 from desktop_app.domain.census import ReturnResult as ReturnResult
 from desktop_app.domain.census import RosterKind as RosterKind
 from desktop_app.services import semesters as semesters
+from desktop_app.services.census import proposals as proposals  # 联查建议 (the district's answers)
 from desktop_app.services.census.base import CONTACT_DAYS as CONTACT_DAYS
 from desktop_app.services.census.base import MAX_AGE as MAX_AGE
 from desktop_app.services.census.base import MIN_AGE as MIN_AGE

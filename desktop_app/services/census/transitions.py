@@ -35,6 +35,7 @@ class TransitionRow:
     came_from: str
     found: bool
     where: str
+    district: str = ""  # the district's answer (联查建议), when it sent one
 
 
 def _in_school_now(session: Any, semester: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -83,4 +84,10 @@ def transition_rows(store: Store, semester: str, kind: str) -> list[TransitionRo
         else:
             found, where = False, ""
         out.append(TransitionRow(sid, name, id_number, f"{came}{(' ' + extra) if extra else ''}", found, where))
+    from desktop_app.services.census import proposals  # noqa: PLC0415 - the district's answers, where it sent any
+
+    answers = proposals.by_student(store, semester, [kind])
+    for row in out:
+        if (p := answers.get(row.student_id)) is not None:
+            row.district = f"{p.answer}（{p.status}，{p.source}）"
     return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop_app.domain.census import IN_SCHOOL, ChildStatus, ReturnResult, RosterKind
 from desktop_app.domain.codes import CaseStatus
+from desktop_app.domain.handover import ACCEPTED as HANDOVER_ACCEPTED
 from desktop_app.domain.semester import previous_name
 from desktop_app.services.matching.keys import (
     PERSON_TABLE_COLUMNS,
@@ -153,11 +154,13 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
         WHERE {idn('s.id_number')} IN (SELECT idn FROM mt_src) OR s.name IN (SELECT name FROM mt_src)""")
     p.build.extend(person_indexes("mt_tgt"))
     p.build.append(f"CREATE TEMP TABLE mt_case (student_id TEXT, node TEXT, {PERSON_TABLE_COLUMNS})")
-    if DUPLICATE in kinds:
+    if DUPLICATE in kinds:  # a case handed over and accepted counts at the receiving school only (移交)
         p.build.append(f"""
             INSERT INTO mt_case SELECT DISTINCT s.id, {_owner_of("'cases'", 'c.id')}, {person_columns('s')}
             FROM cases c JOIN students s ON s.id = c.student_id
-            WHERE c.voided = FALSE AND c.status IN {sql_list(CaseStatus.open_values())}""")
+            WHERE c.voided = FALSE AND c.status IN {sql_list(CaseStatus.open_values())}
+              AND NOT EXISTS (SELECT 1 FROM handover_transfers h
+                              WHERE h.case_id = c.id AND h.state = '{HANDOVER_ACCEPTED}')""")
         p.build.extend(person_indexes("mt_case"))
     p.build.append("""
         CREATE TEMP TABLE mt_found (kind TEXT, student_id TEXT, other_student_id TEXT, node TEXT, other_node TEXT,

@@ -118,6 +118,9 @@ def run_match(store: Store, semester: str | None = None, today: dt.date | None =
         params = {"semester": semester, "now": now, "current": CURRENT, "cleared": CLEARED}
         execute(_UPSERT, params)
         execute(_CLEAR, params)
+        from desktop_app.services.matching import proposals  # noqa: PLC0415 - it reads this module's CURRENT
+
+        proposals.publish(session, semester, today or dt.date.today())  # the answers each school gets
         for sql in (*plan.drop, *AFTER_RUN):
             execute(sql, {})
         summary = MatchSummary(semester, int(found or 0), int(not_found or 0), int(duplicates or 0),

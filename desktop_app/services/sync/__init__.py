@@ -43,6 +43,7 @@ from desktop_app.services.sync.apply import _rewrite_references as _rewrite_refe
 from desktop_app.services.sync.apply import _store_blobs as _store_blobs
 from desktop_app.services.sync.common import _CHUNK as _CHUNK
 from desktop_app.services.sync.common import _META as _META
+from desktop_app.services.sync.common import ADDRESSED as ADDRESSED
 from desktop_app.services.sync.common import DISTRICT as DISTRICT
 from desktop_app.services.sync.common import DISTRICT_CODE_ALIAS as DISTRICT_CODE_ALIAS
 from desktop_app.services.sync.common import EXCHANGE_LOG as EXCHANGE_LOG

@@ -22,6 +22,14 @@ OWNERSHIP: dict[str, str] = {
     "semesters": DISTRICT,
     "calendar_days": DISTRICT,  # the school calendar (issue 6); the district publishes it
     "deferral_decisions": DISTRICT,  # N-11: the district leading group's decisions
+    "district_schools": DISTRICT,  # the list of schools a case can be handed to (移交)
+    "handover_transfers": DISTRICT,  # 移交: the district's forward of a school's request, with the answer
+    "handover_items": DISTRICT,  # 移交: the forwarded case, for the receiving school
+}
+#: District tables whose rows go only to the schools they name (the columns holding school codes), not to all.
+ADDRESSED: dict[str, tuple[str, ...]] = {
+    "handover_transfers": ("from_code", "to_code"),
+    "handover_items": ("to_code",),
 }
 #: Tables whose rows are also unique by a natural key: a received row matching a local one by this
 #: key (e.g. the semester "2026秋" created on both sides) is merged into the local row.

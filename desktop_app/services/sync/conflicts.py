@@ -37,6 +37,9 @@ class ConflictView:
 
 TABLE_LABELS: dict[str, str] = {
     "students": "学生", "cases": "案件", "persuasion_attempts": "劝返记录", "semesters": "学期",
+    "match_proposals": "联查建议",
+    "district_schools": "全区学校名单", "case_handovers": "移交申请", "handover_transfers": "移交转交",
+    "handover_items": "移交案件内容", "handover_answers": "移交答复",
 }
 
 

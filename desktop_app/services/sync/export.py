@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from database import engine as db
@@ -24,7 +24,16 @@ from desktop_app.services import audit, compat, updates
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import chain_guard
 from desktop_app.services.store import Store
-from desktop_app.services.sync.common import _CHUNK, DISTRICT, ExportFailed, _installation, _rows_by_id, ledger_tables, owner_kind
+from desktop_app.services.sync.common import (
+    _CHUNK,
+    ADDRESSED,
+    DISTRICT,
+    ExportFailed,
+    _installation,
+    _rows_by_id,
+    ledger_tables,
+    owner_kind,
+)
 from desktop_app.services.sync.drive import _write_safely
 from desktop_app.services.sync.peers import _keys_json, _sender, ensure_keys, find_peer, log
 
@@ -61,12 +70,16 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
         .order_by(AuditEntry.id)
     )
     if inst.kind == DISTRICT:
-        district_tables = [t for t in tables if owner_kind(t) == DISTRICT]
+        district_tables = [t for t in tables if owner_kind(t) == DISTRICT and t not in ADDRESSED]
         owned = select(RecordOwner.record_id).where(
             RecordOwner.table_name == AuditEntry.table_name, RecordOwner.record_id == AuditEntry.record_id,
             RecordOwner.owner_node == peer.node_id,
         ).exists()
-        stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned))
+        known = ledger_tables()
+        addressed = [and_(AuditEntry.table_name == name, AuditEntry.record_id.in_(
+            select(known[name].c.id).where(or_(*(known[name].c[c] == peer.code for c in columns)))))
+            for name, columns in ADDRESSED.items() if name in known]
+        stmt = stmt.where(or_(AuditEntry.table_name.in_(district_tables), owned, *addressed))
     rows: list[Any] = list(session.execute(stmt))
     if db.is_server(session.connection()):  # the time as SQLite stores it (the text the hash was made of)
         shape: Any = collections.namedtuple("HistoryRow", rows[0]._fields, rename=True) if rows else None
@@ -77,7 +90,7 @@ def _change_rows(session: Session, inst: Installation, peer: Peer) -> list[Any]:
 #: Evidence attachments: the ledger row holds the SHA-256, the bytes are in ``evidence_blobs`` (not a
 #: ledger table). A package carries the bytes of every attachment whose row it carries, i.e. every
 #: referenced blob the recipient has not acknowledged; the receiver checks each hash before storing.
-BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256"}
+BLOB_TABLES: dict[str, str] = {"evidence_files": "sha256", "handover_items": "sha256"}
 #: The attachments of one package (base64 in the JSON payload) must fit the package bounds.
 MAX_BLOB_BYTES = pkg.MAX_PAYLOAD * 2 // 3
 
@@ -199,17 +212,19 @@ def _build(store: Store, code: str, out_dir: Path | None = None) -> _Built:
                 continue
             columns = [c.name for c in table.columns]
             payload_tables[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, wanted)}
-        blobs = _blobs_for(session, payload_tables)
         reads = compat.peer_reads(peer)
         fitted = compat.fit_tables(payload_tables, reads)
         payload_tables = fitted.tables
         catchup: dict[str, Any] = {}
         caught_up: list[tuple[str, str]] = []
-        for name, fields in compat.held_for(session, peer, tables, reads).items():
+        held = compat.held_for(session, peer, tables, reads)
+        for name, fields in ((n, held[n]) for n in tables if n in held):  # parents before children
             columns = [c.name for c in tables[name].columns if c.name in reads[name]]
             catchup[name] = {"columns": columns, "rows": _rows_by_id(conn, name, columns, list(fields)),
                              "fields": fields}
             caught_up.extend((name, record_id) for record_id in fields)
+        # the attachments of the rows the unit gets, held-back rows sent now included (a forwarded case, 移交)
+        blobs = _blobs_for(session, payload_tables) | (_blobs_for(session, catchup) if catchup else {})
         chain = chain_guard.manifest_chain(session, seq_to, peer.acked_seq, (s[2] for s in session.execute(
             select(PackageRecord.number, PackageRecord.seq_from, PackageRecord.seq_to).where(
                 PackageRecord.direction == "sent", PackageRecord.peer_code == peer.code))))
@@ -250,6 +265,11 @@ def export_package(store: Store, code: str, out_dir: Path | str) -> ExportResult
     """
     require(store, Permission.EXCHANGE)
     inst = _installation(store)
+    if inst.kind == DISTRICT:  # the schools learn the district's list of schools (移交) from its packages
+        from desktop_app.services import handover
+
+        with store.write() as session:
+            handover.publish_schools(session)
     built = _build(store, code, Path(out_dir))
     data, manifest, peer = built.data, built.manifest, built.peer
     name = pkg.file_name(inst.code, peer.code, manifest["number"])

@@ -221,10 +221,15 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
                                floor=floor)
         validate.check_references(session, payload, [rows, caught_up], tables, receiver_kind=inst.kind,
                                   sender_node=sender_node, owner_kind=owner_kind)
+        carried = {(h[5], h[6]) for h in payload["history"] if h[0] > peer.their_seq} | {
+            (name, rid) for name, block in caught_up.items() for rid in block.rows}  # held back before, now in full
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
             raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
+        from desktop_app.services import handover  # 移交: the district forwards, the sender closes (it imports sync)
+
+        handover.after_import(session, inst, peer, carried)
         compat.note_peer(peer, manifest)
         result.file, result.sender, result.kind, result.number = path.name, code, "changes", number
         peer.their_seq = int(manifest.get("seq_to", 0))

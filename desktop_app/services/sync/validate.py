@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, Integer, String, Table, Text
 from sqlalchemy.orm import Session
 
-from desktop_app.domain import care, census, codes, home_teaching, lifecycle, school_calendar
+from desktop_app.domain import care, census, codes, home_teaching, lifecycle, proposals, school_calendar
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.identity import normalize_id_number
 from desktop_app.domain.semester import default_span
@@ -211,6 +211,9 @@ CODED: dict[tuple[str, str], frozenset[str]] = {
     ("calendar_days", "kind"): _enum(*school_calendar.DAY_KINDS),
     ("home_teaching_sessions", "form"): _enum(*home_teaching.SESSION_FORMS),
     ("break_contacts", "break_kind"): _enum(*home_teaching.BREAKS),
+    ("match_proposals", "kind"): _enum(*proposals.KINDS),
+    ("match_proposals", "result"): _enum(*proposals.RESULTS),
+    ("match_proposals", "status"): _enum(*proposals.STATUSES),
 }
 #: Identity numbers: empty (a child registered by student number) or valid by GB 11643.
 IDENTITY: set[tuple[str, str]] = {("students", "id_number")}

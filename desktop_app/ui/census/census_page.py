@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain import proposals as P
 from desktop_app.domain.census import ChildStatus, RosterKind
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.import_dialog import RosterImportDialog
 from desktop_app.ui.census.models import ChildrenModel, RowsModel, refill_semesters
+from desktop_app.ui.census.proposals_panel import ProposalsPanel
 from desktop_app.ui.census.status_editor import ContactDialog, StatusEditor
 from desktop_app.ui.common import prerequisite
 from desktop_app.ui.widgets import Messages
@@ -132,6 +134,8 @@ class CensusPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([270, 800, 290])
         layout.addWidget(splitter, 1)
+        self.proposals = ProposalsPanel(store, P.PAGE_KINDS["摸排核查"], self)  # the district's answers, when any
+        layout.addWidget(self.proposals)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -150,6 +154,7 @@ class CensusPage(QWidget):
         self.import_button.clicked.connect(self.open_import)
         self.complete_button.clicked.connect(self.complete_sweep)
         self.registry_button.clicked.connect(self.mark_from_registry)
+        self.proposals.changed.connect(self._proposal_decided)
         self.refresh()
 
     @property
@@ -200,7 +205,12 @@ class CensusPage(QWidget):
             if sweep else self.tr("本学期摸排尚未完成")
         )
         self.complete_button.setEnabled(sweep is None)
+        self.proposals.set_semester(self.semester)
         self.apply_filters()
+
+    def _proposal_decided(self) -> None:
+        self.refresh_figures()
+        self.changed.emit()
 
     def selected_village(self) -> str:
         rows = self.village_view.selectionModel().selectedRows()

@@ -81,7 +81,7 @@ class RowsModel(TableModel[dict[str, Any]]):
 CHILD_COLUMNS = (
     ("name", "姓名"), ("sex", "性别"), ("id_number", "身份证号码"), ("birth_date", "出生日期"),
     ("village", "村(社区)"), ("guardian1_name", "监护人"), ("status", "就读状态"), ("method", "核查方式"),
-    ("checked_by", "核查人"), ("checked_on", "核查日期"), ("school", "就读学校"),
+    ("checked_by", "核查人"), ("checked_on", "核查日期"), ("school", "就读学校"), ("note", "备注"),
 )
 
 

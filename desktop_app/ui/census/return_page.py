@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain import proposals as P
 from desktop_app.domain.census import ReturnResult
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.semester import previous_name
 from desktop_app.services import census
 from desktop_app.services.store import Store
 from desktop_app.ui.census.models import RowsModel, refill_semesters
+from desktop_app.ui.census.proposals_panel import ProposalsPanel
 from desktop_app.ui.common import prerequisite
 from desktop_app.ui.widgets import Messages
 
@@ -96,6 +98,8 @@ class ReturnCheckPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.case_button)
         tab_layout.addLayout(buttons)
+        self.return_proposals = ProposalsPanel(store, P.PAGE_KINDS["返校核查"], tab)  # the district's answers
+        tab_layout.addWidget(self.return_proposals)
         self.tabs.addTab(tab, self.tr("返校核查"))
 
         # 幼升小、小升初
@@ -113,7 +117,7 @@ class ReturnCheckPage(QWidget):
         t_layout.addLayout(t_bar)
         self.transition_model = RowsModel([
             ("name", "姓名"), ("id_number", "身份证号码"), ("came_from", "来自"), ("found_text", "衔接情况"),
-            ("where", "就读情况"),
+            ("where", "就读情况"), ("district", "区教委联查"),
         ], parent=self, formatters={"found_text": lambda r: "已衔接" if r["found"] else "未找到"})
         self.transition_view = _table(ttab, self.transition_model)
         t_layout.addWidget(self.transition_view, 1)
@@ -122,6 +126,8 @@ class ReturnCheckPage(QWidget):
         t_row.addStretch(1)
         t_row.addWidget(self.transition_case_button)
         t_layout.addLayout(t_row)
+        self.transition_proposals = ProposalsPanel(store, P.PAGE_KINDS["衔接"], ttab)
+        t_layout.addWidget(self.transition_proposals)
         self.tabs.addTab(ttab, self.tr("幼升小、小升初"))
 
         self.semester_combo.currentIndexChanged.connect(self.reload)
@@ -133,6 +139,8 @@ class ReturnCheckPage(QWidget):
         self.not_returned_button.clicked.connect(lambda: self.mark(ReturnResult.NOT_RETURNED.value))
         self.case_button.clicked.connect(self.open_case_for_selected)
         self.transition_case_button.clicked.connect(self.open_case_for_transition)
+        self.return_proposals.changed.connect(self.reload)
+        self.transition_proposals.changed.connect(self.reload)
         self.refresh()
 
     @property
@@ -161,6 +169,8 @@ class ReturnCheckPage(QWidget):
         self.transition_model.set_rows(not_found if self.only_missing.currentIndex() == 0 else trans)
         self.transition_label.setText(self.tr("应衔接 %1 人，未找到 %2 人").replace("%1", str(len(trans))).replace(
             "%2", str(len(not_found))))
+        self.return_proposals.set_semester(self.semester)
+        self.transition_proposals.set_semester(self.semester)
 
     def _selected(self, view: QTableView, model: RowsModel) -> dict | None:
         rows = view.selectionModel().selectedRows()

@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain import proposals as P
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import matching, semesters
 from desktop_app.services.access import Permission, can
+from desktop_app.services.matching import proposals as district_proposals
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.dialogs import ExportReasonDialog
+from desktop_app.ui.district.handovers import HandoverListBox
 from desktop_app.ui.exchange.models import RowsModel
 from desktop_app.ui.exchange.page import Pickers, _table
 from desktop_app.ui.widgets import Messages
@@ -96,9 +99,24 @@ class MatchingPage(QWidget):
         self.list_model = RowsModel(list(matching.LIST_HEADERS), self._list_rows, self)
         self.list_view = _table(lists, self.list_model)
         l_layout.addWidget(self.list_view)
-        for w in (self.school_view, self.town_view, lists):
+        # the schools' decisions on the proposals sent to them (联查建议), rejections with their reasons
+        feedback = QWidget(splitter)
+        f_layout = QVBoxLayout(feedback)
+        f_layout.setContentsMargins(0, 0, 0, 0)
+        self.feedback_label = QLabel(feedback)
+        f_layout.addWidget(self.feedback_label)
+        f_row = QHBoxLayout()
+        self.decision_model = RowsModel(list(district_proposals.SCHOOL_DECISION_HEADERS), self._decision_rows, self)
+        self.decision_view = _table(feedback, self.decision_model)  # per school: waiting, accepted, rejected
+        self.rejected_model = RowsModel(list(district_proposals.DECISION_HEADERS), self._rejected_rows, self)
+        self.rejected_view = _table(feedback, self.rejected_model)
+        f_row.addWidget(self.decision_view, 2)
+        f_row.addWidget(self.rejected_view, 3)
+        f_layout.addLayout(f_row)
+        self.handover_box = HandoverListBox(store, splitter)  # 移交在途
+        for w in (self.school_view, self.town_view, lists, feedback, self.handover_box):
             splitter.addWidget(w)
-        splitter.setSizes([260, 120, 300])
+        splitter.setSizes([220, 100, 260, 130, 130])
         layout.addWidget(splitter, 1)
         self.refresh()
 
@@ -129,11 +147,30 @@ class MatchingPage(QWidget):
                                    limit=LIST_LIMIT)
         return [(i, r) for i, r in enumerate(rows)]
 
+    def _rejected_rows(self) -> list[tuple[Any, list[Any]]]:
+        rows = district_proposals.decisions(self.store, self.semester(), P.REJECTED)
+        return [(i, [d.school, d.township, d.kind, d.name, d.id_number, d.result, d.found_school, d.found_grade,
+                     d.status, f"{d.decided_on:%Y-%m-%d}" if d.decided_on else "", d.decided_by, d.reason])
+                for i, d in enumerate(rows)]
+
+    def _decision_rows(self) -> list[tuple[Any, list[Any]]]:
+        return [(row[0], row) for row in district_proposals.school_decisions(self.store, self.semester())]
+
+    def _reload_feedback(self) -> None:
+        counts = district_proposals.decision_counts(self.store, self.semester())
+        self.decision_model.reload()
+        self.rejected_model.reload()
+        self.feedback_label.setText(self.tr("发给各校的联查建议：待确认 %1 条，已接受 %2 条，已拒绝 %3 条（拒绝的原因见下表）")
+                                    .replace("%1", str(counts.get(P.PENDING, 0)))
+                                    .replace("%2", str(counts.get(P.ACCEPTED, 0)))
+                                    .replace("%3", str(counts.get(P.REJECTED, 0))))
+
     def refresh(self) -> None:
         self._fill_semesters()
         semester = self.semester()
         self.school_model.reload()
         self.town_model.reload()
+        self._reload_feedback()
         district = matching.district_totals(self.store, semester)
         for figure, button in self.total_buttons.items():
             button.setText(self.tr("全区%1：%2").replace("%1", figure).replace("%2", str(district[figure])))
@@ -143,6 +180,7 @@ class MatchingPage(QWidget):
             self.status_label.setText(self.tr("显示%1最近一次联查的结果").replace("%1", semester))
         self.run_button.setEnabled(self._worker is None and can(self.store, Permission.MATCH))
         self._reload_list()
+        self.handover_box.reload()
 
     def _reload_list(self) -> None:
         figure, code, town = self.selection

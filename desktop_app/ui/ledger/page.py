@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 from desktop_app.domain import codes
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.lifecycle import Action
-from desktop_app.services import cases, lifecycle, printing
+from desktop_app.services import cases, handover, lifecycle, printing
 from desktop_app.services.store import Store
 from desktop_app.ui.ledger.model import CaseLedgerModel
 from desktop_app.ui.lifecycle import actions
+from desktop_app.ui.lifecycle.handover import IncomingHandoversDialog
 from desktop_app.ui.lifecycle.history import CaseHistoryDialog
 from desktop_app.ui.reports.actions import ReportActions
 from desktop_app.ui.workers import Worker
@@ -79,6 +80,11 @@ class LedgerPage(QWidget):
         views.addWidget(self.filter_label)
         views.addWidget(self.clear_filter_button)
         views.addStretch(1)
+        self.incoming_button = QPushButton(self)  # 移交: cases other schools handed to this one
+        self.incoming_button.setStyleSheet("color: #6a1b9a; font-weight: bold;")
+        self.incoming_button.clicked.connect(self.show_incoming)
+        self.incoming_button.hide()
+        views.addWidget(self.incoming_button)
         layout.addLayout(views)
         self._extra: cases.LedgerQuery | None = None
         bar = QHBoxLayout()
@@ -162,6 +168,17 @@ class LedgerPage(QWidget):
         self._refill(self.township_combo, self._options.townships)
         self._refill_villages()
         self.apply_filters()
+        waiting = handover.incoming_count(self.store)
+        self.incoming_button.setText(self.tr("收到移交 %1 件，待接收…").replace("%1", str(waiting)))
+        self.incoming_button.setVisible(waiting > 0)
+
+    def show_incoming(self) -> IncomingHandoversDialog:
+        """The handovers waiting for this school: accept (the case joins the ledger) or send back."""
+        dialog = IncomingHandoversDialog(self.store, self)
+        dialog.answered.connect(self.refresh)
+        dialog.case_accepted.connect(self.case_changed.emit)
+        dialog.show()
+        return dialog
 
     def _refill(self, combo: QComboBox, values: list[str]) -> None:
         current = combo.currentText()

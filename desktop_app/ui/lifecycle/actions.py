@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.domain.lifecycle import Action
-from desktop_app.services import cases, lifecycle
+from desktop_app.services import cases, handover, lifecycle
 from desktop_app.services.store import Store
 from desktop_app.ui.lifecycle.dialogs import (
     ApplicationDialog,
@@ -23,6 +23,7 @@ from desktop_app.ui.lifecycle.dialogs import (
     JointReportDialog,
     ReopenDialog,
 )
+from desktop_app.ui.lifecycle.handover import HandoverDialog
 from desktop_app.ui.widgets import Messages
 
 
@@ -128,6 +129,34 @@ def reopen_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
     return True
 
 
+def handover_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
+    """移交 to another school of the district; a refusal shows why and offers the dialog again."""
+    inst = store.installation()
+    if inst is None or inst.kind != "school":
+        Messages.error(parent, tr("不能移交"), tr("移交由学校办理：区教委转交学校发来的移交"))
+        return False
+    try:
+        schools = handover.district_schools(store)
+    except BaoxueError as exc:
+        _failed(parent, tr("不能移交"), exc)
+        return False
+    previous = None
+    while True:
+        request = HandoverDialog.ask(parent, schools, previous)
+        if request is None:
+            return False
+        try:
+            handover.request_handover(store, case_id, request)
+        except ValidationError as exc:
+            _failed(parent, tr("未移交"), exc)
+            previous = request
+            continue
+        except BaoxueError as exc:
+            _failed(parent, tr("未移交"), exc)
+            return False
+        return True
+
+
 ActionFn = Callable[[QWidget | None, Store, str], bool]
 
 # (label, action the status must allow or None, function)
@@ -137,5 +166,6 @@ ACTIONS: tuple[tuple[str, Action | None, ActionFn], ...] = (
     ("申请延缓入学/休学…", Action.APPLY_DEFERRAL, apply_deferral),
     ("登记区领导小组审批…", None, decide_deferral),
     ("销号…", Action.CLOSE, close_case),
+    ("移交…", Action.CLOSE, handover_case),
     ("重新立案…", Action.REOPEN, reopen_case),
 )

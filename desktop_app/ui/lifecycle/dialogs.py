@@ -241,7 +241,7 @@ class ClosingDialog(_FormDialog):
     def __init__(self, parent: QWidget | None = None, previous: Closing | None = None) -> None:
         super().__init__(self.tr("销号"), parent, self.tr(
             "案件销号后不再计入未销号数，但不会删除；如有需要可重新立案。"))
-        self.reason_combo = make_combo([r.value for r in ClosingReason], self)
+        self.reason_combo = make_combo(list(rules.MANUAL_REASONS), self)
         self.closed_edit = make_date_edit(self)
         self.hint_label = QLabel(self)
         self.hint_label.setWordWrap(True)

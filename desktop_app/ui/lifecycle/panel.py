@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.codes import CaseStatus
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.lifecycle import Action
-from desktop_app.services import lifecycle
+from desktop_app.services import handover, lifecycle
 from desktop_app.services.store import Store
 from desktop_app.ui.lifecycle import actions
 from desktop_app.ui.lifecycle.evidence import ICON_SIZE, EvidenceModel, EvidencePicker, open_full_size
@@ -83,6 +83,7 @@ class CaseLifecyclePanel(QWidget):
         self.decide_button = self.action_buttons["decide_deferral"]
         self.close_case_button = self.action_buttons["close_case"]
         self.reopen_button = self.action_buttons["reopen_case"]
+        self.handover_button = self.action_buttons["handover_case"]
 
         box = QGroupBox(self.tr("佐证材料（照片、扫描件：JPEG、PNG、PDF）"), self)
         box_layout = QVBoxLayout(box)
@@ -145,6 +146,8 @@ class CaseLifecyclePanel(QWidget):
             lines.append(f"{a.application_date} {a.reported_by}申请{a.kind}（{a.basis}）："
                          + (a.decision or "待区领导小组审批"))
         lines += st.closings
+        in_flight = handover.in_flight_request(self.store, self.case_id)
+        lines += handover.chain_lines(self.store, self.case_id)
         self.records_label.setText("<br>".join(lines) or self.tr("尚无联合劝返报告、申请或销号记录。"))
         self.report_button.setEnabled(st.can(Action.REPORT_JOINT))
         self.ruling_button.setEnabled(st.status in CaseStatus.open_values())
@@ -153,6 +156,10 @@ class CaseLifecyclePanel(QWidget):
         self.decide_button.setEnabled(st.pending_application is not None)
         self.close_case_button.setEnabled(st.can(Action.CLOSE))
         self.reopen_button.setEnabled(st.can(Action.REOPEN))
+        if in_flight:
+            self.steps_label.setText(self.steps_label.text() + "　<b style='color:#6a1b9a'>" + self.tr("【移交中】") + "</b>")
+        self.handover_button.setEnabled(st.can(Action.CLOSE) and not in_flight and self._at_school())
+        self.handover_button.setToolTip(in_flight or self.tr("移交给区内其他学校（经区教委转交）"))
         self.history_button.setEnabled(True)
         self.attach_button.setEnabled(True)
         self.open_evidence_button.setEnabled(True)
@@ -163,6 +170,10 @@ class CaseLifecyclePanel(QWidget):
             self.owner_combo.addItem(label, (table, oid))
         index = self.owner_combo.findData(current_owner)
         self.owner_combo.setCurrentIndex(max(index, 0))
+
+    def _at_school(self) -> bool:
+        inst = self.store.installation()
+        return inst is not None and inst.kind == "school"
 
     # --- actions -------------------------------------------------------------------------
 
