@@ -198,7 +198,10 @@ def test_the_package_to_a_school_carries_no_other_schools_childrens_data(world: 
     block = payload["tables"]["match_proposals"]
     rows = [dict(zip(block["columns"], r, strict=True)) for r in block["rows"]]
     assert rows and {r["student_id"] for r in rows} <= set(own)
-    assert set(payload["tables"]) <= {"match_proposals", "semesters", "calendar_days", "deferral_decisions"}
+    # beside the proposals only the district's own records travel: semesters, calendar, decisions and the
+    # list of the district's schools (names and codes of schools, for 移交), no child of another school
+    assert set(payload["tables"]) <= {"match_proposals", "semesters", "calendar_days", "deferral_decisions",
+                                      "district_schools"}
 
 
 def test_an_older_school_gets_its_proposals_once_it_reads_them(world: World) -> None:
