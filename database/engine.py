@@ -214,6 +214,11 @@ def lock_chain(conn: Connection) -> None:
     transaction already serialises them."""
     if is_server(conn):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
+        # A sequence is not rolled back with a transaction: a write that failed after taking history ids
+        # (a package refused half-way) would leave a gap, which verify reads as deleted history. Under the
+        # lock only this transaction appends, so the next id is set to follow the last row, as on SQLite.
+        conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), "
+                             "(SELECT coalesce(max(id), 0) + 1 FROM audit_log), false)")
 
 
 def alembic_config() -> Config:

@@ -804,6 +804,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_rc = sub.add_parser("restore-copy", help="数据文件丢失或损坏时，用最新一份通过校验的自动备份恢复")
     p_rc.set_defaults(func=cmd_restore_copy)
 
+    p_mts = sub.add_parser("migrate-to-server", help="（区教委）把本机数据文件整体迁移到 PostgreSQL 数据库服务器上"
+                           "的一个空数据库，迁移后在服务器上校验")
+    p_mts.add_argument("url", help="数据库地址，如 postgresql://用户名:密码@服务器/数据库名")
+    p_mts.set_defaults(func=cmd_migrate_to_server)
+    p_mfs = sub.add_parser("migrate-from-server", help="把数据库服务器上的数据复制到一个空文件夹（测试用副本），"
+                           "用原来的账户和密码打开")
+    p_mfs.add_argument("url", help="数据库地址，如 postgresql://用户名:密码@服务器/数据库名")
+    p_mfs.add_argument("folder", help="副本的数据文件夹（须为空）")
+    p_mfs.set_defaults(func=cmd_migrate_from_server)
+
     return parser
 
 
@@ -838,6 +848,61 @@ def cmd_restore_copy(args: argparse.Namespace) -> int:
     if kept.name != STORE_FILE:
         print(f"原来损坏的文件保留为：{kept}")
     print("恢复已记入历史记录（历史记录回退），下一个数据包会告诉区教委")
+    return 0
+
+
+def _copy_progress() -> Callable[[str, int, int], bool]:
+    shown: set[str] = set()
+
+    def report(table: str, done: int, total: int) -> bool:
+        if done == total and table not in shown and total:
+            shown.add(table)
+            print(f"  {table}：{total}行", file=sys.stderr)
+        return True
+
+    return report
+
+
+def cmd_migrate_to_server(args: argparse.Namespace) -> int:
+    from desktop_app.services import server_migration
+
+    target = server_migration.server_engine(args.url)
+    try:
+        with _admin_store(args) as store:
+            print(f"正在迁移到 {server_migration.describe(target)}（迁移期间请勿在其他电脑上使用本数据）…",
+                  file=sys.stderr)
+            done = server_migration.migrate_to_server(store, target, _copy_progress())
+    finally:
+        target.dispose()
+    print(f"已迁移到 {done.target}：{len(done.report.tables)}张表共{done.report.rows}行，"
+          f"用时{done.report.seconds:.1f}秒；逐行核对一致")
+    print(f"服务器上{done.verify_message}")
+    print("原数据文件保留未动，今后请不要再在原数据文件上工作：各电脑用 --database-url 或环境变量 "
+          "BAOXUE_DATABASE_URL 指定服务器上的数据库")
+    return 0
+
+
+def cmd_migrate_from_server(args: argparse.Namespace) -> int:
+    from desktop_app.services import server_migration
+
+    source = server_migration.server_engine(args.url)
+    folder = Path(args.folder)
+    try:
+        copy = server_migration.copy_to_folder(source, folder, _copy_progress())
+    finally:
+        source.dispose()
+    args.data_dir = str(folder)
+    try:
+        with _admin_store(args) as store:  # the copy opens with the server's accounts: an administrator's
+            result = store.verify()
+    except BaseException:
+        server_migration.remove_copy(folder)
+        raise
+    print(f"已复制到 {folder}：{len(copy.report.tables)}张表共{copy.report.rows}行（测试用副本，用原来的账户和密码打开）")
+    if not result.ok:
+        print(f"副本校验失败：{result.message}", file=sys.stderr)
+        return 1
+    print(f"副本{result.message}")
     return 0
 
 

@@ -107,11 +107,14 @@ def info(store: Store) -> AboutInfo:
 @identity_provider
 def _copies(store: Store) -> list[tuple[str, str]]:
     """The automatic copies: how many, how large, and the cap (设置 → 业务设置)."""
-    from desktop_app.services import backup, settings
+    from desktop_app.services import backup, server_backup, settings
 
     copies = backup.list_local(backup.backups_dir(store))
     cap = int(settings.get(store, backup.MAX_TOTAL_MB.key)) * 1024 * 1024
-    return [("自动备份", f"{len(copies)}份，共{format_size(backup.copies_size(store))}（上限{format_size(cap)}）")]
+    rows = [("自动备份", f"{len(copies)}份，共{format_size(backup.copies_size(store))}（上限{format_size(cap)}）")]
+    if server_backup.is_server(store.engine):  # pg_dump archives, or the server's own backup in charge
+        rows.append(("服务器数据的备份", server_backup.in_charge_note()))
+    return rows
 
 
 @identity_provider

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import struct
 import tempfile
 import zlib
@@ -41,7 +42,7 @@ from database import engine as db
 from desktop_app import __version__
 from desktop_app.domain.errors import BaoxueError, ValidationError
 from desktop_app.reports import files
-from desktop_app.services import audit, keyslots, settings, todo, workfiles
+from desktop_app.services import audit, keyslots, server_backup, settings, todo, workfiles
 from desktop_app.services.access import Permission, require
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, backup_file_name
@@ -65,7 +66,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 KDF_OPSLIMIT = argon2id.OPSLIMIT_MODERATE
 KDF_MEMLIMIT = argon2id.MEMLIMIT_MODERATE
 MIN_PASSPHRASE = 8
-_NAME_RE = re.compile(re.escape(BACKUP_PREFIX) + r"(\d{8}-\d{6})-(.+)\.sqlite3$")
+_NAME_RE = re.compile(re.escape(BACKUP_PREFIX) + r"(\d{8}-\d{6})-(.+)\.(?:sqlite3|pgdump)$")  # .pgdump: on a server
 
 
 class BackupError(BaoxueError):
@@ -110,15 +111,33 @@ def list_local(folder: Path) -> list[LocalBackup]:
     return sorted(out, key=lambda b: (b.at, b.path.name), reverse=True)
 
 
-def take(store: Store, reason: str, now: dt.datetime | None = None) -> Path:
-    """A checked local copy of the store now, then rotation of the folder."""
+def take(store: Store, reason: str, now: dt.datetime | None = None) -> Path | None:
+    """A checked local copy of the store now, then rotation of the folder.
+
+    On a PostgreSQL server the copy is a ``pg_dump`` archive (``server_backup``); without pg_dump on
+    this PC the automatic copies are left to the server's own backup (None), and a copy asked for by hand
+    is refused with the reason."""
     now = now or dt.datetime.now()
     folder = backups_dir(store)
+    server = server_backup.is_server(store.engine)
+    if server and not server_backup.tools().available:
+        if reason == MANUAL:
+            raise BackupError(f"备份失败：{server_backup.in_charge_note()}")
+        return None
     target = folder / backup_file_name(now, reason)
+    if server:
+        target = target.with_suffix(server_backup.SUFFIX)
     n = 1
     while target.exists():
         n += 1
-        target = folder / backup_file_name(now, f"{reason}{n}")
+        target = (folder / backup_file_name(now, f"{reason}{n}")).with_suffix(target.suffix)
+    if server:
+        try:
+            server_backup.dump(store.engine, target, now)
+        except server_backup.ServerBackupError as exc:
+            raise BackupError(str(exc)) from exc
+        rotate(store)
+        return target
     try:
         db.backup_file(store.path, target, store.key)
     except (OSError, db.DatabaseError, RuntimeError) as exc:
@@ -128,8 +147,9 @@ def take(store: Store, reason: str, now: dt.datetime | None = None) -> Path:
     return target
 
 
-def before_import(store: Store, what: str = "") -> Path:
-    """Call before a package or roster import (``what``: 数据包 / 花名册 …)."""
+def before_import(store: Store, what: str = "") -> Path | None:
+    """Call before a package or roster import (``what``: 数据包 / 花名册 …); None on a server whose own
+    backup is in charge (no pg_dump here)."""
     return take(store, f"{BEFORE_IMPORT}{what}")
 
 
@@ -173,6 +193,7 @@ def rotate(store: Store) -> list[Path]:
                 b.path.unlink()
                 removed.append(b.path)
                 keyslots.copy_keys_path(b.path).unlink(missing_ok=True)
+                server_backup.description_path(b.path).unlink(missing_ok=True)
     removed += _keep_under_cap(store, [b for b in backups if b.path in keep])
     return removed
 
@@ -203,6 +224,7 @@ def _keep_under_cap(store: Store, kept_copies: list[LocalBackup]) -> list[Path]:
         with contextlib.suppress(OSError):
             copy.path.unlink()
             keyslots.copy_keys_path(copy.path).unlink(missing_ok=True)  # its key slots go with it
+            server_backup.description_path(copy.path).unlink(missing_ok=True)
             dropped.append(copy.path)
             freed += size
         total -= size
@@ -354,17 +376,28 @@ def write_encrypted(store: Store, target: Path, passphrase: str, now: dt.datetim
         target = target.with_name(target.name + SUFFIX)
     backup_key = keyslots.new_store_key()  # the backup's own key: its passphrase opens nothing else
     with workfiles.work_dir(store.data_dir, "加密备份的副本") as tmp:
-        copy = Path(tmp) / "copy.sqlite3"
-        try:
-            db.backup_file(store.path, copy, store.key)
-            db.rekey(copy, store.key, backup_key)
-        except (OSError, db.DatabaseError, RuntimeError) as exc:
-            raise BackupError(f"备份失败：{exc}") from exc
-        info = _describe(copy, backup_key)
+        if server_backup.is_server(store.engine):  # a pg_dump archive, encrypted the same way
+            copy = Path(tmp) / f"copy{server_backup.SUFFIX}"
+            try:
+                server_backup.dump(store.engine, copy, now)
+            except server_backup.ServerBackupError as exc:
+                raise BackupError(str(exc)) from exc
+            info = _server_info(copy, server_backup.read_description(copy))
+        else:
+            copy = Path(tmp) / "copy.sqlite3"
+            try:
+                db.backup_file(store.path, copy, store.key)
+                db.rekey(copy, store.key, backup_key)
+            except (OSError, db.DatabaseError, RuntimeError) as exc:
+                raise BackupError(f"备份失败：{exc}") from exc
+            info = _describe(copy, backup_key)
         content = copy.read_bytes()
     meta = {"app_version": __version__, "created_at": now.isoformat(timespec="seconds"),
             "unit_name": info.unit_name, "unit_code": info.unit_code, "revision": info.revision,
             "cases": info.cases, "store_key": backup_key.hex()}
+    if server_backup.is_server(store.engine):
+        meta = {**meta, "kind": PG_DUMP_KIND}
+        del meta["store_key"]
     data = encrypt(content, meta, passphrase)
     partial = target.with_name(target.name + ".part")
     try:
@@ -412,6 +445,9 @@ def _materialise(source: Path, passphrase: str | None, folder: Path, key: bytes)
         if passphrase is None:
             raise BackupError("这是加密备份，请输入备份密码")
         meta, content = decrypt(data, passphrase)
+        if meta.get("kind") == PG_DUMP_KIND:
+            raise BackupError("这份加密备份来自数据库服务器（pg_dump），不能恢复到数据文件；"
+                              "需要服务器数据的测试副本时请用 migrate-from-server")
         created = str(meta.get("created_at", "")).replace("T", " ")[:16]
         if content.startswith(SQLITE_MAGIC):  # format 1: a plain copy, kept on disk only while encrypting it
             plain = folder / "plain.sqlite3"
@@ -443,6 +479,14 @@ def inspect(source: Path, passphrase: str | None = None, store: Store | None = N
     backup is opened in its data folder's work folder (swept at the next start if the program is killed).
     """
     key = store.key if store is not None else keyslots.new_store_key()
+    if store is not None and server_backup.is_server(store.engine):
+        with workfiles.work_dir(store.data_dir, "查看中的备份") as folder:
+            archive, meta = _server_archive(source, passphrase, folder)
+            try:
+                server_backup.check_archive(archive)
+            except server_backup.ServerBackupError as exc:
+                raise BackupError(str(exc)) from exc
+            return _server_info(source, meta)
     if store is not None:
         with workfiles.work_dir(store.data_dir, "查看中的备份") as folder:
             path, file_key, created = _materialise(source, passphrase, folder, key)
@@ -471,6 +515,8 @@ def restore(store: Store, source: Path, passphrase: str | None = None, now: dt.d
 
     if accounts.has_accounts(store):
         require(store, Permission.RESTORE)
+    if server_backup.is_server(store.engine):
+        return _restore_server(store, source, passphrase, now)
     known = set(db.revisions())
     with workfiles.work_dir(store.data_dir, "恢复中的备份") as tmp:
         path, file_key, created = _materialise(source, passphrase, Path(tmp), store.key)
@@ -513,3 +559,70 @@ def _stage(store: Store, path: Path, detail: str, before: chain_head.Head, sourc
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
+
+
+# --- a district store on a PostgreSQL server: pg_dump archives --------------------------------------------
+
+PG_DUMP_KIND = "pg_dump"  # ``kind`` of an encrypted backup whose payload is a pg_dump archive
+
+
+def _server_info(path: Path, meta: dict[str, object]) -> BackupInfo:
+    created = str(meta.get("created_at", "")).replace("T", " ")[:16]
+    if not created:
+        with contextlib.suppress(OSError):
+            created = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    return BackupInfo(str(meta.get("unit_name", "")), str(meta.get("unit_code", "")), created,
+                      str(meta.get("revision", "")), int(str(meta.get("cases", 0) or 0)), is_encrypted(path))
+
+
+def _server_archive(source: Path, passphrase: str | None, folder: Path) -> tuple[Path, dict[str, object]]:
+    """The pg_dump archive of a backup for the server (decrypted into ``folder`` when encrypted) and its
+    description."""
+    if server_backup.is_archive(source):  # copied first: the 恢复前 copy's rotation may remove the original
+        archive = folder / f"restore{server_backup.SUFFIX}"
+        try:
+            shutil.copyfile(source, archive)
+        except OSError as exc:
+            raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
+        return archive, server_backup.read_description(source)
+    if is_encrypted(source):
+        if passphrase is None:
+            raise BackupError("这是加密备份，请输入备份密码")
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise BackupError(f"无法读取备份文件 {source}：{exc.strerror or exc}") from exc
+        meta, content = decrypt(data, passphrase)
+        if meta.get("kind") != PG_DUMP_KIND or not content.startswith(server_backup.ARCHIVE_MAGIC):
+            raise BackupError("这份加密备份来自数据文件，不能直接恢复到数据库服务器；请用 migrate-to-server 迁移")
+        archive = folder / f"restore{server_backup.SUFFIX}"
+        fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        return archive, meta
+    raise BackupError("服务器上的数据只能从 pg_dump 备份（.pgdump）或在服务器上做的加密备份恢复")
+
+
+def _restore_server(store: Store, source: Path, passphrase: str | None, now: dt.datetime | None) -> BackupInfo:
+    """Restore a pg_dump archive into the server's database in one transaction, after a 恢复前 copy; then
+    migrate it if older, and record the restore (a legitimate rollback) in its history."""
+    with workfiles.work_dir(store.data_dir, "恢复中的备份") as tmp:
+        archive, meta = _server_archive(source, passphrase, Path(tmp))
+        info = _server_info(source, meta)
+        if info.revision and info.revision not in set(db.revisions()):
+            raise BackupError("此备份由更新版本的程序制作，请升级本程序后再恢复")
+        try:
+            server_backup.check_archive(archive)
+            before = chain_head.remembered(store.data_dir) or chain_head.Head(0, "")
+            take(store, BEFORE_RESTORE, now)
+            store.engine.dispose()  # no idle connection of ours holds a lock the restore waits for
+            server_backup.restore(store.engine, archive)
+        except server_backup.ServerBackupError as exc:
+            raise BackupError(str(exc)) from exc
+    if db.current_revision(store.engine) != db.head_revision():
+        db.upgrade(store.engine)
+    store.forget_installation()
+    with store.write(head=False) as session:
+        audit.record_event(session, "backup", "", "从备份恢复", f"{source.name}（{info.unit_name}，{info.cases}件案件）")
+    chain_head.after_restore(store, before, source.name)
+    return info

@@ -1,0 +1,342 @@
+"""Moving a district store between its SQLite file and a PostgreSQL server, whole.
+
+``copy_store`` works over any two SQLAlchemy engines (SQLite → PostgreSQL for ``baoxue-cli
+migrate-to-server``, PostgreSQL → SQLite for a test copy with ``migrate-from-server``, and SQLite →
+SQLite in tests): the target's tables are created by the program's own Alembic migrations, then every
+table is copied in foreign-key order with Core bulk inserts, in ONE transaction on the target, keeping
+every id, version counter, history row (so the chain and its hashes are the same bytes) and evidence
+blob. A target that already holds any table is refused before anything is written; any failure
+rolls the whole copy back, leaving the target as empty as it was.
+
+``compare`` reads both stores again table by table and says where they differ (nothing, after a
+good copy); the command then runs ``verify`` on the target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+import database.all_models  # noqa: F401 - every table on Base.metadata
+from database import engine as db
+from database.models import Base
+from desktop_app.domain.errors import BaoxueError
+from desktop_app.services import keyslots, workfiles
+from desktop_app.services.integrity import head as chain_head
+from desktop_app.services.paths import STORE_FILE
+from desktop_app.services.store import Store
+
+#: progress(table label, rows done in it, rows in it); return False to cancel (the copy rolls back).
+Progress = Callable[[str, int, int], "bool | None"]
+BATCH = 2_000  # rows per bulk insert (psycopg sends them as one multi-row INSERT per batch)
+_KEEP = {"alembic_version"}  # written by the migrations on the target, not copied
+
+
+class MigrationError(BaoxueError):
+    """The store cannot be moved; the target is unchanged (still empty)."""
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    """What ``copy_store`` copied: rows per table (in the order copied) and the time it took."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    revision: str = ""
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def tables() -> list[Table]:
+    """Every table of the models in foreign-key order (a parent before the rows that refer to it)."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in _KEEP]
+
+
+def describe(engine: Engine) -> str:
+    """The target named for the user without its password (``postgresql://user@host/db``)."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _present(conn: Connection) -> list[str]:
+    return sorted(inspect(conn).get_table_names())
+
+
+def refuse_non_empty(target: Engine) -> None:
+    """Refuse a target that already holds any table (ours or anything else): nothing is overwritten.
+
+    Raises:
+        MigrationError: one line naming the target and what it holds.
+    """
+    try:
+        with target.connect() as conn:
+            present = _present(conn)
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise MigrationError(f"无法连接目标数据库 {describe(target)}：{_reason(exc)}") from exc
+    if present:
+        shown = "、".join(present[:5]) + ("等" if len(present) > 5 else "")
+        raise MigrationError(f"目标数据库 {describe(target)} 不是空的（已有{len(present)}张表：{shown}），"
+                             "为免覆盖其中的数据，未做任何改动；请指定一个新建的空数据库")
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _source_revision(source: Engine) -> str:
+    head = db.head_revision()
+    try:
+        current = db.current_revision(source)
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise MigrationError(f"无法读取要迁移的数据：{_reason(exc)}") from exc
+    if current != head:
+        raise MigrationError(f"要迁移的数据结构版本是 {current or '（空）'}，本程序是 {head}："
+                             "请先用本版本程序打开一次数据文件（自动升级）再迁移")
+    return head
+
+
+def _upgrade_on(conn: Connection) -> None:
+    """The program's migrations to head on ``conn``, inside its transaction (PostgreSQL and SQLite both
+    roll DDL back with the transaction)."""
+    from alembic import command  # noqa: PLC0415 - imported only when a migration runs
+
+    cfg = db.alembic_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+def _rows(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    """The table's rows in primary-key order, BATCH at a time, as dictionaries by column name."""
+    order = list(table.primary_key.columns) or list(table.columns)
+    result = conn.execution_options(yield_per=BATCH).execute(select(table).order_by(*order))
+    for chunk in result.mappings().partitions(BATCH):
+        yield [dict(row) for row in chunk]
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _reset_sequences(conn: Connection) -> None:
+    """PostgreSQL: every serial id continues after the highest id copied (SQLite needs nothing)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables():
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or pk[0].type.python_type is not int:
+            continue
+        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                           {"t": table.name, "c": pk[0].name}).scalar()
+        if seq:
+            conn.execute(text(f'SELECT setval(:s, coalesce((SELECT max("{pk[0].name}") FROM "{table.name}"), 0) + 1, '
+                              "false)"), {"s": seq})
+
+
+def copy_store(source: Engine, target: Engine, progress: Progress | None = None) -> CopyReport:
+    """Copy the whole store from ``source`` into the empty database of ``target`` (one transaction).
+
+    Raises:
+        MigrationError: the target is not empty or cannot be reached, the source is not at this
+            version's schema, the copy was cancelled or failed (the target is left as it was).
+    """
+    started = time.monotonic()
+    revision = _source_revision(source)
+    refuse_non_empty(target)
+    copied: dict[str, int] = {}
+    try:
+        # the source's reads run in one transaction (its first read begins it): one snapshot of the
+        # whole store, while other programs may go on writing to it
+        with source.connect() as src, target.begin() as dst:
+            _upgrade_on(dst)
+            for table in tables():
+                total, done = _count(src, table), 0
+                if progress is not None and progress(table.name, 0, total) is False:
+                    raise MigrationError("迁移已取消，目标数据库未做任何改动")
+                for batch in _rows(src, table):
+                    dst.execute(insert(table), batch)
+                    done += len(batch)
+                    if progress is not None and progress(table.name, done, total) is False:
+                        raise MigrationError("迁移已取消，目标数据库未做任何改动")
+                copied[table.name] = done
+            _reset_sequences(dst)
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise MigrationError(f"迁移失败，目标数据库未做任何改动：{_reason(exc)}") from exc
+    return CopyReport(copied, time.monotonic() - started, revision)
+
+
+# --- checking the copy ----------------------------------------------------------------------------
+
+
+def _normal(value: Any) -> Any:
+    """A value as both backends give it back (PostgreSQL keeps time zones and microseconds the same
+    way SQLite's text does once read through the models' types)."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def table_digest(conn: Connection, table: Table) -> tuple[int, str]:
+    """(rows, SHA-256 over every row in primary-key order) of one table, read through the models."""
+    digest = hashlib.sha256()
+    rows = 0
+    names = [c.name for c in table.columns]
+    for batch in _rows(conn, table):
+        for row in batch:
+            digest.update(repr([_normal(row[n]) for n in names]).encode("utf-8"))
+            rows += 1
+    return rows, digest.hexdigest()
+
+
+def compare(source: Engine, target: Engine) -> list[str]:
+    """Tables whose rows differ between the two stores, one Chinese line each (empty: the same)."""
+    problems: list[str] = []
+    with source.connect() as src, target.connect() as dst:
+        for table in tables():
+            a, b = table_digest(src, table), table_digest(dst, table)
+            if a[0] != b[0]:
+                problems.append(f"数据表 {table.name}：原有{a[0]}行，迁移后{b[0]}行")
+            elif a[1] != b[1]:
+                problems.append(f"数据表 {table.name}：{a[0]}行的内容与原数据不一致")
+    return problems
+
+
+# --- engines and the test copy in a data folder ----------------------------------------------------
+
+SERVER_DIALECTS = ("postgresql",)
+
+
+def server_engine(url: str) -> Engine:
+    """An engine for the PostgreSQL database at ``url`` (``postgresql://user:password@host/db``; the
+    driver is psycopg whether the URL names it or not).
+
+    Raises:
+        MigrationError: the address is not a PostgreSQL database URL.
+    """
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError as exc:
+        raise MigrationError(f"数据库地址“{url}”无法识别：应形如 postgresql://用户名@服务器/数据库名") from exc
+    if parsed.get_backend_name() not in SERVER_DIALECTS:
+        raise MigrationError(f"数据库地址须是 PostgreSQL 的（postgresql://用户名@服务器/数据库名），"
+                             f"不是 {parsed.get_backend_name()}")
+    return db.make_server_engine(parsed)  # the store's own server engine (SQLite's driver SQL translated)
+
+
+@dataclass(frozen=True)
+class FolderCopy:
+    """A store copied into a data folder: where, what was copied, and the new file's store key."""
+
+    folder: Path
+    report: CopyReport
+    key: bytes
+
+
+def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = None) -> FolderCopy:
+    """Copy the store of ``source`` (the server) into a new encrypted store file in ``folder`` (a test
+    copy): a new store key, key slots rebuilt from the accounts copied (the same passwords open it; the
+    server's recovery key does not), and the chain head file written from the copied history.
+
+    Raises:
+        MigrationError: ``folder`` already holds a store, or the copy failed (nothing is left behind).
+    """
+    path = folder / STORE_FILE
+    if path.exists() or keyslots.keys_path(folder).exists():
+        raise MigrationError(f"文件夹 {folder} 中已有保学台账的数据文件，为免覆盖未做任何改动；请指定一个空文件夹")
+    try:
+        workfiles.private_dir(folder)
+    except OSError as exc:
+        raise MigrationError(f"无法创建文件夹 {folder}：{exc.strerror or exc}") from exc
+    key = keyslots.new_store_key()
+    engine = db.make_engine(path, key)
+    try:
+        report = copy_store(source, engine, progress)
+        db.make_private(path)
+        with engine.connect() as conn:
+            accounts = keyslots.accounts_of(conn)
+        keyslots.write(folder, keyslots.build(key, accounts, None))
+        copy = Store(folder, engine, "迁移")
+        chain_head.after_commit(copy, force=True)  # the copied history's head, signed with the copied node key
+    except BaseException:
+        engine.dispose()
+        remove_copy(folder)
+        raise
+    engine.dispose()
+    return FolderCopy(folder, report, key)
+
+
+def remove_copy(folder: Path) -> None:
+    """Remove a test copy ``copy_to_folder`` made (its store file, key slots and head file)."""
+    path = folder / STORE_FILE
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                     keyslots.keys_path(folder), chain_head.path_of(folder)):
+        leftover.unlink(missing_ok=True)
+
+
+# --- the commands' work -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerMigration:
+    """The outcome of ``migrate_to_server``: what was copied and what verify said on the server."""
+
+    report: CopyReport
+    target: str
+    verify_message: str
+
+
+def verify_on(engine: Engine, data_dir: Path, user: str = "迁移") -> Any:
+    """``verify`` on the store behind ``engine`` (the chain head compared with the file in ``data_dir``)."""
+    from desktop_app.services.integrity import check  # noqa: PLC0415 - imports services that import this
+
+    store = Store(data_dir, engine, user)
+    if db.is_server(engine):
+        store.server = engine.url
+    return check.run(store)
+
+
+def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
+    """Move this district office's store to the empty PostgreSQL database of ``target``.
+
+    The store must pass ``verify`` first (a damaged ledger is not carried to the server); after the copy
+    both are read again and compared row by row, and ``verify`` runs on the server. The SQLite file is
+    left as it was.
+
+    Raises:
+        PermissionDenied: the account may not restore backups (an administrator's right).
+        ValidationError: this installation is a school (schools keep their file).
+        MigrationError: the store fails verify, the target is not empty or cannot be reached, or the copy
+            differs from the store or fails verify on the server.
+    """
+    from desktop_app.domain.errors import ValidationError  # noqa: PLC0415
+    from desktop_app.services import installation  # noqa: PLC0415
+    from desktop_app.services.access import Permission, require  # noqa: PLC0415
+
+    require(store, Permission.RESTORE)
+    inst = store.installation()
+    if inst is None or inst.kind != installation.DISTRICT:
+        raise ValidationError("只有区教委的数据可以迁移到数据库服务器；学校的数据始终保存在本机的数据文件中")
+    refuse_non_empty(target)
+    before = store.verify()
+    if not before.ok:
+        raise MigrationError(f"本机数据未通过校验，未迁移：{before.message}（请先处理，再迁移）")
+    report = copy_store(store.engine, target, progress)
+    if problems := compare(store.engine, target):
+        raise MigrationError(f"迁移后核对不一致（迁移期间数据被改动？）：{problems[0]}；"
+                             f"请清空目标数据库 {describe(target)} 后重新迁移")
+    result = verify_on(target, store.data_dir, store.user)
+    if not result.ok:
+        raise MigrationError(f"迁移后在服务器上校验未通过：{result.message}")
+    return ServerMigration(report, describe(target), result.message)
