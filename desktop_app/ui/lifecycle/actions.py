@@ -7,6 +7,7 @@ returns True when the store changed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
@@ -98,23 +99,31 @@ def decide_deferral(parent: QWidget | None, store: Store, case_id: str) -> bool:
     return True
 
 
-def close_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
-    """销号; a refusal shows what evidence is missing and offers the dialog again with what was typed."""
+def _ask_until_saved(parent: QWidget | None, ask: Callable[[Any], Any], save: Callable[[Any], object],
+                     title: str) -> bool:
+    """Ask with a dialog and save what it gives; a refused value (ValidationError) is shown and the dialog
+    offered again with what was typed; any other refusal is shown and ends the action."""
     previous = None
     while True:
-        closing = ClosingDialog.ask(parent, previous)
-        if closing is None:
+        value = ask(previous)
+        if value is None:
             return False
         try:
-            lifecycle.close_case(store, case_id, closing)
+            save(value)
         except ValidationError as exc:
-            _failed(parent, tr("未销号"), exc)
-            previous = closing
+            _failed(parent, title, exc)
+            previous = value
             continue
         except BaoxueError as exc:
-            _failed(parent, tr("未销号"), exc)
+            _failed(parent, title, exc)
             return False
         return True
+
+
+def close_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
+    """销号; a refusal shows what evidence is missing and offers the dialog again with what was typed."""
+    return _ask_until_saved(parent, lambda previous: ClosingDialog.ask(parent, previous),
+                            lambda closing: lifecycle.close_case(store, case_id, closing), tr("未销号"))
 
 
 def reopen_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
@@ -140,21 +149,8 @@ def handover_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
     except BaoxueError as exc:
         _failed(parent, tr("不能移交"), exc)
         return False
-    previous = None
-    while True:
-        request = HandoverDialog.ask(parent, schools, previous)
-        if request is None:
-            return False
-        try:
-            handover.request_handover(store, case_id, request)
-        except ValidationError as exc:
-            _failed(parent, tr("未移交"), exc)
-            previous = request
-            continue
-        except BaoxueError as exc:
-            _failed(parent, tr("未移交"), exc)
-            return False
-        return True
+    return _ask_until_saved(parent, lambda previous: HandoverDialog.ask(parent, schools, previous),
+                            lambda request: handover.request_handover(store, case_id, request), tr("未移交"))
 
 
 ActionFn = Callable[[QWidget | None, Store, str], bool]
