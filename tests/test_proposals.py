@@ -39,7 +39,8 @@ from tests.district_fixture import (
 )
 from tests.helpers.cli import run
 from tests.matching_world import enrolled, roster
-from tests.sync_helpers import send
+from tests.package_forge import forge, set_value
+from tests.sync_helpers import dump, send
 
 pytestmark = pytest.mark.both_backends
 
@@ -295,3 +296,28 @@ def test_proposals_written_through_core_where_the_driver_is_not_sqlite(world: Wo
         not r.withdrawn and r.matched_on == rows[0].matched_on for r in rows)
     assert w.district.verify().ok, w.district.verify()
     assert proposals.open_count(w.primary, SEM) == 5
+
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("kind", "瞎编", ("kind", "不在代码表中")),
+    ("status", "已作废了", ("status", "不在代码表中")),
+    ("student_id", "no-such-child", ("student_id", "既不在数据包中也不在本机")),
+])
+def test_a_signed_package_with_a_bad_proposal_is_refused_whole(world: World, tmp_path: Path, column: str,
+                                                              value: str, words: tuple[str, ...]) -> None:
+    """A package correctly signed by the district is still checked value by value: a proposal outside the
+    code tables, or about a child this school does not hold, refuses the whole package in one Chinese line."""
+    w = world
+    report(w)
+    matching.run_match(w.district, SEM)
+    path = sync.export_package(w.district, PRIMARY[0], w.usb).path
+    forged = forge(path, w.district, w.primary, tmp_path / "p.bxpkg",
+                   payload_change=lambda p: set_value(p, "match_proposals", column, value))
+    before = dump(w.primary)
+    with pytest.raises(sync.PackageRefused) as info:
+        sync.import_package(w.primary, forged)
+    message = str(info.value)
+    assert "\n" not in message and "未导入" in message, message
+    for word in words:
+        assert word in message, (word, message)
+    assert dump(w.primary) == before
