@@ -30,7 +30,7 @@ import database.all_models  # noqa: F401 - every table on Base.metadata
 from database import engine as db
 from database.models import Base
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import keyslots, workfiles
+from desktop_app.services import keyslots, server, workfiles
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import STORE_FILE
 from desktop_app.services.store import Store
@@ -82,16 +82,11 @@ def refuse_non_empty(target: Engine) -> None:
         with target.connect() as conn:
             present = _present(conn)
     except (DBAPIError, SQLAlchemyError) as exc:
-        raise MigrationError(f"无法连接目标数据库 {describe(target)}：{_reason(exc)}") from exc
+        raise MigrationError(f"无法连接目标数据库 {describe(target)}：{server.reason(exc)}") from exc
     if present:
         shown = "、".join(present[:5]) + ("等" if len(present) > 5 else "")
         raise MigrationError(f"目标数据库 {describe(target)} 不是空的（已有{len(present)}张表：{shown}），"
                              "为免覆盖其中的数据，未做任何改动；请指定一个新建的空数据库")
-
-
-def _reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
 def _source_revision(source: Engine) -> str:
@@ -99,7 +94,7 @@ def _source_revision(source: Engine) -> str:
     try:
         current = db.current_revision(source)
     except (DBAPIError, SQLAlchemyError) as exc:
-        raise MigrationError(f"无法读取要迁移的数据：{_reason(exc)}") from exc
+        raise MigrationError(f"无法读取要迁移的数据：{server.reason(exc)}") from exc
     if current != head:
         raise MigrationError(f"要迁移的数据结构版本是 {current or '（空）'}，本程序是 {head}："
                              "请先用本版本程序打开一次数据文件（自动升级）再迁移")
@@ -171,7 +166,7 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None)
                 copied[table.name] = done
             _reset_sequences(dst)
     except (DBAPIError, SQLAlchemyError) as exc:
-        raise MigrationError(f"迁移失败，目标数据库未做任何改动：{_reason(exc)}") from exc
+        raise MigrationError(f"迁移失败，目标数据库未做任何改动：{server.reason(exc)}") from exc
     return CopyReport(copied, time.monotonic() - started, revision)
 
 
