@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Join
 
 from database.census import ChildStatusRecord, RosterMember
 from database.models import Case, Semester, Student
@@ -339,32 +342,118 @@ def export_report(store: Store, path: Path | str, today: dt.date | None = None) 
 
 
 # --- all schools' ledger -------------------------------------------------------------------
+#
+# A keystroke in the ledger's search box asks for the first page and the count. At a district both run
+# over every school's cases (500,000 and more), so neither joins anything it does not need: the filters
+# are conditions on the narrow ``cases`` table (a child's fields and the school through ``IN``
+# sub-selects), the page's case ids are chosen there first, and only those rows are joined to their
+# child and school. Ties in the order are broken by the case id in the same direction, so one index walk
+# in either direction yields the page (``ix_cases_opened_on_id`` for the default order).
 
-def _with_school(query: cases.LedgerQuery, columns: list[Any]) -> Select[*tuple[Any, ...]]:
-    stmt = (
-        cases.ledger_select(query, columns)
-        .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
-        .outerjoin(Peer, Peer.node_id == RecordOwner.owner_node)
-    )
+def _school_condition(query: cases.LedgerQuery) -> Any:
+    """The cases of the school (``extra["school"]``, its code) or of the schools of a township
+    (``extra["school_township"]``) the query asks for; None when it asks for none."""
+    peers = []
     if code := query.extra.get("school"):
-        stmt = stmt.where(Peer.code == code)
+        peers.append(Peer.code == code)
     if town := query.extra.get("school_township"):
-        stmt = stmt.where(Peer.township == town)
-    return stmt
+        peers.append(Peer.township == town)
+    if not peers:
+        return None
+    owned = select(RecordOwner.record_id).where(
+        RecordOwner.table_name == "cases",
+        RecordOwner.owner_node.in_(select(Peer.node_id).where(*peers)),
+    )
+    return Case.id.in_(owned)
 
 
-def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
-    """The ledger of every school (``query.extra``: ``school`` code, ``school_township``); ``sync_state`` is
-    the exchange state of the case and its child together."""
+def _filtered(query: cases.LedgerQuery, columns: list[Any], *, join_students: bool) -> Select[Any]:
+    stmt = cases.ledger_select(query, columns, join_students=join_students)
+    condition = _school_condition(query)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def _order(query: cases.LedgerQuery) -> tuple[Any, list[Any]]:
+    column = cases._SORT_COLUMNS.get(query.sort, Case.opened_on)  # noqa: SLF001 - same columns as the ledger
+    if query.descending:
+        return column, [column.desc(), Case.id.desc()]
+    return column, [column.asc(), Case.id.asc()]
+
+
+class _StudentsFirst(Join):
+    """``students JOIN cases`` that SQLite must walk in that order (``CROSS JOIN``): the ledger ordered by an
+    indexed field of the child reads the children in that index's order and stops at the page's end,
+    where SQLite's planner would read every case and sort them. Other databases get a plain join."""
+
+    inherit_cache = True
+
+
+@compiles(_StudentsFirst, "sqlite")
+def _students_first_sqlite(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return cast("str", compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+@compiles(_StudentsFirst)
+def _students_first(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return cast("str", compiler.visit_join(element, **kw))
+
+
+#: The children's fields an index of ``students`` yields in order (the others are sorted).
+_STUDENT_ORDER_INDEXED = frozenset({"name", "id_number", "township"})
+#: From how many cases on a page ordered by an indexed field of the child reads the children in that
+#: order (below it, joining and sorting the cases found is quicker than walking the children).
+STUDENTS_FIRST_FROM = 20_000
+
+
+def _students_first(session: Session, query: cases.LedgerQuery) -> bool:
+    """Whether a page ordered by an indexed field of the child is best read by walking the children in
+    that order: when no school is asked for (a school's cases are few: joined and sorted at once) and the
+    children are filtered themselves (search, township, village) or the cases found are many."""
+    if query.sort not in _STUDENT_ORDER_INDEXED or _school_condition(query) is not None:
+        return False
+    if cases._search_clause(query.search) is not None or query.township or query.village:  # noqa: SLF001
+        return True
+    return int(session.execute(ledger_count_select(query)).scalar_one()) >= STUDENTS_FIRST_FROM
+
+
+def ledger_page_select(query: cases.LedgerQuery, offset: int = 0, limit: int | None = 200, *,
+                       students_first: bool = False) -> Select[Any]:
+    """One page of every school's ledger: the page's case ids chosen on ``cases`` alone (joined to the
+    child only when ordered by a child's field: ``students_first`` walks the children in the order's
+    index), then those rows joined to child and school."""
+    column, order_by = _order(query)
+    if column.class_ is not Student:
+        page_ids = _filtered(query, [Case.id], join_students=False)
+    elif students_first and query.sort in _STUDENT_ORDER_INDEXED:
+        page_ids = _filtered(query, [Case.id], join_students=False).select_from(
+            _StudentsFirst(Student.__table__, Case.__table__, Case.student_id == Student.id))
+    else:
+        page_ids = _filtered(query, [Case.id], join_students=True)
+    page_ids = page_ids.order_by(*order_by).offset(offset).limit(limit)
     columns = [Case.id.label("case_id"), Student.id.label("student_id"),
                func.coalesce(Peer.name, "本单位").label("school"), Student.name,
                Student.sex, Student.id_number, Case.grade, Student.hukou_township.label("township"),
                Student.village, Case.status, Case.dropout_reason, Case.attempt_count, Case.opened_on,
                Student.guardian1_phone]
-    order = cases._SORT_COLUMNS.get(query.sort, Case.opened_on)  # noqa: SLF001 - same ordering as the ledger
-    stmt = _with_school(query, columns).order_by(order.desc() if query.descending else order.asc(), Case.id)
+    return (
+        select(*columns).select_from(Case).join(Student, Case.student_id == Student.id)
+        .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
+        .outerjoin(Peer, Peer.node_id == RecordOwner.owner_node)
+        .where(Case.id.in_(page_ids)).order_by(*order_by)
+    )
+
+
+def ledger_count_select(query: cases.LedgerQuery) -> Select[Any]:
+    """How many cases the query finds, counted on ``cases`` alone (no join)."""
+    return _filtered(query, [func.count()], join_students=False)
+
+
+def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+    """The ledger of every school (``query.extra``: ``school`` code, ``school_township``); ``sync_state`` is
+    the exchange state of the case and its child together."""
     with store.read() as session:
-        rows = [dict(r._mapping) for r in session.execute(stmt.offset(offset).limit(limit))]
+        stmt = ledger_page_select(query, offset, limit, students_first=_students_first(session, query))
+        rows = [dict(r._mapping) for r in session.execute(stmt)]
     privacy.mask_rows(store, rows, Purpose.LIST, phones=("guardian1_phone",))  # a list: masked, whoever looks
     sync.add_ledger_states(store, rows)  # as in the school's ledger
     return rows
@@ -372,7 +461,7 @@ def ledger_page(store: Store, query: cases.LedgerQuery, offset: int = 0, limit: 
 
 def ledger_count(store: Store, query: cases.LedgerQuery) -> int:
     with store.read() as session:
-        return session.execute(_with_school(query, [func.count()])).scalar_one()
+        return int(session.execute(ledger_count_select(query)).scalar_one())
 
 
 # --- decisions sent back -------------------------------------------------------------------
