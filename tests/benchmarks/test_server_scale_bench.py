@@ -302,9 +302,12 @@ def test_district_matching(tmp_path: Path, cluster: pg.Cluster) -> None:
         NOTES.append(f"全区联查 on {label}: {results[label][1]:.1f} s; the process's peak memory grew {grown // 1024} MB")
     (lite, lite_s), (on_pg, server_s) = results["SQLite"], results["PostgreSQL"]
     RESULTS[f"全区联查, {MATCHING_SCHOOLS} schools, {children:,} children (first run)"] = (lite_s, server_s)
-    # per school: 250 children found elsewhere (150 census, 90 leavers, 10 returns), 10 leavers nowhere, 1 pair
-    expected = (250 * MATCHING_SCHOOLS, 10 * MATCHING_SCHOOLS, MATCHING_SCHOOLS, 0)
-    assert (lite.found, lite.not_found, lite.duplicates, lite.compared) == expected
+    # per school: 250 children found elsewhere (150 census, 90 leavers, 10 returns), 10 leavers nowhere, 1 pair;
+    # among a million invented children a few unnumbered ones share name and birth date with another child
+    # (found by 姓名+出生日期+性别, as a person would be asked to check)
+    assert 0 <= lite.found - 250 * MATCHING_SCHOOLS <= MATCHING_SCHOOLS // 20
+    assert 0 <= 10 * MATCHING_SCHOOLS - lite.not_found <= MATCHING_SCHOOLS // 20
+    assert (lite.duplicates, lite.compared) == (MATCHING_SCHOOLS, 0)
     assert on_pg == lite
     assert SMALL or server_s <= 1.5 * lite_s, f"PostgreSQL {server_s:.1f} s, SQLite {lite_s:.1f} s"
     server.engine.dispose()
