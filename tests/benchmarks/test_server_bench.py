@@ -4,10 +4,8 @@ Each store is built on SQLite (the encrypted file, as a district has it today) a
 of the throw-away cluster with ``server_migration.copy_store`` (what ``migrate-to-server`` does), then the
 same call is timed on both (best of a few runs, after a warm-up) and the figures are printed:
 
-* supervision figures (督导情况) for 300 schools;
-* the district ledger keystroke (first page and count) on BAOXUE_BENCH_LEDGER_CASES cases (500,000 asked;
-  default 100,000 on a small machine);
-* 全区联查 over the matching benchmark's district (100 schools, 210,000 children; 1,000,000 asked);
+* (the supervision figures for 300 schools, the district ledger keystroke on 500,000 cases and 全区联查 on
+  1,000,000 children are in ``test_server_scale_bench.py``);
 * a district importing BAOXUE_BENCH_SCHOOLS school packages (300 asked; default 40): SQLite, PostgreSQL
   with one importer, PostgreSQL with four importers (processes) at once.
 
@@ -19,7 +17,6 @@ Run: ``.venv/bin/python -m pytest --benchmark-enable -p no:cacheprovider -s test
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -32,21 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
 
-from database.care import HomeTeachingPlan, HomeTeachingSession
-from database.census import ChildStatusRecord, RosterMember
-from database.models import Case, Semester, Student
-from database.sync import Peer, RecordOwner
-from desktop_app.domain.names import name_initials, name_pinyin
 from desktop_app.services import (
-    cases,
     demo,
-    district,
     encryption,
-    home_teaching,
-    matching,
-    semesters,
     server_migration,
     sync,
 )
@@ -56,12 +42,8 @@ from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import make_district, make_school
 
 ROOT = Path(__file__).resolve().parents[2]
-LEDGER_CASES = int(os.environ.get("BAOXUE_BENCH_LEDGER_CASES", "100000"))
 SCHOOLS = int(os.environ.get("BAOXUE_BENCH_SCHOOLS", "40"))
-FIGURE_SCHOOLS = 300
 RESULTS: dict[str, tuple[float, float]] = {}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢唐许冯宋邓韩曹彭曾萧田董潘袁蒋蔡余杜叶程魏苏吕丁任沈姚卢"
-GIVEN = "子梓浩宇轩欣怡雨涵思博文俊杰佳琪明晨阳洋雪婷诗涛鑫磊静丽娟强伟芳敏霞平刚勇毅然嘉豪一诺若曦"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,126 +85,6 @@ def side_by_side(name: str, lite: Store, server: Store, fn: Callable[[Store], An
     RESULTS[name] = (lite_s, server_s)
     assert server_result == lite_result  # the same answer on both backends
     assert server_s <= 1.5 * lite_s, f"{name}: PostgreSQL {server_s:.3f} s, SQLite {lite_s:.3f} s"
-
-
-# --- supervision figures for 300 schools ---------------------------------------------------------------
-
-
-def test_supervision_figures_for_300_schools(tmp_path: Path, pg_cluster: pg.Cluster) -> None:
-    d = make_district(tmp_path / "district")
-    semesters.set_dates(d, "2026秋", dt.date(2026, 9, 1), dt.date(2027, 1, 22))
-    home_teaching.propose_calendar(d, "2026秋")
-    with d.read() as s:
-        sem_id = s.execute(select(Semester.id).where(Semester.name == "2026秋")).scalar_one()
-    now = dt.datetime(2026, 11, 1)
-    meta = {"created_at": now, "updated_at": now, "updated_by": "x", "node_id": "n", "version": 1}
-    rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in (Peer, Student, RosterMember, ChildStatusRecord,
-                                                             HomeTeachingPlan, HomeTeachingSession, RecordOwner)}
-    for k in range(FIGURE_SCHOOLS):
-        node = str(uuid.uuid4())
-        rows[Peer].append({"kind": "school", "code": f"21500{k:05d}", "name": f"学校{k}", "township": f"镇{k % 10}",
-                           "node_id": node, "last_received_at": now})
-        for i in range(300):
-            sid = str(uuid.uuid4())
-            rows[Student].append({"id": sid, "name": "某", "sex": "男", "id_number": f"X{k}-{i}",
-                                  "birth_date": dt.date(2014, 1, 1), **meta})
-            mid = str(uuid.uuid4())
-            rows[RosterMember].append({"id": mid, "student_id": sid, "kind": "census", "semester": "", **meta})
-            rows[RecordOwner].append({"table_name": "roster_members", "record_id": mid, "owner_node": node,
-                                      "origin_node": node})
-            if i % 3:
-                rows[ChildStatusRecord].append({"id": str(uuid.uuid4()), "student_id": sid, "semester": "2026秋",
-                                                "status": "本校在读", "checked_on": dt.date(2026, 9, 10), **meta})
-            if i < 3:
-                pid = str(uuid.uuid4())
-                rows[HomeTeachingPlan].append({
-                    "id": pid, "student_id": sid, "semester_id": sem_id, "mode": "送教上门", "teachers": "王",
-                    "content": "语文", "weekday": 1, "hours_per_visit": 2, "start_date": dt.date(2026, 9, 1),
-                    "voided": False, **meta})
-                rows[RecordOwner].append({"table_name": "home_teaching_plans", "record_id": pid, "owner_node": node,
-                                          "origin_node": node})
-                for w in range(10):
-                    rows[HomeTeachingSession].append({
-                        "id": str(uuid.uuid4()), "plan_id": pid, "student_id": sid,
-                        "session_date": dt.date(2026, 9, 8) + dt.timedelta(weeks=w), "class_hours": 2,
-                        "form": "送文化", "teachers": "王", "content": "c", "guardian_confirmed": True,
-                        "guardian_name": "g", "photos": "", "voided": False, **meta})
-    _insert(d, rows)
-    server = on_server(d, pg_cluster)
-    side_by_side("supervision figures, 300 schools", d, server,
-                 lambda s: district.school_figures(s, dt.date(2026, 11, 20)))
-    server.engine.dispose()
-    d.close()
-
-
-def _insert(store: Store, rows: dict[Any, list[dict[str, Any]]]) -> None:
-    with store.engine.begin() as conn:
-        for model, values in rows.items():
-            for start in range(0, len(values), 20_000):
-                conn.execute(insert(model), values[start:start + 20_000])
-
-
-# --- the district ledger keystroke ---------------------------------------------------------------------
-
-
-def test_district_ledger_keystroke(tmp_path: Path, pg_cluster: pg.Cluster) -> None:
-    import random
-
-    rng = random.Random(19)
-    d = make_district(tmp_path / "district")
-    now = dt.datetime(2026, 10, 1)
-    meta = {"created_at": now, "updated_at": now, "updated_by": "x", "node_id": "n", "version": 1}
-    rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in (Peer, Student, Case, RecordOwner)}
-    nodes = [str(uuid.uuid4()) for _ in range(300)]
-    for k, node in enumerate(nodes):
-        rows[Peer].append({"kind": "school", "code": f"50015{k:05d}", "name": f"学校{k}", "township": f"镇{k % 30}",
-                           "node_id": node, "last_received_at": now})
-    statuses = ("疑似辍学", "劝返中", "联合劝返", "已复学", "已销号")
-    for i in range(LEDGER_CASES):
-        node = nodes[i % len(nodes)]
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-        sid, cid = str(uuid.uuid4()), str(uuid.uuid4())
-        rows[Student].append({"id": sid, "name": name, "name_initials": name_initials(name),
-                              "name_pinyin": name_pinyin(name), "sex": "男" if i % 2 else "女",
-                              "id_number": f"500223{2010 + i % 8}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}X",
-                              "birth_date": dt.date(2010 + i % 8, 1 + i % 12, 1 + i % 28),
-                              "hukou_township": f"镇{i % 30}", "village": f"村{i % 200}", **meta})
-        opened = dt.date(2025, 9, 1) + dt.timedelta(days=i % 400)
-        rows[Case].append({"id": cid, "student_id": sid, "status": statuses[i % 5], "fill_date": opened,
-                           "opened_on": opened, "grade": f"{1 + i % 9}年级", "attempt_count": i % 7, "voided": False,
-                           **meta})
-        rows[RecordOwner].append({"table_name": "cases", "record_id": cid, "owner_node": node, "origin_node": node})
-        rows[RecordOwner].append({"table_name": "students", "record_id": sid, "owner_node": node, "origin_node": node})
-    _insert(d, rows)
-    server = on_server(d, pg_cluster)
-    queries = {"no filter": cases.LedgerQuery(), "open cases": cases.LedgerQuery(statuses=("疑似辍学", "劝返中")),
-               "name 张": cases.LedgerQuery(search="张"), "pinyin zx": cases.LedgerQuery(search="zx"),
-               "one school": cases.LedgerQuery(extra={"school": "5001500007"})}
-    for label, query in queries.items():
-        def keystroke(s: Store, q: cases.LedgerQuery = query) -> tuple[int, list[str]]:
-            page = district.ledger_page(s, q, limit=200)
-            return district.ledger_count(s, q), [r["case_id"] for r in page]
-
-        side_by_side(f"ledger keystroke {LEDGER_CASES:,} cases: {label}", d, server, keystroke)
-    server.engine.dispose()
-    d.close()
-
-
-# --- 全区联查 ----------------------------------------------------------------------------------------------
-
-
-def test_district_matching(tmp_path: Path, pg_cluster: pg.Cluster) -> None:
-    from tests.benchmarks.test_matching_bench import SEM, build_district
-
-    d = build_district(tmp_path / "district")
-    server = on_server(d, pg_cluster)
-    lite_s, lite = best(lambda: matching.run_match(d, SEM), 2)
-    server_s, on_pg = best(lambda: matching.run_match(server, SEM), 2)
-    RESULTS["全区联查, 100 schools, 210,000 children"] = (lite_s, server_s)
-    assert on_pg == lite
-    assert server_s <= 1.5 * lite_s, f"PostgreSQL {server_s:.2f} s, SQLite {lite_s:.2f} s"
-    server.engine.dispose()
-    d.close()
 
 
 # --- importing school packages ---------------------------------------------------------------------------

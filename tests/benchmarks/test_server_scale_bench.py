@@ -43,6 +43,8 @@ from tests import pg_cluster as pg
 from tests.benchmarks import scale_data
 from tests.sync_helpers import make_district
 
+pytestmark = pytest.mark.timeout(3 * 3600)  # full size: building and copying the stores takes many minutes
+
 SMALL = os.environ.get("BAOXUE_BENCH_SCALE", "full").strip().lower() == "small"
 LEDGER_CASES = 10_000 if SMALL else 500_000
 MATCHING_SCHOOLS = 10 if SMALL else 470  # 2,131 children a school: 1,001,570 children
