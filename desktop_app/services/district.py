@@ -389,12 +389,12 @@ class _StudentsFirst(Join):
 
 
 @compiles(_StudentsFirst, "sqlite")
-def _students_first_sqlite(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
+def _compile_students_first_sqlite(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
     return cast("str", compiler.visit_join(element, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
 @compiles(_StudentsFirst)
-def _students_first(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
+def _compile_students_first(element: _StudentsFirst, compiler: SQLCompiler, **kw: Any) -> str:
     return cast("str", compiler.visit_join(element, **kw))
 
 
@@ -430,11 +430,11 @@ def ledger_page_select(query: cases.LedgerQuery, offset: int = 0, limit: int | N
     else:
         page_ids = _filtered(query, [Case.id], join_students=True)
     page_ids = page_ids.order_by(*order_by).offset(offset).limit(limit)
-    columns = [Case.id.label("case_id"), Student.id.label("student_id"),
-               func.coalesce(Peer.name, "本单位").label("school"), Student.name,
-               Student.sex, Student.id_number, Case.grade, Student.hukou_township.label("township"),
-               Student.village, Case.status, Case.dropout_reason, Case.attempt_count, Case.opened_on,
-               Student.guardian1_phone]
+    columns: list[Any] = [
+        Case.id.label("case_id"), Student.id.label("student_id"), func.coalesce(Peer.name, "本单位").label("school"),
+        Student.name, Student.sex, Student.id_number, Case.grade, Student.hukou_township.label("township"),
+        Student.village, Case.status, Case.dropout_reason, Case.attempt_count, Case.opened_on, Student.guardian1_phone,
+    ]
     return (
         select(*columns).select_from(Case).join(Student, Case.student_id == Student.id)
         .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
