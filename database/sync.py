@@ -74,8 +74,7 @@ class RecordOwner(Base):
     owner_node: Mapped[str] = mapped_column(String(36))
     origin_node: Mapped[str] = mapped_column(String(36))
 
-    # With the record id: a school's (or a township's) cases are read from the index alone.
-    __table_args__ = (Index("ix_sync_record_owners_owner_node", "owner_node", "table_name", "record_id"),)
+    __table_args__ = (Index("ix_sync_record_owners_owner_node", "owner_node", "table_name"),)
 
 
 class RemoteAuditEntry(Base):
