@@ -66,3 +66,48 @@ def test_the_start_up_status_says_what_is_being_done_and_goes_with_the_window(qt
     StartupStatus.current().show("正在启动…")
     StartupStatus.close_current()
     assert not StartupStatus.started()
+
+
+def test_every_start_up_step_that_can_take_long_is_said_on_the_splash(qtbot: QtBot, tmp_path: Path,
+                                                                       monkeypatch) -> None:  # noqa: ANN001
+    """Opening (and upgrading) the data file, the daily backup, the first start of a new release and building
+    the main window are each said on the start-up splash while they run; the splash goes with the window."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.services import backup, updates
+    from desktop_app.ui import app as gui_app
+    from desktop_app.ui import main_window
+
+    folder = tmp_path / "data"
+    store = Store.open(folder, user="周老师")
+    installation.setup(store, SCHOOL)
+    sign_in_admin(store)
+    said: list[tuple[str, str]] = []
+
+    def saying(step: str) -> None:
+        status = StartupStatus.current()
+        said.append((step, status.splash.message() if status.splash.isVisible() else ""))
+
+    def open_store(data_dir: Path, **_kw: object) -> Store:
+        saying("open")
+        return store
+
+    class Window(main_window.MainWindow):
+        def __init__(self, opened: Store) -> None:
+            saying("window")
+            super().__init__(opened)
+
+    shown: list[main_window.MainWindow] = []
+    monkeypatch.setattr(gui_app, "open_store", open_store)
+    monkeypatch.setattr(gui_app, "offer_recovery_key", lambda _s: None)
+    monkeypatch.setattr(backup, "daily_if_due", lambda _s: saying("backup"))
+    monkeypatch.setattr(updates, "after_start", lambda _s: saying("update") or "")
+    monkeypatch.setattr(main_window, "MainWindow", Window)
+    monkeypatch.setattr(Window, "show", lambda self: shown.append(self))
+    monkeypatch.setattr(QApplication, "exec", lambda *_a: 0)
+    assert gui_app.main(["baoxue", "--data-dir", str(folder)]) == 0
+    assert said == [("open", "正在打开数据文件…"), ("backup", "正在检查每日自动备份…"),
+                    ("update", "正在检查程序更新…"), ("window", "正在准备主窗口…")]
+    assert shown and not StartupStatus.started()  # the splash went with the window
+    shown[0].close()
+    shown[0].deleteLater()

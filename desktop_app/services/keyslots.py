@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 import nacl.bindings as sodium
 import nacl.exceptions
-from argon2.low_level import Type, hash_secret_raw
 
 from database.engine import KEY_BYTES, has_table
 from desktop_app.domain.errors import SignInError, StoreError, ValidationError
@@ -216,6 +215,8 @@ def _kek(password: str, kdf: dict[str, Any]) -> bytes:
     if not (1 <= int(kdf["t"]) <= 64 and 8 <= int(kdf["m"]) <= 4 * 1024 * 1024 and 1 <= int(kdf["p"]) <= 64
             and 16 <= int(kdf["len"]) <= 64):
         raise ValueError("unreasonable key derivation parameters")
+    from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415 - at sign-in, not at every start
+
     return hash_secret_raw(password.encode("utf-8"), bytes.fromhex(kdf["salt"]), int(kdf["t"]), int(kdf["m"]),
                            int(kdf["p"]), int(kdf["len"]), Type.ID, int(kdf["v"]))
 
@@ -355,6 +356,8 @@ def normalize_code(text: str) -> str:
 
 def key_from_recovery(code: str) -> bytes:
     """The store key derived from a recovery key (canonical form)."""
+    from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415 - at sign-in, not at every start
+
     return hash_secret_raw(code.encode("ascii"), RECOVERY_SALT, RECOVERY_KDF["t"], RECOVERY_KDF["m"],
                            RECOVERY_KDF["p"], KEY_BYTES, Type.ID)
 

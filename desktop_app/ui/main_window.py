@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, cases, paths, settings, updates
+from desktop_app.services import accounts, cases, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.lock import WindowLock
@@ -451,7 +451,8 @@ class MainWindow(QMainWindow):
         self.update_action.triggered.connect(self.install_update)
         help_menu.addAction(self.update_action)
         help_menu.aboutToShow.connect(self._refresh_update_action)
-        self._refresh_update_action()
+        self.update_action.setEnabled(False)  # until the menu is first opened: nothing is read at start
+        self.update_action.setText(self.tr("安装新版本程序(&U)…（尚未收到新版本）"))
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
@@ -462,6 +463,8 @@ class MainWindow(QMainWindow):
         ChangePasswordDialog.ask(self.store, self)
 
     def _refresh_update_action(self) -> None:
+        from desktop_app.services import updates  # noqa: PLC0415 - when the help menu opens, not at start
+
         release = updates.offered(self.store)
         self.update_action.setEnabled(release is not None and can(self.store, Permission.RESTORE))
         self.update_action.setText(self.tr("安装新版本程序 %1(&U)…").replace("%1", release.version) if release
@@ -469,6 +472,8 @@ class MainWindow(QMainWindow):
 
     def install_update(self) -> None:
         """Offer the release that came with a package: checked already; installed beside this program's folder."""
+        from desktop_app.services import updates  # noqa: PLC0415 - not at start
+
         release = updates.offered(self.store)
         if release is None:
             Messages.info(self, APP_NAME, self.tr("没有收到可安装的新版本程序。新版本随区教委的数据包送达"))

@@ -33,6 +33,7 @@ from desktop_app.ui.workers import Worker
 Index = QModelIndex | QPersistentModelIndex
 NEW_COLOR = QColor("#c62828")
 CLOSED_COLOR = QColor("#2e7d32")
+AFTER_PAINT_LIMIT_MS = 500  # the figures of a page shown but not yet painted start after its paint, or after this
 
 
 class TrendChart(QWidget):
@@ -187,6 +188,8 @@ class OverviewPage(QWidget):
         self.data: lifecycle.Overview | None = None
         self._worker: Worker | None = None
         self._pending = False
+        self._painted = False
+        self._after_paint: Worker | None = None
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         self.unit_label = QLabel(self)
@@ -319,7 +322,33 @@ class OverviewPage(QWidget):
         worker.signals.failed.connect(failed)
         self._worker = worker
         # From the event loop: the window is painted first, then the figures are computed beside it.
-        QTimer.singleShot(0, worker.start)
+        QTimer.singleShot(0, lambda: self._start_when_painted(worker))
+
+    def _start_when_painted(self, worker: Worker) -> None:
+        """Start ``worker`` now, or, when the page was just shown and not painted yet (the first start),
+        once it has been painted: the worker's imports and queries would otherwise share the interpreter
+        with the window's first paint and the user would wait longer for the window."""
+        if self._painted or not self.isVisible():
+            worker.start()
+            return
+        self._after_paint = worker
+        QTimer.singleShot(AFTER_PAINT_LIMIT_MS, self._start_after_paint)  # never painted (hidden at once): start anyway
+
+    def _start_after_paint(self) -> None:
+        worker, self._after_paint = self._after_paint, None
+        if worker is None:
+            return
+        if self.window().isVisible():
+            worker.start()
+        elif self._worker is worker:  # the window was closed before it was painted: nothing to compute for
+            self._worker = None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self._after_paint is not None:
+                QTimer.singleShot(0, self._start_after_paint)  # after this paint has reached the screen
 
     def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()
