@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, cases, paths, settings
+from desktop_app.services import accounts, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.lock import WindowLock
@@ -33,6 +33,7 @@ from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
 if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loads only the overview
+    from desktop_app.services import cases
     from desktop_app.ui.about_dialog import AboutDialog
     from desktop_app.ui.accounts.page import AccountsPage
     from desktop_app.ui.care.page import CarePage

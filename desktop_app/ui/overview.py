@@ -7,7 +7,7 @@ Every figure opens the filtered ledger behind it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, semesters, todo
+from desktop_app.services import semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.workers import Worker
+
+if TYPE_CHECKING:  # imported where used: the figures' services load on the worker, after the window is painted
+    from desktop_app.services import cases, lifecycle
 
 Index = QModelIndex | QPersistentModelIndex
 NEW_COLOR = QColor("#c62828")
@@ -284,6 +287,8 @@ class OverviewPage(QWidget):
 
     def _compute(self, today: dt.date) -> tuple[lifecycle.Overview, list[todo.TodoItem]]:
         """The figures and the to-do list; no widget is touched (runs on a worker thread too)."""
+        from desktop_app.services import lifecycle  # noqa: PLC0415 - on the worker, not while the window is built
+
         return lifecycle.overview(self.store, today), todo.collect(self.store, today)
 
     def refresh(self, today: dt.date | None = None) -> None:
@@ -386,6 +391,8 @@ class OverviewPage(QWidget):
     # --- figures open the ledger behind them ----------------------------------------------
 
     def period_query(self, key: str) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         assert self.data is not None
         d = self.data
         start = d.semester.start if key.endswith("semester") else d.month_start
@@ -399,6 +406,8 @@ class OverviewPage(QWidget):
         self.show_query.emit(self.period_query(key))
 
     def group_query(self, key: str, row: int) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         value = self.group_models[key].value(row)
         query = cases.LedgerQuery(statuses=CaseStatus.open_values(), title=f"未销号 · {value or '未填'}")
         if value:
@@ -409,6 +418,8 @@ class OverviewPage(QWidget):
         self.show_query.emit(self.group_query(key, row))
 
     def month_query(self, month: str) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         start = dt.date.fromisoformat(month + "-01")
         end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1) - dt.timedelta(days=1)
         return cases.LedgerQuery(opened_from=start, opened_to=end, title=f"{start:%Y年%m月}新增")
