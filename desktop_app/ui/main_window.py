@@ -26,8 +26,6 @@ from desktop_app.ui.accounts.lock import WindowLock
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
-from desktop_app.ui.help import guide
-from desktop_app.ui.help.first_steps import FirstStepsPanel
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
@@ -44,6 +42,8 @@ if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loa
     from desktop_app.ui.district.page import SupervisionPage
     from desktop_app.ui.exchange.page import ExchangePage
     from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+    from desktop_app.ui.help import guide
+    from desktop_app.ui.help.first_steps import FirstStepsPanel
     from desktop_app.ui.home_teaching.page import HomeTeachingPage
     from desktop_app.ui.ledger.page import LedgerPage
     from desktop_app.ui.reports.page import ReportsPage
@@ -148,12 +148,16 @@ class MainWindow(QMainWindow):
 
     def show_guide(self, anchor: str | None = None) -> guide.GuideDialog:
         """帮助 → 使用指南 (F1): the guide at the section of the page in use."""
+        from desktop_app.ui.help import guide  # noqa: PLC0415 - when asked for, not at start
+
         return guide.show_guide(self, anchor or guide.PAGE_SECTIONS.get(self.current_page_name(), "first_use"))
 
     def show_first_steps(self) -> FirstStepsPanel:
         """The first steps after set-up, shown at every start until the user dismisses them."""
         self.settings.setValue(FIRST_STEPS_KEY, True)
         if self.first_steps is None:
+            from desktop_app.ui.help.first_steps import FirstStepsPanel  # noqa: PLC0415 - until dismissed only
+
             inst = self.store.installation()
             actions = {
                 "settings": lambda: self.show_page(self.tr("设置")),
@@ -438,7 +442,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         self.guide_action = QAction(self.tr("使用指南(&G)"), self)
-        self.guide_action.setShortcut(guide.HELP_KEY)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1, as guide.HELP_KEY
         self.guide_action.triggered.connect(lambda: self.show_guide())
         help_menu.addAction(self.guide_action)
         self.quick_guide_action = QAction(self.tr("打印快速上手…"), self)
