@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop_app.services import demo, installation
+from desktop_app.services import demo, installation, semesters
 from desktop_app.services.store import Store
 from desktop_app.ui.splash import StartupStatus
 from tests.conftest import SCHOOL
@@ -47,6 +47,39 @@ def test_the_first_window_and_its_figures_load_none_of_the_later_libraries(tmp_p
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["figures"] and result["todo"] > 0  # the overview and its to-do list were computed
     assert result["loaded"] == []
+
+
+#: What the main window is built without (issue 17): loaded at the sign-in, the daily backup, the first figure
+#: computed on the worker after the window is painted, or when first used.
+NOT_FOR_THE_WINDOW = ("argon2", "nacl", "stdnum", "desktop_app.services.backup", "desktop_app.services.updates",
+                      "desktop_app.services.lifecycle", "desktop_app.services.cases", "desktop_app.services.integrity.head",
+                      "desktop_app.ui.help.guide", "desktop_app.ui.accounts.page", "desktop_app.ui.ledger.page")
+
+
+def test_the_main_window_is_built_without_what_only_later_steps_use(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data", user="周老师")
+    installation.setup(store, SCHOOL)
+    sign_in_admin(store)
+    demo.load(store, 10, seed=3)
+    semesters.current(store)  # the term's row exists, as at every start but a term's first
+    key = store.key
+    store.close()
+    assert key is not None
+    code = (
+        "import json, sys\n"
+        "import desktop_app.ui.app\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop_app.services.store import Store\n"
+        "from desktop_app.ui.main_window import MainWindow\n"
+        "app = QApplication([])\n"
+        f"store = Store.open({str(tmp_path / 'data')!r}, key=bytes.fromhex({key.hex()!r}))  # as after the sign-in\n"
+        "w = MainWindow(store)\n"
+        f"print(json.dumps(sorted(m for m in {NOT_FOR_THE_WINDOW!r} if m in sys.modules)))\n"
+        "w.close(); store.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_the_start_up_status_says_what_is_being_done_and_goes_with_the_window(qtbot: QtBot) -> None:
