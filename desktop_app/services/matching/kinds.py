@@ -136,6 +136,9 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
               AND NOT EXISTS (SELECT 1 FROM sync_record_owners o WHERE o.table_name = 'roster_members'
                               AND o.record_id = rm.id)""")
     p.build.append("CREATE INDEX mt_src_kind ON mt_src (kind, student_id)")
+    # probed once per enrolled or in-school row below (an index each: PostgreSQL hashes an IN list only
+    # while it fits in work_mem, and at 1,000,000 children it does not)
+    p.build.extend(person_indexes("mt_src"))
     p.build.append(f"""
         CREATE TEMP TABLE mt_tgt AS
         SELECT x.student_id AS student_id, {_owner_of('x.tbl', 'x.rec')} AS node, {person_columns('s')},
@@ -152,9 +155,9 @@ def plan(semester: str, earliest: dt.date, latest: dt.date, kinds: tuple[str, ..
             WHERE cs.semester = :semester AND cs.status IN {sql_list(sorted(IN_SCHOOL))}
         ) x
         JOIN students s ON s.id = x.student_id
-        WHERE {idn('s.id_number')} IN (SELECT idn FROM mt_src)
-           OR (s.name, CAST(s.birth_date AS TEXT)) IN (SELECT name, birth FROM mt_src)
-           OR (s.name, s.guardian1_name) IN (SELECT name, guardian FROM mt_src)""")
+        WHERE EXISTS (SELECT 1 FROM mt_src k WHERE k.idn = {idn('s.id_number')})
+           OR EXISTS (SELECT 1 FROM mt_src k WHERE k.name = s.name AND k.birth = CAST(s.birth_date AS TEXT))
+           OR EXISTS (SELECT 1 FROM mt_src k WHERE k.name = s.name AND k.guardian = s.guardian1_name)""")
     p.build.extend(person_indexes("mt_tgt"))
     p.build.append(f"CREATE TEMP TABLE mt_case (student_id TEXT, node TEXT, {PERSON_TABLE_COLUMNS})")
     if DUPLICATE in kinds:  # a case handed over and accepted counts at the receiving school only (移交)
