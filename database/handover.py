@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.models import Base, LedgerMixin
+from desktop_app.domain.handover import ACCEPTED
 
 
 class DistrictSchool(LedgerMixin, Base):
@@ -75,6 +76,16 @@ class HandoverTransfer(LedgerMixin, Base):
     new_case_id: Mapped[str] = mapped_column(String(36), default="")  # the receiving school's case
 
     __table_args__ = (Index("ix_handover_transfers_state", "state", "to_code", "from_code"),)
+
+
+def handed_over_cases() -> Select[str]:
+    """The ids of sending schools' cases whose handover the receiving school accepted.
+
+    At the district both cases stay open from the moment the receiving school's acceptance (and its new case)
+    arrives until the sending school's closing (移交) does; the child is counted once, at the receiving school,
+    so these cases are left out of the open-case figures. While the handover is in flight (requested, or
+    forwarded and not yet answered) the child counts at the sending school, whose case is the only one."""
+    return select(HandoverTransfer.case_id).where(HandoverTransfer.state == ACCEPTED)
 
 
 class HandoverItem(LedgerMixin, Base):

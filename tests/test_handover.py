@@ -23,7 +23,7 @@ from desktop_app.domain import handover as rules
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import Closing
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, handover, lifecycle, matching, semesters, sync, todo
+from desktop_app.services import cases, district, handover, lifecycle, matching, semesters, sync, todo
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.handover_world import ASKED, PHOTO, TODAY, A, B, C, World, a_case, hand_over, make_world
@@ -259,3 +259,44 @@ def test_an_accepted_handover_is_not_a_duplicate_case_while_the_closing_travels(
     semester = semesters.current_name(w.district)
     matching.run_match(w.district, semester)
     assert matching.district_totals(w.district, semester)[matching.DUPLICATES] == 0
+
+
+def _open_by_school(store: Store) -> dict[str, int]:
+    return {f.code: f.open_cases for f in district.school_figures(store)}
+
+
+def _open_by_township(store: Store) -> dict[str, int]:
+    return {t.township: t.open_cases for t in district.township_figures(district.school_figures(store))}
+
+
+def test_the_district_counts_a_handed_over_child_once(world: World, tmp_path: Path) -> None:
+    """The district's open-case figures (overview, per school, per township): while the handover is in flight the
+    child counts at A, whose case is the only one; once B's acceptance (and its new case) arrives, at B only, though
+    A's case stays open at the district until A's closing arrives; then still at B only."""
+    w = world
+
+    def figures() -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
+        data = lifecycle.overview(w.district)
+        assert sum(n for _reason, n in data.by_reason) == sum(n for _grade, n in data.by_grade) == data.open_count
+        assert sum(n for _town, n in data.by_township) == data.open_count
+        return data.open_count, _open_by_school(w.district), _open_by_township(w.district), data.by_status
+
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)  # the request reaches the district, which forwards it to B
+    opened, schools, towns, statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 1, B[0]: 0, C[0]: 0}, {A[2]: 1, B[2]: 0, C[2]: 0})
+    assert statuses["联合劝返"] == 1
+    new_case = handover.accept(w.b, handover.incoming(w.b)[0].id)
+    send(w.b, "district", w.district, w.usb)  # B's acceptance and new case arrive; A's closing has not
+    with w.district.read() as s:
+        assert {s.get(Case, cid).status for cid in (case_id, new_case)} == {"联合劝返"}  # type: ignore[union-attr]
+    opened, schools, towns, statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 0, B[0]: 1, C[0]: 0}, {A[2]: 0, B[2]: 1, C[2]: 0})
+    assert statuses["联合劝返"] == 1
+    assert lifecycle.overview(w.b).open_count == 1 and lifecycle.overview(w.a).open_count == 1  # the schools' own
+    w.round(w.a)  # the answer goes back to A, whose case closes (移交) …
+    w.round(w.a)  # … and the closing reaches the district
+    assert lifecycle.overview(w.a).open_count == 0
+    opened, schools, towns, _statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 0, B[0]: 1, C[0]: 0}, {A[2]: 0, B[2]: 1, C[2]: 0})
