@@ -365,6 +365,112 @@ def verify_on(engine: Engine, data_dir: Path, user: str = "迁移") -> Any:
     return check.run(store)
 
 
+def require_district_admin(store: Store) -> None:
+    """Refuse unless a district administrator is signed in (fails closed: no account, no move).
+
+    Raises:
+        PermissionDenied: no account is signed in, or it is not an administrator's.
+        ValidationError: this installation is a school (schools keep their file).
+    """
+    from desktop_app.domain.errors import ValidationError  # noqa: PLC0415
+    from desktop_app.services import installation  # noqa: PLC0415
+    from desktop_app.services.access import Permission, require  # noqa: PLC0415
+
+    require(store, Permission.RESTORE)
+    inst = store.installation()
+    if inst is None or inst.kind != installation.DISTRICT:
+        raise ValidationError("只有区教委的数据可以迁移到数据库服务器；学校的数据始终保存在本机的数据文件中")
+
+
+def may_migrate(store: Store) -> bool:
+    """Whether this store may be moved to a server from here (a district administrator, the file still local)."""
+    try:
+        require_district_admin(store)
+    except BaoxueError:
+        return False
+    return not store.is_server
+
+
+def target_for(store: Store, settings: server.ServerSettings) -> Engine:
+    """The checked target of a move from the program: a district administrator signed in, the settings well
+    formed, the server reachable, PostgreSQL 14 or newer, the database empty. The caller disposes the engine.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
+        MigrationError: the ledger is on a server already, the server cannot be reached or refuses the
+            sign-in, or the database is not empty (nothing was written).
+        StoreError: the server is older than PostgreSQL 14.
+    """
+    require_district_admin(store)
+    if store.is_server:
+        raise MigrationError(f"本机的台账已经在数据库服务器上（{store.location}），无需迁移")
+    s = server.validate(settings)
+    engine = db.make_server_engine(s.url())
+    try:
+        try:
+            db.check_server(engine)
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise MigrationError(f"无法连接数据库服务器 {s.label()}：{server.reason(exc)}") from exc
+        refuse_non_empty(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def use_server_from_now_on(store: Store, settings: server.ServerSettings) -> None:
+    """After a move: this PC keeps its ledger on the server from now on. The running store becomes the
+    server's (the same account stays signed in) and the settings are kept in the data folder, the password
+    sealed with this PC's store key, so the program opens the server at every start. The file stays.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
+        MigrationError: the server's database does not hold this installation's ledger (not moved there).
+        StoreError: the server cannot be reached or refuses the sign-in (nothing changed then).
+    """
+    require_district_admin(store)
+    s = server.validate(settings)
+    own = store.installation()
+    other = Store.open_server(store.data_dir, store.user, key=store.key, url=s.url())
+    try:
+        theirs = other.installation()
+        if own is None or theirs is None or theirs.node_id != own.node_id:
+            raise MigrationError(f"数据库 {s.label()} 中不是本机迁移过去的台账，未改用它")
+        server.save(store.data_dir, s, store.key)
+    except OSError as exc:
+        other.close()
+        raise MigrationError(f"无法保存数据库服务器设置：{exc.strerror or exc}") from exc
+    except BaseException:
+        other.close()
+        raise
+    actor = store.account
+    store.adopt(other)
+    store.act_as(actor)
+
+
+def source_summary(store: Store) -> str:
+    """What a move would carry, said in one line (the file, its cases, children and history rows)."""
+    from database.models import Case, Student  # noqa: PLC0415 - every model is imported above already
+
+    with store.read() as session:
+        counts = [int(session.execute(select(func.count()).select_from(m)).scalar_one())
+                  for m in (Case, Student, AuditEntry)]
+    return f"本机数据文件 {store.path}：{counts[0]}件案件、{counts[1]}名学生、{counts[2]}条历史记录"
+
+
+def stepwise(report: Callable[[int, int], bool]) -> Progress:
+    """A copy's progress as (step, steps) for a progress bar: a step per table copied, then one per table
+    compared; ``report`` returning False cancels the copy."""
+    order = {t.name: i for i, t in enumerate(tables())}
+    n = len(order)
+
+    def progress(label: str, done: int, _total: int) -> bool:
+        step = n + done if label == CHECKING else order.get(label, 0)
+        return report(step, 2 * n)
+
+    return progress
+
+
 def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
     """Move this district office's store to the empty PostgreSQL database of ``target``.
 
@@ -379,14 +485,7 @@ def migrate_to_server(store: Store, target: Engine, progress: Progress | None = 
         MigrationError: the store fails verify, the target is not empty or cannot be reached, or the copy
             differs from the store or fails verify on the server.
     """
-    from desktop_app.domain.errors import ValidationError  # noqa: PLC0415
-    from desktop_app.services import installation  # noqa: PLC0415
-    from desktop_app.services.access import Permission, require  # noqa: PLC0415
-
-    require(store, Permission.RESTORE)
-    inst = store.installation()
-    if inst is None or inst.kind != installation.DISTRICT:
-        raise ValidationError("只有区教委的数据可以迁移到数据库服务器；学校的数据始终保存在本机的数据文件中")
+    require_district_admin(store)
     refuse_non_empty(target)
     before = store.verify()
     if not before.ok:
