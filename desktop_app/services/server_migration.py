@@ -391,6 +391,15 @@ def may_migrate(store: Store) -> bool:
     return not store.is_server
 
 
+def may_copy(store: Store) -> bool:
+    """Whether a test copy of this store may be made from here (a district administrator)."""
+    try:
+        require_district_admin(store)
+    except BaoxueError:
+        return False
+    return True
+
+
 def target_for(store: Store, settings: server.ServerSettings) -> Engine:
     """The checked target of a move from the program: a district administrator signed in, the settings well
     formed, the server reachable, PostgreSQL 14 or newer, the database empty. The caller disposes the engine.
@@ -456,6 +465,40 @@ def source_summary(store: Store) -> str:
         counts = [int(session.execute(select(func.count()).select_from(m)).scalar_one())
                   for m in (Case, Student, AuditEntry)]
     return f"本机数据文件 {store.path}：{counts[0]}件案件、{counts[1]}名学生、{counts[2]}条历史记录"
+
+
+@dataclass(frozen=True)
+class ServerCopy:
+    """The outcome of ``copy_from_server``: where the test copy is, what was copied, what verify said on it."""
+
+    folder: Path
+    report: CopyReport
+    verify_message: str
+
+
+def copy_from_server(store: Store, folder: Path, progress: Progress | None = None) -> ServerCopy:
+    """A test copy of the district's ledger on the server, made from the program into ``folder``
+    (``copy_to_folder``): its history ends with a 从数据库服务器复制 event by this account, and it must pass
+    verify, or it is removed again. The server is only read.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``.
+        MigrationError: the ledger is not on a server, ``folder`` holds a store already, the copy failed or
+            does not pass verify (nothing is left behind).
+    """
+    require_district_admin(store)
+    if not store.is_server:
+        raise MigrationError("本机的台账不在数据库服务器上；要复制本机的数据文件，请用“备份与恢复”")
+    copy = copy_to_folder(store.engine, folder, progress, user=store.user)
+    engine = db.make_engine(folder / STORE_FILE, copy.key)
+    try:
+        result = Store(folder, engine, store.user, copy.key).verify()
+    finally:
+        engine.dispose()
+    if not result.ok:
+        remove_copy(folder)
+        raise MigrationError(f"副本校验未通过，已删除：{result.message}")
+    return ServerCopy(folder, copy.report, result.message)
 
 
 def stepwise(report: Callable[[int, int], bool]) -> Progress:

@@ -1,4 +1,5 @@
-"""设置 → 台账存放位置 (a district only): where the ledger is, and 迁移到数据库服务器 for a district administrator.
+"""设置 → 台账存放位置 (a district only): where the ledger is, and for a district administrator 迁移到数据库服务器
+(the file moved to a server) or, on a server, 从服务器复制 (a test copy into an empty folder).
 
 The move is ``server_migration``'s: the server's address is checked first (reachable, PostgreSQL 14 or newer,
 the database empty), the administrator is told what will happen, the copy runs off the GUI thread with its
@@ -6,6 +7,8 @@ progress, and at the end this PC may keep its ledger on the server from now on.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,9 +26,9 @@ from sqlalchemy import Engine
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.services import server, server_migration
 from desktop_app.services.store import Store
-from desktop_app.ui.common import operations
+from desktop_app.ui.common import files, operations
 from desktop_app.ui.settings.server_fields import ServerForm
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
 
@@ -220,6 +223,14 @@ def _row(*buttons: QPushButton) -> QHBoxLayout:
     return row
 
 
+class FolderChooser:
+    """The folder dialog in one place so tests can replace it."""
+
+    @staticmethod
+    def folder(parent: QWidget, title: str) -> Path | None:
+        return files.folder(parent, files.BACKUPS, title)
+
+
 class StoreLocationBox(QGroupBox):
     """台账存放位置 on the settings page of a district: the file or the server, and 迁移到数据库服务器….
 
@@ -239,11 +250,11 @@ class StoreLocationBox(QGroupBox):
         self.where.setWordWrap(True)
         layout.addWidget(self.where)
         self.move_button = QPushButton(self.tr("迁移到数据库服务器…"), self)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.move_button)
-        layout.addLayout(row)
+        self.copy_button = QPushButton(self.tr("从服务器复制到本机文件夹（测试用副本）…"), self)
+        layout.addLayout(_row(self.copy_button, self.move_button))
         self.move_button.clicked.connect(self.open_move)
+        self.copy_button.clicked.connect(self.copy_from_server)
+        self.worker: Worker | None = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -253,9 +264,14 @@ class StoreLocationBox(QGroupBox):
             self.where.setText(self.tr("本机加密数据文件：%1。区教委多位工作人员要同时使用时，管理员可把它迁移到数据库服务器。")
                                .replace("%1", self.store.location))
         self.move_button.setVisible(not self.store.is_server)
+        self.copy_button.setVisible(self.store.is_server)
         allowed = server_migration.may_migrate(self.store)
         self.move_button.setEnabled(allowed)
         self.move_button.setToolTip("" if allowed else self.tr("只有区教委管理员可以迁移"))
+        admin = self.store.is_server and server_migration.may_copy(self.store)
+        self.copy_button.setEnabled(admin)
+        self.copy_button.setToolTip(self.tr("复制一份到空文件夹，用于测试或演练；服务器上的数据不变") if admin
+                                    else self.tr("只有区教委管理员可以复制"))
 
     def open_move(self) -> None:
         """The move dialog, window-modal (tests find it as ``dialog``)."""
@@ -263,6 +279,24 @@ class StoreLocationBox(QGroupBox):
         self.dialog.switched.connect(self._switched)
         self.dialog.finished.connect(self.refresh)
         self.dialog.open()
+
+    def copy_from_server(self) -> None:
+        """从数据库服务器复制: the server's ledger into an empty folder as a test copy, with its progress."""
+        folder = FolderChooser.folder(self, self.tr("选择一个空文件夹存放测试用副本"))
+        if folder is None:
+            return
+
+        def done(copy: server_migration.ServerCopy) -> None:
+            Messages.info(self, self.tr("已复制"), self.tr(
+                "已复制到 %1：%2张表共%3行；副本%4\n这是测试用副本：用原来的账户和密码打开"
+                "（启动程序时用 --data-dir 指定这个文件夹），服务器上的数据不变。")
+                .replace("%1", str(copy.folder)).replace("%2", str(len(copy.report.tables)))
+                .replace("%3", str(copy.report.rows)).replace("%4", copy.verify_message))
+
+        self.worker = operations.run(
+            self, self.tr("正在从数据库服务器复制…"),
+            lambda report: server_migration.copy_from_server(self.store, folder, server_migration.stepwise(report)),
+            done=done, error_title=self.tr("未复制"), title=self.tr("从服务器复制"))
 
     def _switched(self) -> None:
         self.refresh()
