@@ -203,6 +203,34 @@ def test_migrate_from_server_makes_a_test_copy(demo: Store, pg_url: str, tmp_pat
     assert (folder / "baoxue.sqlite3").stat().st_mtime_ns == before
 
 
+def test_a_test_copy_is_one_snapshot_while_the_server_goes_on(demo: Store, pg_url: str, tmp_path: Path) -> None:
+    """The server goes on working during a test copy: a change made there meanwhile is not in the copy (one
+    snapshot), and the copy, compared with that snapshot, is made and passes verify."""
+    server_copy = server_migration.server_engine(pg_url)
+    server_migration.copy_store(demo.engine, server_copy)
+    changed: list[bool] = []
+
+    def staff_write(table: str, _done: int, _total: int) -> bool:
+        if table == "audit_log" and not changed:  # the installation row was read already
+            with server_copy.begin() as conn:
+                conn.execute(text("UPDATE installation SET contact_name = '另一位工作人员'"))
+            changed.append(True)
+        return True
+
+    try:
+        copy = server_migration.copy_to_folder(server_copy, tmp_path / "copy", staff_write, user="王测试")
+    finally:
+        server_copy.dispose()
+    assert changed
+    opened = encryption.unlock(copy.folder, accounts.DEMO_ADMIN, accounts.DEMO_PASSWORD)
+    try:
+        inst = opened.installation()
+        assert inst is not None and inst.contact_name != "另一位工作人员"
+        assert opened.verify().ok
+    finally:
+        opened.close()
+
+
 def test_migrate_to_server_in_one_command(demo: Store, pg_url: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`baoxue-cli migrate-to-server URL`: copied, compared row by row, verified on the server; another PC

@@ -174,12 +174,14 @@ def _record(dst: Connection, event: Event, report: CopyReport) -> None:
 
 
 def copy_store(source: Engine, target: Engine, progress: Progress | None = None, *,
-               event: Event | None = None) -> CopyReport:
+               event: Event | None = None, moving: bool = True) -> CopyReport:
     """Copy the whole store from ``source`` into the empty database of ``target`` (one transaction).
 
-    With ``event`` the copy is also compared row by row with the source (read again, so a change made to
-    it during the copy shows) before it is committed, and ``event`` is recorded as the last row of the
-    copied history: a copy that differs, like any failure, leaves the target as empty as it was.
+    With ``event`` the copy is also compared row by row with the source before it is committed, and
+    ``event`` is recorded as the last row of the copied history: a copy that differs, like any failure,
+    leaves the target as empty as it was. ``moving``: the source is read again for the comparison, so a
+    change made to it during the copy (which the move would lose) shows; otherwise (a test copy of the
+    server, which goes on working) the copy is compared with the snapshot it was read from.
 
     Raises:
         MigrationError: the target is not empty or cannot be reached, the source is not at this
@@ -194,6 +196,8 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None,
         # the source's reads run in one transaction (its first read begins it): one snapshot of the
         # whole store, while other programs may go on writing to it
         with source.connect() as src, target.begin() as dst:
+            if db.is_server(source):  # one snapshot on the server too (its default sees each statement's own)
+                src.execution_options(isolation_level="REPEATABLE READ")
             _upgrade_on(dst)
             for table in tables():
                 total, done = _count(src, table), 0
@@ -208,8 +212,11 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None,
             _reset_sequences(dst)
             report = CopyReport(copied, time.monotonic() - started, revision)
             if event is not None:
-                with source.connect() as again:
-                    problems = compare_on(again, dst, progress)
+                if moving:
+                    with source.connect() as again:
+                        problems = compare_on(again, dst, progress)
+                else:
+                    problems = compare_on(src, dst, progress)
                 if problems:
                     raise MigrationError(f"迁移后核对不一致（迁移期间数据被改动？）：{problems[0]}；"
                                          "目标数据库未做任何改动，请在没有人使用时重新迁移")
@@ -320,7 +327,7 @@ def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = Non
     engine = db.make_engine(path, key)
     try:
         event = Event(COPIED_FROM_SERVER, user, describe(source), f"文件夹 {folder} 中的测试用副本")
-        report = copy_store(source, engine, progress, event=event)
+        report = copy_store(source, engine, progress, event=event, moving=False)
         db.make_private(path)
         with engine.connect() as conn:
             accounts = keyslots.accounts_of(conn)
