@@ -16,8 +16,8 @@ from desktop_app.domain.errors import PermissionDenied, ValidationError
 from desktop_app.domain.roles import Role
 from desktop_app.services import encryption, server, server_migration
 from desktop_app.services.store import Actor, Store
-from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.settings import server_move
+from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.settings.server_move import MoveToServerDialog
 from desktop_app.ui.widgets import Messages
 from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_as
