@@ -4,7 +4,7 @@ Each table is written by one kind of installation, so ownership stays simple:
 
 - ``district_schools`` (the district): the schools of the district, sent to every school so a teacher
   can choose where a case goes.
-- ``case_handovers`` (the sending school): the request, on its own case.
+- ``case_handovers`` (the sending school): the request, on its own case (voided when it withdraws it).
 - ``handover_transfers`` (the district): the district's forward of a request, sent to the sending and
   the receiving school only; it carries the answer back (state, date, reason).
 - ``handover_items`` (the district): what the receiving school needs to take the case over: the child,
@@ -50,6 +50,8 @@ class CaseHandover(LedgerMixin, Base):
     requested_on: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(30), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)  # withdrawn (撤回移交) with the reason
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class HandoverTransfer(LedgerMixin, Base):

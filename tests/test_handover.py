@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from database.handover import DistrictSchool, HandoverItem, HandoverTransfer
 from database.lifecycle import CaseClosing, EvidenceFile
-from database.models import Case, PersuasionAttempt
+from database.models import AuditEntry, Case, PersuasionAttempt
 from database.sync import HeldBack, Peer
 from desktop_app.domain import handover as rules
 from desktop_app.domain.errors import ValidationError
@@ -300,3 +300,83 @@ def test_the_district_counts_a_handed_over_child_once(world: World, tmp_path: Pa
     assert lifecycle.overview(w.a).open_count == 0
     opened, schools, towns, _statuses = figures()
     assert (opened, schools, towns) == (1, {A[0]: 0, B[0]: 1, C[0]: 0}, {A[2]: 0, B[2]: 1, C[2]: 0})
+
+
+# --- 撤回移交 ---------------------------------------------------------------------------------------------
+
+def _transfer_states(store: Store) -> list[str]:
+    return [h.state for h in handover.handovers(store)]
+
+
+def test_a_handover_withdrawn_before_the_district_forwards_it_is_never_forwarded(world: World, tmp_path: Path) -> None:
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    before = dump(w.a)
+    with pytest.raises(ValidationError, match="请填写撤回移交的原因"):
+        handover.withdraw_handover(w.a, case_id, "  ")
+    assert dump(w.a) == before
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    assert handover.in_flight_request(w.a, case_id) == ""
+    assert any("已撤回：家长决定暂不搬家" in line for line in handover.chain_lines(w.a, case_id))
+    with pytest.raises(ValidationError, match="没有等待对方接收的移交"):
+        handover.withdraw_handover(w.a, case_id, "再撤一次")
+    w.round(w.a, w.b)
+    assert _transfer_states(w.district) == [] and handover.in_flight_count(w.district) == 0
+    assert handover.incoming(w.b) == [] and rows(w.b, HandoverItem) == 0
+    assert lifecycle.state(w.a, case_id).status == "联合劝返"
+    handover.request_handover(w.a, case_id, rules.Request(C[0], TODAY, "其他", "寄住在古溪镇外婆家"))  # again, elsewhere
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok
+
+
+def test_a_forwarded_handover_withdrawn_before_b_answers(world: World, tmp_path: Path) -> None:
+    """The district marks its forward 已撤回; B can no longer accept it, its 待办 drops it; the child counts at A."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)
+    [incoming] = handover.incoming(w.b)
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    w.round(w.a)
+    assert _transfer_states(w.district) == [rules.WITHDRAWN] and handover.in_flight_count(w.district) == 0
+    assert any("已撤回" in line for line in handover.chain_lines(w.a, case_id))
+    w.round(w.b)
+    assert handover.incoming(w.b) == [] and not any(i.kind == "移交" for i in todo.collect(w.b))
+    before = dump(w.b)
+    with pytest.raises(ValidationError, match="已撤回"):
+        handover.accept(w.b, incoming.id)
+    assert dump(w.b) == before
+    assert {f.code: f.open_cases for f in district.school_figures(w.district)}[A[0]] == 1
+    assert lifecycle.state(w.a, case_id).status == "联合劝返"
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok
+
+
+def test_an_acceptance_made_before_the_withdrawal_reached_b_stands(world: World, tmp_path: Path) -> None:
+    """B accepted before it heard of the withdrawal: its acceptance stands at the district, A's case closes with
+    移交 and its history says the withdrawal came too late; the child counts once, at B."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)
+    new_case = handover.accept(w.b, handover.incoming(w.b)[0].id)  # not yet sent
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    w.round(w.a)
+    assert _transfer_states(w.district) == [rules.WITHDRAWN]
+    send(w.b, "district", w.district, w.usb)  # B's acceptance arrives after the withdrawal
+    assert _transfer_states(w.district) == [rules.ACCEPTED]
+    w.round(w.a)
+    assert lifecycle.state(w.a, case_id).status == "已销号"
+    with w.a.read() as s:
+        closing = s.execute(select(CaseClosing).where(CaseClosing.case_id == case_id)).scalar_one()
+        assert (closing.reason, closing.school) == ("移交", B[1])
+    with w.a.read() as s:
+        [late] = s.execute(select(AuditEntry.new_value).where(AuditEntry.record_id == case_id,
+                                                              AuditEntry.field == "撤回移交未成功")).scalars()
+        assert late is not None and B[1] in late
+    w.round(w.a, w.b)
+    assert {f.code: f.open_cases for f in district.school_figures(w.district)} == {A[0]: 0, B[0]: 1, C[0]: 0}
+    assert lifecycle.state(w.b, new_case).status == "联合劝返"
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok
