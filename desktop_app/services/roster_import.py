@@ -380,8 +380,6 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
         state.changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
                                           audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
-        if len(state.bulk):
-            state.changes.append(state.bulk.change("roster_imports", import_id))
         state.flush(conn)
         if remembered:  # part of the import (a teacher may import): chained after the rows above
             settings.put_in(session, store.user, *remembered)
@@ -416,20 +414,25 @@ class _WriteState:
         self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
         self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
         self.changes: list[audit.Change | tuple[Any, ...]] = []
-        self.bulk = BulkEntry()  # the new rows: one history entry with a digest over all of them
+        self.bulk = BulkEntry()  # the new rows: a history entry per chunk with a digest over its rows
         self.student_tail = tuple(meta.values())
         self.member_tail = (0, "", *self.student_tail)  # voided, void_reason, meta
-        self.student_sql = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
-        self.member_sql = _insert_sql(RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
+        self.student_sql, self.student_columns = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
+        self.member_sql, self.member_columns = _insert_sql(RosterMember.__table__,
+                                                           ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
 
     def flush(self, conn: Any) -> None:
-        """Write the rows gathered so far, hash them as stored for the import's one history entry, write
-        the other history (fills, revived entries) and let them go (bounded memory)."""
-        for (sql, extra), rows, table in ((self.student_sql, self.students, "students"),
-                                          (self.member_sql, self.members, "roster_members")):
+        """Write the rows gathered so far, one history entry hashing them as stored (``integrity.bulk``), the
+        other history (fills, revived entries), and let them go (bounded memory)."""
+        for (sql, extra), columns, rows, table in (
+                (self.student_sql, self.student_columns, self.students, "students"),
+                (self.member_sql, self.member_columns, self.members, "roster_members")):
             if rows:
-                conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
-                self.bulk.read_back(conn, table, [r[0] for r in rows])
+                stored = [r + extra for r in rows] if extra else rows
+                conn.exec_driver_sql(sql, stored)
+                self.bulk.add(table, columns, stored)
+        if (entry := self.bulk.take("roster_imports", self.import_id)) is not None:
+            self.changes.insert(0, entry)
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)
         if rows:
             self.prev = rows[-1][-1]
@@ -537,18 +540,19 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
-    """INSERT of ``keys`` plus the columns left out that have a scalar default; and those defaults' values."""
+def _insert_sql(table: Any, keys: list[str]) -> tuple[tuple[str, tuple[Any, ...]], tuple[str, ...]]:
+    """INSERT of ``keys`` plus the columns left out that have a scalar default, and those defaults' values;
+    and the names of all the columns it writes, in order."""
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in keys and c.default is not None and c.default.is_scalar}
-    names = [*keys, *defaults]
+    names = (*keys, *defaults)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    return sql, tuple(_sql_value(v) for v in defaults.values())
+    return (sql, tuple(_sql_value(v) for v in defaults.values())), names
 
 
 def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
     """One INSERT of ``values`` (already in stored forms); columns left out take their declared scalar default."""
-    sql, extra = _insert_sql(table, list(values))
+    (sql, extra), _names = _insert_sql(table, list(values))
     conn.exec_driver_sql(sql, (*values.values(), *extra))
 
 
