@@ -424,13 +424,13 @@ class _WriteState:
     def flush(self, conn: Any) -> None:
         """Write the rows gathered so far, one history entry hashing them as stored (``integrity.bulk``), the
         other history (fills, revived entries), and let them go (bounded memory)."""
-        for (sql, extra), columns, rows, table in (
-                (self.student_sql, self.student_columns, self.students, "students"),
-                (self.member_sql, self.member_columns, self.members, "roster_members")):
+        for (sql, extra), columns, rows, table, fixed_from in (
+                (self.student_sql, self.student_columns, self.students, "students", 1 + len(_STUDENT_FIELDS)),
+                (self.member_sql, self.member_columns, self.members, "roster_members", 1 + len(_MEMBER_FIELDS))):
             if rows:
                 stored = [r + extra for r in rows] if extra else rows
                 conn.exec_driver_sql(sql, stored)
-                self.bulk.add(table, columns, stored)
+                self.bulk.add(table, columns, stored, fixed_from)  # after the id and values: the same in every row
         if (entry := self.bulk.take("roster_imports", self.import_id)) is not None:
             self.changes.insert(0, entry)
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)

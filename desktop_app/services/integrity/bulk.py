@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -47,6 +48,15 @@ def row_hash(record_id: str, values: Iterable[Any]) -> str:
     """SHA-256 of a row: its id and its data columns as text (None and "" alike: the history keeps an
     emptied field as either), as a JSON list."""
     return _text_hash([record_id, *["" if v is None else v if type(v) is str else str(v) for v in values]])
+
+
+def _text(value: Any, boolean: bool = False) -> str:
+    """A stored value as ``row_hash`` takes it (a boolean column's as 是/否, as verify reads it)."""
+    if value is None:
+        return ""
+    if boolean:
+        return "是" if value else "否"
+    return value if type(value) is str else str(value)
 
 
 def _text_hash(texts: Sequence[str]) -> str:
@@ -84,44 +94,63 @@ class BulkEntry:
         self.hashers: dict[str, Any] = {}  # table -> SHA-256 over its rows' "id, full hash" lines since then
         self.count = 0  # rows listed since the last take
         self.total = 0  # rows listed by every entry taken or waiting
-        self._plans: dict[tuple[str, tuple[str, ...]], tuple[Any, tuple[int, ...]]] = {}
+        self._plans: dict[tuple[Any, ...], tuple[Any, tuple[int, ...], str]] = {}
 
     def __len__(self) -> int:
         return self.count
 
-    def _plan(self, table: str, columns: tuple[str, ...]) -> tuple[Any, tuple[int, ...]]:
-        """How a stored row of ``table`` with ``columns`` (the INSERT's order, "id" first) is taken in the
-        order ``row_hash`` hashes (verify's ``TableCheck``): an item getter, and the positions of its
-        boolean columns."""
-        import operator
-
-        from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
-
-        plan = self._plans.get((table, columns))
+    def _plan(self, table: str, columns: tuple[str, ...], fixed_from: int, fixed: tuple[Any, ...],
+              ) -> tuple[Any, tuple[int, ...], str]:
+        """How a stored row of ``table`` with ``columns`` (the INSERT's order, "id" first; those from
+        ``fixed_from`` on the same in every row, as ``fixed``) becomes the text ``row_hash`` hashes (in the
+        order of verify's ``TableCheck``): an item getter of its other values, the positions among them of
+        boolean columns, and a template of the JSON list with the fixed values already written in."""
+        key = (table, columns, fixed_from, fixed)
+        plan = self._plans.get(key)
         if plan is None:
+            from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
+
             check = TableCheck.of(next(t for t in ledger_tables() if t.name == table))
-            missing = [c for c in ("id", *check.columns) if c not in columns]
-            if missing:
+            names = ("id", *check.columns)
+            if missing := [c for c in names if c not in columns]:
                 raise ValueError(f"{table}: the rows leave out {missing}")
-            order = [columns.index(c) for c in ("id", *check.columns)]
-            booleans = tuple(i + 1 for i, c in enumerate(check.columns) if isinstance(check.table.c[c].type, Boolean))
-            plan = self._plans[(table, columns)] = (operator.itemgetter(*order), booleans)
+            booleans = {c for c in check.columns if isinstance(check.table.c[c].type, Boolean)}
+            picked: list[int] = []
+            flags: list[int] = []
+            pieces = []
+            for name in names:
+                at = columns.index(name)
+                if at < fixed_from:
+                    if name in booleans:
+                        flags.append(len(picked))
+                    picked.append(at)
+                    pieces.append("{}")
+                else:
+                    pieces.append(_enc(_text(fixed[at - fixed_from], name in booleans)).replace("{", "{{")
+                                  .replace("}", "}}"))
+            pick = operator.itemgetter(*picked) if len(picked) > 1 else (lambda row, i=picked[0]: (row[i],))
+            plan = self._plans[key] = (pick, tuple(flags), "[" + ",".join(pieces) + "]")
         return plan
 
-    def add(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    def add(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fixed_from: int | None = None,
+            ) -> None:
         """Hash ``rows`` of ``table`` as written: each a tuple of stored values in the order of ``columns``
-        (which hold "id" and every data column of the table)."""
-        pick, booleans = self._plan(table, tuple(columns))
+        (which hold "id" and every data column of the table); the values from ``fixed_from`` on are the
+        same in every row (the import's own, the defaults), taken once."""
+        if not rows:
+            return
+        fixed_from = len(columns) if fixed_from is None else fixed_from
+        pick, flags, template = self._plan(table, tuple(columns), fixed_from, tuple(rows[0][fixed_from:]))
+        fmt, enc, sha256 = template.format, _enc, hashlib.sha256
         hashed = []
         for row in rows:
-            values = list(pick(row))
-            for i in booleans:
-                v = values[i]
-                values[i] = None if v is None else "是" if v else "否"
+            values = pick(row)
+            if flags:
+                values = list(values)
+                for i in flags:
+                    values[i] = _text(values[i], True)
             texts = ["" if v is None else v if type(v) is str else str(v) for v in values]
-            hashed.append((texts[0], _text_hash(texts)))
-        if not hashed:
-            return
+            hashed.append((texts[0], sha256(fmt(*map(enc, texts)).encode("utf-8", "surrogatepass")).hexdigest()))
         self.hashers.setdefault(table, hashlib.sha256()).update(_table_lines(hashed))
         self.parts.setdefault(table, []).append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
         self.count += len(hashed)
