@@ -411,26 +411,26 @@ class _WriteState:
         self.user, self.node, self.now, self.stamp = user, node, now, stamp
         self.kind, self.semester, self.import_id, self.prev = kind, semester, import_id, prev
         self.added = self.existing = self.duplicates = self.filled = 0
-        self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
-        self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
+        self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta, defaults
+        self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta, defaults
         self.changes: list[audit.Change | tuple[Any, ...]] = []
         self.bulk = BulkEntry()  # the new rows: a history entry per chunk with a digest over its rows
-        self.student_tail = tuple(meta.values())
-        self.member_tail = (0, "", *self.student_tail)  # voided, void_reason, meta
-        self.student_sql, self.student_columns = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
-        self.member_sql, self.member_columns = _insert_sql(RosterMember.__table__,
-                                                           ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
+        (self.student_sql, defaults), self.student_columns = _insert_sql(Student.__table__,
+                                                                         ["id", *_STUDENT_FIELDS, *meta])
+        self.student_tail = (*meta.values(), *defaults)  # meta, the columns left to their defaults
+        (self.member_sql, defaults), self.member_columns = _insert_sql(
+            RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
+        self.member_tail = (0, "", *meta.values(), *defaults)  # voided, void_reason, meta, defaults
 
     def flush(self, conn: Any) -> None:
         """Write the rows gathered so far, one history entry hashing them as stored (``integrity.bulk``), the
         other history (fills, revived entries), and let them go (bounded memory)."""
-        for (sql, extra), columns, rows, table, fixed_from in (
+        for sql, columns, rows, table, fixed_from in (
                 (self.student_sql, self.student_columns, self.students, "students", 1 + len(_STUDENT_FIELDS)),
                 (self.member_sql, self.member_columns, self.members, "roster_members", 1 + len(_MEMBER_FIELDS))):
-            if rows:
-                stored = [r + extra for r in rows] if extra else rows
-                conn.exec_driver_sql(sql, stored)
-                self.bulk.add(table, columns, stored, fixed_from)  # after the id and values: the same in every row
+            if rows:  # each row: id, values, then the tail (the same in every row)
+                conn.exec_driver_sql(sql, rows)
+                self.bulk.add(table, columns, rows, fixed_from)
         if (entry := self.bulk.take("roster_imports", self.import_id)) is not None:
             self.changes.insert(0, entry)
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)
@@ -463,7 +463,7 @@ class _WriteState:
         no_extra = ("",) * len(_MEMBER_EXTRA)
         for rec in records:
             id_number = rec.id_number
-            found = by_key.get(rec.match_key())
+            found = by_key.get(rec.match_key()) if by_key else None
             extra = rec.extra
             if found is None:  # a child new to the store (rows were deduplicated: met once per import)
                 sid = next_id()
