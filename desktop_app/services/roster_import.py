@@ -3,8 +3,9 @@
 The roster streams from ``roster_reader`` row by row into one transaction, in chunks: a roster of a
 million rows is imported in bounded memory (the rows already seen are kept in a temporary table
 of the transaction, not in Python; the rejected rows go straight into the error report's
-workbook on disk). The history of the rows it adds is one entry with a digest over all of them
-(``integrity.bulk``), not one row per child. ``desktop_app.services.census`` re-exports these names.
+workbook on disk). The history of the rows it adds is a ``bulk`` entry per chunk with a digest over
+the rows of the chunk (``integrity.bulk``), not one row per child. ``desktop_app.services.census``
+re-exports these names.
 """
 
 from __future__ import annotations
@@ -340,8 +341,8 @@ def _chunks(records: Iterator[RosterRecord], size: int) -> Iterator[list[RosterR
 
 def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str, rows: _Rows,
                   remembered: tuple[str, dict[str, str]] | None = None) -> tuple[int, int, int]:
-    """Insert new students and roster members with their history (one ``bulk`` entry listing every new row
-    with its hash, see ``integrity.bulk``; an ``update`` row per field filled in or entry revived), and remember
+    """Insert new students and roster members with their history (a ``bulk`` entry per chunk listing its new
+    rows with their hashes, see ``integrity.bulk``; an ``update`` row per field filled in or entry revived), and remember
     the column mapping (``remembered``: setting key and value), all in one transaction, chunk by chunk as the
     rows stream in; returns (added, already there, duplicates within the file)."""
     inst = store.installation()
