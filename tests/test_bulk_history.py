@@ -164,7 +164,12 @@ def test_the_childs_history_says_the_roster_import_created_it(store: Store, tmp_
     assert lines.index(created[0]) < next(i for i, h in enumerate(lines) if h.new == "13811112222")
 
 
-def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path) -> None:
+@pytest.mark.parametrize("chunk", [5000, 3])  # one entry, or an entry per three children
+def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path, chunk: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "CHUNK", chunk)
     dist = make_district(tmp_path / "d")
     school = make_school(tmp_path / "s", dist, "2150022311", "米心镇中心小学", "米心镇", usb)
     try:
