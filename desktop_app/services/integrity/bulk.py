@@ -149,8 +149,11 @@ class BulkEntry:
                 values = list(values)
                 for i in flags:
                     values[i] = _text(values[i], True)
-            texts = ["" if v is None else v if type(v) is str else str(v) for v in values]
-            hashed.append((texts[0], sha256(fmt(*map(enc, texts)).encode("utf-8", "surrogatepass")).hexdigest()))
+            try:  # the common row: every value text (``enc`` refuses anything else)
+                text = fmt(*map(enc, values))
+            except TypeError:
+                text = fmt(*map(enc, ["" if v is None else v if type(v) is str else str(v) for v in values]))
+            hashed.append((str(values[0]), sha256(text.encode("utf-8", "surrogatepass")).hexdigest()))
         self.hashers.setdefault(table, hashlib.sha256()).update(_table_lines(hashed))
         self.parts.setdefault(table, []).append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
         self.count += len(hashed)
