@@ -5,7 +5,7 @@ name; the narrower index only made every new child cost one more index insert (a
 import spent about a sixth of its SQLite insert time keeping it).
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-30 16:00:00
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0019'
-down_revision = '0018'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
