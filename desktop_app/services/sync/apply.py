@@ -59,7 +59,9 @@ def _store_blobs(session: Session, payload: dict[str, Any], known: dict[str, Tab
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     new = [(sha, size, content, now) for sha, size, content in checked if sha not in have]
     if new:
-        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)", new)
+        # (another PC importing a package with the same file at the same moment may have stored it first)
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT (sha256) DO NOTHING", new)
     carried = set(shas)
     for table, column in BLOB_TABLES.items():
         block = payload["tables"].get(table)
@@ -87,6 +89,8 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     for table_name, ids in bulk.covered(new_history).items():  # the rows a roster import's one entry lists
         for rid in ids:
             changed[(table_name, rid)].add("*")
+    if session.get_bind().dialect.name == "postgresql":
+        _lock_rows(session, changed, known)
     # Acknowledgement first: what the sender has applied of ours is not "pending" any more.
     acked = max(peer.acked_seq, min(int(manifest.get("ack_seq", 0)), peer.sent_seq))
     pending: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -150,6 +154,24 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     result.history = len(new_history)
     received.record_received(session, [*changed, *caught], aliases)  # local history of the rows written (verify)
     return result
+
+
+def _lock_rows(session: Session, changed: dict[tuple[str, str], set[str]], known: dict[str, Table]) -> None:
+    """On a server, where imports do not wait for the chain lock: the rows the package changes that are here
+    already, locked until the commit, before this side's pending changes are read. A colleague's write to
+    one of them is then either committed and seen (kept as a conflict) or comes after and finds the row
+    changed (its own ConflictError); never overwritten unseen."""
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for table_name, rid in changed:
+        if table_name in known:
+            by_table[table_name].append(rid)
+    conn = session.connection()
+    for table_name in known:  # one order for every importer
+        ids = sorted(by_table.get(table_name, ()))
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            conn.exec_driver_sql(f"SELECT 1 FROM {_q(table_name)} WHERE id IN ({','.join('?' * len(chunk))})"
+                                 " FOR UPDATE", tuple(chunk)).fetchall()
 
 
 def _owner_node(inst: Installation, peer: Peer, sender_node: str, table: str) -> str:
