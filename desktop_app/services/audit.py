@@ -13,9 +13,9 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from database.engine import lock_chain
@@ -140,7 +140,7 @@ def write_deferred(session: Session) -> None:
             prev = batch[-1][-1]
             rows.extend(dict(zip(AUDIT_COLUMNS, row, strict=True)) for row in batch)
     for start in range(0, len(rows), 5000):
-        session.connection().execute(insert(AuditEntry.__table__), rows[start:start + 5000])
+        session.connection().execute(insert(cast(Table, AuditEntry.__table__)), rows[start:start + 5000])
 
 
 AUDIT_COLUMNS = ("at", "user", "node_id", "action", "table_name", "record_id", "field", "old_value",
