@@ -166,13 +166,18 @@ def _lock_rows(session: Session, changed: dict[tuple[str, str], set[str]],
     for table_name, rid in changed:
         if table_name in known:
             by_table[table_name].append(rid)
+    pieces = [(table_name, ids[start:start + _CHUNK]) for table_name in known  # one order for every importer
+              for ids in [sorted(by_table.get(table_name, ()))] for start in range(0, len(ids), _CHUNK)]
     conn = session.connection()
-    for table_name in known:  # one order for every importer
-        ids = sorted(by_table.get(table_name, ()))
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start:start + _CHUNK]
-            present[table_name].update(r[0] for r in conn.exec_driver_sql(
-                f"SELECT id FROM {_q(table_name)} WHERE id IN ({','.join('?' * len(chunk))}) FOR UPDATE", tuple(chunk)))
+    while pieces:  # a few tables in one statement (one round trip to the server), each part a locking CTE
+        batch: list[tuple[str, list[str]]] = []
+        while pieces and sum(len(ids) for _t, ids in batch) < 4 * _CHUNK:
+            batch.append(pieces.pop(0))
+        parts = ", ".join(f"l{n} AS (SELECT id FROM {_q(t)} WHERE id IN ({','.join('?' * len(ids))}) FOR UPDATE)"
+                          for n, (t, ids) in enumerate(batch))
+        union = " UNION ALL ".join(f"SELECT {n}, id FROM l{n}" for n in range(len(batch)))
+        for n, rid in conn.exec_driver_sql(f"WITH {parts} {union}", tuple(v for _t, ids in batch for v in ids)):
+            present[batch[n][0]].add(rid)
     return present
 
 
