@@ -216,7 +216,11 @@ def make_server_engine(url: str | URL) -> Engine:
     target = (make_url(url) if isinstance(url, str) else url).set(drivername="postgresql+psycopg")
     engine = create_engine(target, pool_size=5, max_overflow=5,
                            connect_args={"application_name": "baoxue", "connect_timeout": 10,
-                                         "options": "-c datestyle=ISO,YMD -c timezone=UTC"})
+                                         "options": "-c datestyle=ISO,YMD -c timezone=UTC",
+                                         # no server-side prepared statements: psycopg drops them all at every
+                                         # rollback (each read ends in one), so they cost a round trip to make
+                                         # and one to drop and were hardly used (an import measured ~25% faster)
+                                         "prepare_threshold": None})
     _ping_when_idle(engine)
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
