@@ -232,7 +232,9 @@ def test_the_first_start_after_set_up_shows_the_first_steps(qtbot, tmp_path: Pat
     monkeypatch.setattr(SetupDialog, "ask", staticmethod(set_up))
     monkeypatch.setattr(MainWindow, "show", lambda self: shown.append(self))
     monkeypatch.setattr(QApplication, "exec", lambda *_a: 0)
-    monkeypatch.setattr(gui_app.backup, "daily_if_due", lambda _s: None)
+    from desktop_app.services import backup
+
+    monkeypatch.setattr(backup, "daily_if_due", lambda _s: None)
     from desktop_app.ui.accounts.unlock import NewRecoveryKeyDialog
 
     monkeypatch.setattr(NewRecoveryKeyDialog, "exec", lambda _self: 1)  # the recovery key sheet, read and closed

@@ -220,3 +220,34 @@ def test_a_missing_encrypted_store_is_restored_from_its_copy_after_signing_in(
     assert reopened is not None and reopened.verify().ok
     reopened.close()
     assert asked and "自动备份已加密" in asked[0]
+
+
+def test_the_sign_in_says_what_it_is_doing_while_the_password_is_checked(
+        qtbot: QtBot, locked: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking the password derives keys slowly on purpose (about a second) and may upgrade the store:
+    the dialog says so, with a wait cursor and its buttons off, and is back to normal afterwards."""
+    folder, _code = locked
+    dialog = UnlockDialog(folder, None, "admin")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    seen: list[tuple[bool, str, bool, bool]] = []
+    real_unlock = encryption.unlock
+
+    def unlock(data_dir: Path, user: str, password: str) -> Store:
+        cursor = QApplication.overrideCursor()
+        seen.append((dialog.busy_label.isVisible(), dialog.busy_label.text(), dialog.buttons.isEnabled(),
+                     cursor is not None and cursor.shape() == Qt.CursorShape.WaitCursor))
+        return real_unlock(data_dir, user, password)
+
+    monkeypatch.setattr(encryption, "unlock", unlock)
+    type_into(qtbot, dialog.password_edit, "wrong-password")
+    click_ok(qtbot, dialog.buttons)
+    assert seen == [(True, "正在核对密码并打开数据文件…（数据文件需要升级时会久一些）", False, True)]
+    assert not dialog.busy_label.isVisible() and dialog.buttons.isEnabled() and QApplication.overrideCursor() is None
+    assert "用户名或密码不正确" in dialog.message.text()
+    type_into(qtbot, dialog.password_edit, PASSWORD)
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        click_ok(qtbot, dialog.buttons)
+    assert len(seen) == 2 and seen[1][0] and QApplication.overrideCursor() is None
+    assert dialog.store is not None
+    dialog.store.close()

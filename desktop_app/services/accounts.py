@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,10 +31,33 @@ from desktop_app.services import audit, keyslots, settings
 from desktop_app.services.access import require
 from desktop_app.services.store import Actor, Store
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 IDLE_LOCK_MINUTES = settings.declare("accounts.idle_lock_minutes", "无操作自动锁定（分钟）", 10,
                                      minimum=1, maximum=240, unit="分钟")
 
-_hasher = PasswordHasher()
+
+_hasher: PasswordHasher | None = None  # made at the first password hashed or checked (tests set a cheaper one)
+
+
+def _password_hasher() -> PasswordHasher:
+    """argon2-cffi's hasher, made at the first sign-in, not at every start (argon2 imports ``platform``)."""
+    global _hasher  # noqa: PLW0603 - one hasher for the process, made when first needed
+    if _hasher is None:
+        from argon2 import PasswordHasher  # noqa: PLC0415 - see above
+
+        _hasher = PasswordHasher()
+    return _hasher
+
+
+def _hash_errors() -> tuple[type[Exception], ...]:
+    """What a wrong password or a damaged hash raises (looked up only when one was raised)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError  # noqa: PLC0415
+
+    return VerifyMismatchError, VerificationError, InvalidHashError
+
+
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "baoxue-demo"
 
@@ -69,7 +91,7 @@ def _actor(a: Account) -> Actor:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _password_hasher().hash(password)
 
 
 def _event(session: Session, account: Account, what: str, detail: str = "") -> None:
@@ -168,7 +190,7 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
         account = session.execute(select(Account).where(Account.user_name == user_name)).scalar_one_or_none()
     if account is None:
         # Hash anyway so a missing user name takes as long as a wrong password.
-        _hasher.hash(password or "-")
+        _password_hasher().hash(password or "-")
         raise SignInError("用户名或密码不正确")
     if not account.active:
         raise SignInError("此账户已停用，请联系管理员")
@@ -177,8 +199,8 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
         raise SignInError(f"密码连续输错{account.failed_attempts}次，请{wait}秒后再试", wait)
     ok: bool
     try:
-        ok = _hasher.verify(account.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = _password_hasher().verify(account.password_hash, password)
+    except _hash_errors():
         ok = False
     wait = 0
     actor = _actor(account)
@@ -197,7 +219,7 @@ def sign_in(store: Store, user_name: str, password: str, now: dt.datetime | None
                            f"{row.user_name} 连续输错密码{row.failed_attempts}次，等待{wait}秒")
             else:
                 row.failed_attempts, row.locked_until, row.last_sign_in = 0, None, now
-                if _hasher.check_needs_rehash(row.password_hash):
+                if _password_hasher().check_needs_rehash(row.password_hash):
                     row.password_hash = hash_password(password)
                     keyslots.sync(store, session=session)  # the slot follows the new hash
                 _event(session, row, "登录")
@@ -232,8 +254,8 @@ def authenticate(store: Store, user_name: str, password: str, now: dt.datetime |
         wait = int((account.locked_until - now).total_seconds() + 0.999)
         raise SignInError(f"密码连续输错{account.failed_attempts}次，请{wait}秒后再试", wait)
     try:
-        _hasher.verify(account.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        _password_hasher().verify(account.password_hash, password)
+    except _hash_errors() as exc:
         raise SignInError("用户名或密码不正确") from exc
     actor = _actor(account)
     store.act_as(actor)
@@ -262,8 +284,8 @@ def change_own_password(store: Store, old: str, new: str) -> None:
         if row is None:
             raise NotFoundError("账户不存在")
         try:
-            _hasher.verify(row.password_hash, old)
-        except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+            _password_hasher().verify(row.password_hash, old)
+        except _hash_errors() as exc:
             raise ValidationError(FieldError("old_password", "原密码不正确")) from exc
     if problem := password_problem(new, actor.user_name):
         raise ValidationError(FieldError("password", problem))

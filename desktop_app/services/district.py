@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from database.census import ChildStatusRecord, RosterMember
+from database.handover import handed_over_cases
 from database.models import Case, Semester, Student
 from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
@@ -202,12 +203,28 @@ def case_counts_select(today: dt.date) -> Select[*tuple[Any, ...]]:
     )
 
 
+def handed_over_select() -> Select[*tuple[Any, ...]]:
+    """Per owner school, its open cases it handed over and the receiving school accepted (``handed_over_cases``):
+    until its closing arrives the district holds the child's case at both schools, counted at the receiving one."""
+    owner_col = RecordOwner.owner_node
+    return (
+        select(owner_col, func.count())
+        .select_from(Case)
+        .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
+        .where(Case.voided.is_(False), Case.status.in_(CaseStatus.open_values()), Case.id.in_(handed_over_cases()))
+        .group_by(owner_col)
+    )
+
+
 def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
     rows = cast("Iterable[tuple[str | None, int | None, int | None, int | None]]",
                 session.execute(case_counts_select(today)))  # sums
     for node, open_n, new_n, closed_n in rows:
         out[node] = {"open": int(open_n or 0), "new": int(new_n or 0), "closed": int(closed_n or 0)}
+    for node, handed in cast("Iterable[tuple[str | None, int]]", session.execute(handed_over_select())):
+        if node in out:
+            out[node]["open"] -= int(handed)
     return out
 
 

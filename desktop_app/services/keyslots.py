@@ -31,10 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nacl.bindings as sodium
-import nacl.exceptions
-from argon2.low_level import Type, hash_secret_raw
-
 from database.engine import KEY_BYTES, has_table
 from desktop_app.domain.errors import SignInError, StoreError, ValidationError
 from desktop_app.reports import files
@@ -216,6 +212,8 @@ def _kek(password: str, kdf: dict[str, Any]) -> bytes:
     if not (1 <= int(kdf["t"]) <= 64 and 8 <= int(kdf["m"]) <= 4 * 1024 * 1024 and 1 <= int(kdf["p"]) <= 64
             and 16 <= int(kdf["len"]) <= 64):
         raise ValueError("unreasonable key derivation parameters")
+    from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415 - at sign-in, not at every start
+
     return hash_secret_raw(password.encode("utf-8"), bytes.fromhex(kdf["salt"]), int(kdf["t"]), int(kdf["m"]),
                            int(kdf["p"]), int(kdf["len"]), Type.ID, int(kdf["v"]))
 
@@ -228,8 +226,17 @@ def _aad(user_name: str, account_id: str) -> bytes:
     return _AAD + user_name.encode("utf-8") + b"|" + account_id.encode("ascii")
 
 
+def _crypto_error() -> type[Exception]:
+    """PyNaCl's refusal of a wrong key (looked up only when something was refused)."""
+    from nacl.exceptions import CryptoError  # noqa: PLC0415 - PyNaCl at the first key wrapped, not at every start
+
+    return CryptoError
+
+
 def account_slot(store_key: bytes, account_id: str, user_name: str, password_hash: str) -> dict[str, Any]:
     """The slot of one account, built from its password hash (the hash never leaves the store)."""
+    import nacl.bindings as sodium  # noqa: PLC0415 - see _crypto_error
+
     kdf, raw = _params_of_hash(password_hash)
     nonce = secrets.token_bytes(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
     wrapped = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(store_key, _aad(user_name, account_id), nonce,
@@ -251,12 +258,14 @@ def unwrap(slots: SlotFile, user_name: str, password: str) -> bytes:
         if user_name in slots.disabled:
             raise SignInError("此账户已停用，请联系管理员")
         raise SignInError("用户名或密码不正确")
+    import nacl.bindings as sodium  # noqa: PLC0415 - see _crypto_error
+
     try:
         raw = _kek(password, slot["kdf"])
         key = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
             bytes.fromhex(slot["wrapped"]), _aad(user_name, slot["account_id"]), bytes.fromhex(slot["nonce"]),
             _wrapping_key(raw))
-    except nacl.exceptions.CryptoError as exc:
+    except _crypto_error() as exc:
         raise SignInError("用户名或密码不正确") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise KeySlotError(DAMAGED.format(path=KEYS_FILE)) from exc
@@ -355,6 +364,8 @@ def normalize_code(text: str) -> str:
 
 def key_from_recovery(code: str) -> bytes:
     """The store key derived from a recovery key (canonical form)."""
+    from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415 - at sign-in, not at every start
+
     return hash_secret_raw(code.encode("ascii"), RECOVERY_SALT, RECOVERY_KDF["t"], RECOVERY_KDF["m"],
                            RECOVERY_KDF["p"], KEY_BYTES, Type.ID)
 

@@ -14,6 +14,7 @@ from desktop_app import APP_NAME_ASCII
 DATA_DIR_ENV = "BAOXUE_DATA_DIR"
 PORTABLE_MARKER = "baoxue-portable.txt"
 STORE_FILE = "baoxue.sqlite3"
+HEAD_FILE = "baoxue.head.json"  # the chain head beside the store (services.integrity.head)
 BACKUP_DIR = "backups"
 BACKUP_PREFIX = "baoxue-"
 

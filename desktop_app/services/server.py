@@ -24,9 +24,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nacl.exceptions
-import nacl.secret
-import nacl.utils
 from sqlalchemy import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,6 +32,8 @@ from desktop_app.domain.errors import StoreError, ValidationError
 from desktop_app.services import workfiles
 
 if TYPE_CHECKING:
+    import nacl.secret
+
     from desktop_app.services.store import Store
 
 URL_ENV = "BAOXUE_DATABASE_URL"
@@ -118,8 +117,17 @@ def is_configured(folder: Path) -> bool:
 
 
 def _box(store_key: bytes) -> nacl.secret.SecretBox:
+    import nacl.secret  # noqa: PLC0415 - PyNaCl when a server password is sealed or opened, not at every start
+
     key = hashlib.blake2b(store_key, digest_size=nacl.secret.SecretBox.KEY_SIZE, person=_PERSON).digest()
     return nacl.secret.SecretBox(key)
+
+
+def _crypto_error() -> type[Exception]:
+    """PyNaCl's refusal of a wrong key (looked up only when something was refused)."""
+    from nacl.exceptions import CryptoError  # noqa: PLC0415 - see _box
+
+    return CryptoError
 
 
 def save(folder: Path, settings: ServerSettings, store_key: bytes) -> None:
@@ -160,7 +168,7 @@ def load(folder: Path, store_key: bytes | None) -> ServerSettings | None:
         return ServerSettings(str(data.get("host", "")), int(data.get("port", DEFAULT_PORT)),
                               str(data.get("database", "")), str(data.get("user", "")), password,
                               str(data.get("service", "")))
-    except nacl.exceptions.CryptoError as exc:
+    except _crypto_error() as exc:
         raise StoreError(f"无法解开 {SERVER_FILE} 中数据库服务器的密码：它不属于本机的密钥。"
                          "请在设置中重新填写数据库服务器") from exc
     except (OSError, ValueError, TypeError) as exc:

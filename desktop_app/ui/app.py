@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from desktop_app import APP_NAME, ORGANIZATION, __version__
 from desktop_app.domain.errors import BaoxueError
 from desktop_app.domain.roles import ADMIN_ROLES
-from desktop_app.services import accounts, backup, installation, keyslots, paths, viewing
+from desktop_app.services import accounts, installation, keyslots, paths, viewing
 from desktop_app.services.store import Store
 from desktop_app.ui.cloud_folders import confirm_data_folder
 from desktop_app.ui.common import files
@@ -309,11 +309,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.demo and not args.demo_district and not args.smoke_test:
         offer_recovery_key(store)
     status.show(app.translate("StartupStatus", "正在检查每日自动备份…"))
+    from desktop_app.services import backup  # noqa: PLC0415 - after the sign-in, which comes up without it
+
     try:
         backup.daily_if_due(store)
     except BaoxueError as exc:
         status.hide()
         QMessageBox.warning(None, APP_NAME, str(exc))
+    status.show(app.translate("StartupStatus", "正在检查程序更新…"))  # the first start of a new release verifies
     from desktop_app.services import updates
 
     if note := updates.after_start(store):  # the first start of a newly installed release

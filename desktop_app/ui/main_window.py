@@ -19,20 +19,19 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, cases, paths, settings, updates
+from desktop_app.services import accounts, paths, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.lock import WindowLock
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
-from desktop_app.ui.help import guide
-from desktop_app.ui.help.first_steps import FirstStepsPanel
 from desktop_app.ui.overview import OverviewPage
 from desktop_app.ui.widgets import Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
 if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loads only the overview
+    from desktop_app.services import cases
     from desktop_app.ui.about_dialog import AboutDialog
     from desktop_app.ui.accounts.page import AccountsPage
     from desktop_app.ui.care.page import CarePage
@@ -43,6 +42,8 @@ if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loa
     from desktop_app.ui.district.page import SupervisionPage
     from desktop_app.ui.exchange.page import ExchangePage
     from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
+    from desktop_app.ui.help import guide
+    from desktop_app.ui.help.first_steps import FirstStepsPanel
     from desktop_app.ui.home_teaching.page import HomeTeachingPage
     from desktop_app.ui.ledger.page import LedgerPage
     from desktop_app.ui.reports.page import ReportsPage
@@ -147,12 +148,16 @@ class MainWindow(QMainWindow):
 
     def show_guide(self, anchor: str | None = None) -> guide.GuideDialog:
         """帮助 → 使用指南 (F1): the guide at the section of the page in use."""
+        from desktop_app.ui.help import guide  # noqa: PLC0415 - when asked for, not at start
+
         return guide.show_guide(self, anchor or guide.PAGE_SECTIONS.get(self.current_page_name(), "first_use"))
 
     def show_first_steps(self) -> FirstStepsPanel:
         """The first steps after set-up, shown at every start until the user dismisses them."""
         self.settings.setValue(FIRST_STEPS_KEY, True)
         if self.first_steps is None:
+            from desktop_app.ui.help.first_steps import FirstStepsPanel  # noqa: PLC0415 - until dismissed only
+
             inst = self.store.installation()
             actions = {
                 "settings": lambda: self.show_page(self.tr("设置")),
@@ -437,7 +442,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
         self.guide_action = QAction(self.tr("使用指南(&G)"), self)
-        self.guide_action.setShortcut(guide.HELP_KEY)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)  # F1, as guide.HELP_KEY
         self.guide_action.triggered.connect(lambda: self.show_guide())
         help_menu.addAction(self.guide_action)
         self.quick_guide_action = QAction(self.tr("打印快速上手…"), self)
@@ -451,7 +456,8 @@ class MainWindow(QMainWindow):
         self.update_action.triggered.connect(self.install_update)
         help_menu.addAction(self.update_action)
         help_menu.aboutToShow.connect(self._refresh_update_action)
-        self._refresh_update_action()
+        self.update_action.setEnabled(False)  # until the menu is first opened: nothing is read at start
+        self.update_action.setText(self.tr("安装新版本程序(&U)…（尚未收到新版本）"))
         self.about_action = QAction(self.tr("关于(&A)"), self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
@@ -462,6 +468,8 @@ class MainWindow(QMainWindow):
         ChangePasswordDialog.ask(self.store, self)
 
     def _refresh_update_action(self) -> None:
+        from desktop_app.services import updates  # noqa: PLC0415 - when the help menu opens, not at start
+
         release = updates.offered(self.store)
         self.update_action.setEnabled(release is not None and can(self.store, Permission.RESTORE))
         self.update_action.setText(self.tr("安装新版本程序 %1(&U)…").replace("%1", release.version) if release
@@ -469,6 +477,8 @@ class MainWindow(QMainWindow):
 
     def install_update(self) -> None:
         """Offer the release that came with a package: checked already; installed beside this program's folder."""
+        from desktop_app.services import updates  # noqa: PLC0415 - not at start
+
         release = updates.offered(self.store)
         if release is None:
             Messages.info(self, APP_NAME, self.tr("没有收到可安装的新版本程序。新版本随区教委的数据包送达"))

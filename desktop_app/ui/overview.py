@@ -7,7 +7,7 @@ Every figure opens the filtered ledger behind it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -25,14 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.codes import CaseStatus
-from desktop_app.services import cases, lifecycle, semesters, todo
+from desktop_app.services import semesters, todo
 from desktop_app.services.store import Store
 from desktop_app.ui.common.table_model import TableModel
 from desktop_app.ui.workers import Worker
 
+if TYPE_CHECKING:  # imported where used: the figures' services load on the worker, after the window is painted
+    from desktop_app.services import cases, lifecycle
+
 Index = QModelIndex | QPersistentModelIndex
 NEW_COLOR = QColor("#c62828")
 CLOSED_COLOR = QColor("#2e7d32")
+AFTER_PAINT_LIMIT_MS = 500  # the figures of a page shown but not yet painted start after its paint, or after this
 
 
 class TrendChart(QWidget):
@@ -187,6 +191,8 @@ class OverviewPage(QWidget):
         self.data: lifecycle.Overview | None = None
         self._worker: Worker | None = None
         self._pending = False
+        self._painted = False
+        self._after_paint: Worker | None = None
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         self.unit_label = QLabel(self)
@@ -281,6 +287,8 @@ class OverviewPage(QWidget):
 
     def _compute(self, today: dt.date) -> tuple[lifecycle.Overview, list[todo.TodoItem]]:
         """The figures and the to-do list; no widget is touched (runs on a worker thread too)."""
+        from desktop_app.services import lifecycle  # noqa: PLC0415 - on the worker, not while the window is built
+
         return lifecycle.overview(self.store, today), todo.collect(self.store, today)
 
     def refresh(self, today: dt.date | None = None) -> None:
@@ -319,7 +327,33 @@ class OverviewPage(QWidget):
         worker.signals.failed.connect(failed)
         self._worker = worker
         # From the event loop: the window is painted first, then the figures are computed beside it.
-        QTimer.singleShot(0, worker.start)
+        QTimer.singleShot(0, lambda: self._start_when_painted(worker))
+
+    def _start_when_painted(self, worker: Worker) -> None:
+        """Start ``worker`` now, or, when the page was just shown and not painted yet (the first start),
+        once it has been painted: the worker's imports and queries would otherwise share the interpreter
+        with the window's first paint and the user would wait longer for the window."""
+        if self._painted or not self.isVisible():
+            worker.start()
+            return
+        self._after_paint = worker
+        QTimer.singleShot(AFTER_PAINT_LIMIT_MS, self._start_after_paint)  # never painted (hidden at once): start anyway
+
+    def _start_after_paint(self) -> None:
+        worker, self._after_paint = self._after_paint, None
+        if worker is None:
+            return
+        if self.window().isVisible():
+            worker.start()
+        elif self._worker is worker:  # the window was closed before it was painted: nothing to compute for
+            self._worker = None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self._after_paint is not None:
+                QTimer.singleShot(0, self._start_after_paint)  # after this paint has reached the screen
 
     def _show(self, today: dt.date, data: lifecycle.Overview, items: list[todo.TodoItem]) -> None:
         inst = self.store.installation()
@@ -357,6 +391,8 @@ class OverviewPage(QWidget):
     # --- figures open the ledger behind them ----------------------------------------------
 
     def period_query(self, key: str) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         assert self.data is not None
         d = self.data
         start = d.semester.start if key.endswith("semester") else d.month_start
@@ -370,6 +406,8 @@ class OverviewPage(QWidget):
         self.show_query.emit(self.period_query(key))
 
     def group_query(self, key: str, row: int) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         value = self.group_models[key].value(row)
         query = cases.LedgerQuery(statuses=CaseStatus.open_values(), title=f"未销号 · {value or '未填'}")
         if value:
@@ -380,6 +418,8 @@ class OverviewPage(QWidget):
         self.show_query.emit(self.group_query(key, row))
 
     def month_query(self, month: str) -> cases.LedgerQuery:
+        from desktop_app.services import cases  # noqa: PLC0415 - when a figure is clicked
+
         start = dt.date.fromisoformat(month + "-01")
         end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1) - dt.timedelta(days=1)
         return cases.LedgerQuery(opened_from=start, opened_to=end, title=f"{start:%Y年%m月}新增")

@@ -33,13 +33,13 @@ from desktop_app.services.integrity.ledger import HEAD_CREATED as CREATED
 from desktop_app.services.integrity.ledger import HEAD_EVENT_TABLE as EVENT_TABLE
 from desktop_app.services.integrity.ledger import HEAD_RESTORED as RESTORED
 from desktop_app.services.integrity.ledger import Finding
+from desktop_app.services.paths import HEAD_FILE as HEAD_FILE  # named here too, as before
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from desktop_app.services.store import Store
 
-HEAD_FILE = "baoxue.head.json"
 
 
 @dataclass(frozen=True)

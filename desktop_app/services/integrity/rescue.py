@@ -16,8 +16,7 @@ from pathlib import Path
 
 from database import engine as db
 from desktop_app.domain.errors import StoreError
-from desktop_app.services.integrity.head import HEAD_FILE
-from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, STORE_FILE
+from desktop_app.services.paths import BACKUP_DIR, BACKUP_PREFIX, HEAD_FILE, STORE_FILE
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _COPY_ERRORS: tuple[type[Exception], ...] = (*db.DRIVER_ERRORS, UnicodeError, ValueError)

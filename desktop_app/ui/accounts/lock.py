@@ -152,11 +152,9 @@ class WindowLock(QObject):
         self.window = window
         self.store = store
         self.interval_ms = interval_ms
-        self.overlay = LockOverlay(store, window)
+        self._overlay: LockOverlay | None = None  # built at the first lock, not with the window
         self.watcher = IdleWatcher(interval_ms(), self)
         self.watcher.idle.connect(lambda: self.lock(self.tr("长时间没有操作，已自动锁定。请输入密码继续。")))
-        self.overlay.unlocked.connect(self._unlocked)
-        self.overlay.quit_requested.connect(window.close)
         self._disabled: list[QAction] = []
         self._hidden: list[QWidget] = []
         self._locked_user = ""
@@ -165,8 +163,17 @@ class WindowLock(QObject):
             self.watcher.start()
 
     @property
+    def overlay(self) -> LockOverlay:
+        """What covers the window while it is locked (made when first needed)."""
+        if self._overlay is None:
+            self._overlay = LockOverlay(self.store, self.window)
+            self._overlay.unlocked.connect(self._unlocked)
+            self._overlay.quit_requested.connect(self.window.close)
+        return self._overlay
+
+    @property
     def is_locked(self) -> bool:
-        return self.overlay.isVisible()
+        return self._overlay is not None and self._overlay.isVisible()
 
     def lock(self, reason: str = "") -> None:
         if self.is_locked or self.store.account.is_system:
@@ -198,7 +205,7 @@ class WindowLock(QObject):
         self.unlocked.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.window and event.type() == QEvent.Type.Resize and self.overlay.isVisible():
+        if watched is self.window and event.type() == QEvent.Type.Resize and self.is_locked:
             self.overlay.setGeometry(self.window.rect())
         return False
 

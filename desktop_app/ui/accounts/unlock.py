@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -58,6 +61,9 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.message)
         if message:
             self.message.show_messages([message])
+        self.busy_label = QLabel(self)  # what is being done while the password is checked and the store opened
+        self.busy_label.hide()
+        layout.addWidget(self.busy_label)
         self.recovery_button = QPushButton(self.tr("忘记密码/无法打开 → 使用恢复密钥"), self)
         self.recovery_button.setFlat(True)
         self.recovery_button.setStyleSheet("text-align: left; color: #1a5fb4;")
@@ -80,10 +86,11 @@ class UnlockDialog(QDialog):
             return
         user = self.user_edit.text().strip()
         try:
-            if self.key_only:
-                self.key = encryption.key_for(self.data_dir, user, self.password_edit.text())
-            else:
-                self.store = encryption.unlock(self.data_dir, user, self.password_edit.text())
+            with self._busy(self.tr("正在核对密码并打开数据文件…（数据文件需要升级时会久一些）")):
+                if self.key_only:
+                    self.key = encryption.key_for(self.data_dir, user, self.password_edit.text())
+                else:
+                    self.store = encryption.unlock(self.data_dir, user, self.password_edit.text())
         except SignInError as exc:
             self.password_edit.clear()
             wait = exc.wait_seconds
@@ -103,6 +110,23 @@ class UnlockDialog(QDialog):
             return
         self.password_edit.clear()
         self.accept()
+
+    @contextmanager
+    def _busy(self, text: str) -> Iterator[None]:
+        """Say ``text`` (painted at once) with a wait cursor while the block runs: checking the password
+        derives keys on purpose slowly (about a second) and the store may be upgraded after it."""
+        self.message.show_messages([])
+        self.busy_label.setText(text)
+        self.busy_label.show()
+        self.buttons.setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        try:
+            yield
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.buttons.setEnabled(True)
+            self.busy_label.hide()
 
     @property
     def waiting(self) -> bool:

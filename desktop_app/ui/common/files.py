@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,6 +160,8 @@ class Drive:
 def _is_removable(storage: QStorageInfo) -> bool:
     root = storage.rootPath()
     if sys.platform == "win32":
+        import ctypes  # noqa: PLC0415 - when drives are listed, not at every start
+
         drive_removable = 2  # GetDriveTypeW: DRIVE_REMOVABLE (USB sticks, card readers)
         return bool(ctypes.windll.kernel32.GetDriveTypeW(root) == drive_removable)  # type: ignore[attr-defined]
     return root.startswith(("/media/", "/run/media/", "/Volumes/", "/mnt/"))
