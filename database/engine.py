@@ -186,6 +186,11 @@ def is_server_conflict(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", exc), "sqlstate", None) in SERVER_CONFLICT_STATES
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server refusing a key another transaction holds already (unique violation)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) == "23505"
+
+
 def has_table(conn: Any, name: str) -> bool:
     """Whether table ``name`` exists, on an SQLAlchemy connection, a ``ServerConnection`` or an SQLite
     DB-API connection."""

@@ -4,7 +4,7 @@ Each table is written by one kind of installation, so ownership stays simple:
 
 - ``district_schools`` (the district): the schools of the district, sent to every school so a teacher
   can choose where a case goes.
-- ``case_handovers`` (the sending school): the request, on its own case.
+- ``case_handovers`` (the sending school): the request, on its own case (voided when it withdraws it).
 - ``handover_transfers`` (the district): the district's forward of a request, sent to the sending and
   the receiving school only; it carries the answer back (state, date, reason).
 - ``handover_items`` (the district): what the receiving school needs to take the case over: the child,
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.models import Base, LedgerMixin
+from desktop_app.domain.handover import ACCEPTED
 
 
 class DistrictSchool(LedgerMixin, Base):
@@ -49,6 +50,8 @@ class CaseHandover(LedgerMixin, Base):
     requested_on: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(30), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)  # withdrawn (撤回移交) with the reason
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class HandoverTransfer(LedgerMixin, Base):
@@ -75,6 +78,16 @@ class HandoverTransfer(LedgerMixin, Base):
     new_case_id: Mapped[str] = mapped_column(String(36), default="")  # the receiving school's case
 
     __table_args__ = (Index("ix_handover_transfers_state", "state", "to_code", "from_code"),)
+
+
+def handed_over_cases() -> Select[str]:
+    """The ids of sending schools' cases whose handover the receiving school accepted.
+
+    At the district both cases stay open from the moment the receiving school's acceptance (and its new case)
+    arrives until the sending school's closing (移交) does; the child is counted once, at the receiving school,
+    so these cases are left out of the open-case figures. While the handover is in flight (requested, or
+    forwarded and not yet answered) the child counts at the sending school, whose case is the only one."""
+    return select(HandoverTransfer.case_id).where(HandoverTransfer.state == ACCEPTED)
 
 
 class HandoverItem(LedgerMixin, Base):

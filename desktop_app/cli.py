@@ -38,7 +38,7 @@ from desktop_app.services import (
 from desktop_app.services import lifecycle as _lifecycle  # noqa: F401 - registers the case reminders
 from desktop_app.services.integrity.rescue import StoreMissing
 from desktop_app.services.paths import resolve_data_dir
-from desktop_app.services.store import Store
+from desktop_app.services.store import Store, default_user
 
 USER_ENV = "BAOXUE_USER"
 PASSWORD_ENV = "BAOXUE_PASSWORD"
@@ -875,7 +875,7 @@ def cmd_migrate_to_server(args: argparse.Namespace) -> int:
     finally:
         target.dispose()
     print(f"已迁移到 {done.target}：{len(done.report.tables)}张表共{done.report.rows}行，"
-          f"用时{done.report.seconds:.1f}秒；逐行核对一致")
+          f"用时{done.report.seconds:.1f}秒；逐行核对一致，迁移已记入服务器上的历史记录")
     print(f"服务器上{done.verify_message}")
     print("原数据文件保留未动，今后请不要再在原数据文件上工作：各电脑用 --database-url 或环境变量 "
           "BAOXUE_DATABASE_URL 指定服务器上的数据库")
@@ -888,7 +888,8 @@ def cmd_migrate_from_server(args: argparse.Namespace) -> int:
     source = server_migration.server_engine(args.url)
     folder = Path(args.folder)
     try:
-        copy = server_migration.copy_to_folder(source, folder, _copy_progress())
+        who = getattr(args, "user", None) or os.environ.get(USER_ENV) or default_user()
+        copy = server_migration.copy_to_folder(source, folder, _copy_progress(), user=who)
     finally:
         source.dispose()
     args.data_dir = str(folder)

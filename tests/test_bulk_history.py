@@ -164,7 +164,12 @@ def test_the_childs_history_says_the_roster_import_created_it(store: Store, tmp_
     assert lines.index(created[0]) < next(i for i, h in enumerate(lines) if h.new == "13811112222")
 
 
-def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path) -> None:
+@pytest.mark.parametrize("chunk", [5000, 3])  # one entry, or an entry per three children
+def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path, chunk: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "CHUNK", chunk)
     dist = make_district(tmp_path / "d")
     school = make_school(tmp_path / "s", dist, "2150022311", "米心镇中心小学", "米心镇", usb)
     try:
@@ -263,3 +268,51 @@ def test_a_case_of_an_imported_child_is_handed_over_and_everything_verifies(tmp_
             assert result.ok, result.message
     finally:
         next(world, None)
+
+
+def test_a_large_import_writes_an_entry_per_chunk_and_a_row_of_a_later_one_changed_is_named(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows are listed chunk by chunk as they are written (bounded memory), each entry with its digest."""
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "CHUNK", 4)
+    kids = import_roster(store, tmp_path, 10)
+    entries = history(store, action=bulk.BULK)
+    assert [{t: len(r) for t, r in json.loads(e.new_value)["rows"].items()} for e in entries] == [
+        {"students": 4, "roster_members": 4}, {"students": 4, "roster_members": 4},
+        {"students": 2, "roster_members": 2}]
+    assert len({json.loads(e.new_value)["digest"] for e in entries}) == 3
+    result = store.verify()
+    assert result.ok, result.message
+    sid = student_id(store, kids[9]["name"])  # in the last chunk
+    behind_the_back(store, "UPDATE students SET village = ? WHERE id = ?", "别村", sid)
+    result = store.verify()
+    assert [(f.kind, f.record_id) for f in result.findings if f.kind != "note"] == [("altered", sid)]
+
+
+@pytest.mark.both_backends
+def test_the_districts_own_roster_verifies_on_its_backend(tmp_path: Path, backend: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row is hashed from the values the import binds, as the database will give them back: the
+    district's store on the file and on the server verifies after an import of several chunks."""
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "CHUNK", 3)
+    dist = make_district(tmp_path / "d")
+    try:
+        kids = R.children(7, seed=3)
+        rows = [R.census_cells(i + 1, c, date_style=("date", "text")[i % 2]) for i, c in enumerate(kids)]
+        rows[1][3] = ""  # a child without an identity number (matched by name, birth date and guardian)
+        path = R.write_census_xlsx(tmp_path / "household.xlsx", rows)
+        assert census.import_roster(dist, path, "census").accepted == 7
+        assert len(history(dist, action=bulk.BULK)) == 3
+        result = dist.verify()
+        assert result.ok, result.message
+    finally:
+        dist.close()
+
+
+@pytest.mark.parametrize("texts", [["a"], ["张三", "", "x\"y\\z"], ["\x00\x1f\t\n", "\u2028", "😀", "\ud800"]])
+def test_the_row_hash_is_over_the_json_list_of_its_texts(texts: list[str]) -> None:
+    expected = bulk.hashlib.sha256(bulk._dumps(texts).encode("utf-8", "surrogatepass")).hexdigest()  # noqa: SLF001
+    assert bulk.row_hash(texts[0], texts[1:]) == expected

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 
 from database.handover import DistrictSchool, HandoverItem, HandoverTransfer
 from database.lifecycle import CaseClosing, EvidenceFile
-from database.models import Case, PersuasionAttempt
+from database.models import AuditEntry, Case, PersuasionAttempt
 from database.sync import HeldBack, Peer
 from desktop_app.domain import handover as rules
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import Closing
 from desktop_app.exchange import package as pkg
-from desktop_app.services import cases, handover, lifecycle, matching, semesters, sync, todo
+from desktop_app.services import cases, district, handover, lifecycle, matching, semesters, sync, todo
 from desktop_app.services.store import Store
 from tests.factories import full_form
 from tests.handover_world import ASKED, PHOTO, TODAY, A, B, C, World, a_case, hand_over, make_world
@@ -259,3 +259,124 @@ def test_an_accepted_handover_is_not_a_duplicate_case_while_the_closing_travels(
     semester = semesters.current_name(w.district)
     matching.run_match(w.district, semester)
     assert matching.district_totals(w.district, semester)[matching.DUPLICATES] == 0
+
+
+def _open_by_school(store: Store) -> dict[str, int]:
+    return {f.code: f.open_cases for f in district.school_figures(store)}
+
+
+def _open_by_township(store: Store) -> dict[str, int]:
+    return {t.township: t.open_cases for t in district.township_figures(district.school_figures(store))}
+
+
+def test_the_district_counts_a_handed_over_child_once(world: World, tmp_path: Path) -> None:
+    """The district's open-case figures (overview, per school, per township): while the handover is in flight the
+    child counts at A, whose case is the only one; once B's acceptance (and its new case) arrives, at B only, though
+    A's case stays open at the district until A's closing arrives; then still at B only."""
+    w = world
+
+    def figures() -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
+        data = lifecycle.overview(w.district)
+        assert sum(n for _reason, n in data.by_reason) == sum(n for _grade, n in data.by_grade) == data.open_count
+        assert sum(n for _town, n in data.by_township) == data.open_count
+        return data.open_count, _open_by_school(w.district), _open_by_township(w.district), data.by_status
+
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)  # the request reaches the district, which forwards it to B
+    opened, schools, towns, statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 1, B[0]: 0, C[0]: 0}, {A[2]: 1, B[2]: 0, C[2]: 0})
+    assert statuses["联合劝返"] == 1
+    new_case = handover.accept(w.b, handover.incoming(w.b)[0].id)
+    send(w.b, "district", w.district, w.usb)  # B's acceptance and new case arrive; A's closing has not
+    with w.district.read() as s:
+        assert {s.get(Case, cid).status for cid in (case_id, new_case)} == {"联合劝返"}  # type: ignore[union-attr]
+    opened, schools, towns, statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 0, B[0]: 1, C[0]: 0}, {A[2]: 0, B[2]: 1, C[2]: 0})
+    assert statuses["联合劝返"] == 1
+    assert lifecycle.overview(w.b).open_count == 1 and lifecycle.overview(w.a).open_count == 1  # the schools' own
+    w.round(w.a)  # the answer goes back to A, whose case closes (移交) …
+    w.round(w.a)  # … and the closing reaches the district
+    assert lifecycle.overview(w.a).open_count == 0
+    opened, schools, towns, _statuses = figures()
+    assert (opened, schools, towns) == (1, {A[0]: 0, B[0]: 1, C[0]: 0}, {A[2]: 0, B[2]: 1, C[2]: 0})
+
+
+# --- 撤回移交 ---------------------------------------------------------------------------------------------
+
+def _transfer_states(store: Store) -> list[str]:
+    return [h.state for h in handover.handovers(store)]
+
+
+def test_a_handover_withdrawn_before_the_district_forwards_it_is_never_forwarded(world: World, tmp_path: Path) -> None:
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    before = dump(w.a)
+    with pytest.raises(ValidationError, match="请填写撤回移交的原因"):
+        handover.withdraw_handover(w.a, case_id, "  ")
+    assert dump(w.a) == before
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    assert handover.in_flight_request(w.a, case_id) == ""
+    assert any("已撤回：家长决定暂不搬家" in line for line in handover.chain_lines(w.a, case_id))
+    with pytest.raises(ValidationError, match="没有等待对方接收的移交"):
+        handover.withdraw_handover(w.a, case_id, "再撤一次")
+    w.round(w.a, w.b)
+    assert _transfer_states(w.district) == [] and handover.in_flight_count(w.district) == 0
+    assert handover.incoming(w.b) == [] and rows(w.b, HandoverItem) == 0
+    assert lifecycle.state(w.a, case_id).status == "联合劝返"
+    handover.request_handover(w.a, case_id, rules.Request(C[0], TODAY, "其他", "寄住在古溪镇外婆家"))  # again, elsewhere
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok
+
+
+def test_a_forwarded_handover_withdrawn_before_b_answers(world: World, tmp_path: Path) -> None:
+    """The district marks its forward 已撤回; B can no longer accept it, its 待办 drops it; the child counts at A."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)
+    [incoming] = handover.incoming(w.b)
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    w.round(w.a)
+    assert _transfer_states(w.district) == [rules.WITHDRAWN] and handover.in_flight_count(w.district) == 0
+    assert any("已撤回" in line for line in handover.chain_lines(w.a, case_id))
+    w.round(w.b)
+    assert handover.incoming(w.b) == [] and not any(i.kind == "移交" for i in todo.collect(w.b))
+    before = dump(w.b)
+    with pytest.raises(ValidationError, match="已撤回"):
+        handover.accept(w.b, incoming.id)
+    assert dump(w.b) == before
+    assert {f.code: f.open_cases for f in district.school_figures(w.district)}[A[0]] == 1
+    assert lifecycle.state(w.a, case_id).status == "联合劝返"
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok
+
+
+def test_an_acceptance_made_before_the_withdrawal_reached_b_stands(world: World, tmp_path: Path) -> None:
+    """B accepted before it heard of the withdrawal: its acceptance stands at the district, A's case closes with
+    移交 and its history says the withdrawal came too late; the child counts once, at B."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    hand_over(w, case_id)
+    w.round(w.a, w.b)
+    new_case = handover.accept(w.b, handover.incoming(w.b)[0].id)  # not yet sent
+    handover.withdraw_handover(w.a, case_id, "家长决定暂不搬家")
+    w.round(w.a)
+    assert _transfer_states(w.district) == [rules.WITHDRAWN]
+    send(w.b, "district", w.district, w.usb)  # B's acceptance arrives after the withdrawal
+    assert _transfer_states(w.district) == [rules.ACCEPTED]
+    w.round(w.a)
+    assert lifecycle.state(w.a, case_id).status == "已销号"
+    with w.a.read() as s:
+        closing = s.execute(select(CaseClosing).where(CaseClosing.case_id == case_id)).scalar_one()
+        assert (closing.reason, closing.school) == ("移交", B[1])
+    with w.a.read() as s:
+        [late] = s.execute(select(AuditEntry.new_value).where(AuditEntry.record_id == case_id,
+                                                              AuditEntry.field == "撤回移交未成功")).scalars()
+        assert late is not None and B[1] in late
+    w.round(w.a, w.b)
+    assert {f.code: f.open_cases for f in district.school_figures(w.district)} == {A[0]: 0, B[0]: 1, C[0]: 0}
+    assert lifecycle.state(w.b, new_case).status == "联合劝返"
+    for store in (w.district, w.a, w.b):
+        assert store.verify().ok

@@ -143,3 +143,34 @@ def test_without_the_district_list_the_teacher_is_told_where_it_comes_from(qtbot
     finally:
         school.close()
         district.close()
+
+
+def test_withdrawing_a_handover_from_the_case_panel(qtbot, world: World, tmp_path: Path,  # noqa: ANN001
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """撤回移交 shows only while a handover is in flight; the dialog asks for the reason; after it the case is
+    no longer 移交中 and 移交… is offered again."""
+    w = world
+    case_id = a_case(w, tmp_path)
+    panel = CaseLifecyclePanel(w.a)
+    qtbot.addWidget(panel)
+    panel.set_case(case_id)
+    assert not panel.withdraw_button.isVisibleTo(panel)
+    handover.request_handover(w.a, case_id, rules.Request(B[0], lifecycle.state(w.a, case_id).opened_on, "家庭搬迁"))
+    panel.refresh()
+    assert panel.withdraw_button.isVisibleTo(panel) and panel.withdraw_button.isEnabled()
+
+    dialog = dialogs.WithdrawHandoverDialog(handover.in_flight_request(w.a, case_id))
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert dialog.result() == 0 and "请填写撤回原因" in dialog.error_label.text()
+    type_into(qtbot, dialog.reason_edit, "家长决定暂不搬家")
+    with qtbot.waitSignal(dialog.finished):
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert dialog.value() == "家长决定暂不搬家"
+
+    monkeypatch.setattr(dialogs.WithdrawHandoverDialog, "ask", staticmethod(lambda _p, _line: "家长决定暂不搬家"))
+    with qtbot.waitSignal(panel.changed):
+        qtbot.mouseClick(panel.withdraw_button, Qt.MouseButton.LeftButton)
+    assert "移交中" not in panel.steps_label.text() and "已撤回：家长决定暂不搬家" in panel.records_label.text()
+    assert not panel.withdraw_button.isVisibleTo(panel) and panel.handover_button.isEnabled()
+    assert handover.in_flight_request(w.a, case_id) == ""

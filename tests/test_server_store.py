@@ -345,3 +345,24 @@ def test_an_account_made_on_another_pc_signs_in_here_after_a_known_one_opened_it
         assert store.account.user_name == "zhang"
     finally:
         store.close()
+
+
+def test_a_connection_the_server_dropped_while_it_rested_is_replaced_unnoticed(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from database import postgres
+
+    d = make_district(tmp_path / "pc1", pg_url)
+    try:
+        settings.put(d, sync.STALE_DAYS.key, 5)
+        monkeypatch.setattr(postgres, "PING_AFTER_IDLE", 0.0)  # every pooled connection has rested long enough
+        admin = create_engine(make_url(pg_url).set(drivername="postgresql+psycopg"))
+        with admin.connect() as conn:  # the server (restarted, or an idle timeout) ends the program's sessions
+            dropped = conn.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'baoxue' AND pid <> pg_backend_pid()").scalar_one()
+        admin.dispose()
+        assert dropped >= 1
+        settings.put(d, sync.STALE_DAYS.key, 6)  # a write and a read through fresh connections, no error
+        assert settings.get(d, sync.STALE_DAYS.key) == 6
+    finally:
+        d.close()

@@ -23,7 +23,8 @@ REQUESTED = "待区教委转交"  # at the sending school, before the district's
 WAITING = "待接收"  # forwarded by the district, the receiving school has not answered
 ACCEPTED = "已接收"
 REJECTED = "已退回"
-STATES: tuple[str, ...] = (REQUESTED, WAITING, ACCEPTED, REJECTED)
+WITHDRAWN = "已撤回"  # the sending school withdrew it before the receiving school's answer reached the district
+STATES: tuple[str, ...] = (REQUESTED, WAITING, ACCEPTED, REJECTED, WITHDRAWN)
 IN_FLIGHT: tuple[str, ...] = (REQUESTED, WAITING)
 
 #: What the district writes when it cannot forward a handover (the state goes straight to 已退回).

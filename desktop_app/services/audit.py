@@ -13,9 +13,9 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from database.engine import lock_chain
@@ -94,13 +94,53 @@ class Change(NamedTuple):
 
 def last_hash(session: Session) -> str:
     """The hash the next history row chains to. On a server store it first takes the chain lock, held
-    until the transaction ends, so two staff writing at once append one after the other (one chain)."""
+    until the transaction ends, so two staff writing at once append one after the other (one chain).
+    History held back for the end of the transaction (``defer_chain``) is written first."""
+    if session.info.get(_DEFERRED) is not None:
+        write_deferred(session)
     with session.no_autoflush:
         lock_chain(session.connection())
         value = session.execute(
             select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
         ).scalar_one_or_none()
     return value or GENESIS
+
+
+_DEFERRED = "audit_deferred"  # session.info: the history held back until the end of the transaction
+
+
+def defer_chain(session: Session) -> None:
+    """Hold this transaction's history back until ``write_deferred`` (the end of the transaction): the work
+    before it runs without the chain lock, so two imports on a server run side by side; the rows are then
+    chained to the head as it is at that moment, under the lock, with the ids following on (one chain)."""
+    session.info[_DEFERRED] = []
+
+
+def deferred(session: Session, changes: list[Change], at: dt.datetime | None = None) -> bool:
+    """Keep ``changes`` for ``write_deferred`` when the session defers its history (True), else False."""
+    pending = session.info.get(_DEFERRED)
+    if pending is None:
+        return False
+    if changes:
+        pending.append((changes, session.info.get("user", ""), session.info.get("node_id", ""), at or utcnow()))
+    return True
+
+
+def write_deferred(session: Session) -> None:
+    """Take the chain lock (until the transaction ends) and append the history held back, in the order it
+    was made; later history of the transaction is appended at once. Nothing to do without ``defer_chain``."""
+    pending = session.info.pop(_DEFERRED, None)
+    if pending is None:
+        return
+    prev = last_hash(session)  # the chain lock, then the head as it is now
+    rows: list[dict[str, Any]] = []
+    for changes, user, node, at in pending:
+        batch = chained_tuples(changes, prev, user, node, at)
+        if batch:
+            prev = batch[-1][-1]
+            rows.extend(dict(zip(AUDIT_COLUMNS, row, strict=True)) for row in batch)
+    for start in range(0, len(rows), 5000):
+        session.connection().execute(insert(cast(Table, AuditEntry.__table__)), rows[start:start + 5000])
 
 
 AUDIT_COLUMNS = ("at", "user", "node_id", "action", "table_name", "record_id", "field", "old_value",
@@ -142,6 +182,8 @@ def chained_rows(changes: Iterable[Change], prev: str, user: str, node_id: str,
 def append(session: Session, changes: list[Change]) -> None:
     """Write history rows in this session's transaction."""
     if not changes:
+        return
+    if deferred(session, changes):
         return
     user = session.info.get("user", "")
     node = session.info.get("node_id", "")

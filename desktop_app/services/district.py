@@ -20,6 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import Join
 
 from database.census import ChildStatusRecord, RosterMember
+from database.handover import handed_over_cases
 from database.models import Case, Semester, Student
 from database.sync import Peer, RecordOwner
 from desktop_app.domain.codes import CaseStatus
@@ -205,12 +206,28 @@ def case_counts_select(today: dt.date) -> Select[*tuple[Any, ...]]:
     )
 
 
+def handed_over_select() -> Select[*tuple[Any, ...]]:
+    """Per owner school, its open cases it handed over and the receiving school accepted (``handed_over_cases``):
+    until its closing arrives the district holds the child's case at both schools, counted at the receiving one."""
+    owner_col = RecordOwner.owner_node
+    return (
+        select(owner_col, func.count())
+        .select_from(Case)
+        .outerjoin(RecordOwner, and_(RecordOwner.table_name == "cases", RecordOwner.record_id == Case.id))
+        .where(Case.voided.is_(False), Case.status.in_(CaseStatus.open_values()), Case.id.in_(handed_over_cases()))
+        .group_by(owner_col)
+    )
+
+
 def _case_counts(session: Session, today: dt.date) -> dict[str | None, dict[str, int]]:
     out: dict[str | None, dict[str, int]] = {}
     rows = cast("Iterable[tuple[str | None, int | None, int | None, int | None]]",
                 session.execute(case_counts_select(today)))  # sums
     for node, open_n, new_n, closed_n in rows:
         out[node] = {"open": int(open_n or 0), "new": int(new_n or 0), "closed": int(closed_n or 0)}
+    for node, handed in cast("Iterable[tuple[str | None, int]]", session.execute(handed_over_select())):
+        if node in out:
+            out[node]["open"] -= int(handed)
     return out
 
 
@@ -398,8 +415,9 @@ def _compile_students_first(element: _StudentsFirst, compiler: SQLCompiler, **kw
     return cast("str", compiler.visit_join(element, **kw))
 
 
-#: The children's fields an index of ``students`` yields in order (the others are sorted).
-_STUDENT_ORDER_INDEXED = frozenset({"name", "id_number", "township"})
+#: The children's fields an index of ``students`` yields in order (the others are sorted; the name's order is
+#: the pinyin's, which no index holds: roster imports keep the indexes on ``students`` few).
+_STUDENT_ORDER_INDEXED = frozenset({"id_number", "township"})
 #: From how many cases on a page ordered by an indexed field of the child reads the children in that
 #: order (below it, joining and sorting the cases found is quicker than walking the children).
 STUDENTS_FIRST_FROM = 20_000

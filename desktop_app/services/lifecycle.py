@@ -19,6 +19,7 @@ from sqlalchemy import Boolean, Date, Select, String, and_, bindparam, func, or_
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
+from database.handover import handed_over_cases
 from database.lifecycle import (
     CaseClosing,
     CourtRuling,
@@ -507,6 +508,12 @@ def _overview_statements() -> dict[str, AnySelect]:
         .where(live, Case.closed_on >= day["from_"], Case.closed_on <= day["to"]),
         "opened_trend": per_month(Case.opened_on),
         "closed_trend": per_month(Case.closed_on),
+        # open cases a school handed over and the receiving school accepted (at the district, until the
+        # sender's closing arrives): subtracted, so the child counts once, at the receiving school
+        "handed_over": select(Case.status, Case.dropout_reason, Case.grade, Student.hukou_township, func.count())
+        .select_from(Case).join(Student, Case.student_id == Student.id)
+        .where(live, open_, Case.id.in_(handed_over_cases()))
+        .group_by(Case.status, Case.dropout_reason, Case.grade, Student.hukou_township),
     }
 
 
@@ -543,6 +550,8 @@ def overview(store: Store, today: dt.date | None = None) -> Overview:
         closed_semester, closed_month = session.execute(stmts["closed"], values).one()
         opened = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["opened_trend"], values).all()))
         closed = dict(cast("Sequence[tuple[str, int]]", session.execute(stmts["closed_trend"], values).all()))
+        handed = cast("Sequence[tuple[str, str | None, str | None, str | None, int]]",
+                      session.execute(stmts["handed_over"]).all())
     by_status: dict[str, int] = {}
     by_reason: dict[str, int] = {}
     by_grade: dict[str, int] = {}
@@ -554,6 +563,11 @@ def overview(store: Store, today: dt.date | None = None) -> Overview:
         if status in open_values:
             by_reason[reason or ""] = by_reason.get(reason or "", 0) + n
             by_grade[grade or ""] = by_grade.get(grade or "", 0) + n
+    for status, reason, grade, town, n in handed:  # counted at the receiving school only
+        by_status[status] = by_status.get(status, 0) - n
+        by_reason[reason or ""] = by_reason.get(reason or "", 0) - n
+        by_grade[grade or ""] = by_grade.get(grade or "", 0) - n
+        by_township[town or ""] = by_township.get(town or "", 0) - n
     trend = [(f"{start:%Y-%m}", opened.get(f"{start:%Y-%m}", 0), closed.get(f"{start:%Y-%m}", 0))
              for start in _month_starts(today, 12)]
     return Overview(

@@ -3,8 +3,9 @@
 The roster streams from ``roster_reader`` row by row into one transaction, in chunks: a roster of a
 million rows is imported in bounded memory (the rows already seen are kept in a temporary table
 of the transaction, not in Python; the rejected rows go straight into the error report's
-workbook on disk). The history of the rows it adds is one entry with a digest over all of them
-(``integrity.bulk``), not one row per child. ``desktop_app.services.census`` re-exports these names.
+workbook on disk). The history of the rows it adds is a ``bulk`` entry per chunk with a digest over
+the rows of the chunk (``integrity.bulk``), not one row per child. ``desktop_app.services.census``
+re-exports these names.
 """
 
 from __future__ import annotations
@@ -340,8 +341,8 @@ def _chunks(records: Iterator[RosterRecord], size: int) -> Iterator[list[RosterR
 
 def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest: str, rows: _Rows,
                   remembered: tuple[str, dict[str, str]] | None = None) -> tuple[int, int, int]:
-    """Insert new students and roster members with their history (one ``bulk`` entry listing every new row
-    with its hash, see ``integrity.bulk``; an ``update`` row per field filled in or entry revived), and remember
+    """Insert new students and roster members with their history (a ``bulk`` entry per chunk listing its new
+    rows with their hashes, see ``integrity.bulk``; an ``update`` row per field filled in or entry revived), and remember
     the column mapping (``remembered``: setting key and value), all in one transaction, chunk by chunk as the
     rows stream in; returns (added, already there, duplicates within the file)."""
     inst = store.installation()
@@ -380,8 +381,6 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
         state.changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
                                           audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
-        if len(state.bulk):
-            state.changes.append(state.bulk.change("roster_imports", import_id))
         state.flush(conn)
         if remembered:  # part of the import (a teacher may import): chained after the rows above
             settings.put_in(session, store.user, *remembered)
@@ -413,23 +412,28 @@ class _WriteState:
         self.user, self.node, self.now, self.stamp = user, node, now, stamp
         self.kind, self.semester, self.import_id, self.prev = kind, semester, import_id, prev
         self.added = self.existing = self.duplicates = self.filled = 0
-        self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta
-        self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta
+        self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta, defaults
+        self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta, defaults
         self.changes: list[audit.Change | tuple[Any, ...]] = []
-        self.bulk = BulkEntry()  # the new rows: one history entry with a digest over all of them
-        self.student_tail = tuple(meta.values())
-        self.member_tail = (0, "", *self.student_tail)  # voided, void_reason, meta
-        self.student_sql = _insert_sql(Student.__table__, ["id", *_STUDENT_FIELDS, *meta])
-        self.member_sql = _insert_sql(RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
+        self.bulk = BulkEntry()  # the new rows: a history entry per chunk with a digest over its rows
+        (self.student_sql, defaults), self.student_columns = _insert_sql(Student.__table__,
+                                                                         ["id", *_STUDENT_FIELDS, *meta])
+        self.student_tail = (*meta.values(), *defaults)  # meta, the columns left to their defaults
+        (self.member_sql, defaults), self.member_columns = _insert_sql(
+            RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
+        self.member_tail = (0, "", *meta.values(), *defaults)  # voided, void_reason, meta, defaults
 
     def flush(self, conn: Any) -> None:
-        """Write the rows gathered so far, hash them as stored for the import's one history entry, write
-        the other history (fills, revived entries) and let them go (bounded memory)."""
-        for (sql, extra), rows, table in ((self.student_sql, self.students, "students"),
-                                          (self.member_sql, self.members, "roster_members")):
-            if rows:
-                conn.exec_driver_sql(sql, [r + extra for r in rows] if extra else rows)
-                self.bulk.read_back(conn, table, [r[0] for r in rows])
+        """Write the rows gathered so far, one history entry hashing them as stored (``integrity.bulk``), the
+        other history (fills, revived entries), and let them go (bounded memory)."""
+        for sql, columns, rows, table, fixed_from in (
+                (self.student_sql, self.student_columns, self.students, "students", 1 + len(_STUDENT_FIELDS)),
+                (self.member_sql, self.member_columns, self.members, "roster_members", 1 + len(_MEMBER_FIELDS))):
+            if rows:  # each row: id, values, then the tail (the same in every row)
+                conn.exec_driver_sql(sql, rows)
+                self.bulk.add(table, columns, rows, fixed_from)
+        if (entry := self.bulk.take("roster_imports", self.import_id)) is not None:
+            self.changes.insert(0, entry)
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)
         if rows:
             self.prev = rows[-1][-1]
@@ -460,7 +464,7 @@ class _WriteState:
         no_extra = ("",) * len(_MEMBER_EXTRA)
         for rec in records:
             id_number = rec.id_number
-            found = by_key.get(rec.match_key())
+            found = by_key.get(rec.match_key()) if by_key else None
             extra = rec.extra
             if found is None:  # a child new to the store (rows were deduplicated: met once per import)
                 sid = next_id()
@@ -537,18 +541,19 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def _insert_sql(table: Any, keys: list[str]) -> tuple[str, tuple[Any, ...]]:
-    """INSERT of ``keys`` plus the columns left out that have a scalar default; and those defaults' values."""
+def _insert_sql(table: Any, keys: list[str]) -> tuple[tuple[str, tuple[Any, ...]], tuple[str, ...]]:
+    """INSERT of ``keys`` plus the columns left out that have a scalar default, and those defaults' values;
+    and the names of all the columns it writes, in order."""
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in keys and c.default is not None and c.default.is_scalar}
-    names = [*keys, *defaults]
+    names = (*keys, *defaults)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    return sql, tuple(_sql_value(v) for v in defaults.values())
+    return (sql, tuple(_sql_value(v) for v in defaults.values())), names
 
 
 def _insert_row(conn: Any, table: Any, values: dict[str, Any]) -> None:
     """One INSERT of ``values`` (already in stored forms); columns left out take their declared scalar default."""
-    sql, extra = _insert_sql(table, list(values))
+    (sql, extra), _names = _insert_sql(table, list(values))
     conn.exec_driver_sql(sql, (*values.values(), *extra))
 
 

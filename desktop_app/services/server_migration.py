@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,9 +29,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 import database.all_models  # noqa: F401 - every table on Base.metadata
 from database import engine as db
-from database.models import Base
+from database.models import AuditEntry, Base, Installation, utcnow
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import keyslots, server, workfiles
+from desktop_app.services import audit, keyslots, server, workfiles
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import STORE_FILE
 from desktop_app.services.store import Store
@@ -114,7 +115,9 @@ def _upgrade_on(conn: Connection) -> None:
 def _rows(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
     """The table's rows in primary-key order, BATCH at a time, as dictionaries by column name."""
     order = list(table.primary_key.columns) or list(table.columns)
-    result = conn.execution_options(yield_per=BATCH).execute(select(table).order_by(*order))
+    # the option on this statement only (Connection.execution_options would keep it for every later one,
+    # and an INSERT through a server-side cursor fails on PostgreSQL)
+    result = conn.execute(select(table).order_by(*order), execution_options={"yield_per": BATCH})
     for chunk in result.mappings().partitions(BATCH):
         yield [dict(row) for row in chunk]
 
@@ -138,12 +141,52 @@ def _reset_sequences(conn: Connection) -> None:
                               "false)"), {"s": seq})
 
 
-def copy_store(source: Engine, target: Engine, progress: Progress | None = None) -> CopyReport:
+@dataclass(frozen=True)
+class Event:
+    """The history entry a copy ends with, written on the target in the copy's transaction: what was done
+    (``what``), by whom (``user``, the account or the person at the PC), from where (``origin``) to where
+    (``destination``), both as shown to a person (never a password). The unit, the number of rows and the
+    time are added by the copy."""
+
+    what: str
+    user: str
+    origin: str
+    destination: str
+
+
+EVENT_TABLE = "installation"  # the events of the installation as a whole (设置 is written there too)
+MOVED_TO_SERVER = "迁移到数据库服务器"
+COPIED_FROM_SERVER = "从数据库服务器复制"
+
+
+def _record(dst: Connection, event: Event, report: CopyReport) -> None:
+    """``event`` appended to the copied history as its last row (in the copy's transaction on ``dst``)."""
+    unit = dst.execute(select(Installation.name, Installation.code, Installation.node_id)).first()
+    name, code, node = (unit[0], unit[1], unit[2]) if unit is not None else ("（未设置单位）", "", "")
+    at = utcnow()
+    detail = (f"{name}（{code}）的数据 从 {event.origin} 到 {event.destination}："
+              f"{len(report.tables)}张表共{report.rows}行，逐行核对一致；操作人 {event.user or '（未登录）'}，"
+              f"时间 {at.replace(tzinfo=dt.UTC).astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
+    db.lock_chain(dst)
+    prev = dst.execute(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    change = audit.Change("event", EVENT_TABLE, "1", event.what, None, detail)
+    dst.execute(insert(AuditEntry), list(audit.chained_rows([change], prev or audit.GENESIS, event.user, node, at)))
+
+
+def copy_store(source: Engine, target: Engine, progress: Progress | None = None, *,
+               event: Event | None = None, moving: bool = True) -> CopyReport:
     """Copy the whole store from ``source`` into the empty database of ``target`` (one transaction).
+
+    With ``event`` the copy is also compared row by row with the source before it is committed, and
+    ``event`` is recorded as the last row of the copied history: a copy that differs, like any failure,
+    leaves the target as empty as it was. ``moving``: the source is read again for the comparison, so a
+    change made to it during the copy (which the move would lose) shows; otherwise (a test copy of the
+    server, which goes on working) the copy is compared with the snapshot it was read from.
 
     Raises:
         MigrationError: the target is not empty or cannot be reached, the source is not at this
-            version's schema, the copy was cancelled or failed (the target is left as it was).
+            version's schema, the copy was cancelled, failed or differs from the source (the target is
+            left as it was).
     """
     started = time.monotonic()
     revision = _source_revision(source)
@@ -153,6 +196,8 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None)
         # the source's reads run in one transaction (its first read begins it): one snapshot of the
         # whole store, while other programs may go on writing to it
         with source.connect() as src, target.begin() as dst:
+            if db.is_server(source):  # one snapshot on the server too (its default sees each statement's own)
+                src.execution_options(isolation_level="REPEATABLE READ")
             _upgrade_on(dst)
             for table in tables():
                 total, done = _count(src, table), 0
@@ -165,6 +210,17 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None)
                         raise MigrationError("迁移已取消，目标数据库未做任何改动")
                 copied[table.name] = done
             _reset_sequences(dst)
+            report = CopyReport(copied, time.monotonic() - started, revision)
+            if event is not None:
+                if moving:
+                    with source.connect() as again:
+                        problems = compare_on(again, dst, progress)
+                else:
+                    problems = compare_on(src, dst, progress)
+                if problems:
+                    raise MigrationError(f"迁移后核对不一致（迁移期间数据被改动？）：{problems[0]}；"
+                                         "目标数据库未做任何改动，请在没有人使用时重新迁移")
+                _record(dst, event, report)
     except (DBAPIError, SQLAlchemyError) as exc:
         raise MigrationError(f"迁移失败，目标数据库未做任何改动：{server.reason(exc)}") from exc
     return CopyReport(copied, time.monotonic() - started, revision)
@@ -195,17 +251,29 @@ def table_digest(conn: Connection, table: Table) -> tuple[int, str]:
     return rows, digest.hexdigest()
 
 
+CHECKING = "核对"  # the progress label while the copy is compared with the source
+
+
+def compare_on(src: Connection, dst: Connection, progress: Progress | None = None) -> list[str]:
+    """Tables whose rows differ between the stores behind two connections, one Chinese line each (empty:
+    the same). ``progress``: (CHECKING, tables compared, tables); False cancels."""
+    problems: list[str] = []
+    every = tables()
+    for number, table in enumerate(every):
+        if progress is not None and progress(CHECKING, number, len(every)) is False:
+            raise MigrationError("迁移已取消，目标数据库未做任何改动")
+        a, b = table_digest(src, table), table_digest(dst, table)
+        if a[0] != b[0]:
+            problems.append(f"数据表 {table.name}：原有{a[0]}行，迁移后{b[0]}行")
+        elif a[1] != b[1]:
+            problems.append(f"数据表 {table.name}：{a[0]}行的内容与原数据不一致")
+    return problems
+
+
 def compare(source: Engine, target: Engine) -> list[str]:
     """Tables whose rows differ between the two stores, one Chinese line each (empty: the same)."""
-    problems: list[str] = []
     with source.connect() as src, target.connect() as dst:
-        for table in tables():
-            a, b = table_digest(src, table), table_digest(dst, table)
-            if a[0] != b[0]:
-                problems.append(f"数据表 {table.name}：原有{a[0]}行，迁移后{b[0]}行")
-            elif a[1] != b[1]:
-                problems.append(f"数据表 {table.name}：{a[0]}行的内容与原数据不一致")
-    return problems
+        return compare_on(src, dst)
 
 
 # --- engines and the test copy in a data folder ----------------------------------------------------
@@ -239,10 +307,11 @@ class FolderCopy:
     key: bytes
 
 
-def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = None) -> FolderCopy:
+def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = None, user: str = "") -> FolderCopy:
     """Copy the store of ``source`` (the server) into a new encrypted store file in ``folder`` (a test
     copy): a new store key, key slots rebuilt from the accounts copied (the same passwords open it; the
-    server's recovery key does not), and the chain head file written from the copied history.
+    server's recovery key does not), and the chain head file written from the copied history. The copy's
+    history ends with a 从数据库服务器复制 event naming the server, the folder and ``user`` (who made it).
 
     Raises:
         MigrationError: ``folder`` already holds a store, or the copy failed (nothing is left behind).
@@ -257,7 +326,8 @@ def copy_to_folder(source: Engine, folder: Path, progress: Progress | None = Non
     key = keyslots.new_store_key()
     engine = db.make_engine(path, key)
     try:
-        report = copy_store(source, engine, progress)
+        event = Event(COPIED_FROM_SERVER, user, describe(source), f"文件夹 {folder} 中的测试用副本")
+        report = copy_store(source, engine, progress, event=event, moving=False)
         db.make_private(path)
         with engine.connect() as conn:
             accounts = keyslots.accounts_of(conn)
@@ -302,18 +372,12 @@ def verify_on(engine: Engine, data_dir: Path, user: str = "迁移") -> Any:
     return check.run(store)
 
 
-def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
-    """Move this district office's store to the empty PostgreSQL database of ``target``.
-
-    The store must pass ``verify`` first (a damaged ledger is not carried to the server); after the copy
-    both are read again and compared row by row, and ``verify`` runs on the server. The SQLite file is
-    left as it was.
+def require_district_admin(store: Store) -> None:
+    """Refuse unless a district administrator is signed in (fails closed: no account, no move).
 
     Raises:
-        PermissionDenied: the account may not restore backups (an administrator's right).
+        PermissionDenied: no account is signed in, or it is not an administrator's.
         ValidationError: this installation is a school (schools keep their file).
-        MigrationError: the store fails verify, the target is not empty or cannot be reached, or the copy
-            differs from the store or fails verify on the server.
     """
     from desktop_app.domain.errors import ValidationError  # noqa: PLC0415
     from desktop_app.services import installation  # noqa: PLC0415
@@ -323,14 +387,162 @@ def migrate_to_server(store: Store, target: Engine, progress: Progress | None = 
     inst = store.installation()
     if inst is None or inst.kind != installation.DISTRICT:
         raise ValidationError("只有区教委的数据可以迁移到数据库服务器；学校的数据始终保存在本机的数据文件中")
+
+
+def may_migrate(store: Store) -> bool:
+    """Whether this store may be moved to a server from here (a district administrator, the file still local)."""
+    try:
+        require_district_admin(store)
+    except BaoxueError:
+        return False
+    return not store.is_server
+
+
+def may_copy(store: Store) -> bool:
+    """Whether a test copy of this store may be made from here (a district administrator)."""
+    try:
+        require_district_admin(store)
+    except BaoxueError:
+        return False
+    return True
+
+
+def target_for(store: Store, settings: server.ServerSettings) -> Engine:
+    """The checked target of a move from the program: a district administrator signed in, the settings well
+    formed, the server reachable, PostgreSQL 14 or newer, the database empty. The caller disposes the engine.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
+        MigrationError: the ledger is on a server already, the server cannot be reached or refuses the
+            sign-in, or the database is not empty (nothing was written).
+        StoreError: the server is older than PostgreSQL 14.
+    """
+    require_district_admin(store)
+    if store.is_server:
+        raise MigrationError(f"本机的台账已经在数据库服务器上（{store.location}），无需迁移")
+    s = server.validate(settings)
+    engine = db.make_server_engine(s.url())
+    try:
+        try:
+            db.check_server(engine)
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise MigrationError(f"无法连接数据库服务器 {s.label()}：{server.reason(exc)}") from exc
+        refuse_non_empty(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def use_server_from_now_on(store: Store, settings: server.ServerSettings) -> None:
+    """After a move: this PC keeps its ledger on the server from now on. The running store becomes the
+    server's (the same account stays signed in) and the settings are kept in the data folder, the password
+    sealed with this PC's store key, so the program opens the server at every start. The file stays.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
+        MigrationError: the server's database does not hold this installation's ledger (not moved there).
+        StoreError: the server cannot be reached or refuses the sign-in (nothing changed then).
+    """
+    require_district_admin(store)
+    s = server.validate(settings)
+    own = store.installation()
+    other = Store.open_server(store.data_dir, store.user, key=store.key, url=s.url())
+    try:
+        theirs = other.installation()
+        if own is None or theirs is None or theirs.node_id != own.node_id:
+            raise MigrationError(f"数据库 {s.label()} 中不是本机迁移过去的台账，未改用它")
+        server.save(store.data_dir, s, store.key)
+    except OSError as exc:
+        other.close()
+        raise MigrationError(f"无法保存数据库服务器设置：{exc.strerror or exc}") from exc
+    except BaseException:
+        other.close()
+        raise
+    actor = store.account
+    store.adopt(other)
+    store.act_as(actor)
+
+
+def source_summary(store: Store) -> str:
+    """What a move would carry, said in one line (the file, its cases, children and history rows)."""
+    from database.models import Case, Student  # noqa: PLC0415 - every model is imported above already
+
+    with store.read() as session:
+        counts = [int(session.execute(select(func.count()).select_from(m)).scalar_one())
+                  for m in (Case, Student, AuditEntry)]
+    return f"本机数据文件 {store.path}：{counts[0]}件案件、{counts[1]}名学生、{counts[2]}条历史记录"
+
+
+@dataclass(frozen=True)
+class ServerCopy:
+    """The outcome of ``copy_from_server``: where the test copy is, what was copied, what verify said on it."""
+
+    folder: Path
+    report: CopyReport
+    verify_message: str
+
+
+def copy_from_server(store: Store, folder: Path, progress: Progress | None = None) -> ServerCopy:
+    """A test copy of the district's ledger on the server, made from the program into ``folder``
+    (``copy_to_folder``): its history ends with a 从数据库服务器复制 event by this account, and it must pass
+    verify, or it is removed again. The server is only read.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``.
+        MigrationError: the ledger is not on a server, ``folder`` holds a store already, the copy failed or
+            does not pass verify (nothing is left behind).
+    """
+    require_district_admin(store)
+    if not store.is_server:
+        raise MigrationError("本机的台账不在数据库服务器上；要复制本机的数据文件，请用“备份与恢复”")
+    copy = copy_to_folder(store.engine, folder, progress, user=store.user)
+    engine = db.make_engine(folder / STORE_FILE, copy.key)
+    try:
+        result = Store(folder, engine, store.user, copy.key).verify()
+    finally:
+        engine.dispose()
+    if not result.ok:
+        remove_copy(folder)
+        raise MigrationError(f"副本校验未通过，已删除：{result.message}")
+    return ServerCopy(folder, copy.report, result.message)
+
+
+def stepwise(report: Callable[[int, int], bool]) -> Progress:
+    """A copy's progress as (step, steps) for a progress bar: a step per table copied, then one per table
+    compared; ``report`` returning False cancels the copy."""
+    order = {t.name: i for i, t in enumerate(tables())}
+    n = len(order)
+
+    def progress(label: str, done: int, _total: int) -> bool:
+        step = n + done if label == CHECKING else order.get(label, 0)
+        return report(step, 2 * n)
+
+    return progress
+
+
+def migrate_to_server(store: Store, target: Engine, progress: Progress | None = None) -> ServerMigration:
+    """Move this district office's store to the empty PostgreSQL database of ``target``.
+
+    The store must pass ``verify`` first (a damaged ledger is not carried to the server); before the copy
+    commits both are read again and compared row by row, and the server's history gets a last row saying
+    the store was moved there (the unit, from which file on which PC, by whom, when, how many rows); then
+    ``verify`` runs on the server. The SQLite file is left as it was.
+
+    Raises:
+        PermissionDenied: the account may not restore backups (an administrator's right).
+        ValidationError: this installation is a school (schools keep their file).
+        MigrationError: the store fails verify, the target is not empty or cannot be reached, or the copy
+            differs from the store or fails verify on the server.
+    """
+    require_district_admin(store)
     refuse_non_empty(target)
     before = store.verify()
     if not before.ok:
         raise MigrationError(f"本机数据未通过校验，未迁移：{before.message}（请先处理，再迁移）")
-    report = copy_store(store.engine, target, progress)
-    if problems := compare(store.engine, target):
-        raise MigrationError(f"迁移后核对不一致（迁移期间数据被改动？）：{problems[0]}；"
-                             f"请清空目标数据库 {describe(target)} 后重新迁移")
+    event = Event(MOVED_TO_SERVER, store.user, f"电脑 {socket.gethostname()} 上的数据文件 {store.path}",
+                  describe(target))
+    report = copy_store(store.engine, target, progress, event=event)  # compared row by row before it commits
     result = verify_on(target, store.data_dir, store.user)
     if not result.ok:
         raise MigrationError(f"迁移后在服务器上校验未通过：{result.message}")

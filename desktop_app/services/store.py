@@ -276,7 +276,7 @@ class Store:
             yield session
 
     @contextlib.contextmanager
-    def write(self, *, head: bool = True) -> Iterator[Session]:
+    def write(self, *, head: bool = True, late_chain: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
         Every ledger change made in it is written to the history; after the commit the chain head
@@ -284,6 +284,11 @@ class Store:
         write lock when it begins, waiting (bounded, with retries) while another program on the same
         data folder writes; on a server it takes the chain lock (``db.lock_chain``) instead, so the
         staff's writes follow one another there too while reading never waits.
+
+        ``late_chain`` (a package import): on a server the chain lock is taken at the end instead, when the
+        history held back until then is appended (``audit.defer_chain``), so imports from several PCs run
+        side by side; what they share is guarded by row locks and unique keys, and a collision the server
+        undid (a deadlock) is a ``ConflictError`` the caller may retry. No effect on SQLite.
 
         Raises:
             StoreBusy: the other program kept the folder busy past the wait; nothing was changed.
@@ -293,13 +298,19 @@ class Store:
         inst = self.installation()
         with self._write_sessions() as session:
             session.info.update(audit=True, user=self.user, node_id=inst.node_id if inst else "")
+            late = late_chain and self.server is not None
+            if late:
+                audit.defer_chain(session)
             try:
                 with session.begin():
-                    if self.server is not None:
+                    if self.server is not None and not late:
                         # one writer at a time, as SQLite's write lock gives the file: a service that
                         # checks and then writes (已有审批结果, a name already taken) holds on a server too
                         db.lock_chain(session.connection())
                     yield session
+                    if late:
+                        session.flush()
+                        audit.write_deferred(session)  # the chain lock from here to the commit
                     if head:
                         chain_head.before_commit(self, session)
             except DBAPIError as exc:

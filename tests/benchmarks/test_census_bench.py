@@ -1,8 +1,9 @@
-"""Census speed: a 100,000-row roster import beside the bare calamine read of the same file (with peak
-memory), and the comparison of 100,000 registered children against 100,000 registry rows.
+"""Census speed: a 100,000-row roster import beside the bare calamine read of the same file and the floor
+(that read plus plain sqlite3 writing the same rows), with peak memory; and the comparison of 100,000
+registered children against 100,000 registry rows.
 
-Run with ``--benchmark-enable -p no:cacheprovider tests/benchmarks/test_census_bench.py``;
-``BAOXUE_BENCH_ROWS`` changes the size (default 100000).
+Run with ``--benchmark-enable -s -p no:cacheprovider tests/benchmarks/test_census_bench.py``;
+``BAOXUE_BENCH_ROWS`` changes the size (default 100000), ``BAOXUE_BENCH_ROUNDS`` the rounds (default 2).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,7 @@ from tests.helpers import rosters as R
 from tests.helpers.accounts import sign_in_admin
 
 ROWS = int(os.environ.get("BAOXUE_BENCH_ROWS", "100000"))
+ROUNDS = int(os.environ.get("BAOXUE_BENCH_ROUNDS", "2"))  # of each timing, taken in turn
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,12 @@ def test_bare_calamine_read(benchmark, big_roster: Path) -> None:  # noqa: ANN00
 
 
 def test_roster_import(benchmark, big_roster: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """The import beside, in the same run: the bare calamine read of the file, and the floor under any
+    import (the same read, then plain sqlite3 writing the rows the import wrote, prepared, into a fresh store
+    of the same schema: encrypted, indexed, the same pragmas), with and without the import's history rows.
+    Each is timed in rounds taken in turn (the machine is shared); the best of each is compared."""
+    from database import engine as db
+
     counter = iter(range(100))
 
     def fresh_store() -> Store:
@@ -59,36 +68,67 @@ def test_roster_import(benchmark, big_roster: Path, tmp_path: Path) -> None:  # 
         finally:
             store.close()
 
-    bare = min(_timed(_bare_read, big_roster) for _ in range(2))
+    source = fresh_store()
+    source_file, source_key = source.engine.url.database, source.key
+    result = run(source, big_roster)
+    assert result.accepted == ROWS
+    tables = _written_rows(db, source_file, source_key)
+    counts = {t: len(r) for t, (_c, r) in tables.items()}
+    assert counts["students"] == ROWS and counts["roster_members"] == ROWS
+
+    def floor(which: tuple[str, ...]) -> float:
+        """Read the file as the bare read does, then write ``which`` tables' rows: one timing."""
+        store = fresh_store()
+        into, key = store.engine.url.database, store.key
+        store.close()
+        dst = db.connect(into, key, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "temp_store=MEMORY",
+                       "cache_size=-65536"):
+            dst.execute(f"PRAGMA {pragma}")
+        start = time.perf_counter()
+        _bare_read(big_roster)
+        dst.execute("BEGIN")
+        for table in which:
+            columns, rows = tables[table]
+            dst.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                            rows)
+        dst.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        dst.close()
+        return elapsed
+
+    records = ("students", "roster_members", "roster_imports")
+    bare, floor_records, floor_all, ours = [], [], [], []
+    for _round in range(ROUNDS):
+        bare.append(_timed(_bare_read, big_roster))
+        floor_records.append(floor(records))
+        floor_all.append(floor((*records, "audit_log")))
+        store = fresh_store()
+        ours.append(_timed(run, store, big_roster))
     result = benchmark.pedantic(run, setup=lambda: ((fresh_store(), big_roster), {}), rounds=1, iterations=1)
     assert result.accepted == ROWS
+    ours.append(benchmark.stats.stats.min)
     # Peak memory in separate runs: tracemalloc slows allocation-heavy code several times over.
     bare_peak = _peak(_bare_read, big_roster)
     import_peak = _peak(run, fresh_store(), big_roster)
-    ratio = benchmark.stats.stats.min / bare
-    benchmark.extra_info.update(bare_read_s=round(bare, 3), ratio=round(ratio, 1),
+    b, fr, fa, us = min(bare), min(floor_records), min(floor_all), min(ours)
+    benchmark.extra_info.update(bare_read_s=round(b, 3), floor_s=round(fr, 3), floor_with_history_s=round(fa, 3),
+                                import_s=round(us, 3), ratio=round(us / b, 2), floor_ratio=round(fr / b, 2),
                                 import_peak_mib=round(import_peak, 1), bare_read_peak_mib=round(bare_peak, 1))
-    print(f"\nimport of {ROWS} rows {benchmark.stats.stats.min:.2f} s, bare calamine read {bare:.2f} s, "
-          f"ratio {ratio:.1f}x; peak traced memory: import {import_peak:.0f} MiB, bare read {bare_peak:.0f} MiB")
+    load = os.getloadavg()[0]
+    print(f"\n{ROWS} rows, best of {ROUNDS + 1} import rounds and {ROUNDS} of the others, load {load:.1f} "
+          f"on {os.cpu_count()} cores:"
+          f"\n  bare calamine read                         {b:6.2f} s   1.0x"
+          f"\n  read + plain sqlite3 write (children, list) {fr:6.2f} s  {fr / b:4.1f}x  (the floor)"
+          f"\n  the same + the import's history rows       {fa:6.2f} s  {fa / b:4.1f}x  {counts}"
+          f"\n  our import                                 {us:6.2f} s  {us / b:4.1f}x  ({us / fr:.2f}x the floor)"
+          f"\n  peak traced memory: import {import_peak:.0f} MiB, bare read {bare_peak:.0f} MiB"
+          f"\n  every round (s): bare {_rounded(bare)}, floor {_rounded(floor_records)}, "
+          f"floor+history {_rounded(floor_all)}, import {_rounded(ours)}")
 
 
-def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
-    """The floor under any import: the rows our import wrote (children, list entries, history), already
-    prepared, inserted by plain sqlite3 into a fresh store of the same schema, indexes and pragmas
-    included, then committed. Reported beside the bare read, for the 3x target."""
-    from database import engine as db
-
-    source = Store.open(tmp_path / "src", user="bench")
-    installation.setup(source, SCHOOL)
-    sign_in_admin(source)
-    census.import_roster(source, big_roster, "census")
-    source_file, source_key = source.engine.url.database, source.key
-    source.close()
-    target = Store.open(tmp_path / "dst", user="bench")
-    installation.setup(target, SCHOOL)
-    target_file, target_key = target.engine.url.database, target.key
-    target.close()
-
+def _written_rows(db: Any, source_file: str, source_key: bytes) -> dict[str, tuple[list[str], list[Any]]]:
+    """The rows one import wrote (children, list entries, the import, its history), as stored."""
     src = db.connect(source_file, source_key)
     tables = {}
     for table in ("students", "roster_members", "roster_imports", "audit_log"):
@@ -100,35 +140,11 @@ def test_bare_write_of_the_same_rows(big_roster: Path, tmp_path: Path) -> None:
             columns, rows = columns[1:], [r[1:] for r in rows]  # the key is the target's own
         tables[table] = (columns, rows)
     src.close()
+    return tables
 
-    bare_read = min(_timed(_bare_read, big_roster) for _ in range(2))
 
-    def write(into: str, which: tuple[str, ...]) -> float:
-        dst = db.connect(into, target_key, isolation_level=None)  # the same encrypted kind of file
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "cache_size=-65536"):
-            dst.execute(f"PRAGMA {pragma}")
-        start = time.perf_counter()
-        dst.execute("BEGIN")
-        for table in which:
-            columns, rows = tables[table]
-            dst.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                            rows)
-        dst.execute("COMMIT")
-        elapsed = time.perf_counter() - start
-        dst.close()
-        return elapsed
-
-    import shutil
-
-    shutil.copytree(tmp_path / "dst", tmp_path / "dst2")  # the same empty store twice
-    everything = write(target_file, tuple(tables))
-    records_only = write(str(tmp_path / "dst2" / Path(target_file).name), ("students", "roster_members", "roster_imports"))
-    counts = {t: len(r) for t, (_c, r) in tables.items()}
-    assert counts["students"] == ROWS and counts["roster_members"] == ROWS
-    print(f"\nplain sqlite3 writing the import's {sum(counts.values())} rows {counts}: {everything:.2f} s = "
-          f"{everything / bare_read:.1f}x the bare read ({bare_read:.2f} s); read + write "
-          f"{1 + everything / bare_read:.1f}x. Without any history rows: {records_only:.2f} s = "
-          f"{records_only / bare_read:.1f}x; read + write {1 + records_only / bare_read:.1f}x")
+def _rounded(times: list[float]) -> str:
+    return "/".join(f"{t:.2f}" for t in times)
 
 
 def _peak(fn, *args) -> float:  # noqa: ANN001

@@ -12,6 +12,9 @@
 4. The sending school, importing an accepted forward, closes its case with the reason 移交 and the
    receiving school's name (the acceptance is the evidence). A rejected one leaves the case open,
    as it always was, and says why in the case's records and in 待办.
+5. The sending school may withdraw (``withdraw_handover``, 撤回移交) while no answer came back: the district
+   does not forward it, or marks its forward 已撤回 for both schools; an acceptance the receiving school made
+   before the withdrawal reached it stands.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from desktop_app.services.handover.common import LIST_HEADERS, HandoverView
 from desktop_app.services.handover.forward import after_import
 from desktop_app.services.handover.receive import CASE_TABLES, accept, incoming, incoming_count, reject
-from desktop_app.services.handover.request import request_handover
+from desktop_app.services.handover.request import request_handover, withdraw_handover
 from desktop_app.services.handover.schools import SchoolChoice, district_schools, publish_schools
 from desktop_app.services.handover.views import (
     ChainLink,
@@ -37,4 +40,4 @@ from desktop_app.services.handover.views import (
 __all__ = ["CASE_TABLES", "LIST_HEADERS", "ChainLink", "HandoverView", "PriorHistory", "SchoolChoice", "accept",
            "after_import", "chain", "chain_lines", "district_schools", "handover_reminders", "handovers",
            "in_flight_by_school", "in_flight_count", "in_flight_request", "incoming", "incoming_count",
-           "prior_history", "publish_schools", "reject", "request_handover"]
+           "prior_history", "publish_schools", "reject", "request_handover", "withdraw_handover"]

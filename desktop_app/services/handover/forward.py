@@ -94,12 +94,22 @@ def _answer_arrived(session: Session, answer: HandoverAnswer, sender: Peer) -> N
     transfer = session.get(HandoverTransfer, answer.transfer_id)
     if transfer is None or transfer.to_code != sender.code:
         raise ValidationError(f"{sender.name}的数据包答复了一件不是移交给该校的案件，未导入")
-    if transfer.state != rules.WAITING:
-        return  # answered before (a second answer changes nothing)
+    # an acceptance made before the withdrawal reached the receiving school stands (its new case exists)
+    late_acceptance = transfer.state == rules.WITHDRAWN and answer.accepted
+    if transfer.state != rules.WAITING and not late_acceptance:
+        return  # answered before (a second answer changes nothing), or withdrawn
     transfer.state = rules.ACCEPTED if answer.accepted else rules.REJECTED
     transfer.answered_on = answer.answered_on
     transfer.answer_reason = answer.reason
     transfer.new_case_id = answer.new_case_id or ""
+
+
+def _withdrawn(transfer: HandoverTransfer, req: CaseHandover, today: dt.date) -> None:
+    """At the district: the sending school withdrew a forwarded handover; the receiving school has not answered
+    (as far as the district knows), so it is 已撤回 for both. Answered already: too late, nothing changes."""
+    if transfer.state == rules.WAITING:
+        transfer.state, transfer.answered_on = rules.WITHDRAWN, today
+        transfer.answer_reason = f"{transfer.from_name}撤回：{req.void_reason}"
 
 
 # --- 4. the sending school hears back ----------------------------------------------------------------
@@ -110,6 +120,10 @@ def _answer_returned(session: Session, inst: Installation, transfer: HandoverTra
     if case is None:
         return
     session.flush()  # pending rows' history before an event's, or the chain forks
+    req = session.get(CaseHandover, transfer.request_id)
+    if req is not None and req.voided and transfer.state == rules.ACCEPTED:
+        audit.record_event(session, "cases", case.id, "撤回移交未成功",
+                           f"{transfer.to_name}在撤回送达之前已于{transfer.answered_on}接收，本校案件按移交销号")
     if transfer.state == rules.REJECTED:
         audit.record_event(session, "cases", case.id, "移交被退回",
                            f"{transfer.to_name}于{transfer.answered_on}退回：{transfer.answer_reason}")
@@ -151,8 +165,14 @@ def after_import(session: Session, inst: Installation, peer: Peer,
     if inst.kind == DISTRICT and peer.kind == SCHOOL:
         for rid in wanted.get("case_handovers", []):
             req = session.get(CaseHandover, rid)
-            done = session.execute(select(HandoverTransfer.id).where(HandoverTransfer.request_id == rid)).first()
-            if req is not None and done is None:
+            if req is None:
+                continue
+            done = session.execute(select(HandoverTransfer).where(HandoverTransfer.request_id == rid)
+                                   ).scalar_one_or_none()
+            if req.voided:  # withdrawn: never forwarded, or 已撤回 if still waiting
+                if done is not None:
+                    _withdrawn(done, req, today)
+            elif done is None:
                 _forward(session, req, peer, today)
         for rid in wanted.get("handover_answers", []):
             answer = session.get(HandoverAnswer, rid)

@@ -66,6 +66,9 @@ def _waiting(session: Session, inst: Installation, transfer_id: str) -> Handover
     transfer = session.get(HandoverTransfer, transfer_id)
     if transfer is None or transfer.to_code != inst.code:
         raise NotFoundError("没有这件移交给本校的案件")
+    if transfer.state == rules.WITHDRAWN:
+        raise ValidationError(f"{transfer.from_name}已撤回{transfer.student_name}的移交（{transfer.answer_reason}），"
+                              "无需接收或退回")
     if transfer.state != rules.WAITING or transfer.id in _answered(session):
         raise ValidationError(f"{transfer.student_name}的移交已答复过，不能再接收或退回")
     return transfer

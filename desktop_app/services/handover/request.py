@@ -12,6 +12,7 @@ from database.models import Case
 from desktop_app.domain import handover as rules
 from desktop_app.domain import lifecycle as case_rules
 from desktop_app.domain.errors import NotFoundError, ValidationError
+from desktop_app.services import audit
 from desktop_app.services.access import Permission, require_case
 from desktop_app.services.handover.common import SCHOOL, _inst, _today
 from desktop_app.services.handover.schools import district_schools
@@ -19,8 +20,8 @@ from desktop_app.services.store import Store
 
 
 def _pending_request(session: Session, case_id: str) -> CaseHandover | None:
-    """The case's handover still in flight (no forward yet, or forwarded and not answered)."""
-    for req in session.execute(select(CaseHandover).where(CaseHandover.case_id == case_id)
+    """The case's handover still in flight (no forward yet, or forwarded and not answered; not withdrawn)."""
+    for req in session.execute(select(CaseHandover).where(CaseHandover.case_id == case_id, ~CaseHandover.voided)
                                .order_by(CaseHandover.created_at.desc())).scalars():
         transfer = session.execute(select(HandoverTransfer).where(HandoverTransfer.request_id == req.id)
                                    ).scalar_one_or_none()
@@ -61,3 +62,33 @@ def request_handover(store: Store, case_id: str, request: rules.Request, *, toda
         return row.id
 
 
+
+
+def withdraw_handover(store: Store, case_id: str, reason: str) -> str:
+    """撤回移交: the sending school takes back its handover while the receiving school has not answered (as far
+    as it knows). The request is voided with the reason; the case, which never left, stays open here.
+
+    Its next package tells the district: a handover not yet forwarded is never forwarded; one waiting for the
+    receiving school becomes 已撤回 there and at both schools (the receiving school can no longer accept it).
+    An acceptance the receiving school made before the withdrawal reached it stands: the district then records
+    the handover as 已接收 and this case closes with 移交 as usual (its history says the withdrawal came too late).
+
+    Raises:
+        ValidationError: no handover of this case is waiting, or the reason is empty; nothing is written.
+    """
+    require_case(store, Permission.CLOSE_CASES, case_id)
+    inst = _inst(store)
+    if inst.kind != SCHOOL:
+        raise ValidationError("撤回移交由移出学校办理")
+    text = " ".join(reason.split())
+    if not text:
+        raise ValidationError("请填写撤回移交的原因")
+    with store.write() as session:
+        req = _pending_request(session, case_id)
+        if req is None:
+            raise ValidationError("此案件没有等待对方接收的移交，无需撤回")
+        req.voided = True
+        req.void_reason = text
+        session.flush()  # the request's history first: an event written over pending rows would fork the chain
+        audit.record_event(session, "cases", case_id, "撤回移交", f"撤回{req.requested_on}向{req.to_name}的移交：{text}")
+        return req.id

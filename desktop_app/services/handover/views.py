@@ -27,6 +27,8 @@ def _state_text(t: HandoverTransfer | None) -> str:
         return f"区教委{t.forwarded_on}已转交，待对方接收"
     if t.state == rules.ACCEPTED:
         return f"对方{t.answered_on}已接收"
+    if t.state == rules.WITHDRAWN:
+        return f"{t.answered_on}已撤回"
     return f"{t.answered_on}被退回：{t.answer_reason}"
 
 
@@ -48,8 +50,11 @@ def chain(store: Store, case_id: str) -> list[ChainLink]:
         for req in session.execute(select(CaseHandover).where(CaseHandover.case_id == case_id)
                                    .order_by(CaseHandover.created_at)).scalars():
             t = forwards.pop(req.id, None)
-            out.append(ChainLink("移交至", req.to_name, req.requested_on, t.state if t else rules.REQUESTED,
-                                 f"移交至：{req.to_name}（{req.requested_on}移交，{req.reason}；{_state_text(t)}）"))
+            state, said = (t.state if t else rules.REQUESTED), _state_text(t)
+            if req.voided and state in rules.IN_FLIGHT:  # withdrawn here; the district has not heard yet
+                state, said = rules.WITHDRAWN, f"已撤回：{req.void_reason}"
+            out.append(ChainLink("移交至", req.to_name, req.requested_on, state,
+                                 f"移交至：{req.to_name}（{req.requested_on}移交，{req.reason}；{said}）"))
         for t in forwards.values():  # a forward whose request row is not here
             out.append(ChainLink("移交至", t.to_name, t.requested_on, t.state,
                                  f"移交至：{t.to_name}（{t.requested_on}移交，{t.reason}；{_state_text(t)}）"))

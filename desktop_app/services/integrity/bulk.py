@@ -1,15 +1,18 @@
 """One history entry for many rows written at once (a roster import: issue 17).
 
-Instead of one ``insert`` history row per child and per list entry, a bulk import writes one ``bulk`` row
-(``table_name`` the import's table, ``record_id`` the import's id) whose ``new_value`` lists every row it
-wrote with the first 16 hex digits of that row's hash, and a digest over all of them::
+Instead of one ``insert`` history row per child and per list entry, a bulk import writes a ``bulk`` row
+(``table_name`` the import's table, ``record_id`` the import's id) per chunk of rows it writes (a roster
+import: per 5,000 rows of the file, so a small roster has one), whose ``new_value`` lists every row of that
+chunk with the first 16 hex digits of the row's hash, and a digest over all of them::
 
     {"digest": "<sha256>", "rows": {"students": [["<id>", "<16 hex>"], ...], "roster_members": [...]}}
 
 A row's hash is over its id and its data columns as ``verify`` reads them (``TableCheck``), so ``verify``
 recomputes it from the stored row with the later ``update`` rows of that record undone (their old
 values) and names any row that differs; the digest over the full hashes is checked once every row of
-the entry is. Later edits of such a row are ordinary ``update`` rows, field by field.
+the entry is. The entries of one import follow each other in the hash chain, which holds them together;
+the import's memory stays bounded (one chunk's listing at a time, not the whole import's). Later edits of
+such a row are ordinary ``update`` rows, field by field.
 
 The entry travels in packages with the rows it lists to a program that says it reads such entries
 (``reads["_history"]`` holds ``"bulk"``); in packages to an older program the rows are held back and sent
@@ -20,12 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Boolean
 
-from database import engine as db
 from desktop_app.services import audit
 
 BULK = "bulk"
@@ -36,7 +39,6 @@ SHORT = 16  # hex digits of each row's hash kept in the entry (the digest covers
 MAX_ROWS = 2_000_000  # rows one entry may list (a received entry is still input)
 MAX_TEXT = 200 * 1024 * 1024  # characters of one entry's list
 _enc = json.encoder.encode_basestring
-_SELECTS: dict[str, str] = {}  # table -> canonical_select
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -48,23 +50,19 @@ def row_hash(record_id: str, values: Iterable[Any]) -> str:
     return _text_hash([record_id, *["" if v is None else v if type(v) is str else str(v) for v in values]])
 
 
+def _text(value: Any, boolean: bool = False) -> str:
+    """A stored value as ``row_hash`` takes it (a boolean column's as 是/否, as verify reads it)."""
+    if value is None:
+        return ""
+    if boolean:
+        return "是" if value else "否"
+    return value if type(value) is str else str(value)
+
+
 def _text_hash(texts: Sequence[str]) -> str:
-    return hashlib.sha256(_dumps(texts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def canonical_select(check: Any) -> str:
-    """SELECT of a table's id and data columns as ``row_hash`` takes them, made text by SQLite itself
-    (booleans as 是/否 as the history writes them, null as ""): a bulk import hashes what it stored
-    without a Python step per value. ``check``: the table's ``ledger.TableCheck``."""
-    parts = []
-    for name in check.columns:
-        q = '"' + name + '"'
-        if isinstance(check.table.c[name].type, Boolean):
-            # portable: a boolean column on PostgreSQL, 0/1 on SQLite
-            parts.append(f"CASE WHEN {q} IS NULL THEN '' WHEN {q} THEN '是' ELSE '否' END")
-        else:
-            parts.append(f"coalesce(CAST({q} AS TEXT), '')")
-    return f'SELECT "id", {", ".join(parts)} FROM "{check.table.name}"'
+    # the JSON list of ``texts`` (as ``_dumps`` writes a list of strings, byte for byte), without the encoder's
+    # per-call set-up: a bulk import hashes every row it writes
+    return hashlib.sha256(("[" + ",".join(map(_enc, texts)) + "]").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _table_lines(rows: Iterable[tuple[str, str]]) -> bytes:
@@ -83,43 +81,89 @@ def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
 
 
 class BulkEntry:
-    """The rows one import writes, hashed as they are stored; ``change()`` is the one history row.
+    """The rows one import writes, hashed from the values it stores; ``take()`` is a history row listing the
+    rows gathered since the last one (an import writes one per chunk of rows: memory stays bounded).
 
-    Memory: the entry's text as it grows (about 60 bytes a row), no object per row."""
+    Each row is hashed from the values as stored (``add``: the stored forms the INSERT binds), taken as
+    SQLite and PostgreSQL give them back as text: a text or date value as it is, an integer as its
+    digits, a boolean column as 是/否, null as "". ``verify`` recomputes the same hash from the stored
+    row, so a value the database would store differently shows at once (tests/test_bulk_history.py)."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[str]] = {}  # table -> the listing's text, a piece per chunk
-        self.hashers: dict[str, Any] = {}  # table -> SHA-256 over its rows' "id, full hash" lines
-        self.count = 0
+        self.parts: dict[str, list[str]] = {}  # table -> the listing's text since the last take, a piece per add
+        self.hashers: dict[str, Any] = {}  # table -> SHA-256 over its rows' "id, full hash" lines since then
+        self.count = 0  # rows listed since the last take
+        self.total = 0  # rows listed by every entry taken or waiting
+        self._plans: dict[tuple[Any, ...], tuple[Any, tuple[int, ...], str]] = {}
 
     def __len__(self) -> int:
         return self.count
 
-    def read_back(self, conn: Any, table: str, ids: Sequence[str]) -> None:
-        """Hash the rows ``ids`` of ``table`` as stored (``conn``: a SQLAlchemy connection to SQLite), as
-        verify will (``row_hash`` over the same columns)."""
-        from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
+    def _plan(self, table: str, columns: tuple[str, ...], fixed_from: int, fixed: tuple[Any, ...],
+              ) -> tuple[Any, tuple[int, ...], str]:
+        """How a stored row of ``table`` with ``columns`` (the INSERT's order, "id" first; those from
+        ``fixed_from`` on the same in every row, as ``fixed``) becomes the text ``row_hash`` hashes (in the
+        order of verify's ``TableCheck``): an item getter of its other values, the positions among them of
+        boolean columns, and a template of the JSON list with the fixed values already written in."""
+        key = (table, columns, fixed_from, fixed)
+        plan = self._plans.get(key)
+        if plan is None:
+            from desktop_app.services.integrity.ledger import TableCheck, ledger_tables
 
-        sql = _SELECTS.get(table)
-        if sql is None:
-            sql = _SELECTS[table] = canonical_select(TableCheck.of(next(t for t in ledger_tables()
-                                                                         if t.name == table)))
-        hasher = self.hashers.setdefault(table, hashlib.sha256())
-        pieces = self.parts.setdefault(table, [])
-        cursor = db.dbapi(conn).cursor()
-        try:
-            for start in range(0, len(ids), 900):
-                chunk = ids[start:start + 900]
-                cursor.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))
-                hashed = [(row[0], _text_hash(row)) for row in cursor.fetchall()]
-                hasher.update(_table_lines(hashed))
-                if hashed:
-                    pieces.append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
-                self.count += len(hashed)
-        finally:
-            cursor.close()
+            check = TableCheck.of(next(t for t in ledger_tables() if t.name == table))
+            names = ("id", *check.columns)
+            if missing := [c for c in names if c not in columns]:
+                raise ValueError(f"{table}: the rows leave out {missing}")
+            booleans = {c for c in check.columns if isinstance(check.table.c[c].type, Boolean)}
+            picked: list[int] = []
+            flags: list[int] = []
+            pieces = []
+            for name in names:
+                at = columns.index(name)
+                if at < fixed_from:
+                    if name in booleans:
+                        flags.append(len(picked))
+                    picked.append(at)
+                    pieces.append("{}")
+                else:
+                    pieces.append(_enc(_text(fixed[at - fixed_from], name in booleans)).replace("{", "{{")
+                                  .replace("}", "}}"))
+            pick = operator.itemgetter(*picked) if len(picked) > 1 else (lambda row, i=picked[0]: (row[i],))
+            plan = self._plans[key] = (pick, tuple(flags), "[" + ",".join(pieces) + "]")
+        return plan
 
-    def change(self, table: str, record_id: str) -> audit.Change:
+    def add(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], fixed_from: int | None = None,
+            ) -> None:
+        """Hash ``rows`` of ``table`` as written: each a tuple of stored values in the order of ``columns``
+        (which hold "id" and every data column of the table); the values from ``fixed_from`` on are the
+        same in every row (the import's own, the defaults), taken once."""
+        if not rows:
+            return
+        fixed_from = len(columns) if fixed_from is None else fixed_from
+        pick, flags, template = self._plan(table, tuple(columns), fixed_from, tuple(rows[0][fixed_from:]))
+        fmt, enc, sha256 = template.format, _enc, hashlib.sha256
+        hashed = []
+        for row in rows:
+            values = pick(row)
+            if flags:
+                values = list(values)
+                for i in flags:
+                    values[i] = _text(values[i], True)
+            try:  # the common row: every value text (``enc`` refuses anything else)
+                text = fmt(*map(enc, values))
+            except TypeError:
+                text = fmt(*map(enc, ["" if v is None else v if type(v) is str else str(v) for v in values]))
+            hashed.append((str(values[0]), sha256(text.encode("utf-8", "surrogatepass")).hexdigest()))
+        self.hashers.setdefault(table, hashlib.sha256()).update(_table_lines(hashed))
+        self.parts.setdefault(table, []).append(",".join(f'[{_enc(rid)},"{full[:SHORT]}"]' for rid, full in hashed))
+        self.count += len(hashed)
+        self.total += len(hashed)
+
+    def take(self, table: str, record_id: str) -> audit.Change | None:
+        """The history row listing the rows added since the last take (None: none), with the digest over
+        them; ``table``/``record_id``: the import the entry belongs to. What it lists is let go."""
+        if not self.count:
+            return None
         digest = _combined({t: h.hexdigest() for t, h in self.hashers.items() if self.parts.get(t)})
         out = [f'{{"digest":"{digest}","rows":{{']
         for n, t in enumerate(t for t in sorted(self.parts) if self.parts[t]):
@@ -128,7 +172,9 @@ class BulkEntry:
                 out.append("," + piece if i else piece)
             out.append("]")
         out.append("}}")
-        self.parts.clear()  # one copy of the listing at a time: the entry's text
+        self.parts.clear()
+        self.hashers.clear()
+        self.count = 0
         return audit.Change(BULK, table, record_id, "*", None, "".join(out))
 
 

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,10 +114,16 @@ def _signed(conn: Any, head: Head, node: str) -> dict[str, Any] | None:
             "public_key": key.verify_key.encode().hex(), "signature": sig.hex()}
 
 
+_HAVE_KEYS: weakref.WeakSet[Any] = weakref.WeakSet()  # engines whose store has its key pair (never removed)
+
+
 def _ensure_keys(store: Store) -> None:
     """The installation's key pair (made here, without history, when nothing else has made it yet)."""
+    if store.engine in _HAVE_KEYS:  # looked once per engine, not after every write (a round trip on a server)
+        return
     with store.engine.connect() as conn:
         if conn.exec_driver_sql("SELECT 1 FROM node_keys").first() is not None:
+            _HAVE_KEYS.add(store.engine)
             return
     from database.models import utcnow
     from desktop_app.exchange.package import KeyPair

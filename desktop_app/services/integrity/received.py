@@ -49,7 +49,7 @@ def record_received(session: Session, records: Iterable[tuple[str, str]],
         local = (aliases or {}).get(table, {}).get(rid, rid)
         by_table.setdefault(table, []).append(local)
     changes = state_changes(session.connection(), by_table)
-    if not changes:
+    if not changes or audit.deferred(session, changes):
         return
     rows = audit.chained_tuples(changes, audit.last_hash(session), session.info.get("user", ""),
                                 session.info.get("node_id", ""), utcnow())

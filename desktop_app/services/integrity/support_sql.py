@@ -104,6 +104,17 @@ def run(store: Store, statement: str, *, write: bool = False) -> SqlResult:
     return result
 
 
+def _prepared(conn: Any, cursor: Any, stmt: str) -> None:
+    """``stmt`` run as a prepared statement, which the server takes one statement only in (the engine's
+    connections prepare nothing otherwise: ``prepare_threshold`` None)."""
+    threshold = conn.prepare_threshold
+    conn.prepare_threshold = 0
+    try:
+        cursor.execute(stmt, (), prepare=True)
+    finally:
+        conn.prepare_threshold = threshold
+
+
 def _run_on_server(store: Store, text: str, write: bool) -> SqlResult:
     """On a PostgreSQL server: reading in a READ ONLY transaction (the server refuses any change); one
     statement only (prepared on the server, which takes one); a change with its history event."""
@@ -119,15 +130,16 @@ def _run_on_server(store: Store, text: str, write: bool) -> SqlResult:
                 try:
                     conn.execute("SET TRANSACTION READ ONLY")
                     cursor = conn.cursor()
-                    cursor.execute(stmt, (), prepare=True)  # prepared: one statement only
+                    _prepared(conn, cursor, stmt)
                     return _fetch(cursor, -1)
                 finally:
                     conn.rollback()
             finally:
                 raw.close()
         with store.write() as session:
-            cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(stmt, (), prepare=True)
+            driver: Any = session.connection().connection.driver_connection
+            cursor = driver.cursor()
+            _prepared(driver, cursor, stmt)
             result = _fetch(cursor, cursor.rowcount)
             audit.record_event(session, SQL_EVENT_TABLE, "", store.user, text)
         return result

@@ -59,7 +59,9 @@ def _store_blobs(session: Session, payload: dict[str, Any], known: dict[str, Tab
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     new = [(sha, size, content, now) for sha, size, content in checked if sha not in have]
     if new:
-        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)", new)
+        # (another PC importing a package with the same file at the same moment may have stored it first)
+        conn.exec_driver_sql("INSERT INTO evidence_blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT (sha256) DO NOTHING", new)
     carried = set(shas)
     for table, column in BLOB_TABLES.items():
         block = payload["tables"].get(table)
@@ -87,6 +89,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     for table_name, ids in bulk.covered(new_history).items():  # the rows a roster import's one entry lists
         for rid in ids:
             changed[(table_name, rid)].add("*")
+    present = _lock_rows(session, changed, known) if session.get_bind().dialect.name == "postgresql" else None
     # Acknowledgement first: what the sender has applied of ours is not "pending" any more.
     acked = max(peer.acked_seq, min(int(manifest.get("ack_seq", 0)), peer.sent_seq))
     pending: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -119,7 +122,7 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
             continue
         _rewrite_references(table, columns, incoming, aliases)
         _apply_table(session, inst, peer, sender_node, name, columns, incoming, changed, pending, owners_new, result,
-                     aliases=aliases, insert_only=insert_only)
+                     aliases=aliases, insert_only=insert_only, present=None if present is None else present[name])
     catchup = payload.get("catchup") or {}
     caught: list[tuple[str, str]] = []
     order = {name: n for n, name in enumerate(known)}
@@ -152,6 +155,32 @@ def _apply(session: Session, inst: Installation, peer: Peer, manifest: dict[str,
     return result
 
 
+def _lock_rows(session: Session, changed: dict[tuple[str, str], set[str]],
+               known: dict[str, Table]) -> dict[str, set[str]]:
+    """On a server, where imports do not wait for the chain lock: the rows the package changes that are here
+    already, locked until the commit, before this side's pending changes are read. A colleague's write to
+    one of them is then either committed and seen (kept as a conflict) or comes after and finds the row
+    changed (its own ConflictError); never overwritten unseen. Returns the ids found, by table."""
+    present: dict[str, set[str]] = defaultdict(set)
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for table_name, rid in changed:
+        if table_name in known:
+            by_table[table_name].append(rid)
+    pieces = [(table_name, ids[start:start + _CHUNK]) for table_name in known  # one order for every importer
+              for ids in [sorted(by_table.get(table_name, ()))] for start in range(0, len(ids), _CHUNK)]
+    conn = session.connection()
+    while pieces:  # a few tables in one statement (one round trip to the server), each part a locking CTE
+        batch: list[tuple[str, list[str]]] = []
+        while pieces and sum(len(ids) for _t, ids in batch) < 4 * _CHUNK:
+            batch.append(pieces.pop(0))
+        parts = ", ".join(f"l{n} AS (SELECT id FROM {_q(t)} WHERE id IN ({','.join('?' * len(ids))}) FOR UPDATE)"
+                          for n, (t, ids) in enumerate(batch))
+        union = " UNION ALL ".join(f"SELECT {n}, id FROM l{n}" for n in range(len(batch)))
+        for n, rid in conn.exec_driver_sql(f"WITH {parts} {union}", tuple(v for _t, ids in batch for v in ids)):
+            present[batch[n][0]].add(rid)
+    return present
+
+
 def _owner_node(inst: Installation, peer: Peer, sender_node: str, table: str) -> str:
     """The installation that owns a record of ``table`` exchanged between this one and ``peer``."""
     wanted = owner_kind(table)
@@ -180,16 +209,17 @@ def _apply_table(session: Session, inst: Installation, peer: Peer, sender_node: 
                  columns: list[str], incoming: dict[str, list[Any]], changed: dict[tuple[str, str], set[str]],
                  pending: dict[tuple[str, str], set[str]], owners_new: list[tuple[str, str, str, str]],
                  result: ImportResult, *, aliases: dict[str, dict[str, str]] | None = None,
-                 insert_only: bool = False) -> None:
+                 insert_only: bool = False, present: set[str] | None = None) -> None:
     """Insert new rows, merge changed ones field by field, keep both values where both sides changed a field.
 
-    ``insert_only``: rows already here (by id or natural key) are left as they are.
+    ``insert_only``: rows already here (by id or natural key) are left as they are. ``present``: the ids of
+    ``incoming`` known to be here (locked on a server), the others known not to be; None: look them up.
     """
     conn = session.connection()
     table_name = str(name)  # a plain str: SQLite adapts a str subclass (quoted_name) slowly, row by row
     col_sql = ", ".join(_q(c) for c in columns)
     existing: dict[str, dict[str, Any]] = {}
-    ids = list(incoming)
+    ids = list(incoming) if present is None else [rid for rid in incoming if rid in present]
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         cursor = conn.exec_driver_sql(

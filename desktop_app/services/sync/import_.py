@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -9,9 +11,10 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
+from database import engine as db
 from database.models import Installation, utcnow
 from database.sync import NodeKey, PackageRecord, Peer
-from desktop_app.domain.errors import BaoxueError
+from desktop_app.domain.errors import BaoxueError, ConflictError
 from desktop_app.exchange import package as pkg
 from desktop_app.services import audit, backup, compat, updates
 from desktop_app.services.access import Permission, require
@@ -194,9 +197,42 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
     compat.check_readable(manifest)  # a package from a newer program this one cannot read
     tables = _check_schema(payload)  # 5. the schema
     release = updates.check_offered(manifest, path) if inst.kind == SCHOOL else None
-    number = int(manifest.get("number", 0))
     verdict = chain_guard.check_sender(store, code, peer.name, manifest)  # 历史记录回退 is refused, and marked
-    with store.write() as session:  # 6. apply, in one transaction
+    for attempt in range(1, COLLISION_RETRIES + 1):  # 6. apply, in one transaction
+        try:
+            result = _apply_in_one(store, inst, package, path, payload, tables, sign, box, verdict)
+            break
+        except (ConflictError, _Collided) as exc:  # another PC's import or write met this one on the server
+            if not store.is_server:
+                raise
+            if attempt == COLLISION_RETRIES:
+                raise PackageRefused(f"数据包 {path.name} 多次与另一台电脑同时写入的数据冲突，未导入："
+                                     "请稍后重新导入") from exc
+            time.sleep(random.uniform(0.05, 0.2) * attempt)  # then again, from the package as it came
+            payload = package.open_payload(bytes.fromhex(key_row.box_secret))
+            tables = _check_schema(payload)
+    if release is not None:
+        updates.keep_offered(store, release, path)
+        result.message += f"；随包收到新版本程序 {release.version}，可在“帮助 → 安装新版本程序”中安装"
+    return result
+
+
+class _Collided(Exception):
+    """A write of this import met another transaction's on the server (a key another PC added meanwhile)."""
+
+
+COLLISION_RETRIES = 5
+
+
+def _apply_in_one(store: Store, inst: Installation, package: pkg.Package, path: Path, payload: dict[str, Any],
+                  tables: dict[str, Table], sign: bytes, box: bytes, verdict: chain_guard.Verdict) -> ImportResult:
+    """The package applied in one transaction (on a server the chain lock only at its end: imports from
+    several PCs run side by side, one unit's packages one after the other by the lock on its row)."""
+    manifest = package.manifest
+    sender = manifest.get("sender") or {}
+    code = str(sender.get("code", ""))
+    number = int(manifest.get("number", 0))
+    with store.write(late_chain=True) as session:
         # the unit's row locked until the commit: a second PC importing the same package at the same
         # moment (a district on a server) waits here, then finds it imported
         peer = session.execute(select(Peer).where(Peer.code == code).with_for_update()).scalar_one()
@@ -226,6 +262,8 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
         try:
             result = _apply(session, inst, peer, manifest, payload, tables)
         except (DBAPIError, StatementError) as exc:  # a value or reference the schema does not accept
+            if store.is_server and (db.is_server_conflict(exc) or db.is_unique_violation(exc)):
+                raise _Collided(_short(exc)) from exc  # another PC's import added the same key meanwhile
             raise PackageRefused(f"数据包内容与本机的数据结构不符，未导入（{_short(exc)}）") from exc
         from desktop_app.services import handover  # 移交: the district forwards, the sender closes (it imports sync)
 
@@ -250,9 +288,6 @@ def _import_changes(store: Store, inst: Installation, package: pkg.Package, path
                           f"（{peer.name} 第{number}号包）")
         result.message += chain_guard.remember(session, code, manifest, verdict)
         audit.record_event(session, "sync_packages", path.name, "导入数据包", result.message)
-    if release is not None:
-        updates.keep_offered(store, release, path)
-        result.message += f"；随包收到新版本程序 {release.version}，可在“帮助 → 安装新版本程序”中安装"
     return result
 
 

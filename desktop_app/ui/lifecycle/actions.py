@@ -24,7 +24,7 @@ from desktop_app.ui.lifecycle.dialogs import (
     JointReportDialog,
     ReopenDialog,
 )
-from desktop_app.ui.lifecycle.handover import HandoverDialog
+from desktop_app.ui.lifecycle.handover import HandoverDialog, WithdrawHandoverDialog
 from desktop_app.ui.widgets import Messages
 
 
@@ -151,6 +151,23 @@ def handover_case(parent: QWidget | None, store: Store, case_id: str) -> bool:
         return False
     return _ask_until_saved(parent, lambda previous: HandoverDialog.ask(parent, schools, previous),
                             lambda request: handover.request_handover(store, case_id, request), tr("未移交"))
+
+
+def withdraw_handover(parent: QWidget | None, store: Store, case_id: str) -> bool:
+    """撤回移交 while the receiving school has not answered; a refusal shows why."""
+    line = handover.in_flight_request(store, case_id)
+    if not line:
+        Messages.error(parent, tr("不能撤回"), tr("此案件没有等待对方接收的移交，无需撤回"))
+        return False
+    reason = WithdrawHandoverDialog.ask(parent, line)
+    if reason is None:
+        return False
+    try:
+        handover.withdraw_handover(store, case_id, reason)
+    except BaoxueError as exc:
+        _failed(parent, tr("未撤回"), exc)
+        return False
+    return True
 
 
 ActionFn = Callable[[QWidget | None, Store, str], bool]

@@ -97,6 +97,29 @@ class RejectHandoverDialog(_FormDialog):
         return result
 
 
+class WithdrawHandoverDialog(_FormDialog):
+    """撤回移交: the sending school takes its handover back, with the reason."""
+
+    def __init__(self, line: str, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("撤回移交"), parent, self.tr(
+            "%1。\n撤回后本校继续劝返；撤回随下一个数据包告知区教委和对方学校。"
+            "如对方在撤回送达前已经接收，接收有效，本校案件仍按移交销号。").replace("%1", line))
+        self.reason_edit = _text_edit(self, self.tr("如：家长决定暂不搬家"))
+        self.form.addRow(self.tr("撤回原因"), self.reason_edit)
+        self.finish()
+
+    def problems(self) -> list[str]:
+        return [] if self.reason_edit.toPlainText().strip() else [self.tr("请填写撤回原因")]
+
+    def value(self) -> str:
+        return self.reason_edit.toPlainText()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, line: str) -> str | None:
+        result: str | None = cls._run(cls(line, parent))
+        return result
+
+
 INCOMING_HEADERS = ("学生", "出生日期", "移出学校", "移交日期", "移交原因", "劝返记录", "佐证材料", "区教委转交日期")
 
 

@@ -72,6 +72,9 @@ class CaseLifecyclePanel(QWidget):
             button.clicked.connect(lambda _c=False, f=fn: self._run(f))
             buttons.addWidget(button)
             self.action_buttons[fn.__name__] = button
+        self.withdraw_button = QPushButton(self.tr("撤回移交…"), self)  # only while a handover is in flight
+        self.withdraw_button.clicked.connect(lambda _c=False: self._run(actions.withdraw_handover))
+        buttons.addWidget(self.withdraw_button)
         buttons.addStretch(1)
         self.history_button = QPushButton(self.tr("历史记录…"), self)
         self.history_button.clicked.connect(self.show_history)
@@ -124,8 +127,9 @@ class CaseLifecyclePanel(QWidget):
             self.eligibility_label.clear()
             self.records_label.clear()
             for button in (*self.action_buttons.values(), self.history_button, self.attach_button,
-                           self.open_evidence_button):
+                           self.open_evidence_button, self.withdraw_button):
                 button.setEnabled(False)
+            self.withdraw_button.setVisible(False)
             self.evidence_model.load(None)
             self.owner_combo.clear()
             return
@@ -160,6 +164,8 @@ class CaseLifecyclePanel(QWidget):
             self.steps_label.setText(self.steps_label.text() + "　<b style='color:#6a1b9a'>" + self.tr("【移交中】") + "</b>")
         self.handover_button.setEnabled(st.can(Action.CLOSE) and not in_flight and self._at_school())
         self.handover_button.setToolTip(in_flight or self.tr("移交给区内其他学校（经区教委转交）"))
+        self.withdraw_button.setVisible(bool(in_flight))
+        self.withdraw_button.setEnabled(bool(in_flight) and self._at_school())
         self.history_button.setEnabled(True)
         self.attach_button.setEnabled(True)
         self.open_evidence_button.setEnabled(True)

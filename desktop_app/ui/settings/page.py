@@ -18,6 +18,7 @@ from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.census.settings_box import CensusSettingsBox
 from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
+from desktop_app.ui.settings.server_move import StoreLocationBox
 from desktop_app.ui.settings.unit_form import UnitForm
 from desktop_app.ui.widgets import ErrorLabel
 
@@ -48,8 +49,13 @@ class SettingsPage(QWidget):
         layout.addWidget(self.backup_box)
         self.census_box = CensusSettingsBox(store, self)
         layout.addWidget(self.census_box)
+        inst = store.installation()
+        self.location_box = StoreLocationBox(store, self)  # a district's ledger: its file, or a server
+        self.location_box.setVisible(inst is not None and inst.kind == installation.DISTRICT)
+        layout.addWidget(self.location_box)
         info = QLabel(self.tr("数据文件：%1").replace("%1", str(store.path)), self)
         info.setWordWrap(True)
+        info.setVisible(self.location_box.isHidden())
         layout.addWidget(info)
         layout.addStretch(1)
         scroll = QScrollArea(self)  # the settings grow with every area; keep them reachable at 1366x768
@@ -75,6 +81,7 @@ class SettingsPage(QWidget):
         self.reload()
         self.business_box.reload()
         self.backup_box.refresh()
+        self.location_box.refresh()
 
     def save(self) -> None:
         try:
