@@ -24,10 +24,10 @@ from database.census import ChildStatusRecord, ReturnCheck, RosterMember
 from database.matching import DistrictMatch
 from database.models import Case, Student
 from database.sync import Peer, RecordOwner
-from desktop_app.domain.identity import make_id_number
 from desktop_app.services import matching
 from desktop_app.services.matching import kinds, storage
 from desktop_app.services.store import Store
+from tests.benchmarks.scale_data import Person
 from tests.sync_helpers import make_district
 
 SEM, SPRING = "2026秋", "2026春"
@@ -35,22 +35,6 @@ SCHOOLS = 100
 CENSUS_PER_SCHOOL = 1_000  # 100,000 census children
 ENROLLED_PER_SCHOOL = 1_000  # 100,000 enrolled students
 LEAVERS_PER_SCHOOL = 100  # 10,000 leavers
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢唐许冯宋邓韩曹彭曾萧田董潘袁蒋蔡余杜叶程魏苏吕丁任沈姚卢"
-GIVEN = "子梓浩宇轩欣怡雨涵思博文俊杰佳琪明晨阳洋雪婷诗涛鑫磊静丽娟强伟芳敏霞平刚勇毅然嘉豪一诺若曦"
-
-
-class Person:
-    """An invented child: a valid identity number, a name, a birth date, a guardian."""
-
-    __slots__ = ("birth", "guardian", "name", "number", "sex")
-
-    def __init__(self, i: int, rng: random.Random) -> None:
-        self.birth = dt.date(2011, 1, 1) + dt.timedelta(days=i % 3000)
-        self.number = make_id_number("500223", self.birth, (i // 3000) % 1000)
-        self.sex = "男" if int(self.number[16]) % 2 else "女"
-        surname = rng.choice(SURNAMES)
-        self.name = surname + rng.choice(GIVEN) + rng.choice(GIVEN)
-        self.guardian = surname + rng.choice(GIVEN) + rng.choice(GIVEN)
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ from desktop_app.services import (
 )
 from desktop_app.services.store import Store
 from tests import pg_cluster as pg
+from tests.benchmarks.scale_data import best
 from tests.helpers.accounts import ADMIN_PASSWORD
 from tests.sync_helpers import make_district, make_school
 
@@ -54,17 +55,6 @@ def _report() -> Iterator[None]:
     print("\n\nSQLite vs PostgreSQL (seconds, best run)")
     for name, (lite, server) in RESULTS.items():
         print(f"  {name:<48} SQLite {lite:8.3f}   PostgreSQL {server:8.3f}   ratio {server / lite:5.2f}x")
-
-
-def best(fn: Callable[[], Any], runs: int = 5) -> tuple[float, Any]:
-    """(the best time of ``runs`` after one warm-up, the last result)."""
-    result = fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def on_server(store: Store, cluster: pg.Cluster) -> Store:

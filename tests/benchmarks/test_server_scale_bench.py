@@ -41,6 +41,7 @@ from desktop_app.services import cases, district, home_teaching, matching, semes
 from desktop_app.services.store import Store
 from tests import pg_cluster as pg
 from tests.benchmarks import scale_data
+from tests.benchmarks.scale_data import best
 from tests.sync_helpers import make_district
 
 pytestmark = pytest.mark.timeout(3 * 3600)  # full size: building and copying the stores takes many minutes
@@ -63,17 +64,6 @@ def _report() -> Iterator[None]:
         print(f"  {name:<58} SQLite {lite:8.3f}   PostgreSQL {server:8.3f}   ratio {server / lite:5.2f}x")
     for note in NOTES:
         print(f"  {note}")
-
-
-def best(fn: Callable[[], Any], runs: int = 5) -> tuple[float, Any]:
-    """(the best time of ``runs`` after one warm-up, the last result)."""
-    result = fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 # --- PostgreSQL: a throw-away cluster, or one kept between runs ---------------------------------------
