@@ -435,33 +435,21 @@ def target_for(store: Store, settings: server.ServerSettings) -> Engine:
 
 
 def use_server_from_now_on(store: Store, settings: server.ServerSettings) -> None:
-    """After a move: this PC keeps its ledger on the server from now on. The running store becomes the
-    server's (the same account stays signed in) and the settings are kept in the data folder, the password
-    sealed with this PC's store key, so the program opens the server at every start. The file stays.
+    """After a move (or later, from 台账存放位置): this PC keeps its ledger on the server from now on. The running
+    store becomes the server's (the same account stays signed in) and the settings are kept in the data folder, the
+    password sealed with this PC's store key, so the program opens the server at every start. The file stays.
+    The server must hold this installation's ledger and everything this PC's file holds
+    (``server_switch.switch_to_server``).
 
     Raises:
         PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
-        MigrationError: the server's database does not hold this installation's ledger (not moved there).
+        MigrationError: the server's database does not hold this installation's ledger (not moved there), or
+            misses changes made to this PC's file after the move.
         StoreError: the server cannot be reached or refuses the sign-in (nothing changed then).
     """
-    require_district_admin(store)
-    s = server.validate(settings)
-    own = store.installation()
-    other = Store.open_server(store.data_dir, store.user, key=store.key, url=s.url())
-    try:
-        theirs = other.installation()
-        if own is None or theirs is None or theirs.node_id != own.node_id:
-            raise MigrationError(f"数据库 {s.label()} 中不是本机迁移过去的台账，未改用它")
-        server.save(store.data_dir, s, store.key)
-    except OSError as exc:
-        other.close()
-        raise MigrationError(f"无法保存数据库服务器设置：{exc.strerror or exc}") from exc
-    except BaseException:
-        other.close()
-        raise
-    actor = store.account
-    store.adopt(other)
-    store.act_as(actor)
+    from desktop_app.services import server_switch  # noqa: PLC0415 - it imports this module
+
+    server_switch.switch_to_server(store, settings)
 
 
 def source_summary(store: Store) -> str:

@@ -28,6 +28,7 @@ from desktop_app.services import server, server_migration
 from desktop_app.services.store import Store
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.settings.server_fields import ServerForm
+from desktop_app.ui.settings.server_switch import SwitchToServerDialog
 from desktop_app.ui.widgets import ErrorLabel, Messages
 from desktop_app.ui.workers import Cancelled, Worker
 
@@ -176,7 +177,7 @@ class MoveToServerDialog(QDialog):
                 "这次迁移已记入服务器上的历史记录。本机原来的数据文件保留未动。\n\n"
                 "今后请只在服务器上的台账上工作：选择“今后本机使用服务器上的台账”，本机从现在起（以及每次启动时）"
                 "使用服务器，仍用原来的账户和密码登录；办公室的其他电脑在首次设置时选择“数据库服务器”并填写同一服务器，"
-                "即可加入。")
+                "即可加入。选择“暂不改用”时，以后可在“台账存放位置”中用“改用数据库服务器上的台账…”改用。")
                 .replace("%1", result.target).replace("%2", str(len(report.tables)))
                 .replace("%3", str(report.rows)).replace("%4", f"{report.seconds:.1f}")
                 .replace("%5", result.verify_message))
@@ -247,14 +248,17 @@ class StoreLocationBox(QGroupBox):
         self.setTitle(self.tr("台账存放位置"))
         self.store = store
         self.dialog: MoveToServerDialog | None = None
+        self.switch_dialog: SwitchToServerDialog | None = None
         layout = QVBoxLayout(self)
         self.where = QLabel(self)
         self.where.setWordWrap(True)
         layout.addWidget(self.where)
         self.move_button = QPushButton(self.tr("迁移到数据库服务器…"), self)
+        self.use_server_button = QPushButton(self.tr("改用数据库服务器上的台账…"), self)  # moved, but 暂不改用 then
         self.copy_button = QPushButton(self.tr("从服务器复制到本机文件夹（测试用副本）…"), self)
-        layout.addLayout(_row(self.copy_button, self.move_button))
+        layout.addLayout(_row(self.copy_button, self.use_server_button, self.move_button))
         self.move_button.clicked.connect(self.open_move)
+        self.use_server_button.clicked.connect(self.open_switch)
         self.copy_button.clicked.connect(self.copy_from_server)
         self.worker: Worker | None = None
         self.refresh()
@@ -266,10 +270,15 @@ class StoreLocationBox(QGroupBox):
             self.where.setText(self.tr("本机加密数据文件：%1。区教委多位工作人员要同时使用时，管理员可把它迁移到数据库服务器。")
                                .replace("%1", self.store.location))
         self.move_button.setVisible(not self.store.is_server)
+        self.use_server_button.setVisible(not self.store.is_server)
         self.copy_button.setVisible(self.store.is_server)
         allowed = server_migration.may_migrate(self.store)
         self.move_button.setEnabled(allowed)
         self.move_button.setToolTip("" if allowed else self.tr("只有区教委管理员可以迁移"))
+        self.use_server_button.setEnabled(allowed)
+        self.use_server_button.setToolTip(
+            self.tr("台账已迁移到服务器、当时选了“暂不改用”时，在这里让本机改用服务器上的台账") if allowed
+            else self.tr("只有区教委管理员可以改用数据库服务器"))
         admin = self.store.is_server and server_migration.may_copy(self.store)
         self.copy_button.setEnabled(admin)
         self.copy_button.setToolTip(self.tr("复制一份到空文件夹，用于测试或演练；服务器上的数据不变") if admin
@@ -281,6 +290,13 @@ class StoreLocationBox(QGroupBox):
         self.dialog.switched.connect(self._switched)
         self.dialog.finished.connect(self.refresh)
         self.dialog.open()
+
+    def open_switch(self) -> None:
+        """改用数据库服务器上的台账, window-modal (tests find it as ``switch_dialog``)."""
+        self.switch_dialog = SwitchToServerDialog(self.store, self)
+        self.switch_dialog.switched.connect(self._switched)
+        self.switch_dialog.finished.connect(self.refresh)
+        self.switch_dialog.open()
 
     def copy_from_server(self) -> None:
         """从数据库服务器复制: the server's ledger into an empty folder as a test copy, with its progress."""

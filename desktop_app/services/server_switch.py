@@ -1,0 +1,144 @@
+"""设置 → 台账存放位置: this PC switched to the district's ledger on the server later (after 迁移 with 暂不改用),
+the same way as right after the move.
+
+Before anything changes the server is checked to hold THIS installation's ledger and everything this PC's file
+holds: the same installation (node id; the unit's name and code shown), the file's last history row present on the
+server with the same hash, and the server's history after it chaining on it (a quick check of the rows added since,
+not a whole verify). A server with another district's ledger, an empty database, or a file that was changed after
+the move (those changes would be lost) is refused in one Chinese line, nothing switched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from database import engine as db
+from database.models import AuditEntry, Case, Installation, Student
+from desktop_app.services import audit, server
+from desktop_app.services.server_migration import MOVED_TO_SERVER, MigrationError, require_district_admin
+from desktop_app.services.store import Store
+
+
+@dataclass(frozen=True)
+class ServerLedger:
+    """What the server holds, checked: the settings (trimmed), the unit, its figures, and the history rows added
+    on the server since this PC's file (``since``; the move's own row among them) and when it was moved."""
+
+    settings: server.ServerSettings
+    unit: str
+    cases: int
+    students: int
+    history: int
+    since: int
+    moved_at: str
+
+    def summary(self) -> str:
+        moved = f"，{self.moved_at}从本机迁移过去" if self.moved_at else ""
+        return (f"{self.settings.label()} 上是{self.unit}的台账{moved}：{self.cases}件案件、{self.students}名学生、"
+                f"{self.history}条历史记录（本机数据文件之后新增{self.since}条），本机数据文件中的内容都在服务器上")
+
+
+def _count(conn: Connection, model: type) -> int:
+    return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def _compare(store: Store, engine: Engine, s: server.ServerSettings) -> ServerLedger:
+    own = store.installation()
+    if own is None:  # require_district_admin let no such store through
+        raise MigrationError("本机尚未设置单位信息")
+    with store.read() as session:
+        head = session.execute(select(AuditEntry.id, AuditEntry.row_hash).order_by(AuditEntry.id.desc())
+                               .limit(1)).first()
+    head_id, head_hash = (int(head[0]), str(head[1])) if head is not None else (0, audit.GENESIS)
+    label = s.label()
+    revision = db.current_revision(engine)
+    if revision is not None and revision not in set(db.revisions()):
+        raise MigrationError(f"数据库 {label} 由更新版本的程序写入（结构版本 {revision}），请升级本程序后再改用")
+    with engine.connect() as conn:
+        theirs = (conn.execute(select(Installation.node_id, Installation.name, Installation.code)).first()
+                  if db.has_table(conn, Installation.__tablename__) else None)
+        if theirs is None:
+            raise MigrationError(f"数据库 {label} 中还没有台账，未改用它：请用“迁移到数据库服务器…”把本机台账迁移过去")
+        if theirs[0] != own.node_id:
+            same = theirs[2] == own.code
+            raise MigrationError(
+                f"数据库 {label} 中是{theirs[1]}（{theirs[2]}）"
+                + ("另一次设置的台账" if same else "的台账") + f"，不是本机（{own.name}，{own.code}）迁移过去的，未改用它")
+        mine = conn.execute(select(AuditEntry.row_hash).where(AuditEntry.id == head_id)).scalar() if head_id \
+            else audit.GENESIS
+        if mine != head_hash:
+            raise MigrationError(
+                f"本机数据文件在迁移到 {label} 之后又有改动（服务器上没有本机的第{head_id}条历史记录），"
+                "改用服务器会丢掉这些改动，未改用；请把本机台账迁移到一个新建的空数据库")
+        prev, since, moved_at = head_hash, 0, ""
+        a = AuditEntry
+        tail = conn.execute(select(a.id, a.at, a.user, a.node_id, a.action, a.table_name, a.record_id, a.field,
+                                   a.old_value, a.new_value, a.prev_hash, a.row_hash)
+                            .where(a.id > head_id).order_by(a.id), execution_options={"yield_per": 5000})
+        for entry in tail:
+            expected = audit.row_hash(prev, entry.at, entry.user, entry.node_id, entry.action, entry.table_name,
+                                      entry.record_id, entry.field, entry.old_value, entry.new_value)
+            if entry.prev_hash != prev or entry.row_hash != expected:
+                raise MigrationError(f"数据库 {label} 上的历史记录第{entry.id}条与校验链不符（在程序之外被修改过），"
+                                     "未改用它；请让管理员在服务器上运行校验")
+            if entry.field == MOVED_TO_SERVER and not moved_at:
+                moved_at = f"{entry.at:%Y-%m-%d %H:%M}（UTC）"
+            prev, since = entry.row_hash, since + 1
+        return ServerLedger(s, f"{theirs[1]}（{theirs[2]}）", _count(conn, Case), _count(conn, Student),
+                            head_id + since, since, moved_at)
+
+
+def check_server_ledger(store: Store, settings: server.ServerSettings) -> ServerLedger:
+    """改用数据库服务器上的台账, the check before anything changes: a district administrator signed in, this PC
+    still on its file, the settings well formed, the server reachable, and its ledger this installation's and
+    holding all of this PC's file (see the module). Nothing is written anywhere.
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
+        MigrationError: this PC is on a server already, the server cannot be reached, holds no ledger or another
+            one, misses changes of this PC's file, or its history after the file's does not chain.
+        StoreError: the server is older than PostgreSQL 14.
+    """
+    require_district_admin(store)
+    if store.is_server:
+        raise MigrationError(f"本机已经在使用数据库服务器上的台账（{store.location}）")
+    s = server.validate(settings)
+    engine = db.make_server_engine(s.url())
+    try:
+        db.check_server(engine)
+        return _compare(store, engine, s)
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise MigrationError(f"无法连接数据库服务器 {s.label()}：{server.reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
+def switch_to_server(store: Store, settings: server.ServerSettings) -> ServerLedger:
+    """This PC keeps its ledger on the server from now on (checked again as ``check_server_ledger`` first): the
+    running store becomes the server's, the same account stays signed in, and the settings are kept in the data
+    folder with the password sealed by this PC's store key, so every later start opens the server. The file stays.
+
+    Raises:
+        as ``check_server_ledger``; StoreError: the server refuses the sign-in (nothing changed then).
+    """
+    checked = check_server_ledger(store, settings)
+    own = store.installation()
+    other = Store.open_server(store.data_dir, store.user, key=store.key, url=checked.settings.url())
+    try:
+        theirs = other.installation()
+        if own is None or theirs is None or theirs.node_id != own.node_id:  # replaced since the check
+            raise MigrationError(f"数据库 {checked.settings.label()} 中不是本机迁移过去的台账，未改用它")
+        server.save(store.data_dir, checked.settings, store.key)
+    except OSError as exc:
+        other.close()
+        raise MigrationError(f"无法保存数据库服务器设置：{exc.strerror or exc}") from exc
+    except BaseException:
+        other.close()
+        raise
+    actor = store.account
+    store.adopt(other)
+    store.act_as(actor)
+    return checked
