@@ -4,10 +4,13 @@ and this PC switched to the server."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressDialog, QPushButton
 from sqlalchemy import make_url, select, text
 from sqlalchemy.orm import Session
 
@@ -22,7 +25,7 @@ from desktop_app.ui.settings.server_move import MoveToServerDialog
 from desktop_app.ui.widgets import Messages
 from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_as
 from tests.helpers.qt import type_into
-from tests.sync_helpers import make_district
+from tests.sync_helpers import dump, make_district
 
 ADMIN = "督导员"  # the district's first administrator in make_district
 
@@ -183,4 +186,97 @@ def test_a_test_copy_from_the_server_with_its_progress(qtbot, tmp_path: Path, pg
     title, body = said.pop()
     assert title == "未复制" and "已有保学台账的数据文件" in body and "Traceback" not in body
     assert (target / "baoxue.sqlite3").stat().st_mtime_ns == before
+    district.close()
+
+
+def test_cancelling_the_move_from_its_progress_window_leaves_both_stores_as_they_were(  # noqa: ANN001
+        qtbot, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """开始迁移, then 取消 in the progress window: the dialog says so, the server's database is still empty, this
+    PC's file holds what it held, still opens and passes verify, and the move can be started again."""
+    folder = tmp_path / "district"
+    district = make_district(folder)
+    page = SettingsPage(district)
+    qtbot.addWidget(page)
+    page.show()
+    before = dump(district)
+    paced = server_migration.stepwise
+
+    def slowly(report):  # noqa: ANN001, ANN202 - a small district copies in a blink: time to press 取消
+        def step(done: int, steps: int) -> bool:
+            time.sleep(0.1)
+            return report(done, steps)
+
+        return paced(step)
+
+    monkeypatch.setattr(server_migration, "stepwise", slowly)
+    _click(qtbot, page.location_box.move_button)
+    dialog = page.location_box.dialog
+    assert dialog is not None
+    _fill(qtbot, dialog, pg_url)
+    _click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == dialog.CONFIRM, timeout=20000)
+    _click(qtbot, dialog.start_button)
+
+    def progress_window() -> QProgressDialog:
+        shown = [p for p in dialog.findChildren(QProgressDialog) if p.isVisible()]
+        assert shown
+        return shown[0]
+
+    qtbot.waitUntil(lambda: bool(progress_window()), timeout=20000)
+    window = progress_window()
+    assert window.windowTitle() == "迁移到数据库服务器" and window.value() < window.maximum()
+    cancel = next(b for b in window.findChildren(QPushButton) if b.text() == "取消")
+    _click(qtbot, cancel)
+    qtbot.waitUntil(lambda: dialog.move_errors.isVisibleTo(dialog), timeout=30000)
+    assert dialog.move_errors.text() == "迁移已取消，服务器上的数据库未做任何改动"
+    assert dialog.pages.currentIndex() == dialog.CONFIRM and dialog.start_button.isEnabled()
+    assert not window.isVisible() and _tables(pg_url) == []
+    assert not district.is_server and not server.is_configured(folder) and dump(district) == before
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.reject()
+    district.close()
+    again = encryption.unlock(folder, ADMIN, ADMIN_PASSWORD)
+    try:
+        assert not again.is_server and again.verify().ok
+    finally:
+        again.close()
+
+
+def test_a_cancel_pressed_after_the_copy_committed_says_the_move_is_done(  # noqa: ANN001
+        qtbot, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """取消 pressed while the server verifies the committed copy cannot undo it: the dialog says the move is done
+    (not 已取消 with a full database behind it) and offers the switch."""
+    district = make_district(tmp_path / "district")
+    page = SettingsPage(district)
+    qtbot.addWidget(page)
+    page.show()
+    verifying, go_on = threading.Event(), threading.Event()
+    real_verify = server_migration.verify_on
+
+    def held_verify(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        verifying.set()
+        go_on.wait(30)
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(server_migration, "verify_on", held_verify)
+    _click(qtbot, page.location_box.move_button)
+    dialog = page.location_box.dialog
+    assert dialog is not None
+    _fill(qtbot, dialog, pg_url)
+    _click(qtbot, dialog.check_button)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == dialog.CONFIRM, timeout=20000)
+    _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(verifying.is_set, timeout=60000)
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in dialog.findChildren(QProgressDialog)), timeout=5000)
+    window = next(p for p in dialog.findChildren(QProgressDialog) if p.isVisible())
+    _click(qtbot, next(b for b in window.findChildren(QPushButton) if b.text() == "取消"))
+    go_on.set()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == dialog.DONE or dialog.move_errors.isVisibleTo(dialog),
+                    timeout=60000)
+    assert not dialog.move_errors.isVisibleTo(dialog), dialog.move_errors.text()
+    shown = dialog.done_text.text()
+    assert shown.startswith("按下“取消”时迁移已经完成") and "已迁移到" in shown and "校验通过" in shown
+    assert "installation" in _tables(pg_url) and dialog.switch_button.isEnabled()
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        _click(qtbot, dialog.later_button)
     district.close()

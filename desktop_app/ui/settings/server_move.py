@@ -154,6 +154,7 @@ class MoveToServerDialog(QDialog):
         self.start_button.setEnabled(False)
         self.back_button.setEnabled(False)
         stopped: list[bool] = []
+        committed: list[server_migration.ServerMigration] = []
 
         def job(report: operations.Report) -> server_migration.ServerMigration:
             def watched(step: int, steps: int) -> bool:
@@ -163,16 +164,18 @@ class MoveToServerDialog(QDialog):
                 return going
 
             try:
-                return server_migration.migrate_to_server(self.store, target, server_migration.stepwise(watched))
+                result = server_migration.migrate_to_server(self.store, target, server_migration.stepwise(watched))
             except server_migration.MigrationError:
                 if stopped:
                     raise Cancelled from None
                 raise
+            committed.append(result)  # a 取消 pressed from here on comes too late: the move is done
+            return result
 
-        def moved(result: server_migration.ServerMigration) -> None:
+        def moved(result: server_migration.ServerMigration, late: bool = False) -> None:
             self.moved = result
             report = result.report
-            self.done_text.setText(self.tr(
+            self.done_text.setText((self.tr("按下“取消”时迁移已经完成，无法再取消。\n") if late else "") + self.tr(
                 "已迁移到 %1：%2张表共%3行，用时%4秒；逐行核对一致，服务器上%5\n"
                 "这次迁移已记入服务器上的历史记录。本机原来的数据文件保留未动。\n\n"
                 "今后请只在服务器上的台账上工作：选择“今后本机使用服务器上的台账”，本机从现在起（以及每次启动时）"
@@ -189,6 +192,9 @@ class MoveToServerDialog(QDialog):
             self.move_errors.show_messages([message])
 
         def cancelled() -> None:
+            if committed:  # the worker reports a cancel even when the job finished after it was pressed
+                moved(committed[0], late=True)
+                return
             self.start_button.setEnabled(True)
             self.back_button.setEnabled(True)
             self.move_errors.show_messages([self.tr("迁移已取消，服务器上的数据库未做任何改动")])
@@ -311,10 +317,20 @@ class StoreLocationBox(QGroupBox):
                 .replace("%1", str(copy.folder)).replace("%2", str(len(copy.report.tables)))
                 .replace("%3", str(copy.report.rows)).replace("%4", copy.verify_message))
 
+        made: list[server_migration.ServerCopy] = []
+
+        def job(report: operations.Report) -> server_migration.ServerCopy:
+            copy = server_migration.copy_from_server(self.store, folder, server_migration.stepwise(report))
+            made.append(copy)  # a 取消 pressed from here on comes too late: the copy is there
+            return copy
+
+        def cancelled() -> None:
+            if made:  # the worker reports a cancel even when the job finished after it was pressed
+                done(made[0])
+
         self.worker = operations.run(
-            self, self.tr("正在从数据库服务器复制…"),
-            lambda report: server_migration.copy_from_server(self.store, folder, server_migration.stepwise(report)),
-            done=done, error_title=self.tr("未复制"), title=self.tr("从服务器复制"))
+            self, self.tr("正在从数据库服务器复制…"), job, done=done, cancelled=cancelled,
+            error_title=self.tr("未复制"), title=self.tr("从服务器复制"))
 
     def _switched(self) -> None:
         self.refresh()
