@@ -1,21 +1,26 @@
 """设置 → 台账存放位置 → 改用数据库服务器上的台账… (the ledger moved to a server, 暂不改用 chosen then), against the
 throw-away cluster of ``tests/pg_cluster.py``: a refused address, a server holding another district's ledger, a
-file changed after the move, each refused in one Chinese line with nothing switched; then the switch itself."""
+file changed after the move, each refused in one Chinese line with nothing switched; then the switch itself. And
+the way back, 改回本机数据文件…."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import make_url
+from PySide6.QtWidgets import QProgressDialog, QPushButton
+from sqlalchemy import func, make_url, select
 
+from database.models import AuditEntry
 from desktop_app.domain.errors import PermissionDenied
 from desktop_app.domain.roles import Role
 from desktop_app.services import encryption, installation, server, server_migration, server_switch
 from desktop_app.services.store import Store
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.settings.server_switch import SwitchToServerDialog
+from desktop_app.ui.widgets import Messages
 from tests.helpers.accounts import ADMIN_PASSWORD, sign_in_admin, sign_in_as
 from tests.helpers.qt import type_into
 from tests.sync_helpers import DISTRICT, dump, make_district
@@ -173,5 +178,96 @@ def test_an_empty_database_and_a_supervisor_are_refused(qtbot, tmp_path: Path, p
     assert not page.location_box.use_server_button.isEnabled()
     with pytest.raises(PermissionDenied):  # the service refuses before it contacts any server
         server_switch.switch_to_server(district, server.ServerSettings(str(tmp_path / "no-server"), 5432, "b", "b"))
+    with pytest.raises(PermissionDenied):
+        server_switch.back_to_own_file(district)
     assert not district.is_server and not server.is_configured(tmp_path / "district")
     district.close()
+
+
+def _on_server_after_the_move(qtbot, folder: Path, pg_url: str) -> tuple[Store, SettingsPage]:  # noqa: ANN001
+    district = make_district(folder)
+    page = _page(qtbot, district)
+    target = server_migration.server_engine(pg_url)
+    try:
+        server_migration.migrate_to_server(district, target)
+    finally:
+        target.dispose()
+    server_migration.use_server_from_now_on(district, server.ServerSettings.from_url(make_url(pg_url)))
+    page.refresh()
+    assert district.is_server and page.location_box.to_file_button.isVisibleTo(page)
+    assert page.location_box.to_file_button.isEnabled() and not page.location_box.use_server_button.isVisibleTo(page)
+    return district, page
+
+
+def _server_history(pg_url: str) -> int:
+    engine = server_migration.server_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_back_to_this_pcs_own_file_takes_the_servers_ledger_along(qtbot, tmp_path: Path, pg_url: str,  # noqa: ANN001
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """改回本机数据文件: asked first; cancelled from the progress window nothing changes; then the server's ledger,
+    with the work done on it after the move, becomes this PC's file (the old file kept in backups/), verified,
+    and the next start opens the file. The server is only read."""
+    folder = tmp_path / "district"
+    district, page = _on_server_after_the_move(qtbot, folder, pg_url)
+    installation.update(district, installation.InstallationInfo(  # work done on the server after the move
+        kind=DISTRICT.kind, name=DISTRICT.name, code=DISTRICT.code, contact_name="基础教育科"))
+    asked: list[str] = []
+    said: list[tuple[str, str]] = []
+    answer = [False]
+    monkeypatch.setattr(Messages, "confirm", staticmethod(lambda _p, _t, body: asked.append(body) or answer[0]))
+    monkeypatch.setattr(Messages, "info", staticmethod(lambda _p, title, body: said.append((title, body))))
+    monkeypatch.setattr(Messages, "error", staticmethod(lambda _p, title, body: said.append((title, body))))
+    box = page.location_box
+    _click(qtbot, box.to_file_button)  # 否: nothing happens
+    assert "其他电脑" in asked[-1] and "服务器上的数据不变" in asked[-1] and district.is_server and not said
+
+    paced = server_migration.stepwise
+
+    def slowly(report):  # noqa: ANN001, ANN202 - time to press 取消
+        def step(done: int, steps: int) -> bool:
+            time.sleep(0.1)
+            return report(done, steps)
+
+        return paced(step)
+
+    monkeypatch.setattr(server_migration, "stepwise", slowly)
+    answer[0] = True
+    history = _server_history(pg_url)
+    _click(qtbot, box.to_file_button)
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in box.findChildren(QProgressDialog)), timeout=20000)
+    window = next(p for p in box.findChildren(QProgressDialog) if p.isVisible())
+    _click(qtbot, next(b for b in window.findChildren(QPushButton) if b.text() == "取消"))
+    qtbot.waitUntil(lambda: bool(said), timeout=30000)
+    assert said.pop() == ("已取消", "已取消，本机仍使用数据库服务器上的台账，什么都没有改动")
+    assert district.is_server and server.is_configured(folder) and not list(folder.glob("*.part*"))
+    assert not (folder / "backups").exists() or not list((folder / "backups").glob("*改回本机前*"))
+
+    monkeypatch.setattr(server_migration, "stepwise", paced)
+    _click(qtbot, box.to_file_button)
+    qtbot.waitUntil(lambda: bool(said), timeout=60000)
+    title, body = said.pop()
+    assert title == "已改回本机数据文件" and str(district.path) in body and "校验通过" in body, body
+    assert "另存为" in body and "重新打开" in body
+    assert not district.is_server and not server.is_configured(folder) and district.user == ADMIN
+    assert "本机加密数据文件" in box.where.text() and box.use_server_button.isVisibleTo(page)
+    assert district.installation().contact_name == "基础教育科"  # the server's later work came along
+    with district.read() as session:
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert (last.field, last.user) == (server_switch.BACK_TO_FILE, ADMIN)
+    assert len(list((folder / "backups").glob("*改回本机前*.sqlite3"))) == 1
+    assert _server_history(pg_url) == history  # the server only read
+    result = district.verify()
+    assert result.ok, result.message
+    district.close()
+    again = encryption.unlock(folder, ADMIN, ADMIN_PASSWORD)  # the next start opens the file
+    try:
+        assert not again.is_server and again.verify().ok
+        assert again.installation().contact_name == "基础教育科"
+    finally:
+        again.close()

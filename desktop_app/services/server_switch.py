@@ -6,19 +6,36 @@ holds: the same installation (node id; the unit's name and code shown), the file
 server with the same hash, and the server's history after it chaining on it (a quick check of the rows added since,
 not a whole verify). A server with another district's ledger, an empty database, or a file that was changed after
 the move (those changes would be lost) is refused in one Chinese line, nothing switched.
+
+改回本机数据文件 is the way back: the server's ledger as it is now is copied into this PC's data folder (the
+file it had before, if any, set aside in ``backups/``), checked, and this PC works on that file from then on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from database import engine as db
 from database.models import AuditEntry, Case, Installation, Student
-from desktop_app.services import audit, server
-from desktop_app.services.server_migration import MOVED_TO_SERVER, MigrationError, require_district_admin
+from desktop_app.services import audit, keyslots, server, workfiles
+from desktop_app.services.integrity import head as chain_head
+from desktop_app.services.paths import BACKUP_DIR, backup_file_name
+from desktop_app.services.server_migration import (
+    MOVED_TO_SERVER,
+    Event,
+    MigrationError,
+    Progress,
+    copy_store,
+    describe,
+    require_district_admin,
+)
 from desktop_app.services.store import Store
 
 
@@ -142,3 +159,77 @@ def switch_to_server(store: Store, settings: server.ServerSettings) -> ServerLed
     store.adopt(other)
     store.act_as(actor)
     return checked
+
+
+BACK_TO_FILE = "从数据库服务器改回本机数据文件"
+SET_ASIDE = "改回本机前"  # the name part of the file this PC had before, kept in backups/
+
+
+@dataclass(frozen=True)
+class BackToFile:
+    """The outcome of ``back_to_own_file``: the new file, what was copied, verify's word on it, and where the
+    file this PC had before was set aside (None when there was none)."""
+
+    path: Path
+    rows: int
+    verify_message: str
+    set_aside: Path | None
+
+
+def back_to_own_file(store: Store, progress: Progress | None = None) -> BackToFile:
+    """This PC leaves the server: the server's ledger (read in one snapshot; the server is only read) is copied
+    into a new encrypted file in this PC's data folder with this PC's store key (so its passwords and recovery key
+    still open it), its history ending with a 从数据库服务器改回本机数据文件 event; the copy must pass verify. Only
+    then the file this PC had before is set aside in ``backups/``, the copy takes its place, the saved server
+    settings are removed, and the running store becomes the file (the same account signed in).
+
+    Raises:
+        PermissionDenied, ValidationError: as ``require_district_admin``.
+        MigrationError: this PC is not on a server, or the server was chosen by ``BAOXUE_DATABASE_URL``, or the
+            copy was cancelled, failed or does not pass verify (nothing changed then: this PC stays on the server).
+    """
+    require_district_admin(store)
+    if not store.is_server:
+        raise MigrationError("本机的台账已经在本机的数据文件中，不在数据库服务器上")
+    folder = store.data_dir
+    if server.explicit_url(None) is not None or not server.is_configured(folder):
+        raise MigrationError(f"本机是用环境变量 {server.URL_ENV} 或命令行指定的数据库服务器：请去掉它后再打开程序，"
+                             "即使用本机的数据文件")
+    part = workfiles.part_path(store.path)  # removed by the next start's sweep if this is cut short
+    for leftover in (part, part.with_name(part.name + "-wal"), part.with_name(part.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    engine = db.make_engine(part, store.key)
+    try:
+        event = Event(BACK_TO_FILE, store.user, describe(store.engine),
+                      f"电脑 {socket.gethostname()} 上的数据文件 {store.path}")
+        report = copy_store(store.engine, engine, progress, event=event, moving=False)
+        result = Store(folder, engine, store.user, store.key).verify()
+        if not result.ok:
+            raise MigrationError(f"复制到本机的台账未通过校验，未改回：{result.message}")
+    except BaseException:
+        engine.dispose()
+        for leftover in (part, part.with_name(part.name + "-wal"), part.with_name(part.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    aside: Path | None = None
+    try:
+        if store.path.exists():  # the file this PC had (from before the move): kept, not deleted
+            aside = folder / BACKUP_DIR / backup_file_name(dt.datetime.now(), SET_ASIDE)
+            db.backup_file(store.path, aside, store.key)
+            keyslots.copy_beside(folder, aside)
+        for stale in (store.path.with_name(store.path.name + "-wal"), store.path.with_name(store.path.name + "-shm")):
+            stale.unlink(missing_ok=True)  # the old file's, never to be replayed into the copy
+        os.replace(part, store.path)
+        db.make_private(store.path)
+    except (OSError, db.DatabaseError) as exc:
+        part.unlink(missing_ok=True)
+        raise MigrationError(f"无法把复制的台账放到 {store.path}：{exc}；本机仍使用数据库服务器") from exc
+    server.path_of(folder).unlink(missing_ok=True)  # from now on every start opens the file
+    local = Store(folder, db.make_engine(store.path, store.key), store.user, store.key)
+    keyslots.sync(local)  # every account the server had may sign in on this PC
+    chain_head.after_commit(local, force=True)  # the head file follows the copied history, with its last event
+    actor = store.account
+    store.adopt(local)
+    store.act_as(actor)
+    return BackToFile(store.path, report.rows, result.message, aside)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import server, server_migration
+from desktop_app.services import server, server_migration, server_switch
 from desktop_app.services.store import Store
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.settings.server_fields import ServerForm
@@ -262,7 +262,9 @@ class StoreLocationBox(QGroupBox):
         self.move_button = QPushButton(self.tr("迁移到数据库服务器…"), self)
         self.use_server_button = QPushButton(self.tr("改用数据库服务器上的台账…"), self)  # moved, but 暂不改用 then
         self.copy_button = QPushButton(self.tr("从服务器复制到本机文件夹（测试用副本）…"), self)
-        layout.addLayout(_row(self.copy_button, self.use_server_button, self.move_button))
+        self.to_file_button = QPushButton(self.tr("改回本机数据文件…"), self)  # this PC leaves the server
+        layout.addLayout(_row(self.copy_button, self.to_file_button, self.use_server_button, self.move_button))
+        self.to_file_button.clicked.connect(self.back_to_own_file)
         self.move_button.clicked.connect(self.open_move)
         self.use_server_button.clicked.connect(self.open_switch)
         self.copy_button.clicked.connect(self.copy_from_server)
@@ -286,6 +288,10 @@ class StoreLocationBox(QGroupBox):
             self.tr("台账已迁移到服务器、当时选了“暂不改用”时，在这里让本机改用服务器上的台账") if allowed
             else self.tr("只有区教委管理员可以改用数据库服务器"))
         admin = self.store.is_server and server_migration.may_copy(self.store)
+        self.to_file_button.setVisible(self.store.is_server)
+        self.to_file_button.setEnabled(admin)
+        self.to_file_button.setToolTip(self.tr("把服务器上现在的台账复制回本机，本机从此使用自己的数据文件") if admin
+                                    else self.tr("只有区教委管理员可以改回"))
         self.copy_button.setEnabled(admin)
         self.copy_button.setToolTip(self.tr("复制一份到空文件夹，用于测试或演练；服务器上的数据不变") if admin
                                     else self.tr("只有区教委管理员可以复制"))
@@ -331,6 +337,55 @@ class StoreLocationBox(QGroupBox):
         self.worker = operations.run(
             self, self.tr("正在从数据库服务器复制…"), job, done=done, cancelled=cancelled,
             error_title=self.tr("未复制"), title=self.tr("从服务器复制"))
+
+    def back_to_own_file(self) -> None:
+        """改回本机数据文件: asked first, then the server's ledger copied into this PC's folder with its progress."""
+        if not Messages.confirm(self, self.tr("改回本机数据文件"), self.tr(
+                "把数据库服务器上现在的台账（%1）复制到本机的数据文件夹，之后本机（以及每次启动时）使用本机的加密数据文件，"
+                "不再连接服务器；复制的台账先逐行核对、校验，通过后才改用。本机原有的数据文件（迁移前的）另存到备份文件夹。"
+                "服务器上的数据不变。\n\n注意：办公室其他电脑若仍在服务器上工作，之后服务器上的改动不会到本机，"
+                "本机的改动也不会到服务器。一般只在全办公室不再使用这个服务器时才改回。是否改回？")
+                .replace("%1", self.store.location)):
+            return
+        stopped: list[bool] = []
+        made: list[server_switch.BackToFile] = []
+
+        def job(report: operations.Report) -> server_switch.BackToFile:
+            def watched(step: int, steps: int) -> bool:
+                going = report(step, steps)
+                if not going:
+                    stopped.append(True)
+                return going
+
+            try:
+                result = server_switch.back_to_own_file(self.store, server_migration.stepwise(watched))
+            except server_migration.MigrationError:
+                if stopped:
+                    raise Cancelled from None
+                raise
+            made.append(result)  # a 取消 pressed from here on comes too late: this PC is on its file now
+            return result
+
+        def done(result: server_switch.BackToFile) -> None:
+            operations.events.changed.emit(operations.EVERYTHING)
+            self._switched()
+            aside = (self.tr("本机原有的数据文件已另存为 %1。").replace("%1", str(result.set_aside))
+                     if result.set_aside is not None else "")
+            Messages.info(self, self.tr("已改回本机数据文件"), self.tr(
+                "本机已改用数据文件 %1（从服务器复制%2行，%3），台账已重新打开；以后每次启动都使用它，"
+                "仍用原来的账户和密码登录。%4服务器上的数据不变。")
+                .replace("%1", str(result.path)).replace("%2", str(result.rows))
+                .replace("%3", result.verify_message).replace("%4", aside))
+
+        def cancelled() -> None:
+            if made:
+                done(made[0])
+                return
+            Messages.info(self, self.tr("已取消"), self.tr("已取消，本机仍使用数据库服务器上的台账，什么都没有改动"))
+
+        self.worker = operations.run(
+            self, self.tr("正在把服务器上的台账复制回本机（复制、逐行核对、校验）…"), job, done=done,
+            cancelled=cancelled, error_title=self.tr("未改回"), title=self.tr("改回本机数据文件"))
 
     def _switched(self) -> None:
         self.refresh()
