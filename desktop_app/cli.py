@@ -869,6 +869,8 @@ def cmd_migrate_to_server(args: argparse.Namespace) -> int:
     target = server_migration.server_engine(args.url)
     try:
         with _admin_store(args) as store:
+            server_migration.require_district_admin(store)
+            server_migration.check_target(target)  # a refusal is the only line then, before anything is announced
             print(f"正在迁移到 {server_migration.describe(target)}（迁移期间请勿在其他电脑上使用本数据）…",
                   file=sys.stderr)
             done = server_migration.migrate_to_server(store, target, _copy_progress())

@@ -76,3 +76,26 @@ class SignInError(BaoxueError):
     def __init__(self, message: str, wait_seconds: int = 0) -> None:
         super().__init__(message)
         self.wait_seconds = wait_seconds
+
+
+_OS_REASONS = {  # errno name → what a user reads (the system's own text is English on every platform here)
+    "ENOENT": "文件或文件夹不存在",
+    "EACCES": "没有权限（文件可能被其他程序占用，或该位置不允许读写）",
+    "EPERM": "没有权限（文件可能被其他程序占用，或该位置不允许读写）",
+    "EISDIR": "这是一个文件夹，不是文件",
+    "ENOTDIR": "路径中有一部分不是文件夹",
+    "ENOSPC": "磁盘或U盘已满",
+    "EROFS": "该位置只读（U盘可能开了写保护）",
+    "EIO": "读写出错（U盘或磁盘可能已损坏，或已被拔出）",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "EBUSY": "文件正被其他程序使用",
+    "ENODEV": "设备不存在（U盘可能已被拔出）",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file operation, in Chinese (the system's English text when the cause is rare)."""
+    import errno  # noqa: PLC0415 - only when something was refused
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(name) or str(exc.strerror or exc)

@@ -30,6 +30,8 @@ from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import SigningKey, VerifyKey
 
+from desktop_app.domain.errors import os_reason
+
 FORMAT_VERSION = 1
 SUFFIX = ".bxpkg"
 MANIFEST, PAYLOAD, SIGNATURE = "manifest.json", "payload.bin", "signature.bin"
@@ -197,7 +199,7 @@ def read(path: Path | str) -> Package:
                 raise PackageError(f"{path.name} 不是普通文件，不是数据包")
             data = fh.read(MAX_FILE + 1)
     except OSError as exc:
-        raise PackageError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
+        raise PackageError(f"无法读取文件 {path.name}：{os_reason(exc)}") from exc
     if len(data) > MAX_FILE:  # it grew between stat() and the read
         raise PackageError("文件过大，不是有效的数据包")
     try:

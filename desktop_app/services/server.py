@@ -192,20 +192,24 @@ def explicit_url(url: str | URL | None) -> URL | None:
 
 
 def reason(exc: BaseException) -> str:
-    """Why the server refused, in Chinese (the driver's own first line added for the technician)."""
+    """Why the server refused, in Chinese (the driver's own first line added, marked for the technician)."""
     orig = getattr(exc, "orig", exc)
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     low = text.lower()
+    detail = f"（技术信息：{text}）"
     if "password authentication failed" in low or "no password supplied" in low:
-        return f"用户名或密码不对（{text}）"
+        return f"用户名或密码不对{detail}"
     if "does not exist" in low and "database" in low:
-        return f"服务器上没有这个数据库，请先让管理员建好（{text}）"
-    if "connection refused" in low or "could not connect" in low or "timeout" in low \
-            or "no such file" in low or "could not translate host name" in low:
-        return f"服务器没有应答：请检查地址、端口和网络，以及服务器是否在运行（{text}）"
+        return f"服务器上没有这个数据库，请先让管理员建好{detail}"
+    if "failed to resolve host" in low or "could not translate host name" in low \
+            or "name or service not known" in low or "name resolution" in low:
+        return f"找不到这个服务器地址：请检查服务器地址是否填写正确，以及网络是否连通{detail}"
+    if "connection refused" in low or "could not connect" in low or "timeout" in low or "timed out" in low \
+            or "no such file" in low:
+        return f"服务器没有应答：请检查地址、端口和网络，以及服务器是否在运行{detail}"
     if "permission denied" in low:
-        return f"数据库用户没有所需的权限（{text}）"
-    return text
+        return f"数据库用户没有所需的权限，请让管理员授予（例如该数据库的所有权）{detail}"
+    return f"数据库服务器报告了错误{detail}"
 
 
 def connect(folder: Path, settings: ServerSettings, user: str | None = None) -> Store:

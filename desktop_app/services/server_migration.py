@@ -90,6 +90,46 @@ def refuse_non_empty(target: Engine) -> None:
                              "为免覆盖其中的数据，未做任何改动；请指定一个新建的空数据库")
 
 
+def refuse_without_create(target: Engine) -> None:
+    """Refuse a server database its user may not create tables in (the copy would fail half-way through the
+    migrations; PostgreSQL 15 and newer give PUBLIC no CREATE on the public schema).
+
+    Raises:
+        MigrationError: one line naming the user and what the administrator is to grant.
+    """
+    if not db.is_server(target):
+        return
+    try:
+        with target.connect() as conn:
+            schema, may = conn.execute(text(
+                "SELECT current_schema(), has_schema_privilege(current_user, current_schema(), 'CREATE')")).one()
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise MigrationError(f"无法连接目标数据库 {describe(target)}：{server.reason(exc)}") from exc
+    if schema is None or not may:
+        who = target.url.username or "（当前用户）"
+        raise MigrationError(
+            f"数据库用户 {who} 不能在目标数据库 {describe(target)} 中建表（缺少建表权限），未做任何改动："
+            f"请让管理员把这个数据库交给该用户（ALTER DATABASE 数据库名 OWNER TO {who}，"
+            f"以及 ALTER SCHEMA {schema or 'public'} OWNER TO {who}）")
+
+
+def check_target(target: Engine) -> None:
+    """The target of a move checked before anything is written or announced: reachable, PostgreSQL 14 or newer,
+    empty, and its user may create tables.
+
+    Raises:
+        MigrationError: as ``refuse_non_empty`` and ``refuse_without_create``; the server cannot be reached.
+        StoreError: the server is older than PostgreSQL 14.
+    """
+    if db.is_server(target):
+        try:
+            db.check_server(target)
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise MigrationError(f"无法连接目标数据库 {describe(target)}：{server.reason(exc)}") from exc
+    refuse_non_empty(target)
+    refuse_without_create(target)
+
+
 def _source_revision(source: Engine) -> str:
     head = db.head_revision()
     try:
@@ -414,7 +454,7 @@ def target_for(store: Store, settings: server.ServerSettings) -> Engine:
     Raises:
         PermissionDenied, ValidationError: as ``require_district_admin``; a field missing or malformed.
         MigrationError: the ledger is on a server already, the server cannot be reached or refuses the
-            sign-in, or the database is not empty (nothing was written).
+            sign-in, the database is not empty or its user may not create tables in it (nothing was written).
         StoreError: the server is older than PostgreSQL 14.
     """
     require_district_admin(store)
@@ -428,6 +468,7 @@ def target_for(store: Store, settings: server.ServerSettings) -> Engine:
         except (DBAPIError, SQLAlchemyError) as exc:
             raise MigrationError(f"无法连接数据库服务器 {s.label()}：{server.reason(exc)}") from exc
         refuse_non_empty(engine)
+        refuse_without_create(engine)
     except BaseException:
         engine.dispose()
         raise
