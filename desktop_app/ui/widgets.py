@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -20,6 +21,25 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError, ValidationError
 
 ERROR_STYLE = "color: #b00020;"
+
+
+class _WheelGuard(QObject):
+    """Wheel turns over a spin box or a drop-down that has no focus scroll the page instead of changing it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            event.ignore()  # handled here, not accepted: QApplication passes it on to the scrolling parent
+            return True
+        return False
+
+
+def guard_wheel(root: QWidget) -> None:
+    """Every spin box, date field and drop-down under ``root`` (a long page in a scroll area) changes with the
+    wheel only once clicked into, so scrolling the page past one never changes a value unnoticed."""
+    guard = _WheelGuard(root)
+    for widget in (*root.findChildren(QAbstractSpinBox), *root.findChildren(QComboBox)):
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        widget.installEventFilter(guard)
 
 
 class ErrorLabel(QLabel):

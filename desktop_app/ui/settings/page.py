@@ -20,7 +20,7 @@ from desktop_app.ui.census.settings_box import CensusSettingsBox
 from desktop_app.ui.settings.backup_box import BackupBox, BusinessSettingsBox
 from desktop_app.ui.settings.server_move import StoreLocationBox
 from desktop_app.ui.settings.unit_form import UnitForm
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, guard_wheel
 
 
 class SettingsPage(QWidget):
@@ -61,6 +61,7 @@ class SettingsPage(QWidget):
         scroll = QScrollArea(self)  # the settings grow with every area; keep them reachable at 1366x768
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
+        guard_wheel(inner)  # scrolling the page past a field never changes its value
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
