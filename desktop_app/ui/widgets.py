@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,17 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.errors import BaoxueError, ValidationError
 
 ERROR_STYLE = "color: #b00020;"
+
+
+def fill(template: str, *values: object) -> str:
+    """``template`` (a translated sentence) with %1, %2 … replaced by ``values`` in one pass, so a value that
+    itself holds "%2" (a percent-encoded server address, a folder name) is shown as it is."""
+
+    def value(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return str(values[number - 1]) if 0 < number <= len(values) else match.group(0)
+
+    return re.sub(r"%(\d)", value, template)
 
 
 class _WheelGuard(QObject):

@@ -29,7 +29,7 @@ from desktop_app.services.store import Store
 from desktop_app.ui.common import files, operations
 from desktop_app.ui.settings.server_fields import ServerForm
 from desktop_app.ui.settings.server_switch import SwitchToServerDialog
-from desktop_app.ui.widgets import ErrorLabel, Messages
+from desktop_app.ui.widgets import ErrorLabel, Messages, fill
 from desktop_app.ui.workers import Cancelled, Worker
 
 
@@ -122,14 +122,13 @@ class MoveToServerDialog(QDialog):
         def checked(result: tuple[Engine, str]) -> None:
             self.check_button.setEnabled(True)
             (self.target, summary), self.settings = result, settings
-            self.confirm_text.setText(self.tr(
+            self.confirm_text.setText(fill(self.tr(
                 "将要做的：\n"
                 "1. 先校验本机的台账（未通过校验的数据不会迁移）；\n"
                 "2. 把 %1 整体复制到 %2（一个事务：中途出错或取消，服务器上的数据库保持为空）；\n"
                 "3. 逐行核对复制的数据与本机数据一致，并在服务器的历史记录中记下这次迁移（何时、由谁、多少行）；\n"
                 "4. 在服务器上校验。\n"
-                "本机原来的数据文件保留不动。迁移期间请不要在其他电脑上使用本机数据。")
-                .replace("%1", summary).replace("%2", settings.label()))
+                "本机原来的数据文件保留不动。迁移期间请不要在其他电脑上使用本机数据。"), summary, settings.label()))
             self.move_errors.show_messages([])
             self.pages.setCurrentIndex(self.CONFIRM)
 
@@ -175,15 +174,14 @@ class MoveToServerDialog(QDialog):
         def moved(result: server_migration.ServerMigration, late: bool = False) -> None:
             self.moved = result
             report = result.report
-            self.done_text.setText((self.tr("按下“取消”时迁移已经完成，无法再取消。\n") if late else "") + self.tr(
+            where = self.settings.label() if self.settings is not None else result.target
+            self.done_text.setText((self.tr("按下“取消”时迁移已经完成，无法再取消。\n") if late else "") + fill(self.tr(
                 "已迁移到 %1：%2张表共%3行，用时%4秒；逐行核对一致，服务器上%5\n"
                 "这次迁移已记入服务器上的历史记录。本机原来的数据文件保留未动。\n\n"
                 "今后请只在服务器上的台账上工作：选择“今后本机使用服务器上的台账”，本机从现在起（以及每次启动时）"
                 "使用服务器，仍用原来的账户和密码登录；办公室的其他电脑在首次设置时选择“数据库服务器”并填写同一服务器，"
-                "即可加入。选择“暂不改用”时，以后可在“台账存放位置”中用“改用数据库服务器上的台账…”改用。")
-                .replace("%1", result.target).replace("%2", str(len(report.tables)))
-                .replace("%3", str(report.rows)).replace("%4", f"{report.seconds:.1f}")
-                .replace("%5", result.verify_message))
+                "即可加入。选择“暂不改用”时，以后可在“台账存放位置”中用“改用数据库服务器上的台账…”改用。"),
+                where, len(report.tables), report.rows, f"{report.seconds:.1f}", result.verify_message))
             self.pages.setCurrentIndex(self.DONE)
 
         def failed(message: str) -> None:
@@ -273,7 +271,7 @@ class StoreLocationBox(QGroupBox):
 
     def refresh(self) -> None:
         if self.store.is_server:
-            self.where.setText(self.tr("数据库服务器：%1（办公室的多台电脑同时使用）").replace("%1", self.store.location))
+            self.where.setText(fill(self.tr("数据库服务器：%1（办公室的多台电脑同时使用）"), self._server_label()))
         else:
             self.where.setText(self.tr("本机加密数据文件：%1。区教委多位工作人员要同时使用时，管理员可把它迁移到数据库服务器。")
                                .replace("%1", self.store.location))
@@ -317,11 +315,10 @@ class StoreLocationBox(QGroupBox):
             return
 
         def done(copy: server_migration.ServerCopy) -> None:
-            Messages.info(self, self.tr("已复制"), self.tr(
+            Messages.info(self, self.tr("已复制"), fill(self.tr(
                 "已复制到 %1：%2张表共%3行；副本%4\n这是测试用副本：用原来的账户和密码打开"
-                "（启动程序时用 --data-dir 指定这个文件夹），服务器上的数据不变。")
-                .replace("%1", str(copy.folder)).replace("%2", str(len(copy.report.tables)))
-                .replace("%3", str(copy.report.rows)).replace("%4", copy.verify_message))
+                "（启动程序时用 --data-dir 指定这个文件夹），服务器上的数据不变。"),
+                copy.folder, len(copy.report.tables), copy.report.rows, copy.verify_message))
 
         made: list[server_migration.ServerCopy] = []
 
@@ -340,12 +337,11 @@ class StoreLocationBox(QGroupBox):
 
     def back_to_own_file(self) -> None:
         """改回本机数据文件: asked first, then the server's ledger copied into this PC's folder with its progress."""
-        if not Messages.confirm(self, self.tr("改回本机数据文件"), self.tr(
+        if not Messages.confirm(self, self.tr("改回本机数据文件"), fill(self.tr(
                 "把数据库服务器上现在的台账（%1）复制到本机的数据文件夹，之后本机（以及每次启动时）使用本机的加密数据文件，"
                 "不再连接服务器；复制的台账先逐行核对、校验，通过后才改用。本机原有的数据文件（迁移前的）另存到备份文件夹。"
                 "服务器上的数据不变。\n\n注意：办公室其他电脑若仍在服务器上工作，之后服务器上的改动不会到本机，"
-                "本机的改动也不会到服务器。一般只在全办公室不再使用这个服务器时才改回。是否改回？")
-                .replace("%1", self.store.location)):
+                "本机的改动也不会到服务器。一般只在全办公室不再使用这个服务器时才改回。是否改回？"), self._server_label())):
             return
         stopped: list[bool] = []
         made: list[server_switch.BackToFile] = []
@@ -369,13 +365,11 @@ class StoreLocationBox(QGroupBox):
         def done(result: server_switch.BackToFile) -> None:
             operations.events.changed.emit(operations.EVERYTHING)
             self._switched()
-            aside = (self.tr("本机原有的数据文件已另存为 %1。").replace("%1", str(result.set_aside))
+            aside = (fill(self.tr("本机原有的数据文件已另存为 %1。"), result.set_aside)
                      if result.set_aside is not None else "")
-            Messages.info(self, self.tr("已改回本机数据文件"), self.tr(
+            Messages.info(self, self.tr("已改回本机数据文件"), fill(self.tr(
                 "本机已改用数据文件 %1（从服务器复制%2行，%3），台账已重新打开；以后每次启动都使用它，"
-                "仍用原来的账户和密码登录。%4服务器上的数据不变。")
-                .replace("%1", str(result.path)).replace("%2", str(result.rows))
-                .replace("%3", result.verify_message).replace("%4", aside))
+                "仍用原来的账户和密码登录。%4服务器上的数据不变。"), result.path, result.rows, result.verify_message, aside))
 
         def cancelled() -> None:
             if made:
@@ -386,6 +380,10 @@ class StoreLocationBox(QGroupBox):
         self.worker = operations.run(
             self, self.tr("正在把服务器上的台账复制回本机（复制、逐行核对、校验）…"), job, done=done,
             cancelled=cancelled, error_title=self.tr("未改回"), title=self.tr("改回本机数据文件"))
+
+    def _server_label(self) -> str:
+        """The server as a person reads it (PostgreSQL user@host:port/database, no password, no %-escapes)."""
+        return server.ServerSettings.from_url(self.store.server).label() if self.store.server else self.store.location
 
     def _switched(self) -> None:
         self.refresh()

@@ -11,7 +11,7 @@ from desktop_app.services import server, server_switch
 from desktop_app.services.store import Store
 from desktop_app.ui.common import operations
 from desktop_app.ui.settings.server_fields import ServerForm
-from desktop_app.ui.widgets import ErrorLabel
+from desktop_app.ui.widgets import ErrorLabel, fill
 from desktop_app.ui.workers import Worker
 
 
@@ -57,6 +57,7 @@ class SwitchToServerDialog(QDialog):
         a_layout.addWidget(self.address_errors)
         self.cancel_button = QPushButton(self.tr("取消"), address)
         self.check_button = QPushButton(self.tr("检查服务器上的台账，下一步"), address)
+        self.check_button.setDefault(True)  # Enter in a field checks (not 取消, the first button)
         a_layout.addLayout(_row(self.cancel_button, self.check_button))
         self.pages.addWidget(address)
 
@@ -98,10 +99,9 @@ class SwitchToServerDialog(QDialog):
         def checked(result: server_switch.ServerLedger) -> None:
             self.check_button.setEnabled(True)
             self.settings = result.settings
-            self.confirm_text.setText(self.tr(
+            self.confirm_text.setText(fill(self.tr(
                 "已核对：%1。\n\n改用后，本机从现在起（以及每次启动时）使用服务器上的台账，仍用原来的账户和密码登录；"
-                "台账会立即在服务器上重新打开。本机原来的数据文件保留不动，但不再更新。")
-                .replace("%1", result.summary()))
+                "台账会立即在服务器上重新打开。本机原来的数据文件保留不动，但不再更新。"), result.summary()))
             self.switch_errors.show_messages([])
             self.pages.setCurrentIndex(self.CONFIRM)
 
@@ -123,9 +123,9 @@ class SwitchToServerDialog(QDialog):
         self.back_button.setEnabled(False)
 
         def switched(result: server_switch.ServerLedger) -> None:
-            self.done_text.setText(self.tr(
+            self.done_text.setText(fill(self.tr(
                 "本机已改用 %1 上的台账，台账已在服务器上重新打开；以后每次启动程序都使用服务器，"
-                "仍用原来的账户和密码登录。").replace("%1", result.settings.label()))
+                "仍用原来的账户和密码登录。"), result.settings.label()))
             self.pages.setCurrentIndex(self.DONE)
             operations.events.changed.emit(operations.EVERYTHING)
             self.switched.emit()
