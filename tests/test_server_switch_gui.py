@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QProgressDialog, QPushButton
 from sqlalchemy import func, make_url, select
 
 from database.models import AuditEntry
-from desktop_app.domain.errors import PermissionDenied
+from desktop_app.domain.errors import PermissionDenied, SignInError
 from desktop_app.domain.roles import Role
-from desktop_app.services import encryption, installation, server, server_migration, server_switch
+from desktop_app.services import accounts, encryption, installation, server, server_migration, server_switch
 from desktop_app.services.store import Store
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.settings.server_switch import SwitchToServerDialog
@@ -97,6 +97,9 @@ def test_after_not_switching_the_administrator_switches_this_pc_to_the_server_la
         qtbot, tmp_path: Path, pg_url: str) -> None:
     folder = tmp_path / "district"
     district, page = _moved_but_not_switched(qtbot, folder, pg_url)
+    accounts.sign_in(district, ADMIN, ADMIN_PASSWORD)  # later: the program started again on the file
+    with pytest.raises(SignInError):
+        accounts.sign_in(district, ADMIN, "not-the-password")
     dialog = _open_switch(qtbot, page)
     before = dump(district)
 
@@ -112,7 +115,7 @@ def test_after_not_switching_the_administrator_switches_this_pc_to_the_server_la
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == dialog.CONFIRM, timeout=30000)
     shown = dialog.confirm_text.text()
     assert "潼南区教育委员会（500152）" in shown and "从本机迁移过去" in shown and "本机数据文件之后新增1条" in shown
-    assert "每次启动" in shown and "重新打开" in shown
+    assert "每次启动" in shown and "重新打开" in shown and "条登录记录只留在本机数据文件中" in shown
     assert not district.is_server and not server.is_configured(folder) and dump(district) == before
 
     with qtbot.waitSignal(dialog.switched, timeout=30000):
@@ -124,8 +127,12 @@ def test_after_not_switching_the_administrator_switches_this_pc_to_the_server_la
     assert not box.use_server_button.isVisibleTo(page)
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         _click(qtbot, dialog.close_button)
-    result = district.verify()
+    result = district.verify()  # the head this PC remembers is the server's now, not the file's later sign-ins
     assert result.ok, result.message
+    with district.read() as session:  # the switch is in the server's history
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert (last.field, last.user) == (server_switch.SWITCHED_TO_SERVER, ADMIN)
+    assert "条登录记录留在该文件中" in (last.new_value or "")
     district.close()
     again = encryption.unlock(folder, ADMIN, ADMIN_PASSWORD)  # the next start opens the server
     try:
@@ -164,7 +171,7 @@ def test_a_file_changed_after_the_move_is_not_switched_and_loses_nothing(qtbot, 
     _fill_url(qtbot, dialog, pg_url)
     _click(qtbot, dialog.check_button)
     shown = _refused(qtbot, dialog)
-    assert "迁移到" in shown and "之后又有改动" in shown and "会丢掉这些改动" in shown
+    assert "迁移到" in shown and "之后又有1处改动" in shown and "installation" in shown and "会丢掉这些改动" in shown
     assert not district.is_server and not server.is_configured(tmp_path / "district") and dump(district) == before
     district.close()
 

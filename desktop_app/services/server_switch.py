@@ -2,10 +2,11 @@
 the same way as right after the move.
 
 Before anything changes the server is checked to hold THIS installation's ledger and everything this PC's file
-holds: the same installation (node id; the unit's name and code shown), the file's last history row present on the
-server with the same hash, and the server's history after it chaining on it (a quick check of the rows added since,
-not a whole verify). A server with another district's ledger, an empty database, or a file that was changed after
-the move (those changes would be lost) is refused in one Chinese line, nothing switched.
+holds: the same installation (node id; the unit's name and code shown), the file's history up to the move present
+on the server with the same hashes, nothing but sign-ins on the file after the move (each start of the program signs
+in), and the server's history after that point chaining on it (a quick check of the rows added since, not a whole
+verify). A server with another district's ledger, an empty database, or a file that was changed after the move
+(those changes would be lost) is refused in one Chinese line, nothing switched.
 
 改回本机数据文件 is the way back: the server's ledger as it is now is copied into this PC's data folder (the
 file it had before, if any, set aside in ``backups/``), checked, and this PC works on that file from then on.
@@ -28,6 +29,7 @@ from desktop_app.services import audit, keyslots, server, workfiles
 from desktop_app.services.integrity import head as chain_head
 from desktop_app.services.paths import BACKUP_DIR, backup_file_name
 from desktop_app.services.server_migration import (
+    EVENT_TABLE,
     MOVED_TO_SERVER,
     Event,
     MigrationError,
@@ -51,11 +53,13 @@ class ServerLedger:
     history: int
     since: int
     moved_at: str
+    left: int = 0  # sign-ins on this PC's file after the move, not carried to the server
 
     def summary(self) -> str:
         moved = f"，{self.moved_at}从本机迁移过去" if self.moved_at else ""
+        left = f"（迁移之后本机的{self.left}条登录记录只留在本机数据文件中）" if self.left else ""
         return (f"{self.settings.label()} 上是{self.unit}的台账{moved}：{self.cases}件案件、{self.students}名学生、"
-                f"{self.history}条历史记录（本机数据文件之后新增{self.since}条），本机数据文件中的内容都在服务器上")
+                f"{self.history}条历史记录（本机数据文件之后新增{self.since}条），本机数据文件中的内容都在服务器上{left}")
 
 
 def _count(conn: Connection, model: type) -> int:
@@ -84,17 +88,12 @@ def _compare(store: Store, engine: Engine, s: server.ServerSettings) -> ServerLe
             raise MigrationError(
                 f"数据库 {label} 中是{theirs[1]}（{theirs[2]}）"
                 + ("另一次设置的台账" if same else "的台账") + f"，不是本机（{own.name}，{own.code}）迁移过去的，未改用它")
-        mine = conn.execute(select(AuditEntry.row_hash).where(AuditEntry.id == head_id)).scalar() if head_id \
-            else audit.GENESIS
-        if mine != head_hash:
-            raise MigrationError(
-                f"本机数据文件在迁移到 {label} 之后又有改动（服务器上没有本机的第{head_id}条历史记录），"
-                "改用服务器会丢掉这些改动，未改用；请把本机台账迁移到一个新建的空数据库")
-        prev, since, moved_at = head_hash, 0, ""
+        point, point_hash, left = _common_point(store, conn, head_id, head_hash, label)
+        prev, since, moved_at = point_hash, 0, ""
         a = AuditEntry
         tail = conn.execute(select(a.id, a.at, a.user, a.node_id, a.action, a.table_name, a.record_id, a.field,
                                    a.old_value, a.new_value, a.prev_hash, a.row_hash)
-                            .where(a.id > head_id).order_by(a.id), execution_options={"yield_per": 5000})
+                            .where(a.id > point).order_by(a.id), execution_options={"yield_per": 5000})
         for entry in tail:
             expected = audit.row_hash(prev, entry.at, entry.user, entry.node_id, entry.action, entry.table_name,
                                       entry.record_id, entry.field, entry.old_value, entry.new_value)
@@ -105,7 +104,44 @@ def _compare(store: Store, engine: Engine, s: server.ServerSettings) -> ServerLe
                 moved_at = f"{entry.at:%Y-%m-%d %H:%M}（UTC）"
             prev, since = entry.row_hash, since + 1
         return ServerLedger(s, f"{theirs[1]}（{theirs[2]}）", _count(conn, Case), _count(conn, Student),
-                            head_id + since, since, moved_at)
+                            point + since, since, moved_at, left)
+
+
+SWITCHED_TO_SERVER = "本机改用数据库服务器"
+
+#: what this PC's file may have gained after the move and still switch: its sign-ins (登录, 登录失败), written
+#: whenever someone opened the program on the file; they stay in the file and are not carried to the server
+SIGN_INS = {("event", "accounts", "登录"), ("event", "accounts", "登录失败")}
+
+
+def _common_point(store: Store, conn: Connection, head_id: int, head_hash: str, label: str) -> tuple[int, str, int]:
+    """(id, hash) of this file's last history row the server holds, and how many sign-ins the file has after it.
+
+    Raises:
+        MigrationError: the file has other changes after the move, or its history and the server's part ways.
+    """
+    a = AuditEntry
+    if not head_id:
+        return 0, audit.GENESIS, 0
+    if conn.execute(select(a.row_hash).where(a.id == head_id)).scalar() == head_hash:
+        return head_id, head_hash, 0  # the server holds all of the file
+    move = conn.execute(select(a.id, a.prev_hash).where(a.table_name == EVENT_TABLE, a.field == MOVED_TO_SERVER)
+                        .order_by(a.id.desc()).limit(1)).first()
+    with store.read() as session:
+        before = session.execute(select(a.row_hash).where(a.id == int(move[0]) - 1)).scalar() if move else None
+        if move is None or before != move[1]:
+            raise MigrationError(f"数据库 {label} 上的台账与本机数据文件的历史记录对不上（不是从本机这份数据迁移过去的），"
+                                 "改用服务器会丢掉本机的数据，未改用；请把本机台账迁移到一个新建的空数据库")
+        point = int(move[0]) - 1
+        later = session.execute(select(a.action, a.table_name, a.field, a.at).where(a.id > point)
+                                .order_by(a.id)).all()
+    changes = [row for row in later if (row[0], row[1], row[2]) not in SIGN_INS]
+    if changes:
+        first = changes[0]
+        raise MigrationError(
+            f"本机数据文件在迁移到 {label} 之后又有{len(changes)}处改动（最早一处：{first[3]:%Y-%m-%d %H:%M}，"
+            f"{first[1]}.{first[2]}），改用服务器会丢掉这些改动，未改用；请把本机台账迁移到一个新建的空数据库")
+    return point, str(move[1]), len(later)
 
 
 def check_server_ledger(store: Store, settings: server.ServerSettings) -> ServerLedger:
@@ -158,6 +194,13 @@ def switch_to_server(store: Store, settings: server.ServerSettings) -> ServerLed
     actor = store.account
     store.adopt(other)
     store.act_as(actor)
+    # the head this PC remembers is the server's from now on (sign-ins on the file after the move stay in the file)
+    chain_head.after_commit(store, force=True)
+    left = f"；迁移之后本机数据文件中的{checked.left}条登录记录留在该文件中" if checked.left else ""
+    with store.write() as session:
+        audit.record_event(session, EVENT_TABLE, "1", SWITCHED_TO_SERVER,
+                           f"电脑 {socket.gethostname()} 从此使用 {checked.settings.label()} 上的台账"
+                           f"（原数据文件 {store.path} 保留不动{left}）")
     return checked
 
 
