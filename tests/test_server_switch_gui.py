@@ -18,6 +18,7 @@ from desktop_app.domain.errors import PermissionDenied, SignInError
 from desktop_app.domain.roles import Role
 from desktop_app.services import accounts, encryption, installation, server, server_migration, server_switch
 from desktop_app.services.store import Store
+from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings.page import SettingsPage
 from desktop_app.ui.settings.server_switch import SwitchToServerDialog
 from desktop_app.ui.widgets import Messages
@@ -102,6 +103,9 @@ def test_after_not_switching_the_administrator_switches_this_pc_to_the_server_la
         accounts.sign_in(district, ADMIN, "not-the-password")
     dialog = _open_switch(qtbot, page)
     before = dump(district)
+    main = MainWindow(district)  # its status bar says where the ledger is
+    qtbot.addWidget(main)
+    assert f"数据文件：{district.path}" in main.user_label.text()
 
     # an address where no server answers: one Chinese line, still on the address, nothing switched
     _fill(qtbot, dialog, str(tmp_path / "no-server"), "baoxue", "baoxue")
@@ -121,6 +125,7 @@ def test_after_not_switching_the_administrator_switches_this_pc_to_the_server_la
     with qtbot.waitSignal(dialog.switched, timeout=30000):
         _click(qtbot, dialog.switch_button)
     assert dialog.pages.currentIndex() == dialog.DONE and "重新打开" in dialog.done_text.text()
+    assert "数据库服务器：PostgreSQL baoxue@" in main.user_label.text() and "数据文件" not in main.user_label.text()
     assert district.is_server and server.is_configured(folder) and district.user == ADMIN
     box = page.location_box
     assert f"数据库服务器：PostgreSQL baoxue@{make_url(pg_url).query['host']}:5432/" in box.where.text()
@@ -224,6 +229,9 @@ def test_back_to_this_pcs_own_file_takes_the_servers_ledger_along(qtbot, tmp_pat
     and the next start opens the file. The server is only read."""
     folder = tmp_path / "district"
     district, page = _on_server_after_the_move(qtbot, folder, pg_url)
+    main = MainWindow(district)
+    qtbot.addWidget(main)
+    assert "数据库服务器：PostgreSQL" in main.user_label.text()
     installation.update(district, installation.InstallationInfo(  # work done on the server after the move
         kind=DISTRICT.kind, name=DISTRICT.name, code=DISTRICT.code, contact_name="基础教育科"))
     asked: list[str] = []
@@ -265,6 +273,7 @@ def test_back_to_this_pcs_own_file_takes_the_servers_ledger_along(qtbot, tmp_pat
     assert "另存为" in body and "重新打开" in body
     assert not district.is_server and not server.is_configured(folder) and district.user == ADMIN
     assert "本机加密数据文件" in box.where.text() and box.use_server_button.isVisibleTo(page)
+    assert f"数据文件：{district.path}" in main.user_label.text()
     assert district.installation().contact_name == "基础教育科"  # the server's later work came along
     with district.read() as session:
         last = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar_one()

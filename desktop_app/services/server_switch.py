@@ -101,7 +101,7 @@ def _compare(store: Store, engine: Engine, s: server.ServerSettings) -> ServerLe
                 raise MigrationError(f"数据库 {label} 上的历史记录第{entry.id}条与校验链不符（在程序之外被修改过），"
                                      "未改用它；请让管理员在服务器上运行校验")
             if entry.field == MOVED_TO_SERVER and not moved_at:
-                moved_at = f"{entry.at:%Y-%m-%d %H:%M}（UTC）"
+                moved_at = f"{entry.at.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d %H:%M}"
             prev, since = entry.row_hash, since + 1
         return ServerLedger(s, f"{theirs[1]}（{theirs[2]}）", _count(conn, Case), _count(conn, Student),
                             point + since, since, moved_at, left)

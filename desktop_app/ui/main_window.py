@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME
 from desktop_app.domain.errors import BaoxueError
-from desktop_app.services import accounts, paths, settings
+from desktop_app.services import accounts, paths, server, settings
 from desktop_app.services.access import Permission, can
 from desktop_app.services.store import Store
 from desktop_app.ui.accounts.lock import WindowLock
@@ -27,7 +27,7 @@ from desktop_app.ui.common import files, operations
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.common.window import ElidedLabel, place
 from desktop_app.ui.overview import OverviewPage
-from desktop_app.ui.widgets import Messages
+from desktop_app.ui.widgets import Messages, fill
 from desktop_app.ui.workers import Cancelled, Worker
 
 if TYPE_CHECKING:  # the other pages are imported when first shown: start-up loads only the overview
@@ -199,9 +199,7 @@ class MainWindow(QMainWindow):
 
     def account_changed(self, refresh_page: bool = True) -> None:
         """After sign-in, unlock or restore: show who is working and refresh what the role allows."""
-        self.user_label.setText(
-            self.tr("用户：%1　数据文件：%2").replace("%1", self.store.account.label).replace("%2", str(self.store.path))
-        )
+        self._show_who()
         self.new_action.setEnabled(can(self.store, Permission.EDIT_RECORDS))
         self.demo_action.setEnabled(can(self.store, Permission.LOAD_DEMO))
         self.lock_action.setEnabled(not self.store.account.is_system)
@@ -622,9 +620,17 @@ class MainWindow(QMainWindow):
                                       changed=operations.EVERYTHING, error_title=self.tr("载入失败"))
         return self._worker
 
-    def _store_changed(self, _what: str) -> None:
+    def _show_who(self) -> None:
+        """The status bar: who is working, and where the ledger is (this PC's file, or the district's server)."""
+        where = (fill(self.tr("数据库服务器：%1"), server.ServerSettings.from_url(self.store.server).label())
+                 if self.store.server is not None else fill(self.tr("数据文件：%1"), self.store.path))
+        self.user_label.setText(fill(self.tr("用户：%1　%2"), self.store.account.label, where))
+
+    def _store_changed(self, what: str) -> None:
         """A job changed the store: the ledger, the overview and the page in view show it (pages not
         built yet load when first shown)."""
+        if what == operations.EVERYTHING:  # e.g. this PC switched to the server, or back to its file
+            self._show_who()
         self._case_saved("")
         current = self.stack.currentWidget()
         if current is not self.overview and current is not self._built(self.tr("台账")):
