@@ -280,3 +280,39 @@ def test_a_cancel_pressed_after_the_copy_committed_says_the_move_is_done(  # noq
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         _click(qtbot, dialog.later_button)
     district.close()
+
+
+def test_a_cancel_pressed_after_the_test_copy_was_made_says_it_was_made(  # noqa: ANN001
+        qtbot, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """从服务器复制: 取消 pressed while the finished copy is verified cannot undo it; the copy is there and is said
+    to be (not a silent close that leaves a copy behind the user thinks was cancelled)."""
+    district = make_district(tmp_path / "district", url=pg_url)
+    page = SettingsPage(district)
+    qtbot.addWidget(page)
+    page.show()
+    box = page.location_box
+    target = tmp_path / "test-copy"
+    monkeypatch.setattr(server_move.FolderChooser, "folder", staticmethod(lambda *_a: target))
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(Messages, "info", staticmethod(lambda _p, title, body: said.append((title, body))))
+    monkeypatch.setattr(Messages, "error", staticmethod(lambda _p, title, body: said.append((title, body))))
+    verifying, go_on = threading.Event(), threading.Event()
+    real_verify = Store.verify
+
+    def held_verify(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if self.data_dir == target:  # the copy's own check, after it was written
+            verifying.set()
+            go_on.wait(30)
+        return real_verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "verify", held_verify)
+    _click(qtbot, box.copy_button)
+    qtbot.waitUntil(verifying.is_set, timeout=60000)
+    qtbot.waitUntil(lambda: any(p.isVisible() for p in box.findChildren(QProgressDialog)), timeout=5000)
+    window = next(p for p in box.findChildren(QProgressDialog) if p.isVisible())
+    _click(qtbot, next(b for b in window.findChildren(QPushButton) if b.text() == "取消"))
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(said), timeout=60000)
+    title, body = said.pop()
+    assert title == "已复制" and str(target) in body and (target / "baoxue.sqlite3").exists()
+    district.close()
