@@ -231,7 +231,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def _show_recovery_key(store: Store, sheet: str | None) -> None:
     code = encryption.new_recovery_key(store)
     print(f"恢复密钥：{keyslots.format_code(code)}")
-    print("（只显示这一次。忘记所有管理员密码或密钥文件损坏时，用它打开台账。请抄下或打印，存放在学校保险柜。）")
+    print("（只显示这一次。忘记所有管理员密码或密钥文件损坏时，用它打开台账。请抄下或打印，存放在本单位保险柜。）")
     if sheet:
         path = encryption.write_recovery_sheet(store, code, sheet)
         print(f"恢复密钥单（A4，可打印）：{path}")

@@ -20,7 +20,7 @@ PURPOSE = [
     "任何人拿到本恢复密钥和数据文件，都能读出全部学生信息：请勿拍照、复印、存入电脑或手机，勿与U盘放在一起。",
     "生成新的恢复密钥后，本单作废，请销毁本单并保存新单。",
 ]
-KEEP = "保管：请将本单装入信封密封，由校长（或指定负责人）存放在学校保险柜中。"
+KEEP = "保管：请将本单装入信封密封，由校长（区教委为指定负责人）存放在本单位保险柜中。"
 
 
 def write_sheet(path: str | Path, unit_name: str, unit_code: str, key_groups: str, made_at: dt.datetime) -> Path:

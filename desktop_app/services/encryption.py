@@ -327,7 +327,7 @@ def after_open(store: Store, converted: bool) -> str:
     tail = f"；backups 文件夹中 {done} 份未加密的自动备份已换成加密文件" if done else ""
     if left:
         tail += f"；另有 {left} 份未能加密，仍在 backups 文件夹中"
-    advice = "。请管理员登录后在“账户”页生成恢复密钥并打印，存放在学校保险柜。" if converted else "。"
+    advice = "。请管理员登录后在“账户”页生成恢复密钥并打印，存放在本单位保险柜。" if converted else "。"
     return head + tail + advice
 
 

@@ -178,7 +178,7 @@ class RecoveryKeyDialog(QDialog):
         self.store: Store | None = None
         self.setWindowTitle(self.tr("使用恢复密钥"))
         layout = QVBoxLayout(self)
-        note = QLabel(self.tr("请取出存放在学校保险柜中的“恢复密钥单”，输入上面的恢复密钥（25个字母和数字，"
+        note = QLabel(self.tr("请取出存放在本单位保险柜中的“恢复密钥单”，输入上面的恢复密钥（25个字母和数字，"
                               "横线可不输入，不区分大小写）。打开后请为管理员设置新密码。"), self)
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -277,7 +277,7 @@ class NewRecoveryKeyDialog(QDialog):
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.key_label)
         note = QLabel(self.tr("所有管理员都忘记密码，或密钥文件丢失、损坏时，用它打开台账。请保存并打印“恢复密钥单”，"
-                              "由校长存放在学校保险柜；不要拍照，不要存在电脑或U盘上。"), self)
+                              "由校长（区教委为指定负责人）存放在本单位保险柜；不要拍照，不要存在电脑或U盘上。"), self)
         note.setWordWrap(True)
         layout.addWidget(note)
         self.message = ErrorLabel(self)
