@@ -150,7 +150,9 @@ class Cluster:
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        from sqlalchemy import make_url
+
+        name = make_url(url).database  # not the text after the last "/": the socket folder's ?host=… has them too
         with contextlib.suppress(Exception):
             self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -46,7 +46,7 @@ class UnlockDialog(QDialog):
         self.key_only = key_only  # the store file is missing or damaged: only the key, to check the copies
         self.key: bytes | None = None
         self.setWindowTitle(self.tr("登录 — %1").replace("%1", APP_NAME))
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         title = QLabel(APP_NAME, self)
         title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         layout.addWidget(title)
@@ -59,8 +59,6 @@ class UnlockDialog(QDialog):
         layout.addLayout(form)
         self.message = ErrorLabel(self)
         layout.addWidget(self.message)
-        if message:
-            self.message.show_messages([message])
         self.busy_label = QLabel(self)  # what is being done while the password is checked and the store opened
         self.busy_label.hide()
         layout.addWidget(self.busy_label)
@@ -80,6 +78,18 @@ class UnlockDialog(QDialog):
         self._wait_timer.setInterval(1000)
         self._wait_timer.timeout.connect(self._tick)
         self.resize(400, 220)
+        if message:
+            self._say(message)
+
+    def _say(self, message: str) -> None:
+        """Show ``message`` whole: the dialog grows to fit it (a server's refusal takes several lines)."""
+        self.message.show_messages([message])
+        layout = self._layout
+        layout.activate()
+        needed = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                  else layout.totalSizeHint().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _accept(self) -> None:
         if self._wait_left > 0:
@@ -97,7 +107,7 @@ class UnlockDialog(QDialog):
             if not wait and "不正确" in str(exc):
                 self._failures[user] = self._failures.get(user, 0) + 1
                 wait = wait_after_failures(self._failures[user])
-            self.message.show_messages([str(exc)])
+            self._say(str(exc))
             if wait:
                 self._wait_left = wait
                 self.password_edit.setEnabled(False)
@@ -106,7 +116,7 @@ class UnlockDialog(QDialog):
             return
         except BaoxueError as exc:
             self.password_edit.clear()
-            self.message.show_messages([str(exc)])
+            self._say(str(exc))
             return
         self.password_edit.clear()
         self.accept()
