@@ -86,9 +86,10 @@ class RosterFile:
 
 def _too_long(cells: list[Any]) -> str:
     """The reason a row is refused for an overlong cell, or ""."""
-    for c, value in enumerate(cells):
+    for value in cells:  # every row of a roster passes here: the column is found only for a refused one
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            return f"第{c + 1}列的内容过长（{len(value)}个字符，上限{MAX_CELL_CHARS}个），此行未导入"
+            c = next(i for i, v in enumerate(cells) if isinstance(v, str) and len(v) > MAX_CELL_CHARS)
+            return f"第{c + 1}列的内容过长（{len(cells[c])}个字符，上限{MAX_CELL_CHARS}个），此行未导入"
     return ""
 
 
@@ -333,7 +334,10 @@ def read_roster(path: str | Path) -> RawRoster:
 
 
 def _is_blank(row: list[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+    for c in row:  # noqa: SIM110 - a plain loop: a filled row nearly always says so in its first cell
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return False
+    return True
 
 
 def _filled(row: list[Any], merged: list[Merged], r: int, width: int) -> list[str]:
