@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,8 +147,18 @@ class _ExcelRoster(RosterFile):
     def rows(self) -> Iterator[Row]:
         pad = self._pad
         for i, cells in enumerate(self._sheet.iter_rows()):
-            row = pad + list(cells) if pad else list(cells)
+            row = pad + cells if pad else cells  # calamine gives each row as a new list
             yield i + 1, row, _check_width(row)
+
+    def rows_from(self, start: int) -> Iterator[Row]:
+        """The rows below the first ``start`` (0-based: the data rows below the header), blank ones left out."""
+        pad = self._pad
+        for number, cells in enumerate(itertools.islice(self._sheet.iter_rows(), start, None), start + 1):
+            row = pad + cells if pad else cells  # calamine gives each row as a new list
+            if problem := _check_width(row):
+                yield number, row, problem
+            elif not _is_blank(row):
+                yield number, row, ""
 
 
 def _open_excel(path: Path) -> RosterFile:
@@ -388,6 +399,9 @@ def locate_header(kind: str, raw: RawRoster, scan: int = 20) -> HeaderInfo:
 
 def data_rows(roster: RosterFile | RawRoster, info: HeaderInfo) -> Iterator[Row]:
     """(1-based sheet row number, cells, problem) of every non-blank row below the header, streamed."""
+    if isinstance(roster, _ExcelRoster):  # numbered from 1 without gaps: the header's rows skipped, not read
+        yield from roster.rows_from(info.data_start)
+        return
     if isinstance(roster, RawRoster):
         source: Iterator[Row] = ((i + 1, row, _check_width(row)) for i, row in enumerate(roster.rows))
     else:
