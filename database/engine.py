@@ -110,6 +110,21 @@ def is_plain(path: Path) -> bool:
         return False
 
 
+WAL_AUTOCHECKPOINT = 1000  # pages in the write-ahead log after which a commit moves them into the file (SQLite's)
+_CHECKPOINT_LATER = "baoxue_checkpoint_later"
+
+
+def checkpoint_later(conn: Connection) -> None:
+    """A large write on the store file: its commit does not also move the log's pages into the file (the
+    checkpoint, a second write of every page), which the caller has done beside the user's next steps
+    instead (``Store.checkpoint_soon``). The connection checkpoints as usual again once it is given back.
+    No effect on a server."""
+    if is_server(conn):
+        return
+    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+    conn.info[_CHECKPOINT_LATER] = True
+
+
 def make_engine(path: Path, key: bytes | None = None) -> Engine:
     """The engine of the store at ``path``, encrypted with ``key`` (None only for a plain file
     being converted)."""
@@ -138,6 +153,11 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
             # query touches are kept decrypted in SQLite's own cache (allocated as used).
             cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.close()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: sqlcipher.Connection | None, record: Any) -> None:
+        if record is not None and record.info.pop(_CHECKPOINT_LATER, False) and dbapi_connection is not None:
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -75,11 +75,16 @@ def ordered_ids(block: int = 4096) -> Iterator[str]:
         first = max(ms << 12 | sub * 4096 // 1_000_000, _last_tick[0] + 1)
         _last_tick[0] = first + block - 1
         rand = os.urandom(8 * block).hex()
-        for i in range(block):
-            tick = first + i
-            ms, sub = tick >> 12, tick & 0xFFF
-            h = rand[16 * i:16 * i + 16]
-            yield f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7{sub:03x}-{variant[h[0]]}{h[1:4]}-{h[4:]}"
+        tick, end = first, first + block
+        while tick < end:  # a run of ticks within one millisecond shares the key's first 15 characters
+            ms = tick >> 12
+            head = f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-7"
+            run_end = min(end, (ms + 1) << 12)
+            at = 16 * (tick - first)
+            yield from [f"{head}{sub:03x}-{variant[rand[i]]}{rand[i + 1:i + 4]}-{rand[i + 4:i + 16]}"
+                        for sub, i in zip(range(tick & 0xFFF, (tick & 0xFFF) + run_end - tick),
+                                          range(at, at + 16 * (run_end - tick), 16), strict=True)]
+            tick = run_end
 
 
 def utcnow() -> dt.datetime:

@@ -170,6 +170,7 @@ def test_an_imported_roster_reaches_the_district(tmp_path: Path, usb: Path, chun
     from desktop_app.services import roster_import
 
     monkeypatch.setattr(roster_import, "CHUNK", chunk)
+    monkeypatch.setattr(roster_import, "ENTRY_ROWS", 2 * chunk)  # a child and its list entry: two rows
     dist = make_district(tmp_path / "d")
     school = make_school(tmp_path / "s", dist, "2150022311", "米心镇中心小学", "米心镇", usb)
     try:
@@ -270,12 +271,32 @@ def test_a_case_of_an_imported_child_is_handed_over_and_everything_verifies(tmp_
         next(world, None)
 
 
-def test_a_large_import_writes_an_entry_per_chunk_and_a_row_of_a_later_one_changed_is_named(
+def test_an_import_written_in_chunks_is_one_entry_and_a_changed_row_is_named(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rows are listed chunk by chunk as they are written (bounded memory), each entry with its digest."""
+    """The rows are written a chunk at a time (bounded memory) and listed, with their digest, in one entry."""
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "CHUNK", 3)
+    kids = import_roster(store, tmp_path, 10)
+    [entry] = history(store, action=bulk.BULK)
+    assert {t: len(r) for t, r in json.loads(entry.new_value)["rows"].items()} == {"students": 10,
+                                                                                  "roster_members": 10}
+    result = store.verify()
+    assert result.ok, result.message
+    sid = student_id(store, kids[4]["name"])  # written in the second chunk
+    behind_the_back(store, "UPDATE students SET village = ? WHERE id = ?", "别村", sid)
+    result = store.verify()
+    assert [(f.kind, f.record_id) for f in result.findings if f.kind != "note"] == [("altered", sid)]
+
+
+def test_a_very_large_import_writes_an_entry_per_entry_rows_and_a_row_of_a_later_one_changed_is_named(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``ENTRY_ROWS`` listed rows (a roster of more than 100,000 children) the listing goes on in the next
+    entry (bounded memory), each with its digest."""
     from desktop_app.services import roster_import
 
     monkeypatch.setattr(roster_import, "CHUNK", 4)
+    monkeypatch.setattr(roster_import, "ENTRY_ROWS", 8)
     kids = import_roster(store, tmp_path, 10)
     entries = history(store, action=bulk.BULK)
     assert [{t: len(r) for t, r in json.loads(e.new_value)["rows"].items()} for e in entries] == [
@@ -298,6 +319,7 @@ def test_the_districts_own_roster_verifies_on_its_backend(tmp_path: Path, backen
     from desktop_app.services import roster_import
 
     monkeypatch.setattr(roster_import, "CHUNK", 3)
+    monkeypatch.setattr(roster_import, "ENTRY_ROWS", 6)
     dist = make_district(tmp_path / "d")
     try:
         kids = R.children(7, seed=3)

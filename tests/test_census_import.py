@@ -92,6 +92,44 @@ def test_xlsx_with_title_merged_header_blank_rows_duplicates(store: Store, tmp_p
     assert store.verify().ok
 
 
+@pytest.mark.parametrize("in_memory", [0, 5])  # the duplicates found in the temporary table, or once it fills
+def test_duplicates_are_found_past_the_children_kept_in_memory(store: Store, tmp_path: Path, in_memory: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A roster of millions of rows keeps the children it has met in a temporary table, not in memory: the
+    counts are the same as for a small one, duplicates within a chunk and across chunks alike."""
+    from desktop_app.services import roster_import
+
+    monkeypatch.setattr(roster_import, "SEEN_IN_MEMORY", in_memory)
+    monkeypatch.setattr(roster_import, "CHUNK", 7)
+    rows, _expected = messy_rows()
+    path = R.write_census_xlsx(tmp_path / "a.xlsx", rows)
+    result = census.import_roster(store, path, "census")
+    assert (result.accepted, result.rejected, result.duplicates) == (40, 7, 2)
+    assert counts(store)[:3] == (40, 40, 1)
+    again = census.import_roster(store, path, "census")  # every child already there
+    assert (again.accepted, again.duplicates) == (0, 42)
+    assert store.verify().ok
+
+
+def test_a_large_import_leaves_the_store_file_written_and_later_writes_checkpointing(store: Store,
+                                                                                     tmp_path: Path) -> None:
+    """The import's commit does not also copy the log into the store file (the user would wait for it
+    twice over); a thread does it beside the user's next steps, and the connection the import used
+    checkpoints as usual again afterwards (else the log would grow without end)."""
+    from database import engine as db
+
+    kids = R.children(300)
+    path = R.write_census_xlsx(tmp_path / "a.xlsx", [R.census_cells(i + 1, c) for i, c in enumerate(kids)])
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = store.path.stat().st_size
+    assert census.import_roster(store, path, "census").accepted == 300
+    store.finish_checkpoint()
+    assert store.path.stat().st_size > before  # the children are in the file itself, not only in the log
+    with store.engine.connect() as conn:  # the pool's most recently used connection: the import's
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.WAL_AUTOCHECKPOINT
+
+
 def test_same_file_twice_adds_nothing(store: Store, tmp_path: Path) -> None:
     rows, _ = messy_rows()
     path = R.write_census_xlsx(tmp_path / "a.xlsx", rows)

@@ -1,17 +1,21 @@
 """Roster import (花名册导入) for the census: preview, column mapping, and the import itself.
 
 The roster streams from ``roster_reader`` row by row into one transaction, in chunks: a roster of a
-million rows is imported in bounded memory (the rows already seen are kept in a temporary table
-of the transaction, not in Python; the rejected rows go straight into the error report's
-workbook on disk). The history of the rows it adds is a ``bulk`` entry per chunk with a digest over
-the rows of the chunk (``integrity.bulk``), not one row per child. ``desktop_app.services.census``
+million rows is imported in bounded memory (the children already met are remembered in a set up to
+``SEEN_IN_MEMORY``, beyond that in a temporary table of the transaction; the rejected rows go
+straight into the error report's workbook on disk). The history of the rows it adds is one ``bulk``
+entry listing them with a digest over them (``integrity.bulk``; a roster of more than 100,000
+children: one per ``ENTRY_ROWS`` rows), not one row per child. ``desktop_app.services.census``
 re-exports these names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +53,8 @@ MAPPING_KEYS = {kind.value: settings.declare(f"census.mapping.{kind.value}", f"{
 Progress = Callable[[int, int], bool]
 KEPT_REJECTIONS = 2000  # rejected rows listed in the result (the error report holds every one)
 CHUNK = 5000  # rows matched and written at a time
+SEEN_IN_MEMORY = 500_000  # children of one import remembered in memory to find duplicates (beyond: a temporary table)
+ENTRY_ROWS = 200_000  # rows one history entry lists (a roster of up to 100,000 children: one entry)
 
 
 class ImportCancelled(Exception):
@@ -194,13 +200,19 @@ class _Rows:
     def records(self) -> Iterator[RosterRecord]:
         step = max(self.total // 50, 500)
         columns, kind, today = self.columns, self.kind, self.today
+        keys = [k for k, _c in columns]
+        width = max((c for _k, c in columns), default=-1) + 1  # a row this long has every mapped cell
+        pick = operator.itemgetter(*(c for _k, c in columns)) if len(columns) > 1 else None
         for i, (number, cells, problem) in enumerate(roster_reader.data_rows(self.roster, self.info)):
             if i % step == 0:
                 self.report(i)
             if problem:
                 self._reject(number, cells, problem)
                 continue
-            mapped = {k: cells[c] if c < len(cells) else None for k, c in columns}
+            if pick is not None and len(cells) >= width:
+                mapped = dict(zip(keys, pick(cells), strict=True))
+            else:
+                mapped = {k: cells[c] if c < len(cells) else None for k, c in columns}
             record, reason = clean_row(kind, number, mapped, today)
             if record is None:
                 self._reject(number, cells, reason)
@@ -277,17 +289,33 @@ def import_roster(store: Store, path: str | Path, kind: str, *, mapping: dict[st
     remembered = (MAPPING_KEYS[kind].key, _mapping_setting(info.headers, mapping)) if remember else None
     rows = _Rows(roster, info, kind, mapping, lambda d: report(total + d), total)
     try:
-        added, existing, duplicates = _write_roster(store, kind, member_semester, path.name, digest, rows,
-                                                    remembered)
+        with _cycles_uncollected():
+            added, existing, duplicates = _write_roster(store, kind, member_semester, path.name, digest, rows,
+                                                        remembered)
     except BaseException:
         if rows.errors is not None:
             rows.errors.discard()
         raise
+    store.checkpoint_soon()
     result = ImportResult(added, rows.rejected, duplicates + existing, rejected_rows=rows.kept)
     if rows.errors is not None:
         target = Path(report_path) if report_path else path.with_name(f"{path.stem}-未导入的行.xlsx")
         _write_report(store, result, target, rows.errors)
     return result
+
+
+@contextlib.contextmanager
+def _cycles_uncollected() -> Iterator[None]:
+    """Python's collector of reference cycles paused while rows stream in: every row makes a few container
+    objects that live until its chunk is written, and the collector would walk all of them again and again
+    (about a tenth of a large import's time); the import makes no cycles it needs collected meanwhile."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _write_report(store: Store, result: ImportResult, target: Path, errors: ErrorReport) -> None:
@@ -353,22 +381,20 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
     with store.write() as session:
         conn = session.connection()
         conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB page cache: large index inserts
-        # the rows met so far in this file, by match key: in the transaction's temporary table, not in memory
-        rowid = "" if db.is_server(conn) else " WITHOUT ROWID"
-        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY){rowid}")
-        conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
-        cursor = db.dbapi(conn).cursor()  # the seen keys, in bulk
+        db.checkpoint_later(conn)  # the store file is written from the log beside the user's next steps
+        seen = _Seen(conn)  # the rows met so far in this file, by match key
         next_id = ordered_ids().__next__
         import_id = next_id()
         state = _WriteState(store.user, node, now, stamp, meta, kind, semester, import_id, audit.last_hash(session))
+        # a store without children yet (the first census): no row of the file can match one already there
+        state.matching = session.execute(select(Student.id).limit(1)).first() is not None
         try:
             for chunk in _chunks(rows.records(), CHUNK):
-                fresh = _unseen(cursor, chunk)
+                fresh = seen.unseen(chunk)
                 state.duplicates += len(chunk) - len(fresh)
                 state.write_chunk(session, conn, fresh, next_id)
         finally:
-            cursor.close()
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_SEEN_TABLE}")
+            seen.close()
         if not state.added and not state.filled:
             if remembered:
                 settings.put_in(session, store.user, *remembered)
@@ -381,27 +407,58 @@ def _write_roster(store: Store, kind: str, semester: str, file_name: str, digest
         _insert_row(conn, RosterImport.__table__, {"id": import_id, **import_values, **meta})
         state.changes.append(audit.Change("insert", "roster_imports", import_id, "*", None,
                                           audit.snapshot_text({k: audit.to_text(v) for k, v in import_values.items()})))
-        state.flush(conn)
+        state.flush(conn, last=True)
         if remembered:  # part of the import (a teacher may import): chained after the rows above
             settings.put_in(session, store.user, *remembered)
         rows.report(rows.total)  # the last word on cancelling: still inside the transaction
         return state.added, state.existing, state.duplicates
 
 
-def _unseen(cursor: Any, chunk: list[RosterRecord]) -> list[RosterRecord]:
-    """The records of ``chunk`` whose child this import has not met yet (first of each within the chunk),
-    noted as met: one look-up and one insert per chunk in the seen table, not one statement per row."""
-    by_key: dict[str, RosterRecord] = {}
-    for rec in chunk:
-        by_key.setdefault("\x1f".join(rec.match_key()), rec)
-    keys = list(by_key)
-    for start in range(0, len(keys), 900):
-        part = keys[start:start + 900]
-        cursor.execute(f"SELECT key FROM {_SEEN_TABLE} WHERE key IN ({','.join('?' * len(part))})", part)
-        for (key,) in cursor.fetchall():
-            del by_key[key]
-    cursor.executemany(f"INSERT INTO {_SEEN_TABLE} VALUES (?)", [(k,) for k in by_key])
-    return list(by_key.values())
+class _Seen:
+    """The children this import has met so far, by match key: in memory up to ``SEEN_IN_MEMORY`` keys (a
+    set: one look-up per row in Python), beyond that also in the transaction's temporary table (a roster of
+    millions of rows stays in bounded memory), looked up and filled a chunk at a time."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.keys: set[str] = set()
+        self.cursor: Any = None  # the temporary table's, once the set is full
+
+    def _spill(self) -> None:
+        rowid = "" if db.is_server(self.conn) else " WITHOUT ROWID"
+        self.conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_SEEN_TABLE} (key TEXT PRIMARY KEY){rowid}")
+        self.conn.exec_driver_sql(f"DELETE FROM {_SEEN_TABLE}")
+        self.cursor = db.dbapi(self.conn).cursor()
+
+    def unseen(self, chunk: list[RosterRecord]) -> list[RosterRecord]:
+        """The records of ``chunk`` whose child this import has not met yet (first of each within the chunk),
+        noted as met."""
+        keys = self.keys
+        by_key: dict[str, RosterRecord] = {}
+        for rec in chunk:
+            key = "\x1f".join(rec.match_key())
+            if key not in keys:
+                by_key.setdefault(key, rec)
+        if self.cursor is None and len(keys) + len(by_key) > SEEN_IN_MEMORY:
+            self._spill()
+        if self.cursor is not None:
+            fresh = list(by_key)
+            for start in range(0, len(fresh), 900):
+                part = fresh[start:start + 900]
+                self.cursor.execute(f"SELECT key FROM {_SEEN_TABLE} WHERE key IN ({','.join('?' * len(part))})",
+                                    part)
+                for (key,) in self.cursor.fetchall():
+                    del by_key[key]
+            self.cursor.executemany(f"INSERT INTO {_SEEN_TABLE} VALUES (?)", [(k,) for k in by_key])
+        else:
+            keys.update(by_key)
+        return list(by_key.values())
+
+    def close(self) -> None:
+        if self.cursor is not None:
+            self.cursor.close()
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_SEEN_TABLE}")
+        self.keys.clear()
 
 
 class _WriteState:
@@ -415,7 +472,8 @@ class _WriteState:
         self.students: list[tuple[Any, ...]] = []  # rows: id, _STUDENT_FIELDS, meta, defaults
         self.members: list[tuple[Any, ...]] = []  # rows: id, _MEMBER_FIELDS, voided, void_reason, meta, defaults
         self.changes: list[audit.Change | tuple[Any, ...]] = []
-        self.bulk = BulkEntry()  # the new rows: a history entry per chunk with a digest over its rows
+        self.bulk = BulkEntry()  # the new rows: a history entry per ENTRY_ROWS rows with a digest over them
+        self.matching = True  # whether the store held children before the import (else nothing to match)
         (self.student_sql, defaults), self.student_columns = _insert_sql(Student.__table__,
                                                                          ["id", *_STUDENT_FIELDS, *meta])
         self.student_tail = (*meta.values(), *defaults)  # meta, the columns left to their defaults
@@ -423,16 +481,18 @@ class _WriteState:
             RosterMember.__table__, ["id", *_MEMBER_FIELDS, "voided", "void_reason", *meta])
         self.member_tail = (0, "", *meta.values(), *defaults)  # voided, void_reason, meta, defaults
 
-    def flush(self, conn: Any) -> None:
-        """Write the rows gathered so far, one history entry hashing them as stored (``integrity.bulk``), the
-        other history (fills, revived entries), and let them go (bounded memory)."""
+    def flush(self, conn: Any, last: bool = False) -> None:
+        """Write the rows gathered so far and the other history (fills, revived entries), and let them go
+        (bounded memory); the rows are hashed as stored into the history entry listing them
+        (``integrity.bulk``), written once it lists ``ENTRY_ROWS`` rows, and at the ``last`` flush."""
         for sql, columns, rows, table, fixed_from in (
                 (self.student_sql, self.student_columns, self.students, "students", 1 + len(_STUDENT_FIELDS)),
                 (self.member_sql, self.member_columns, self.members, "roster_members", 1 + len(_MEMBER_FIELDS))):
             if rows:  # each row: id, values, then the tail (the same in every row)
                 conn.exec_driver_sql(sql, rows)
                 self.bulk.add(table, columns, rows, fixed_from)
-        if (entry := self.bulk.take("roster_imports", self.import_id)) is not None:
+        if (last or len(self.bulk) >= ENTRY_ROWS) and (entry := self.bulk.take("roster_imports",
+                                                                              self.import_id)) is not None:
             self.changes.insert(0, entry)
         rows = audit.chained_tuples(self.changes, self.prev, self.user, self.node, self.now, self.stamp)
         if rows:
@@ -444,7 +504,7 @@ class _WriteState:
 
     def write_chunk(self, session: Any, conn: Any, records: list[RosterRecord], next_id: Callable[[], str]) -> None:
         """Match one chunk of new rows against the store and write it (and what came before it)."""
-        by_key = self._existing(session, records)
+        by_key = self._existing(session, records) if self.matching else {}
         sids = [v[0] for v in by_key.values()]
         voided_members: dict[str, tuple[str, str | None, str]] = {}  # student -> (entry, its import, void reason)
         members: set[str] = set()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,9 +87,10 @@ class RosterFile:
 
 def _too_long(cells: list[Any]) -> str:
     """The reason a row is refused for an overlong cell, or ""."""
-    for c, value in enumerate(cells):
+    for value in cells:  # every row of a roster passes here: the column is found only for a refused one
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            return f"第{c + 1}列的内容过长（{len(value)}个字符，上限{MAX_CELL_CHARS}个），此行未导入"
+            c = next(i for i, v in enumerate(cells) if isinstance(v, str) and len(v) > MAX_CELL_CHARS)
+            return f"第{c + 1}列的内容过长（{len(cells[c])}个字符，上限{MAX_CELL_CHARS}个），此行未导入"
     return ""
 
 
@@ -145,8 +147,18 @@ class _ExcelRoster(RosterFile):
     def rows(self) -> Iterator[Row]:
         pad = self._pad
         for i, cells in enumerate(self._sheet.iter_rows()):
-            row = pad + list(cells) if pad else list(cells)
+            row = pad + cells if pad else cells  # calamine gives each row as a new list
             yield i + 1, row, _check_width(row)
+
+    def rows_from(self, start: int) -> Iterator[Row]:
+        """The rows below the first ``start`` (0-based: the data rows below the header), blank ones left out."""
+        pad = self._pad
+        for number, cells in enumerate(itertools.islice(self._sheet.iter_rows(), start, None), start + 1):
+            row = pad + cells if pad else cells  # calamine gives each row as a new list
+            if problem := _check_width(row):
+                yield number, row, problem
+            elif not _is_blank(row):
+                yield number, row, ""
 
 
 def _open_excel(path: Path) -> RosterFile:
@@ -333,7 +345,10 @@ def read_roster(path: str | Path) -> RawRoster:
 
 
 def _is_blank(row: list[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+    for c in row:  # noqa: SIM110 - a plain loop: a filled row nearly always says so in its first cell
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return False
+    return True
 
 
 def _filled(row: list[Any], merged: list[Merged], r: int, width: int) -> list[str]:
@@ -384,6 +399,9 @@ def locate_header(kind: str, raw: RawRoster, scan: int = 20) -> HeaderInfo:
 
 def data_rows(roster: RosterFile | RawRoster, info: HeaderInfo) -> Iterator[Row]:
     """(1-based sheet row number, cells, problem) of every non-blank row below the header, streamed."""
+    if isinstance(roster, _ExcelRoster):  # numbered from 1 without gaps: the header's rows skipped, not read
+        yield from roster.rows_from(info.data_start)
+        return
     if isinstance(roster, RawRoster):
         source: Iterator[Row] = ((i + 1, row, _check_width(row)) for i, row in enumerate(roster.rows))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class Store:
         self._write_sessions = sessionmaker(engine.execution_options(**db.WRITE), expire_on_commit=False)
         self._installation: Installation | None = None
         self.server: URL | None = None  # the PostgreSQL database of a district store on a server
+        self._checkpoint: threading.Thread | None = None  # ``checkpoint_soon``'s, while it runs
 
     @property
     def is_server(self) -> bool:
@@ -230,6 +232,7 @@ class Store:
         """Become ``other`` (a store on a server opened at set-up, with this store's key): this one's
         engine is closed and, when it is a new file nothing was written to, that file is removed."""
         empty = self.server is None and self.installation() is None
+        self.finish_checkpoint()
         self.engine.dispose()
         if empty:
             for p in (self.path, self.path.with_name(self.path.name + "-wal"),
@@ -242,6 +245,7 @@ class Store:
 
     def use_key(self, key: bytes) -> None:
         """Reopen the engine with a new store key (after the file was re-encrypted with it)."""
+        self.finish_checkpoint()
         self.engine.dispose()
         self.key = key
         if self.server is not None:  # the server's data is not encrypted with the store key
@@ -260,7 +264,33 @@ class Store:
         """Make ``actor`` the one every later change is recorded for (after sign-in)."""
         self.account = actor
 
+    def checkpoint_soon(self) -> None:
+        """Move a large write's pages from the write-ahead log into the store file in a thread of its own
+        (the commit skipped it: ``db.checkpoint_later``), while the user reads what was done; the log stays
+        correct meanwhile, and closing the store waits for it. No effect on a server."""
+        if self.server is not None:
+            return
+        self.finish_checkpoint()
+        engine = self.engine
+
+        def run() -> None:
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except DBAPIError:
+                pass  # busy or closed: the next commit's own checkpoint, or the last close, does it
+
+        self._checkpoint = threading.Thread(target=run, name="baoxue-checkpoint", daemon=True)
+        self._checkpoint.start()
+
+    def finish_checkpoint(self) -> None:
+        """Wait for ``checkpoint_soon``'s thread (before the engine is closed or replaced)."""
+        if self._checkpoint is not None:
+            self._checkpoint.join()
+            self._checkpoint = None
+
     def close(self) -> None:
+        self.finish_checkpoint()
         try:
             with self.engine.connect() as conn:
                 if self.server is None:

@@ -1,9 +1,10 @@
 """One history entry for many rows written at once (a roster import: issue 17).
 
 Instead of one ``insert`` history row per child and per list entry, a bulk import writes a ``bulk`` row
-(``table_name`` the import's table, ``record_id`` the import's id) per chunk of rows it writes (a roster
-import: per 5,000 rows of the file, so a small roster has one), whose ``new_value`` lists every row of that
-chunk with the first 16 hex digits of the row's hash, and a digest over all of them::
+(``table_name`` the import's table, ``record_id`` the import's id) listing the rows it writes (a roster
+import: one entry for up to 200,000 rows, a roster of 100,000 children; a larger one goes on in the next
+entry), whose ``new_value`` lists every row with the first 16 hex digits of the row's hash, and a digest
+over all of them::
 
     {"digest": "<sha256>", "rows": {"students": [["<id>", "<16 hex>"], ...], "roster_members": [...]}}
 
@@ -11,7 +12,7 @@ A row's hash is over its id and its data columns as ``verify`` reads them (``Tab
 recomputes it from the stored row with the later ``update`` rows of that record undone (their old
 values) and names any row that differs; the digest over the full hashes is checked once every row of
 the entry is. The entries of one import follow each other in the hash chain, which holds them together;
-the import's memory stays bounded (one chunk's listing at a time, not the whole import's). Later edits of
+the import's memory stays bounded (one entry's listing at a time). Later edits of
 such a row are ordinary ``update`` rows, field by field.
 
 The entry travels in packages with the rows it lists to a program that says it reads such entries
@@ -82,7 +83,7 @@ def digest_of(rows: Mapping[str, Sequence[tuple[str, str]]]) -> str:
 
 class BulkEntry:
     """The rows one import writes, hashed from the values it stores; ``take()`` is a history row listing the
-    rows gathered since the last one (an import writes one per chunk of rows: memory stays bounded).
+    rows gathered since the last one (an import writes one per ``ENTRY_ROWS`` rows: memory stays bounded).
 
     Each row is hashed from the values as stored (``add``: the stored forms the INSERT binds), taken as
     SQLite and PostgreSQL give them back as text: a text or date value as it is, an integer as its
