@@ -222,6 +222,16 @@ def decide_deferral(store: Store, application_id: str, approved: bool, decision_
         return decision.id
 
 
+def _refuse_while_handed_over(session: Session, case_id: str) -> None:
+    """销号 is refused while the case's 移交 waits for the receiving school: it would accept a case closed here."""
+    from desktop_app.services.handover.request import pending_request  # noqa: PLC0415 - handover reads cases
+
+    pending = pending_request(session, case_id)
+    if pending is not None:
+        raise ValidationError(f"案件正在移交中（已于{pending.requested_on}移交{pending.to_name}，待对方接收），不能销号："
+                              "如学生已复学或情况有变，请先“撤回移交”，再销号")
+
+
 def close_case(store: Store, case_id: str, closing: Closing, *, expected_version: int | None = None,
                today: dt.date | None = None) -> str:
     """销号 with a coded reason and its evidence. Refused (nothing changed) when evidence is missing."""
@@ -229,6 +239,7 @@ def close_case(store: Store, case_id: str, closing: Closing, *, expected_version
     with store.write() as session:
         case = _case(session, case_id, expected_version)
         rules.check_allowed(case.status, Action.CLOSE)
+        _refuse_while_handed_over(session, case_id)
         decision = _approved_decision(session, case_id)
         _raise(rules.closing_errors(closing, opened_on=_started(case), today=_today(today),
                                     birth_date=case.student.birth_date, deferral_approved=decision is not None))

@@ -30,6 +30,9 @@ def _pending_request(session: Session, case_id: str) -> CaseHandover | None:
     return None
 
 
+pending_request = _pending_request  # 销号 asks it too (lifecycle.close_case)
+
+
 def request_handover(store: Store, case_id: str, request: rules.Request, *, today: dt.date | None = None) -> str:
     """移交: ask the district to forward this open case to another school. The case stays open until accepted.
 

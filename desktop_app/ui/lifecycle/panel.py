@@ -158,7 +158,8 @@ class CaseLifecyclePanel(QWidget):
         self.apply_button.setEnabled(st.can(Action.APPLY_DEFERRAL) and st.eligibility.eligible
                                      and st.pending_application is None)
         self.decide_button.setEnabled(st.pending_application is not None)
-        self.close_case_button.setEnabled(st.can(Action.CLOSE))
+        self.close_case_button.setEnabled(st.can(Action.CLOSE) and not in_flight)
+        self.close_case_button.setToolTip(self.tr("移交中：先撤回移交，才能销号") if in_flight else "")
         self.reopen_button.setEnabled(st.can(Action.REOPEN))
         if in_flight:
             self.steps_label.setText(self.steps_label.text() + "　<b style='color:#6a1b9a'>" + self.tr("【移交中】") + "</b>")
