@@ -1,6 +1,7 @@
 """销号 while a 移交 waits for the receiving school: the sending school could close the case (已复学) and the
 receiving school would still accept it as an open case of its own. Now 销号 is off in the case panel, with why, and
-the service refuses it in one Chinese line, nothing written; after 撤回移交 the case closes as usual."""
+the service refuses it in one Chinese line, nothing written; after 撤回移交 the case closes as usual. The form's
+status line says 移交中 (it said only 联合劝返)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.lifecycle import Closing
 from desktop_app.services import cases, handover, lifecycle
+from desktop_app.ui.form.registration_dialog import RegistrationFormDialog
 from desktop_app.ui.lifecycle.panel import CaseLifecyclePanel
 from tests.handover_world import World, a_case, hand_over, make_world
 from tests.sync_helpers import dump
@@ -39,6 +41,9 @@ def test_no_closing_while_the_case_is_handed_over(qtbot, world: World, tmp_path:
     panel.set_case(case_id)
     assert panel.withdraw_button.isVisibleTo(panel) and not panel.close_case_button.isEnabled()
     assert "撤回移交" in panel.close_case_button.toolTip()
+    form = RegistrationFormDialog(w.a, case_id)  # the form's status line says it too
+    qtbot.addWidget(form)
+    assert "移交中：已于" in form.status_label.text() and "双江镇中心小学" in form.status_label.text()
     before = dump(w.a)
     with pytest.raises(ValidationError, match="案件正在移交中.*请先“撤回移交”，再销号"):
         lifecycle.close_case(w.a, case_id, _returned())

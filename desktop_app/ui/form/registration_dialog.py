@@ -36,7 +36,7 @@ from desktop_app.domain.errors import BaoxueError, FieldError, ValidationError
 from desktop_app.domain.identity import age_on, id_number_error, normalize_id_number, parse_id_number
 from desktop_app.domain.registration import RegistrationForm
 from desktop_app.domain.roles import Purpose
-from desktop_app.services import care, cases, privacy
+from desktop_app.services import care, cases, handover, privacy
 from desktop_app.services.store import Store
 from desktop_app.ui.common.tables import prepare_all
 from desktop_app.ui.form.address_edit import AddressEdit
@@ -418,7 +418,9 @@ class RegistrationFormDialog(QDialog):
         self._loaded = self.value()
         title = f"{form.name} — " if form.name else self.tr("新建 — ")
         self.setWindowTitle(title + self.tr("一生一表"))
-        self.status_label.setText(self.tr("状态：") + form.status if form.case_id else self.tr("新案件（尚未保存）"))
+        in_flight = handover.in_flight_request(self.store, form.case_id) if form.case_id else ""
+        self.status_label.setText(self.tr("状态：") + form.status + (f"（{in_flight}）" if in_flight else "")
+                                  if form.case_id else self.tr("新案件（尚未保存）"))
         self.history_button.setEnabled(bool(form.case_id))
         if self.lifecycle_panel.case_id != form.case_id:
             self.lifecycle_panel.set_case(form.case_id)
