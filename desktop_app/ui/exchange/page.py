@@ -468,9 +468,22 @@ class ExchangePage(QWidget):
             self.refresh()
             Messages.error(self, fail_title, message)
 
-        self._worker = operations.run(self, label, job, done=done, failed=failed, total=total,
-                                      changed=operations.EVERYTHING)
-        self._worker.signals.cancelled.connect(self.refresh)
+        got: list[T] = []
+
+        def kept(report: Callable[[int, int], bool]) -> T:
+            result = job(report)
+            got.append(result)
+            return result
+
+        def stopped() -> None:
+            # a batch stops between packages: those exported or imported before 取消 stand, and are said
+            self.refresh()
+            if got and got[0]:
+                operations.events.changed.emit(operations.EVERYTHING)
+                finished(got[0])
+
+        self._worker = operations.run(self, label, kept, done=done, failed=failed, total=total,
+                                      changed=operations.EVERYTHING, cancelled=stopped)
         return self._worker
 
     def enrol(self) -> None:
