@@ -813,6 +813,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_mfs.add_argument("url", help="数据库地址，如 postgresql://用户名:密码@服务器/数据库名")
     p_mfs.add_argument("folder", help="副本的数据文件夹（须为空）")
     p_mfs.set_defaults(func=cmd_migrate_from_server)
+    p_us = sub.add_parser("use-server", help="（区教委）台账已迁移到数据库服务器、当时未改用时：核对服务器上是本机迁移"
+                          "过去的台账后，本机改用它")
+    p_us.add_argument("url", help="迁移时的数据库地址，如 postgresql://用户名:密码@服务器/数据库名")
+    p_us.set_defaults(func=cmd_use_server)
+    p_uf = sub.add_parser("use-file", help="（区教委）本机不再使用数据库服务器：把服务器上现在的台账复制回本机数据文件夹"
+                          "（原数据文件另存到备份文件夹）")
+    p_uf.set_defaults(func=cmd_use_file)
 
     return parser
 
@@ -881,6 +888,28 @@ def cmd_migrate_to_server(args: argparse.Namespace) -> int:
     print(f"服务器上{done.verify_message}")
     print("原数据文件保留未动，今后请不要再在原数据文件上工作：各电脑用 --database-url 或环境变量 "
           "BAOXUE_DATABASE_URL 指定服务器上的数据库")
+    return 0
+
+
+def cmd_use_server(args: argparse.Namespace) -> int:
+    from desktop_app.services import server, server_switch
+
+    settings = server.ServerSettings.from_url(server.parse_url(args.url))
+    with _admin_store(args) as store:
+        checked = server_switch.switch_to_server(store, settings)
+    print(f"已核对：{checked.summary()}")
+    print(f"本机从此使用 {checked.settings.label()} 上的台账（每次启动都连接它）；原数据文件保留不动，不再更新")
+    return 0
+
+
+def cmd_use_file(args: argparse.Namespace) -> int:
+    from desktop_app.services import server_switch
+
+    with _admin_store(args) as store:
+        done = server_switch.back_to_own_file(store, _copy_progress())
+    aside = f"；原有的数据文件已另存为 {done.set_aside}" if done.set_aside is not None else ""
+    print(f"本机已改用数据文件 {done.path}（从服务器复制{done.rows}行，{done.verify_message}）{aside}")
+    print("本机从此不再连接数据库服务器；服务器上的数据不变")
     return 0
 
 
